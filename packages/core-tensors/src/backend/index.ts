@@ -1,0 +1,1 @@
+export * from './init-backend.js';

@@ -1,0 +1,2 @@
+export * from './checkpoint-files.js';
+export * from './safetensors-format.js';

@@ -1,0 +1,1 @@
+export * from './atomic-write.js';

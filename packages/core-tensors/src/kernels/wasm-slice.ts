@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { heapView, type WasmBackendInternals } from './wasm-heap.js';
+
+/**
+ * Slice for the wasm backend that reads the input in place. tfjs-backend-wasm's own Slice copies the whole
+ * input out of the heap before slicing, so taking the N rows of a batch one by one costs N full copies;
+ * this one copies only the slice.
+ */
+function sliceFromHeap(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const x = args.inputs.x as tf.TensorInfo;
+  if (x.dtype === 'string' || x.dtype === 'complex64')
+    return stockSlice!(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x as tf.TensorInfo as tf.Tensor,
+    attrs.begin,
+    attrs.size,
+  );
+  const out = backend.makeOutput(size, x.dtype);
+  const count = size.reduce((a, b) => a * b, 1);
+  if (count === 0) return out;
+  const src = heapView(backend, x);
+  const dst = heapView(backend, out);
+  const rank = x.shape.length;
+  const strides = new Array<number>(rank);
+  strides[rank - 1] = 1;
+  for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * x.shape[i + 1];
+  // Copy maximal contiguous runs: the innermost dims that are taken whole merge into one run.
+  let runDims = rank - 1;
+  let run = size[rank - 1];
+  while (runDims > 0 && size[runDims] === x.shape[runDims]) {
+    runDims--;
+    run *= size[runDims];
+  }
+  if (runDims === 0) {
+    const offset = begin[0] * strides[0];
+    dst.set(src.subarray(offset, offset + run));
+    return out;
+  }
+  // Odometer over the outer dims [0, runDims).
+  const index = new Array<number>(runDims).fill(0);
+  let outOffset = 0;
+  const outerCount = count / run;
+  for (let k = 0; k < outerCount; k++) {
+    let offset = begin[runDims] * strides[runDims];
+    for (let d = 0; d < runDims; d++) offset += (begin[d] + index[d]) * strides[d];
+    if (run < 32) {
+      // Short runs: an element loop beats creating a subarray per run.
+      for (let e = 0; e < run; e++) dst[outOffset + e] = src[offset + e];
+    } else {
+      dst.set(src.subarray(offset, offset + run), outOffset);
+    }
+    outOffset += run;
+    for (let d = runDims - 1; d >= 0; d--) {
+      if (++index[d] < size[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+let installed = false;
+let stockSlice: tf.KernelFunc | undefined;
+let stockBatchMatMul: tf.KernelFunc | undefined;
+
+/** Replaces the wasm backend's Slice kernel by the in-place one (idempotent). */
+export function installWasmSlice(): void {
+  if (installed) return;
+  const existing = tf.getKernel('Slice', 'wasm');
+  if (!existing) throw new Error('installWasmSlice: the wasm backend is not registered');
+  stockSlice = existing.kernelFunc;
+  stockBatchMatMul = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: sliceFromHeap as tf.KernelFunc });
+  installed = true;
+}
+
+/**
+ * True when the active backend is wasm with its stock BatchMatMul, which runs batched products ~10x slower
+ * than 2-D ones (an accelerator that replaces the kernel turns this off).
+ */
+export function hasSlowBatchedMatMul(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const current = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
+  return current !== undefined && current === stockBatchMatMul;
+}

@@ -1,0 +1,4 @@
+export * from './conv-layer.js';
+export * from './embedding-layer.js';
+export * from './linear-layer.js';
+export * from './recurrent.js';

@@ -1,0 +1,2 @@
+export * from './initializers.js';
+export * from './parameter-store.js';

@@ -1,0 +1,270 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  conv2d,
+  createRng,
+  embed,
+  gumbelSoftmax,
+  linear,
+  maskedSoftmax,
+  matMul,
+  maxPool2d,
+  perSampleConv2d,
+  sampleCategorical,
+  spatialSoftmaxAttention,
+  stopGradient,
+  straightThrough,
+  tf,
+} from '../src/index.js';
+import { expectClose, finiteDifference, randomTensor, useBackend, weightedSum } from './helpers.js';
+
+// Every custom gradient is checked on the cpu backend against tfjs's own gradient of the plain op, or
+// against finite differences where tfjs has no equivalent op.
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): tf.Tensor[] {
+  return tf.grads((...xs: tf.Tensor[]) => weightedSum(f(...xs)))(inputs);
+}
+
+describe('conv2d gradients match tfjs conv2d gradients (cpu)', () => {
+  const cases: [string, number[], number[], number, 'same' | 'valid'][] = [
+    ['3x3 same', [2, 5, 6, 3], [3, 3, 3, 4], 1, 'same'],
+    ['1x1', [2, 4, 4, 5], [1, 1, 5, 3], 1, 'same'],
+    ['5x5 valid', [1, 7, 8, 2], [5, 5, 2, 3], 1, 'valid'],
+    ['3x3 stride 2 same (stem)', [2, 9, 8, 3], [3, 3, 3, 4], 2, 'same'],
+    ['4x4 stride 2 valid', [1, 10, 10, 2], [4, 4, 2, 2], 2, 'valid'],
+    ['2x2 same (even kernel)', [1, 5, 5, 2], [2, 2, 2, 3], 1, 'same'],
+  ];
+  for (const [name, xShape, wShape, stride, padding] of cases) {
+    it(name, () => {
+      const x = randomTensor(xShape, 1) as tf.Tensor4D;
+      const w = randomTensor(wShape, 2, 0.3) as tf.Tensor4D;
+      const ours = gradsOf(
+        (a, b) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, null, { stride, padding }),
+        [x, w],
+      );
+      const ref = gradsOf((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, padding), [x, w]);
+      expectClose(conv2d(x, w, null, { stride, padding }), tf.conv2d(x, w, stride, padding));
+      expectClose(ours[0], ref[0]);
+      expectClose(ours[1], ref[1]);
+    });
+  }
+
+  it('bias gradient', () => {
+    const x = randomTensor([2, 4, 4, 3], 3) as tf.Tensor4D;
+    const w = randomTensor([3, 3, 3, 2], 4) as tf.Tensor4D;
+    const b = randomTensor([2], 5) as tf.Tensor1D;
+    const [gb] = gradsOf((bb) => conv2d(x, w, bb as tf.Tensor1D), [b]);
+    const [ref] = gradsOf((bb) => tf.add(tf.conv2d(x, w, 1, 'same'), bb), [b]);
+    expectClose(gb, ref);
+  });
+
+  it('rejects a channel mismatch with a clear error', () => {
+    const x = randomTensor([1, 4, 4, 3], 1) as tf.Tensor4D;
+    const w = randomTensor([3, 3, 2, 2], 1) as tf.Tensor4D;
+    expect(() => conv2d(x, w)).toThrow(/input has 3 channels but the kernel expects 2/);
+  });
+});
+
+describe('matMul gradients match tfjs matMul gradients (cpu)', () => {
+  const cases: [string, number[], number[]][] = [
+    ['2-D', [5, 7], [7, 3]],
+    ['batched 3-D', [4, 5, 7], [4, 7, 3]],
+    ['3-D times 2-D (shared weight)', [4, 5, 7], [7, 3]],
+    ['2-D times 3-D', [5, 7], [4, 7, 3]],
+  ];
+  for (const [name, aShape, bShape] of cases) {
+    it(name, () => {
+      const a = randomTensor(aShape, 10);
+      const b = randomTensor(bShape, 11);
+      const ours = gradsOf((x, y) => matMul(x, y), [a, b]);
+      // tfjs's own BatchMatMul gradient fails when one side is broadcast, so the reference broadcasts first.
+      const batch = Math.max(aShape.length === 3 ? aShape[0] : 1, bShape.length === 3 ? bShape[0] : 1);
+      const full = (t: tf.Tensor) => (t.rank === 3 ? t : tf.broadcastTo(t, [batch, ...t.shape]));
+      const ref = gradsOf(
+        (x, y) =>
+          tf.matMul(
+            aShape.length === bShape.length ? x : full(x),
+            aShape.length === bShape.length ? y : full(y),
+          ),
+        [a, b],
+      );
+      expectClose(matMul(a, b), tf.matMul(a, b));
+      expectClose(ours[0], ref[0]);
+      expectClose(ours[1], ref[1]);
+    });
+  }
+  it('names mismatched inner dimensions', () => {
+    expect(() => matMul(tf.zeros([2, 3]), tf.zeros([4, 2]))).toThrow(/inner dimensions differ/);
+  });
+});
+
+describe('perSampleConv2d', () => {
+  it('equals a per-sample tf.conv2d, value and gradients', () => {
+    const x = randomTensor([3, 5, 4, 2], 20) as tf.Tensor4D;
+    const k = randomTensor([3, 3, 3, 2, 4], 21, 0.5);
+    const bias = randomTensor([3, 4], 22) as tf.Tensor2D;
+    const reference = (xx: tf.Tensor, kk: tf.Tensor, bb: tf.Tensor) =>
+      tf.concat(
+        [0, 1, 2].map((i) =>
+          tf.add(
+            tf.conv2d(
+              tf.slice(xx, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D,
+              tf.reshape(tf.slice(kk, [i, 0, 0, 0, 0], [1, -1, -1, -1, -1]), [3, 3, 2, 4]) as tf.Tensor4D,
+              1,
+              'same',
+            ),
+            tf.reshape(tf.slice(bb, [i, 0], [1, -1]), [1, 1, 1, 4]),
+          ),
+        ),
+        0,
+      );
+    expectClose(perSampleConv2d(x, k, bias), reference(x, k, bias));
+    const ours = gradsOf((a, b, c) => perSampleConv2d(a as tf.Tensor4D, b, c as tf.Tensor2D), [x, k, bias]);
+    const ref = gradsOf(reference, [x, k, bias]);
+    for (let i = 0; i < 3; i++) expectClose(ours[i], ref[i]);
+  });
+  it('rejects mismatched batch sizes', () => {
+    expect(() => perSampleConv2d(tf.zeros([2, 3, 3, 1]) as tf.Tensor4D, tf.zeros([3, 3, 3, 1, 1]))).toThrow(
+      /2 samples but 3 kernels/,
+    );
+  });
+});
+
+describe('dense, embedding, attention, pooling', () => {
+  it('linear on rank-3 input matches a plain product', () => {
+    const x = randomTensor([2, 3, 4], 30);
+    const w = randomTensor([4, 5], 31) as tf.Tensor2D;
+    const b = randomTensor([5], 32) as tf.Tensor1D;
+    const ours = gradsOf((a, bw, bb) => linear(a, bw as tf.Tensor2D, bb as tf.Tensor1D), [x, w, b]);
+    const ref = gradsOf(
+      (a, bw, bb) => tf.add(tf.matMul(tf.reshape(a, [6, 4]), bw), bb).reshape([2, 3, 5]),
+      [x, w, b],
+    );
+    for (let i = 0; i < 3; i++) expectClose(ours[i], ref[i]);
+  });
+
+  it('embedding gradient equals tf.gather gradient (repeated ids accumulate)', () => {
+    const table = randomTensor([6, 3], 33) as tf.Tensor2D;
+    const ids = tf.tensor2d(
+      [
+        [1, 2, 1],
+        [5, 0, 1],
+      ],
+      [2, 3],
+      'int32',
+    );
+    const [ours] = gradsOf((t) => embed(t as tf.Tensor2D, ids), [table]);
+    const [ref] = gradsOf((t) => tf.gather(t, ids), [table]);
+    expectClose(ours, ref);
+    expect(() => embed(table, tf.tensor1d([0, 6], 'int32'))).toThrow(
+      /id 6 at position 1 is outside the vocabulary of 6/,
+    );
+  });
+
+  it('masked softmax: masked positions get zero weight and the gradient matches finite differences', () => {
+    const scores = randomTensor([2, 5], 34);
+    const mask = tf.tensor2d([
+      [1, 1, 0, 1, 0],
+      [1, 1, 1, 1, 1],
+    ]);
+    const p = maskedSoftmax(scores, mask).arraySync() as number[][];
+    expect(p[0][2]).toBe(0);
+    expect(p[0][4]).toBe(0);
+    expect(p[0].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const f = (s: tf.Tensor) => weightedSum(maskedSoftmax(s, mask));
+    const g = tf.grad(f)(scores).dataSync();
+    const idx = [0, 1, 3, 5, 9];
+    const fd = finiteDifference(f, scores, idx, 1e-2);
+    idx.forEach((i, j) => expect(g[i]).toBeCloseTo(fd[j], 2));
+  });
+
+  it('spatial attention sums features with softmax weights; gradient matches finite differences', () => {
+    const features = randomTensor([2, 3, 3, 4], 35) as tf.Tensor4D;
+    const scores = randomTensor([2, 3, 3], 36);
+    const { weights, attended } = spatialSoftmaxAttention(features, scores);
+    expect(weights.shape).toEqual([2, 9]);
+    const manual = tf.sum(tf.mul(tf.reshape(weights, [2, 3, 3, 1]), features), [1, 2]);
+    expectClose(attended, manual);
+    const f = (s: tf.Tensor) => weightedSum(spatialSoftmaxAttention(features, s).attended);
+    const g = tf.grad(f)(scores).dataSync();
+    const idx = [0, 4, 8, 13, 17];
+    const fd = finiteDifference(f, scores, idx);
+    idx.forEach((i, j) => expect(g[i]).toBeCloseTo(fd[j], 2));
+  });
+
+  it('max-pool gradient goes to the maxima only', () => {
+    const x = tf.tensor4d([1, 5, 2, 3, 9, 0, 4, 0, 7, 1, 8, 2, 6, 3, 0, 1], [1, 4, 4, 1]);
+    const g = tf
+      .grad((t) => tf.sum(maxPool2d(t as tf.Tensor4D)))(x)
+      .dataSync();
+    expect(Array.from(g)).toEqual([0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('gradient control and sampling', () => {
+  it('stopGradient passes values and blocks gradients', () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    expect(Array.from(stopGradient(x).dataSync())).toEqual([1, 2, 3]);
+    const g = tf.grad((t) => tf.sum(tf.add(tf.mul(stopGradient(t), t), t)))(x);
+    expect(Array.from(g.dataSync())).toEqual([2, 3, 4]);
+  });
+
+  it('straightThrough: forward hard, backward into soft', () => {
+    const soft = tf.tensor1d([0.2, 0.7, 0.1]);
+    const hard = tf.tensor1d([0, 1, 0]);
+    expect(Array.from(straightThrough(hard, soft).dataSync())).toEqual([0, 1, 0]);
+    const g = tf.grad((s) => tf.sum(tf.mul(straightThrough(hard, s), tf.tensor1d([1, 2, 3]))))(soft);
+    expect(Array.from(g.dataSync())).toEqual([1, 2, 3]);
+  });
+
+  it('gumbel-softmax: soft samples are distributions; hard samples are one-hot with the soft gradient', () => {
+    const logits = randomTensor([4, 6], 40);
+    const soft = gumbelSoftmax(logits, { temperature: 0.5, hard: false, rng: createRng(1) });
+    const sums = tf.sum(soft, -1).dataSync();
+    sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
+    const hard = gumbelSoftmax(logits, { temperature: 0.5, hard: true, rng: createRng(1) });
+    const h = hard.arraySync() as number[][];
+    for (const row of h) expect(row.filter((v) => v === 1).length).toBe(1);
+    // Same seed: the hard sample is the argmax of the soft one.
+    const argSoft = tf.argMax(soft, -1).dataSync();
+    const argHard = tf.argMax(hard, -1).dataSync();
+    expect(Array.from(argHard)).toEqual(Array.from(argSoft));
+    // Gradient of the hard sample equals the gradient of the soft sample (same noise).
+    const gh = tf.grad((l) =>
+      weightedSum(gumbelSoftmax(l, { temperature: 0.5, hard: true, rng: createRng(7) })),
+    )(logits);
+    const gs = tf.grad((l) =>
+      weightedSum(gumbelSoftmax(l, { temperature: 0.5, hard: false, rng: createRng(7) })),
+    )(logits);
+    expectClose(gh, gs);
+  });
+
+  it('categorical sampling follows the probabilities; log-prob gradient matches finite differences', () => {
+    const logits = tf.tensor2d([[0, Math.log(3)]], [1, 2]); // p = [0.25, 0.75]
+    const rng = createRng(3);
+    let ones = 0;
+    const draws = 4000;
+    const big = tf.tile(logits, [draws, 1]);
+    const { samples } = sampleCategorical(big, rng);
+    ones = Array.from(samples.dataSync()).reduce((a, b) => a + Number(b), 0);
+    expect(ones / draws).toBeGreaterThan(0.72);
+    expect(ones / draws).toBeLessThan(0.78);
+
+    const l = randomTensor([3, 5], 41);
+    const picked = sampleCategorical(l, createRng(5)).samples;
+    const f = (x: tf.Tensor) => {
+      const logp = tf.logSoftmax(x);
+      return tf.sum(tf.mul(tf.oneHot(picked, 5), logp)) as tf.Scalar;
+    };
+    const g = tf
+      .grad((x) => tf.sum(sampleCategorical(x, createRng(5)).logProbs) as tf.Scalar)(l)
+      .dataSync();
+    const idx = [0, 3, 7, 11, 14];
+    const fd = finiteDifference(f, l, idx);
+    idx.forEach((i, j) => expect(g[i]).toBeCloseTo(fd[j], 2));
+    const entropy = sampleCategorical(tf.zeros([1, 4]), createRng(1)).entropy.dataSync()[0];
+    expect(entropy).toBeCloseTo(Math.log(4), 5);
+  });
+});

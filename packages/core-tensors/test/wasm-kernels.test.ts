@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { conv2d, createRng, matMul, perSampleConv2d, tf } from '../src/index.js';
+import { expectClose, randomTensor, useBackend, weightedSum } from './helpers.js';
+
+/** Runs the same computation on cpu and wasm from the same input values and compares every output. */
+async function onBothBackends(shapes: number[][], compute: (xs: tf.Tensor[]) => tf.Tensor[]) {
+  const values = shapes.map((shape, i) => randomTensor(shape, 100 + i).dataSync() as Float32Array);
+  const results: Record<string, Float32Array[]> = {};
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await useBackend(backend);
+    results[backend] = tf
+      .tidy(() => compute(values.map((v, i) => tf.tensor(v, shapes[i]))))
+      .map((t) => t.dataSync() as Float32Array);
+  }
+  results.cpu.forEach((c, i) => expectClose(results.wasm[i], c, 1e-4));
+}
+
+describe('wasm results equal cpu results', () => {
+  it('in-place Slice kernel on non-contiguous and contiguous slices of rank 1-5', async () => {
+    await onBothBackends([[7, 9, 5], [4, 3, 5, 6], [2, 3, 4, 5, 6], [11]], ([a, b, c, d]) => [
+      tf.slice(a, [1, 2, 0], [3, 4, 5]),
+      tf.slice(a, [2, 0, 1], [1, 9, 3]),
+      tf.slice(b, [1, 0, 0, 0], [2, 3, 5, 6]),
+      tf.slice(b, [0, 1, 2, 3], [4, 2, 3, 2]),
+      tf.slice(c, [1, 1, 1, 1, 1], [1, 2, 3, 4, 5]),
+      tf.slice(d, [3], [5]),
+      tf.unstack(a)[4],
+    ]);
+  });
+
+  it('conv2d forward and gradients (3x3, 1x1, strided, odd sizes, batch 1)', async () => {
+    for (const [xs, ws, stride] of [
+      [[1, 7, 5, 3], [3, 3, 3, 4], 1],
+      [[3, 6, 6, 5], [1, 1, 5, 2], 1],
+      [[2, 9, 7, 3], [3, 3, 3, 4], 2],
+    ] as [number[], number[], number][]) {
+      await onBothBackends([xs, ws], ([x, w]) => {
+        const f = (a: tf.Tensor, b: tf.Tensor) =>
+          weightedSum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, null, { stride }));
+        return [conv2d(x as tf.Tensor4D, w as tf.Tensor4D, null, { stride }), ...tf.grads(f)([x, w])];
+      });
+    }
+  });
+
+  it('batched matMul (split into 2-D products on wasm) and its gradients', async () => {
+    await onBothBackends(
+      [
+        [5, 7, 9],
+        [5, 9, 3],
+      ],
+      ([a, b]) => [
+        matMul(a, b),
+        ...tf.grads((x: tf.Tensor, y: tf.Tensor) => weightedSum(matMul(x, y)))([a, b]),
+      ],
+    );
+  });
+
+  it('per-sample conv and its gradients', async () => {
+    await onBothBackends(
+      [
+        [4, 5, 6, 3],
+        [4, 3, 3, 3, 2],
+      ],
+      ([x, k]) => [
+        perSampleConv2d(x as tf.Tensor4D, k),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(perSampleConv2d(a as tf.Tensor4D, b)))([
+          x,
+          k,
+        ]),
+      ],
+    );
+  });
+
+  it('uses the seeded generator, not tfjs randomness', () => {
+    const a = createRng(5).next();
+    const b = createRng(5).next();
+    expect(a).toBe(b);
+  });
+});
