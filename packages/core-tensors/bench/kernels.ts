@@ -21,6 +21,14 @@ function time(step: () => void): number {
 
 async function main() {
   const backend = await initBackend();
+  console.log(
+    JSON.stringify({
+      kernel: 'backend',
+      backend: backend.name,
+      reason: backend.reason,
+      accelerator: backend.accelerator ?? null,
+    }),
+  );
   const [n, h, w, c] = [32, 14, 14, 128];
   const forwardFlops = 2 * n * h * w * c * c * 9;
   const trainFlops = 3 * forwardFlops;

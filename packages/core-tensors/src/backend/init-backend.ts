@@ -14,9 +14,20 @@ export interface BackendAttempt {
   reason: string;
 }
 
+export interface AcceleratorReport {
+  /** True when @mmnet/native-kernels replaced wasm kernels by BLAS-backed ones. */
+  enabled: boolean;
+  /** Why it is on or off, one line. */
+  reason: string;
+  /** The kernels it replaced. */
+  kernels: string[];
+}
+
 export interface BackendReport {
   /** The backend tfjs now runs on. */
   name: BackendName;
+  /** On wasm: whether the optional native BLAS kernels are active. */
+  accelerator?: AcceleratorReport;
   /** Why it was chosen, one line. */
   reason: string;
   /** Every backend tried, in order, with why it was or was not used. */
@@ -49,6 +60,37 @@ function parseBackendName(source: string, value: string): BackendName {
 /** Imports a module by a computed name so bundlers and the type checker leave optional peers alone. */
 async function importOptional(name: string): Promise<unknown> {
   return import(/* @vite-ignore */ name);
+}
+
+interface NativeKernelsModule {
+  enableNativeKernels(options?: { onUnavailable?: (reason: string) => void }): {
+    enabled: boolean;
+    reason: string;
+    blas: string | null;
+    threads: number;
+    kernels: string[];
+  };
+}
+
+/** Turns on @mmnet/native-kernels when it is installed and finds a BLAS; plain wasm otherwise. */
+async function enableAccelerator(env: Record<string, string | undefined>): Promise<AcceleratorReport> {
+  if (env.MMNET_NATIVE_KERNELS?.trim().toLowerCase() === 'off') {
+    return { enabled: false, reason: 'native kernels off (MMNET_NATIVE_KERNELS=off)', kernels: [] };
+  }
+  let mod: NativeKernelsModule;
+  try {
+    mod = (await importOptional('@mmnet/native-kernels')) as NativeKernelsModule;
+  } catch {
+    return { enabled: false, reason: 'native kernels not installed', kernels: [] };
+  }
+  const status = mod.enableNativeKernels({ onUnavailable: () => {} });
+  return status.enabled
+    ? {
+        enabled: true,
+        reason: `native kernels on (${status.blas}, ${status.threads} threads)`,
+        kernels: status.kernels,
+      }
+    : { enabled: false, reason: `native kernels off: ${status.reason}`, kernels: [] };
 }
 
 async function registerTensorflow(): Promise<string> {
@@ -144,9 +186,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const result = await tryBackend(name);
     attempts.push({ name, ...result });
     if (result.ok) {
+      const accelerator = name === 'wasm' ? await enableAccelerator(env) : undefined;
       const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.reason}`);
-      const reason = `${result.reason} (${why}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''})`;
-      lastReport = { name, reason, attempts };
+      const reason = `${result.reason}${accelerator ? `, ${accelerator.reason}` : ''} (${why}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''})`;
+      lastReport = { name, reason, attempts, ...(accelerator ? { accelerator } : {}) };
       const key = `${name}|${why}`;
       if (log && loggedFor !== key) {
         log(`[mmnet] backend: ${name} — ${reason}`);

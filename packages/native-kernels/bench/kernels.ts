@@ -1,0 +1,140 @@
+// Kernel benchmarks for the wasm backend with and without @mmnet/native-kernels. Prints JSON lines.
+//   pnpm --filter @mmnet/native-kernels bench      (MMNET_THREADS sets the BLAS threads)
+// conv2d training: batch 32, 14x14, 128->128, 3x3 'same', forward + backward + Adam (tf.variableGrads and
+// tf.train.adam), counted as 3 x the forward FLOPs. Plain wasm has no Conv2DBackpropFilter kernel, so its
+// baseline trains through a custom gradient built from plain wasm ops (dx: conv2d of dy with the filter
+// flipped and its channels swapped; dw: one transposed matMul per filter tap).
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { disableNativeKernels, enableNativeKernels, type NativeKernelsStatus } from '../src/index';
+
+const BATCH = 32;
+const SIZE = 14;
+const CHANNELS = 128;
+const FILTER = 3;
+
+function print(record: Record<string, unknown>): void {
+  console.log(JSON.stringify(record));
+}
+
+function timeSteps(step: () => void, warmup: number, steps: number): number {
+  for (let i = 0; i < warmup; i++) step();
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  return (performance.now() - start) / steps;
+}
+
+/** conv2d ('same', stride 1) whose gradient uses only kernels plain wasm has. */
+const plainWasmConv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([x, w]);
+  const value = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same');
+  const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const [kh, kw, cin, cout] = ws.shape;
+    const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]);
+    const dx = tf.conv2d(dy as tf.Tensor4D, flipped, 1, 'same');
+    const [n, h, wd] = xs.shape;
+    const padded = tf.pad(xs, [
+      [0, 0],
+      [(kh - 1) >> 1, kh >> 1],
+      [(kw - 1) >> 1, kw >> 1],
+      [0, 0],
+    ]);
+    const dy2d = tf.reshape(dy, [n * h * wd, cout]);
+    const taps: tf.Tensor[] = [];
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const shifted = tf.reshape(tf.slice(padded, [0, ky, kx, 0], [n, h, wd, cin]), [n * h * wd, cin]);
+        taps.push(tf.matMul(tf.transpose(shifted), dy2d));
+      }
+    }
+    return [dx, tf.reshape(tf.stack(taps), [kh, kw, cin, cout])];
+  };
+  return { value, gradFunc };
+});
+
+function convTraining(
+  label: string,
+  status: NativeKernelsStatus,
+  conv: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor,
+) {
+  // x is a variable too, so the backward pass computes dx (as every layer but the first does) as well as dw.
+  const x = tf.variable(tf.randomNormal([BATCH, SIZE, SIZE, CHANNELS], 0, 1, 'float32', 1));
+  const w = tf.variable(tf.randomNormal([FILTER, FILTER, CHANNELS, CHANNELS], 0, 0.05, 'float32', 2));
+  const optimizer = tf.train.adam(1e-3);
+  const step = () => {
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(conv(x, w))) as tf.Scalar, [w, x]);
+      if (grads[x.name].shape.length !== 4) throw new Error('no gradient for x');
+      optimizer.applyGradients({ [w.name]: grads[w.name] as tf.Variable });
+      return value;
+    });
+    loss.dataSync();
+    loss.dispose();
+  };
+  const ms = timeSteps(step, 2, status.enabled ? 10 : 4);
+  const flops = 3 * 2 * BATCH * SIZE * SIZE * CHANNELS * CHANNELS * FILTER * FILTER;
+  print({
+    bench: 'conv2d-train',
+    variant: label,
+    shape: `x[${BATCH},${SIZE},${SIZE},${CHANNELS}] w[${FILTER},${FILTER},${CHANNELS},${CHANNELS}] same`,
+    msPerStep: Number(ms.toFixed(2)),
+    gflops: Number((flops / ms / 1e6).toFixed(1)),
+    nativeKernels: status.kernels,
+    blas: status.blas,
+    threads: status.threads,
+  });
+  optimizer.dispose();
+  tf.dispose([x, w]);
+}
+
+function matMulBench(label: string, status: NativeKernelsStatus) {
+  const [m, k, n] = [6272, 1152, 128];
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ]) {
+    const a = tf.randomNormal(transposeA ? [k, m] : [m, k], 0, 1, 'float32', 3);
+    const b = tf.randomNormal(transposeB ? [n, k] : [k, n], 0, 1, 'float32', 4);
+    const step = () => tf.tidy(() => tf.matMul(a, b, transposeA, transposeB)).dispose();
+    const slow = !status.enabled && (transposeA || transposeB);
+    const ms = timeSteps(step, 1, slow ? 2 : 5);
+    print({
+      bench: 'matMul',
+      variant: label,
+      shape: `${m}x${k} @ ${k}x${n}`,
+      transposeA,
+      transposeB,
+      msPerCall: Number(ms.toFixed(2)),
+      gflops: Number(((2 * m * k * n) / ms / 1e6).toFixed(1)),
+      nativeKernels: status.kernels,
+    });
+    tf.dispose([a, b]);
+  }
+}
+
+async function main() {
+  await tf.setBackend('wasm');
+  disableNativeKernels();
+  const plain = disableNativeKernels();
+  matMulBench('wasm', plain);
+  convTraining('wasm (custom-gradient conv, plain kernels)', plain, (x, w) => plainWasmConv(x, w));
+  const native = enableNativeKernels();
+  if (!native.enabled) {
+    print({ bench: 'native-kernels', enabled: false, reason: native.reason });
+    return;
+  }
+  matMulBench('wasm + native kernels', native);
+  convTraining('wasm + native kernels (tf.conv2d)', native, (x, w) =>
+    tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+  );
+  disableNativeKernels();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,22 @@
+{
+  "targets": [
+    {
+      "target_name": "mmnet_native_kernels",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/blas.cc",
+        "native/src/conv.cc",
+        "native/src/epilogue.cc",
+        "native/src/im2col.cc",
+        "native/src/matmul.cc",
+        "native/src/scratch.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-O3", "-std=c++17"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}

@@ -1,0 +1,213 @@
+// Node-API surface of the native kernels. Every kernel call receives the wasm heap's current ArrayBuffer
+// (memory growth detaches old ones) and byte offsets of the tensors inside it; all ranges are checked.
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "blas.h"
+#include "conv.h"
+#include "matmul.h"
+#include "scratch.h"
+
+namespace {
+
+using mmnet::ConvGeometry;
+using mmnet::Epilogue;
+
+struct Heap {
+  uint8_t* base;
+  size_t size;
+
+  float* At(double offset, double floats, const char* what) const {
+    if (!(offset >= 0) || !(floats >= 0) || offset + floats * sizeof(float) > static_cast<double>(size)) {
+      throw std::range_error(std::string(what) + " lies outside the wasm heap");
+    }
+    if (static_cast<uint64_t>(offset) % alignof(float) != 0) {
+      throw std::range_error(std::string(what) + " is not 4-byte aligned in the wasm heap");
+    }
+    return reinterpret_cast<float*>(base + static_cast<size_t>(offset));
+  }
+};
+
+Heap HeapArg(const Napi::CallbackInfo& info, size_t index) {
+  if (!info[index].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), "expected the wasm heap ArrayBuffer");
+  auto buffer = info[index].As<Napi::ArrayBuffer>();
+  return Heap{static_cast<uint8_t*>(buffer.Data()), buffer.ByteLength()};
+}
+
+double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (!info[index].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string("expected a number: ") + what);
+  return info[index].As<Napi::Number>().DoubleValue();
+}
+
+std::vector<double> NumbersArg(const Napi::CallbackInfo& info, size_t index, size_t expected, const char* what) {
+  if (!info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Napi::TypeError::New(info.Env(), std::string("expected a Float64Array: ") + what);
+  }
+  auto array = info[index].As<Napi::Float64Array>();
+  if (expected != 0 && array.ElementLength() != expected) {
+    throw Napi::TypeError::New(info.Env(), std::string("wrong length for ") + what);
+  }
+  return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
+}
+
+ConvGeometry GeometryArg(const Napi::CallbackInfo& info, size_t index) {
+  const auto v = NumbersArg(info, index, 15, "conv geometry");
+  for (double d : v) {
+    if (!(d >= 0)) throw Napi::RangeError::New(info.Env(), "conv geometry values must be >= 0");
+  }
+  auto i = [&](int k) { return static_cast<int64_t>(v[k]); };
+  return ConvGeometry{i(0), i(1), i(2), i(3), i(4), i(5), i(6), i(7), i(8), i(9), i(10), i(11), i(12), i(13), i(14)};
+}
+
+// [biasOffset | -1, biasSize, activation, leakyAlpha, preluOffset | -1, preluSize]
+Epilogue EpilogueArg(const Napi::CallbackInfo& info, size_t index, const Heap& heap) {
+  const auto v = NumbersArg(info, index, 6, "epilogue");
+  Epilogue e;
+  if (v[0] >= 0) {
+    e.bias = heap.At(v[0], v[1], "bias");
+    e.biasSize = static_cast<int64_t>(v[1]);
+  }
+  const int activation = static_cast<int>(v[2]);
+  if (activation < 0 || activation > 6) throw Napi::RangeError::New(info.Env(), "unknown activation code");
+  e.activation = static_cast<mmnet::Activation>(activation);
+  e.leakyAlpha = static_cast<float>(v[3]);
+  if (v[4] >= 0) {
+    e.prelu = heap.At(v[4], v[5], "prelu weights");
+    e.preluSize = static_cast<int64_t>(v[5]);
+  }
+  if (e.activation == mmnet::Activation::kPrelu && e.prelu == nullptr) {
+    throw Napi::TypeError::New(info.Env(), "prelu activation needs prelu weights");
+  }
+  return e;
+}
+
+template <typename Body>
+Napi::Value Guard(const Napi::CallbackInfo& info, Body body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+Napi::Value LoadBlas(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "expected an array of library paths");
+  auto list = info[0].As<Napi::Array>();
+  std::vector<std::string> candidates;
+  for (uint32_t i = 0; i < list.Length(); ++i) candidates.push_back(list.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<std::string> errors;
+  if (!mmnet::LoadBlas(candidates, errors)) {
+    std::string message = "no BLAS library could be loaded";
+    for (const auto& e : errors) message += "\n  " + e;
+    throw Napi::Error::New(env, message);
+  }
+  const auto& blas = mmnet::GetBlasInfo();
+  auto result = Napi::Object::New(env);
+  result.Set("path", blas.path);
+  result.Set("vendor", blas.vendor);
+  result.Set("config", blas.config);
+  return result;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), mmnet::SetBlasThreads(static_cast<int>(NumberArg(info, 0, "threads"))));
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), mmnet::GetBlasThreads());
+}
+
+Napi::Value SetChunkBytes(const Napi::CallbackInfo& info) {
+  mmnet::SetColumnChunkBytes(static_cast<size_t>(NumberArg(info, 0, "chunk bytes")));
+  return Napi::Number::New(info.Env(), static_cast<double>(mmnet::ColumnChunkBytes()));
+}
+
+Napi::Value ReleaseScratch(const Napi::CallbackInfo& info) {
+  mmnet::ColumnScratch().Release();
+  mmnet::TransposeScratch().Release();
+  return info.Env().Undefined();
+}
+
+// matMul(heap, aOffsets, bOffsets, cOffsets, m, n, k, transA, transB, epilogue)
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const Heap heap = HeapArg(info, 0);
+    const auto aOffsets = NumbersArg(info, 1, 0, "a offsets");
+    const auto bOffsets = NumbersArg(info, 2, aOffsets.size(), "b offsets");
+    const auto cOffsets = NumbersArg(info, 3, aOffsets.size(), "c offsets");
+    const double m = NumberArg(info, 4, "m"), n = NumberArg(info, 5, "n"), k = NumberArg(info, 6, "k");
+    const bool transA = info[7].ToBoolean(), transB = info[8].ToBoolean();
+    const Epilogue epilogue = EpilogueArg(info, 9, heap);
+    for (size_t i = 0; i < aOffsets.size(); ++i) {
+      const float* a = heap.At(aOffsets[i], m * k, "matMul a");
+      const float* b = heap.At(bOffsets[i], k * n, "matMul b");
+      float* c = heap.At(cOffsets[i], m * n, "matMul output");
+      mmnet::MatMul(a, b, c, static_cast<int64_t>(m), static_cast<int64_t>(n), static_cast<int64_t>(k), transA,
+                    transB);
+      mmnet::ApplyEpilogue(c, static_cast<int64_t>(m), static_cast<int64_t>(n), epilogue);
+    }
+    return info.Env().Undefined();
+  });
+}
+
+// conv2d(heap, xOffset, wOffset, outOffset, geometry, epilogue)
+Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const Heap heap = HeapArg(info, 0);
+    const ConvGeometry g = GeometryArg(info, 4);
+    const float* x = heap.At(NumberArg(info, 1, "x"), g.batch * g.inH * g.inW * g.inC, "conv2d x");
+    const float* w = heap.At(NumberArg(info, 2, "filter"), g.Depth() * g.outC, "conv2d filter");
+    float* out = heap.At(NumberArg(info, 3, "output"), g.Rows() * g.outC, "conv2d output");
+    mmnet::Conv2DForward(x, w, out, g, EpilogueArg(info, 5, heap));
+    return info.Env().Undefined();
+  });
+}
+
+// conv2dBackpropInput(heap, dyOffset, wOffset, dxOffset, geometry)
+Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const Heap heap = HeapArg(info, 0);
+    const ConvGeometry g = GeometryArg(info, 4);
+    const float* dy = heap.At(NumberArg(info, 1, "dy"), g.Rows() * g.outC, "conv2dBackpropInput dy");
+    const float* w = heap.At(NumberArg(info, 2, "filter"), g.Depth() * g.outC, "conv2dBackpropInput filter");
+    float* dx = heap.At(NumberArg(info, 3, "dx"), g.batch * g.inH * g.inW * g.inC, "conv2dBackpropInput output");
+    mmnet::Conv2DBackpropInput(dy, w, dx, g);
+    return info.Env().Undefined();
+  });
+}
+
+// conv2dBackpropFilter(heap, xOffset, dyOffset, dwOffset, geometry)
+Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const Heap heap = HeapArg(info, 0);
+    const ConvGeometry g = GeometryArg(info, 4);
+    const float* x = heap.At(NumberArg(info, 1, "x"), g.batch * g.inH * g.inW * g.inC, "conv2dBackpropFilter x");
+    const float* dy = heap.At(NumberArg(info, 2, "dy"), g.Rows() * g.outC, "conv2dBackpropFilter dy");
+    float* dw = heap.At(NumberArg(info, 3, "dw"), g.Depth() * g.outC, "conv2dBackpropFilter output");
+    mmnet::Conv2DBackpropFilter(x, dy, dw, g);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("loadBlas", Napi::Function::New(env, LoadBlas));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
+  exports.Set("setChunkBytes", Napi::Function::New(env, SetChunkBytes));
+  exports.Set("releaseScratch", Napi::Function::New(env, ReleaseScratch));
+  exports.Set("matMul", Napi::Function::New(env, MatMul));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2D));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(mmnet_native_kernels, Init)

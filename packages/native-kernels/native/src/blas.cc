@@ -1,0 +1,108 @@
+#include "blas.h"
+
+#include <dlfcn.h>
+
+#include <stdexcept>
+
+namespace mmnet {
+namespace {
+
+using SgemmFn = void (*)(int order, int transA, int transB, int m, int n, int k, float alpha,
+                         const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);
+using SetIntFn = void (*)(int);
+using GetIntFn = int (*)();
+using SetLongFn = void (*)(long);
+using GetLongFn = long (*)();
+using GetConfigFn = char* (*)();
+
+struct BlasBinding {
+  void* handle = nullptr;
+  SgemmFn sgemm = nullptr;
+  SetIntFn setThreadsInt = nullptr;    // openblas_set_num_threads, MKL_Set_Num_Threads
+  GetIntFn getThreadsInt = nullptr;    // openblas_get_num_threads, MKL_Get_Max_Threads
+  SetLongFn setThreadsLong = nullptr;  // bli_thread_set_num_threads (dim_t)
+  GetLongFn getThreadsLong = nullptr;  // bli_thread_get_num_threads
+  BlasInfo info;
+};
+
+BlasBinding g_blas;
+
+template <typename Fn>
+Fn Symbol(void* handle, const char* name) {
+  return reinterpret_cast<Fn>(dlsym(handle, name));
+}
+
+bool TryLoad(const std::string& path, std::string& error) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* message = dlerror();
+    error = path + ": " + (message != nullptr ? message : "cannot be opened");
+    return false;
+  }
+  auto sgemm = Symbol<SgemmFn>(handle, "cblas_sgemm");
+  if (sgemm == nullptr) {
+    error = path + ": no cblas_sgemm symbol";
+    dlclose(handle);
+    return false;
+  }
+  BlasBinding binding;
+  binding.handle = handle;
+  binding.sgemm = sgemm;
+  binding.info.loaded = true;
+  binding.info.path = path;
+  if (auto set = Symbol<SetIntFn>(handle, "openblas_set_num_threads")) {
+    binding.info.vendor = "openblas";
+    binding.setThreadsInt = set;
+    binding.getThreadsInt = Symbol<GetIntFn>(handle, "openblas_get_num_threads");
+    if (auto config = Symbol<GetConfigFn>(handle, "openblas_get_config")) binding.info.config = config();
+  } else if (auto set = Symbol<SetLongFn>(handle, "bli_thread_set_num_threads")) {
+    binding.info.vendor = "blis";
+    binding.setThreadsLong = set;
+    binding.getThreadsLong = Symbol<GetLongFn>(handle, "bli_thread_get_num_threads");
+  } else if (auto set = Symbol<SetIntFn>(handle, "MKL_Set_Num_Threads")) {
+    binding.info.vendor = "mkl";
+    binding.setThreadsInt = set;
+    binding.getThreadsInt = Symbol<GetIntFn>(handle, "MKL_Get_Max_Threads");
+  } else {
+    binding.info.vendor = "unknown";
+  }
+  g_blas = binding;
+  return true;
+}
+
+}  // namespace
+
+bool LoadBlas(const std::vector<std::string>& candidates, std::vector<std::string>& errors) {
+  if (g_blas.sgemm != nullptr) return true;
+  for (const auto& path : candidates) {
+    std::string error;
+    if (TryLoad(path, error)) return true;
+    errors.push_back(error);
+  }
+  return false;
+}
+
+const BlasInfo& GetBlasInfo() { return g_blas.info; }
+
+void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
+           const float* b, int ldb, float beta, float* c, int ldc) {
+  if (g_blas.sgemm == nullptr) throw std::runtime_error("no BLAS library is loaded");
+  g_blas.sgemm(kCblasRowMajor, transA ? kCblasTrans : kCblasNoTrans, transB ? kCblasTrans : kCblasNoTrans,
+               m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+int SetBlasThreads(int threads) {
+  if (threads > 0) {
+    if (g_blas.setThreadsInt != nullptr) g_blas.setThreadsInt(threads);
+    if (g_blas.setThreadsLong != nullptr) g_blas.setThreadsLong(threads);
+  }
+  return GetBlasThreads();
+}
+
+int GetBlasThreads() {
+  if (g_blas.getThreadsInt != nullptr) return g_blas.getThreadsInt();
+  if (g_blas.getThreadsLong != nullptr) return static_cast<int>(g_blas.getThreadsLong());
+  return 0;
+}
+
+}  // namespace mmnet
