@@ -16,7 +16,8 @@ function makeBatch(rng: ReturnType<typeof createRng>) {
     const top = (quadrant >> 1) * (SIZE / 2) + rng.int(2);
     const left = (quadrant & 1) * (SIZE / 2) + rng.int(2);
     for (let i = 0; i < SIZE * SIZE; i++) images[n * SIZE * SIZE + i] = 0.2 * rng.normal();
-    for (let y = top; y < top + 2; y++) for (let x = left; x < left + 2; x++) images[n * SIZE * SIZE + y * SIZE + x] += 1;
+    for (let y = top; y < top + 2; y++)
+      for (let x = left; x < left + 2; x++) images[n * SIZE * SIZE + y * SIZE + x] += 1;
   }
   return { images, labels };
 }
@@ -40,7 +41,8 @@ async function main() {
       }, true);
       return value!.dataSync()[0];
     });
-    if (step === 1 || step % 10 === 0) console.log(`step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}`);
+    if (step === 1 || step % 10 === 0)
+      console.log(`step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}`);
   }
 }
 

@@ -1,1 +1,15 @@
-export {};
+export * from './builtin-extractor/index.js';
+export * from './dataset/index.js';
+export * from './download/index.js';
+export * from './executor/index.js';
+export * from './features/index.js';
+export * from './formats/index.js';
+export * from './h5/index.js';
+export * from './io/index.js';
+export * from './presets/index.js';
+export * from './program/index.js';
+export * from './properties/index.js';
+export * from './questions/index.js';
+export * from './render/index.js';
+export * from './scene/index.js';
+export * from './vocab/index.js';

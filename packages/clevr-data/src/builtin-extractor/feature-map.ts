@@ -1,0 +1,44 @@
+import { tf } from '@mmnet/core-tensors';
+import type { BuiltinCnnOutput } from './architecture.js';
+import { ATTRIBUTE_CHANNELS } from './attribute-groups.js';
+import { attributeProbabilities } from './pretext-loss.js';
+
+/** Names of the feature channels for an embedding of `embeddingChannels`: 19 + E + 2. */
+export function builtinFeatureChannels(embeddingChannels: number): string[] {
+  return [
+    ...ATTRIBUTE_CHANNELS.map((c) => `p(${c})`),
+    ...Array.from({ length: embeddingChannels }, (_, i) => `embedding${i}`),
+    'x',
+    'y',
+  ];
+}
+
+/** [1, h, w, 2] cell centres: x and y in [-1, 1] (left to right, top to bottom). */
+export function coordinateChannels(height: number, width: number): tf.Tensor4D {
+  const data = new Float32Array(height * width * 2);
+  const coord = (v: number, n: number) => (n === 1 ? 0 : (2 * v) / (n - 1) - 1);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      data[(y * width + x) * 2] = coord(x, width);
+      data[(y * width + x) * 2 + 1] = coord(y, height);
+    }
+  }
+  return tf.tensor4d(data, [1, height, width, 2]);
+}
+
+/**
+ * The features of the built-in extractor from the network's outputs: per-group attribute probabilities
+ * (19), the embedding divided by its per-channel scale (E, about unit size), and x/y (2): [B, h, w, 19+E+2].
+ */
+export function builtinFeatures(output: BuiltinCnnOutput, embeddingScale: Float32Array): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, e] = output.embedding.shape;
+    if (embeddingScale.length !== e) {
+      throw new Error(`built-in features: ${embeddingScale.length} embedding scales for ${e} channels`);
+    }
+    const probs = attributeProbabilities(output.logits);
+    const embedding = tf.div(output.embedding, tf.tensor1d(embeddingScale));
+    const coords = tf.tile(coordinateChannels(h, w), [b, 1, 1, 1]);
+    return tf.concat([probs, embedding, coords], 3) as tf.Tensor4D;
+  });
+}

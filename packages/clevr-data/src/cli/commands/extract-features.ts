@@ -1,0 +1,147 @@
+import { BackendNameSchema, initBackend } from '@mmnet/core-tensors';
+import { z } from 'zod';
+import { extractFeatures } from '../../features/extract-features.js';
+import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
+import { rawPixelsExtractor } from '../../features/raw-pixels.js';
+import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
+import type { Command } from '../command.js';
+import { type FlagSpecs, flagPositiveInt, flagSwitch, formatHelp, parseFlags, UsageError } from '../flags.js';
+import { progressLines } from '../progress-line.js';
+
+const flags: FlagSpecs = {
+  input_image_dir: {
+    type: 'string',
+    description: 'folder of PNG images (e.g. CLEVR_v1.0/images/val)',
+    required: true,
+  },
+  output_h5_file: {
+    type: 'string',
+    description: 'HDF5 file receiving features [N, C, H, W] float32',
+    required: true,
+  },
+  image_height: {
+    type: 'string',
+    description: 'images are resized (bilinear) to this height',
+    default: '224',
+  },
+  image_width: { type: 'string', description: 'images are resized (bilinear) to this width', default: '224' },
+  extractor: { type: 'string', description: 'raw, builtin or tfjs-model', default: 'raw' },
+  model_path: {
+    type: 'string',
+    description:
+      'tfjs model.json (tfjs-model), or weights file of the built-in CNN (builtin; default: shipped)',
+  },
+  output_node: { type: 'string', description: 'graph node or layer whose output is taken (tfjs-model)' },
+  normalization: {
+    type: 'string',
+    description: 'tfjs-model input: imagenet, unit, symmetric or byte',
+    default: 'imagenet',
+  },
+  raw_grid: { type: 'string', description: 'raw extractor: output grid size', default: '14' },
+  raw_position_channels: {
+    type: 'string',
+    description: 'raw extractor: add x/y channels (0/1)',
+    default: '0',
+  },
+  batch_size: { type: 'string', description: 'images per batch', default: '32' },
+  max_images: { type: 'string', description: 'only the first N images (name order)' },
+  restart: {
+    type: 'string',
+    description: 'ignore a partial file from an interrupted run (0/1)',
+    default: '0',
+  },
+  backend: { type: 'string', description: 'tfjs backend: tensorflow, wasm or cpu (default: best available)' },
+};
+
+const schema = z
+  .object({
+    input_image_dir: z.string().min(1),
+    output_h5_file: z.string().min(1),
+    image_height: flagPositiveInt.default(224),
+    image_width: flagPositiveInt.default(224),
+    extractor: z
+      .enum(['raw', 'builtin', 'tfjs-model'], { message: 'expected raw, builtin or tfjs-model' })
+      .default('raw'),
+    model_path: z.string().min(1).optional(),
+    output_node: z.string().min(1).optional(),
+    normalization: pixelNormalizationSchema.default('imagenet'),
+    raw_grid: flagPositiveInt.default(14),
+    raw_position_channels: flagSwitch.default(false),
+    batch_size: flagPositiveInt.default(32),
+    max_images: flagPositiveInt.optional(),
+    restart: flagSwitch.default(false),
+    backend: BackendNameSchema.optional(),
+  })
+  .refine((f) => f.extractor !== 'tfjs-model' || f.model_path !== undefined, {
+    message: 'the tfjs-model extractor needs --model_path',
+    path: ['model_path'],
+  });
+
+async function makeExtractor(f: z.output<typeof schema>): Promise<FeatureExtractor> {
+  const input = { height: f.image_height, width: f.image_width };
+  switch (f.extractor) {
+    case 'raw':
+      try {
+        return rawPixelsExtractor(input, { grid: f.raw_grid, positionChannels: f.raw_position_channels });
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    case 'tfjs-model':
+      return loadTfjsModelExtractor(input, {
+        modelPath: f.model_path!,
+        outputNode: f.output_node,
+        normalization: f.normalization,
+      });
+    case 'builtin': {
+      if (f.model_path) {
+        const { createBuiltinExtractor } = await import(
+          '../../builtin-extractor/create-builtin-extractor.js'
+        );
+        return createBuiltinExtractor(input, { weightsPath: f.model_path });
+      }
+      // Registers the project's CNN (with its committed weights) as `builtin`.
+      await import('../../builtin-extractor/register-builtin.js');
+      return createRegisteredExtractor('builtin', input);
+    }
+  }
+}
+
+export const extractFeaturesCommand: Command = {
+  name: 'extract-features',
+  summary:
+    'Extract image features in batches into an HDF5 file (dataset "features" [N, C, H, W] float32, row i = i-th PNG in name order). Resumable: after an interruption, run the same command again.',
+  usage:
+    'mmnet-data extract-features --input_image_dir <dir> --output_h5_file <file> [--extractor raw|builtin|tfjs-model]',
+  flags,
+  async run(argv, io) {
+    if (argv.includes('--help')) {
+      io.out(formatHelp(this.usage, this.summary, flags));
+      return 0;
+    }
+    const f = parseFlags(argv, flags, schema);
+    await initBackend({ prefer: f.backend, log: io.err });
+    const extractor = await makeExtractor(f);
+    try {
+      const res = await extractFeatures(
+        {
+          imageDir: f.input_image_dir,
+          outputH5: f.output_h5_file,
+          imageHeight: f.image_height,
+          imageWidth: f.image_width,
+          batchSize: f.batch_size,
+          maxImages: f.max_images,
+          resume: !f.restart,
+        },
+        extractor,
+        { onProgress: progressLines(io.err), signal: io.signal },
+      );
+      io.out(
+        `${res.outputH5}: features [${res.shape.join(', ')}] from ${extractor.name}` +
+          (res.resumedFrom > 0 ? ` (resumed at image ${res.resumedFrom})` : ''),
+      );
+    } finally {
+      extractor.dispose?.();
+    }
+    return 0;
+  },
+};

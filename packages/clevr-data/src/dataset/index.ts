@@ -1,0 +1,20 @@
+export {
+  type ClevrBatch,
+  ClevrH5Dataset,
+  type ClevrH5DatasetConfig,
+  clevrH5DatasetConfigSchema,
+} from './clevr-h5-dataset.js';
+export { epochOrder } from './epoch-order.js';
+export {
+  type GenerateSplitConfig,
+  type GenerateSplitResult,
+  generateClevrSplit,
+  generateSplitConfigSchema,
+} from './generate-split.js';
+export {
+  type PreprocessQuestionsConfig,
+  type PreprocessQuestionsResult,
+  preprocessQuestions,
+  preprocessQuestionsConfigSchema,
+} from './preprocess-questions.js';
+export { formatQuestionStats, type QuestionStats, questionStats } from './question-stats.js';

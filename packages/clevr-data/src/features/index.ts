@@ -1,0 +1,32 @@
+export {
+  type ExtractFeaturesConfig,
+  type ExtractFeaturesResult,
+  ExtractionAbortedError,
+  extractFeatures,
+  extractFeaturesConfigSchema,
+  loadImageBatch,
+} from './extract-features.js';
+export {
+  createRegisteredExtractor,
+  type FeatureExtractor,
+  type FeatureExtractorFactory,
+  registeredFeatureExtractors,
+  registerFeatureExtractor,
+} from './feature-extractor.js';
+export { listPngFiles } from './image-list.js';
+export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
+export {
+  decodePngFloat,
+  type FloatRgbImage,
+  ImageDecodeError,
+  readPngFile,
+  resizeBilinear,
+} from './rgb-image.js';
+export {
+  loadModelArtifactsFromDisk,
+  loadTfjsModelExtractor,
+  type PixelNormalization,
+  pixelNormalizationSchema,
+  type TfjsModelExtractorConfig,
+  tfjsModelExtractorConfigSchema,
+} from './tfjs-model.js';

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { decodePng, type RgbImage } from '../render/png.js';
+
+/** An RGB image, row-major HWC float32 with values in [0, 1] (what extractors take). */
+export interface FloatRgbImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+/** Decodes PNG bytes (any colour type; alpha is dropped) to RGB in [0, 1]. `file` names the source in errors. */
+export function decodePngFloat(bytes: Uint8Array, file: string): FloatRgbImage {
+  let img: RgbImage;
+  try {
+    img = decodePng(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  } catch (err) {
+    const detail = (err as Error).message.replace(`${file}: `, '');
+    throw new ImageDecodeError(file, `cannot decode PNG: ${detail}`);
+  }
+  const { width, height, rgb } = img;
+  if (width <= 0 || height <= 0) throw new ImageDecodeError(file, `empty image ${width}x${height}`);
+  const data = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) data[i] = rgb[i] / 255;
+  return { width, height, data };
+}
+
+/** Reads and decodes a PNG file; a missing or undecodable file is an `ImageDecodeError` naming it. */
+export async function readPngFile(file: string): Promise<FloatRgbImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new ImageDecodeError(file, `cannot read (${(err as Error).message})`);
+  }
+  return decodePngFloat(bytes, file);
+}
+
+/**
+ * Bilinear resize of an RGB image to `height` x `width` with half-pixel centres (the convention of PIL and of
+ * `tf.image.resizeBilinear(..., halfPixelCenters=true)`); edges are clamped.
+ */
+export function resizeBilinear(image: FloatRgbImage, height: number, width: number): FloatRgbImage {
+  const { width: sw, height: sh, data: src } = image;
+  if (sw === width && sh === height) return { width, height, data: src.slice() };
+  const out = new Float32Array(width * height * 3);
+  const sy = sh / height;
+  const sx = sw / width;
+  const x0s = new Int32Array(width);
+  const x1s = new Int32Array(width);
+  const fxs = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), sw - 1);
+    x0s[x] = Math.floor(fx);
+    x1s[x] = Math.min(x0s[x] + 1, sw - 1);
+    fxs[x] = fx - x0s[x];
+  }
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), sh - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, sh - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const wx = fxs[x];
+      const a = (y0 * sw + x0s[x]) * 3;
+      const b = (y0 * sw + x1s[x]) * 3;
+      const c = (y1 * sw + x0s[x]) * 3;
+      const d = (y1 * sw + x1s[x]) * 3;
+      const o = (y * width + x) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const top = src[a + ch] + (src[b + ch] - src[a + ch]) * wx;
+        const bottom = src[c + ch] + (src[d + ch] - src[c + ch]) * wx;
+        out[o + ch] = top + (bottom - top) * wy;
+      }
+    }
+  }
+  return { width, height, data: out };
+}

@@ -1,0 +1,15 @@
+export { tempPathFor, withAtomicPath, writeFileAtomic } from './atomic-write.js';
+export { type StreamClevrJsonOptions, streamQuestionsFile, streamScenesFile } from './clevr-json.js';
+export {
+  type JsonArrayStreamOptions,
+  JsonFileError,
+  readJsonArrayField,
+  streamJsonArrayField,
+} from './json-array-stream.js';
+export {
+  formatBytes,
+  formatProgress,
+  type Progress,
+  type ProgressCallback,
+  throttleProgress,
+} from './progress.js';

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** One named dataset: synthetic splits generated with a fixed seed, then preprocessed and featurised. */
+export const presetDefinitionSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9-]+$/),
+    description: z.string(),
+    seed: z.number().int(),
+    /** Rendered image size (CLEVR: 480x320). */
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    splits: z
+      .array(z.object({ split: z.string().regex(/^[A-Za-z0-9]+$/), images: z.number().int().positive() }))
+      .min(1),
+    /** Questions per image (templates that must give a question, as CLEVR's generator). */
+    questionsPerImage: z.number().int().positive(),
+    /** Date recorded in the JSON files' info (fixed, so the files are byte-identical across runs). */
+    date: z.string(),
+    /** Images per feature-extraction batch. */
+    featureBatchSize: z.number().int().positive(),
+  })
+  .strict();
+export type PresetDefinition = z.output<typeof presetDefinitionSchema>;
+
+/**
+ * The named presets. The first split builds the vocabulary. `clevr-mini`: a CPU-sized CLEVR (480x320 like
+ * CLEVR, 2,000 + 400 images, 10 questions each). `clevr-micro`: a seconds-sized one for tests and smoke runs
+ * (small images: the extractor resizes to its 224x224 input anyway).
+ */
+export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
+  'clevr-mini': {
+    name: 'clevr-mini',
+    description:
+      'synthetic CLEVR, 480x320, 2,000 train + 400 val images, 10 questions each, built-in CNN features',
+    seed: 20240601,
+    width: 480,
+    height: 320,
+    splits: [
+      { split: 'train', images: 2000 },
+      { split: 'val', images: 400 },
+    ],
+    questionsPerImage: 10,
+    date: '2024-06-01',
+    featureBatchSize: 32,
+  },
+  'clevr-micro': {
+    name: 'clevr-micro',
+    description: 'tiny synthetic CLEVR for tests, 120x80, 40 train + 10 val images, 10 questions each',
+    seed: 20240602,
+    width: 120,
+    height: 80,
+    splits: [
+      { split: 'train', images: 40 },
+      { split: 'val', images: 10 },
+    ],
+    questionsPerImage: 10,
+    date: '2024-06-01',
+    featureBatchSize: 25,
+  },
+};
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS).sort();
+}
+
+/** The definition of a named preset, or an error listing the names. */
+export function getPreset(name: string): PresetDefinition {
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`unknown dataset preset "${name}" (presets: ${presetNames().join(', ')})`);
+  return presetDefinitionSchema.parse(preset);
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './functions.js';
+export * from './tokens.js';
+export * from './tree.js';
+export * from './typecheck.js';

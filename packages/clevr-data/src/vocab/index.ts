@@ -1,0 +1,4 @@
+export * from './build.js';
+export * from './encode.js';
+export * from './tokenize.js';
+export * from './vocab.js';
