@@ -2,7 +2,7 @@
  * Trains the built-in feature extractor on the pretext task (per-cell colour/shape/material/size classes of
  * the renderer's own scenes) and writes weights/builtin-extractor.safetensors.
  *
- *   npx tsx scripts/train-extractor.ts [--seed 7] [--train_images 2000] [--val_images 200] [--steps 700]
+ *   npx tsx scripts/train-extractor.ts [--seed 7] [--train_images 2000] [--val_images 200] [--steps 400]
  *     [--batch 16] [--lr 0.002] [--work_dir /tmp/mmnet-builtin-extractor] [--out weights/builtin-extractor.safetensors]
  *
  * Long: run in the background (`nohup npx tsx scripts/train-extractor.ts > train.log 2>&1 &`). Rendered
@@ -41,9 +41,9 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     train_images: { type: 'string', default: '2000' },
     val_images: { type: 'string', default: '200' },
-    steps: { type: 'string', default: '700' },
+    steps: { type: 'string', default: '400' },
     batch: { type: 'string', default: '16' },
-    lr: { type: 'string', default: '0.001' },
+    lr: { type: 'string', default: '0.002' },
     object_cell_weight: { type: 'string', default: '2' },
     checkpoint_every: { type: 'string', default: '25' },
     eval_every: { type: 'string', default: '100' },
@@ -217,12 +217,12 @@ async function main() {
     loadParametersInto(store, ckpt, checkpointFile, { expectConfig: config });
     step = Number(ckpt.metadata.step);
     const optimizerNames = ckpt.metadata.optimizerNames as string[];
-    await optimizer.setWeights(
-      optimizerNames.map((name, i) => {
-        const t = ckpt.tensors[`optimizer/${i}`];
-        return { name, tensor: tf.tensor(t.data, t.shape) };
-      }),
-    );
+    const saved = optimizerNames.map((name, i) => {
+      const t = ckpt.tensors[`optimizer/${i}`];
+      return { name, tensor: tf.tensor(t.data, t.shape) };
+    });
+    await optimizer.setWeights(saved); // copies them into the optimiser's own variables
+    for (const w of saved) w.tensor.dispose();
     log({ phase: 'resume', step });
   }
 

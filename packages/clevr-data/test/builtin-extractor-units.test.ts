@@ -9,6 +9,8 @@ import {
   builtinCnnConfigSchema,
   builtinCnnGrid,
   builtinFeatures,
+  GROUP_OFFSETS,
+  LABEL_MAP_CHANNELS,
   labelMapsFromObjectIds,
   mergePatches,
   PretextAccuracy,
@@ -43,11 +45,10 @@ const tinyConfig = builtinCnnConfigSchema.parse({
 });
 
 describe('built-in extractor pieces', () => {
-  it('has 19 attribute channels: colour 8+none, shape 3+none, material 2+none, size 2+none', () => {
-    expect(ATTRIBUTE_LOGITS).toBe(19);
-    expect(ATTRIBUTE_CHANNELS.slice(0, 2)).toEqual(['color:gray', 'color:red']);
-    expect(ATTRIBUTE_CHANNELS[8]).toBe('color:none');
-    expect(ATTRIBUTE_CHANNELS[18]).toBe('size:none');
+  it("has 16 logits (objectness + 15 attribute values) and the label maps' 16 probability channels", () => {
+    expect(ATTRIBUTE_LOGITS).toBe(16);
+    expect(GROUP_OFFSETS).toEqual([1, 9, 12, 14]);
+    expect(ATTRIBUTE_CHANNELS).toEqual(LABEL_MAP_CHANNELS);
     expect(builtinCnnGrid(builtinCnnConfigSchema.parse({}))).toEqual({ height: 14, width: 14 });
     expect(() => builtinCnnGrid({ ...tinyConfig, inputHeight: 18 })).toThrow(/not divisible/);
   });
@@ -152,11 +153,13 @@ describe('built-in extractor pieces', () => {
     expect(summary.color).toBeGreaterThan(0.9);
     expect(summary.objectCells).toBe(16);
     const features = builtinFeatures(out, new Float32Array(4).fill(2));
-    expect(features.shape).toEqual([2, 4, 4, 19 + 4 + 2]);
+    expect(features.shape).toEqual([2, 4, 4, 16 + 4 + 2]);
     const f = features.arraySync();
-    const colourSum = f[0][1][2].slice(0, 9).reduce((a, b) => a + b, 0);
-    expect(colourSum).toBeCloseTo(1, 5);
-    expect(f[1][3][0].slice(23)).toEqual([-1, 1]); // x, y of the bottom-left cell
+    // p(object and colour c) summed over colours + p(background) = 1, and the same for the sizes.
+    const cell = f[0][1][2];
+    expect(cell.slice(0, 8).reduce((a, b) => a + b, 0) + cell[15]).toBeCloseTo(1, 5);
+    expect(cell[13] + cell[14] + cell[15]).toBeCloseTo(1, 5);
+    expect(f[1][3][0].slice(20)).toEqual([-1, 1]); // x, y of the bottom-left cell
     tf.dispose([x, t, out.logits, out.embedding, features]);
     store.dispose();
   });

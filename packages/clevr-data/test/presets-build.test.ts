@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/main.js';
 import {
   buildPreset,
   FeaturesH5Reader,
@@ -88,12 +89,12 @@ describe('dataset presets', () => {
       expect(q.questions.rows).toBe(f.questions);
       expect(q.answers?.length).toBe(f.questions);
       const features = await FeaturesH5Reader.open(f.featuresH5);
-      expect(features.shape).toEqual([images, 37, 14, 14]);
+      expect(features.shape).toEqual([images, 34, 14, 14]);
       const row = features.readRows([images - 1]);
       expect(row.every(Number.isFinite)).toBe(true);
       features.close();
     }
-    expect(first.featureShape).toEqual([37, 14, 14]);
+    expect(first.featureShape).toEqual([34, 14, 14]);
     expect(first.extractor).toMatch(/^builtin-v1-/);
   });
 
@@ -128,5 +129,22 @@ describe('dataset presets', () => {
     await expect(buildPreset('clevr-micro', dir)).rejects.toThrow(
       /preset\.json: this folder holds preset "clevr-micro" built with other settings/,
     );
+  });
+
+  it('is built by mmnet-data build-preset (a second run reports it complete; a bad name is a usage error)', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      signal: new AbortController().signal,
+    };
+    expect(
+      await runCli(['build-preset', '--preset', 'clevr-micro', '--output_dir', join(root, 'a')], io),
+    ).toBe(0);
+    expect(out.join('\n')).toMatch(/preset clevr-micro already complete/);
+    expect(out.join('\n')).toContain(first.splits.train.featuresH5);
+    expect(await runCli(['build-preset', '--preset', 'clevr-giant', '--output_dir', root], io)).toBe(2);
+    expect(err.at(-1)).toMatch(/unknown preset "clevr-giant" \(presets: clevr-micro, clevr-mini\)/);
   });
 });

@@ -60,8 +60,12 @@ export function mergePatches(x: tf.Tensor4D, k: number): tf.Tensor4D {
   });
 }
 
+/** Input scaling: (pixel - mean) / spread, pixels in [0, 1]. */
+const INPUT_MEAN = 0.5;
+const INPUT_SPREAD = 0.25;
+
 export interface BuiltinCnnOutput {
-  /** [B, h, w, 19] attribute logits (groups as in ATTRIBUTE_GROUPS). */
+  /** [B, h, w, 16] logits: objectness, then the attribute values of each group (see ATTRIBUTE_LOGITS). */
   logits: tf.Tensor4D;
   /** [B, h, w, E] linear embedding the heads read. */
   embedding: tf.Tensor4D;
@@ -71,7 +75,7 @@ export interface BuiltinCnnOutput {
  * A small fully convolutional network. Each stage merges non-overlapping patches (a strided convolution
  * written as space-to-depth + 1x1, whose gradients are plain matrix products: wasm's strided-convolution
  * gradients are slow) and applies 3x3 ReLU convolutions; then a linear 1x1 embedding (no ReLU: a narrow ReLU
- * layer loses units for good early in training) and a linear 1x1 head give per-cell attribute logits. Input [B, H, W, 3] RGB in [0, 1].
+ * layer loses units for good early in training) and a linear 1x1 head give per-cell objectness and attribute logits. Input [B, H, W, 3] RGB in [0, 1].
  */
 export class BuiltinCnn {
   private readonly stages: { patch: number; project: Conv2d; convs: Conv2d[] }[];
@@ -116,7 +120,8 @@ export class BuiltinCnn {
       );
     }
     return tf.tidy(() => {
-      let x = tf.sub(images, 0.5) as tf.Tensor4D;
+      // Pixels to about zero mean and unit spread (CLEVR images are mostly mid-grey).
+      let x = tf.mul(tf.sub(images, INPUT_MEAN), 1 / INPUT_SPREAD) as tf.Tensor4D;
       for (const stage of this.stages) {
         x = tf.relu(stage.project.apply(mergePatches(x, stage.patch)));
         for (const conv of stage.convs) x = tf.relu(conv.apply(x));

@@ -14,18 +14,29 @@ export const ATTRIBUTE_GROUPS = [
 
 export type AttributeGroupName = (typeof ATTRIBUTE_GROUPS)[number]['name'];
 
-/** Total logits of all groups: 9 + 4 + 3 + 3 = 19. */
-export const ATTRIBUTE_LOGITS = ATTRIBUTE_GROUPS.reduce((n, g) => n + g.classes.length, 0);
+/**
+ * The network's per-cell logits: one objectness logit (an object vs the ground), then the attribute
+ * logits of each group without `none` (colour 8, shape 3, material 2, size 2): 1 + 15 = 16. The
+ * attribute heads are trained on cells showing an object only, so they never compete with the ground.
+ */
+export const ATTRIBUTE_LOGITS = 1 + ATTRIBUTE_GROUPS.reduce((n, g) => n + g.classes.length - 1, 0);
 
-/** Names of the probability channels, in order (`color:red`, ..., `size:none`). */
-export const ATTRIBUTE_CHANNELS: readonly string[] = ATTRIBUTE_GROUPS.flatMap((g) =>
-  g.classes.map((c) => `${g.name}:${c}`),
+/** Index of the objectness logit. */
+export const OBJECTNESS_LOGIT = 0;
+
+/** First logit of each group's attribute values (`none` has no logit of its own). */
+export const GROUP_OFFSETS: readonly number[] = ATTRIBUTE_GROUPS.map(
+  (_, i) => 1 + ATTRIBUTE_GROUPS.slice(0, i).reduce((n, g) => n + g.classes.length - 1, 0),
 );
 
-/** First logit of each group. */
-export const GROUP_OFFSETS: readonly number[] = ATTRIBUTE_GROUPS.map((_, i) =>
-  ATTRIBUTE_GROUPS.slice(0, i).reduce((n, g) => n + g.classes.length, 0),
-);
+/**
+ * Names of the probability channels of the features, in the order of the label maps
+ * (`LABEL_MAP_CHANNELS`): p(object and colour = gray), ..., p(object and size = small), p(background).
+ */
+export const ATTRIBUTE_CHANNELS: readonly string[] = [
+  ...ATTRIBUTE_GROUPS.flatMap((g) => g.classes.filter((c) => c !== 'none').map((c) => `${g.name}:${c}`)),
+  'background',
+];
 
 /**
  * Class indices per cell from majority label maps (`labelMapsFromObjectIds(..., { mode: 'majority' })`):

@@ -12,7 +12,7 @@ import {
 export interface BuiltinExtractor extends FeatureExtractor {
   /** The weights file's metadata (architecture, training seed, pretext accuracies). */
   metadata: BuiltinWeightsMetadata;
-  /** Name of each output channel: 19 attribute probabilities, the embedding, x, y. */
+  /** Name of each output channel: 16 attribute probabilities, the embedding, x, y. */
   channels: string[];
   weightsPath: string;
   dispose(): void;
@@ -27,9 +27,9 @@ function shortHash(bytes: Uint8Array): string {
 
 /**
  * The project's own CNN as a `FeatureExtractor`: loads the committed weights (or `weightsPath`) and maps
- * images [B, H, W, 3] in [0, 1] to [B, 14, 14, 37] features (for the default weights): per-cell
- * probabilities of colour (8 + none), shape (3 + none), material (2 + none) and size (2 + none), 16
- * embedding channels scaled to about unit size, and the cell's x and y in [-1, 1]. Images of another size
+ * images [B, H, W, 3] in [0, 1] to [B, 14, 14, 34] features (for the default weights): per cell, the
+ * probability of an object with each colour (8), shape (3), material (2) and size (2) value and of the
+ * ground (the label maps' 16 channels), 16 embedding channels scaled to about unit size, and the cell's x and y in [-1, 1]. Images of another size
  * than the network's input (224x224) are resized bilinearly first; give 224x224 to avoid a second resize.
  */
 export async function createBuiltinExtractor(

@@ -3,7 +3,7 @@ import type { BuiltinCnnOutput } from './architecture.js';
 import { ATTRIBUTE_CHANNELS } from './attribute-groups.js';
 import { attributeProbabilities } from './pretext-loss.js';
 
-/** Names of the feature channels for an embedding of `embeddingChannels`: 19 + E + 2. */
+/** Names of the feature channels for an embedding of `embeddingChannels`: 16 + E + 2. */
 export function builtinFeatureChannels(embeddingChannels: number): string[] {
   return [
     ...ATTRIBUTE_CHANNELS.map((c) => `p(${c})`),
@@ -28,7 +28,8 @@ export function coordinateChannels(height: number, width: number): tf.Tensor4D {
 
 /**
  * The features of the built-in extractor from the network's outputs: per-group attribute probabilities
- * (19), the embedding divided by its per-channel scale (E, about unit size), and x/y (2): [B, h, w, 19+E+2].
+ * (16, in the label maps' order), the embedding divided by its per-channel scale (E, about unit size), and x/y
+ * (2): [B, h, w, 16+E+2].
  */
 export function builtinFeatures(output: BuiltinCnnOutput, embeddingScale: Float32Array): tf.Tensor4D {
   return tf.tidy(() => {

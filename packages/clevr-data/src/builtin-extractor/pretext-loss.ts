@@ -1,10 +1,14 @@
 import { tf } from '@mmnet/core-tensors';
-import { ATTRIBUTE_GROUPS, GROUP_OFFSETS } from './attribute-groups.js';
+import { ATTRIBUTE_GROUPS, GROUP_OFFSETS, OBJECTNESS_LOGIT } from './attribute-groups.js';
+
+/** Number of attribute values of group g (without `none`). */
+const valuesOf = (g: number) => ATTRIBUTE_GROUPS[g].classes.length - 1;
 
 /**
- * Cross-entropy of the per-cell attribute logits [B, h, w, 19] against class targets [B * h * w * 4]
- * (cell-major, groups last), averaged over cells and summed over groups. Cells showing an object weigh
- * `objectCellWeight` times a ground cell (objects cover a small part of a CLEVR image).
+ * Loss of the per-cell logits [B, h, w, 16] against class targets [B * h * w * 4] (cell-major, groups
+ * last, `none` = the last class): a logistic loss on objectness over all cells (cells showing an object
+ * weigh `objectCellWeight` times a ground cell), plus, for each group, the cross-entropy of its attribute
+ * over the cells showing an object.
  */
 export function pretextLoss(logits: tf.Tensor4D, targets: tf.Tensor1D, objectCellWeight = 1): tf.Scalar {
   return tf.tidy(() => {
@@ -12,35 +16,45 @@ export function pretextLoss(logits: tf.Tensor4D, targets: tf.Tensor1D, objectCel
     const cells = b * h * w;
     const flat = tf.reshape(logits, [cells, c]) as tf.Tensor2D;
     const t = tf.reshape(targets, [cells, ATTRIBUTE_GROUPS.length]) as tf.Tensor2D;
-    // A cell shows an object when its colour class is not `none`.
-    const noneColor = ATTRIBUTE_GROUPS[0].classes.length - 1;
-    const isObject = tf.cast(tf.notEqual(tf.slice(t, [0, 0], [cells, 1]), noneColor), 'float32');
-    const weights = tf.add(1, tf.mul(isObject, objectCellWeight - 1)); // [cells, 1]
-    let total = tf.scalar(0);
-    ATTRIBUTE_GROUPS.forEach((group, g) => {
-      const n = group.classes.length;
-      const groupLogits = tf.slice(flat, [0, GROUP_OFFSETS[g]], [cells, n]);
-      const logp = tf.logSoftmax(groupLogits);
+    const noneColor = valuesOf(0);
+    const isObject = tf.cast(tf.notEqual(tf.slice(t, [0, 0], [cells, 1]), noneColor), 'float32'); // [cells, 1]
+    // Objectness: stable logistic loss max(z, 0) - z * y + log(1 + exp(-|z|)).
+    const z = tf.slice(flat, [0, OBJECTNESS_LOGIT], [cells, 1]);
+    const bce = tf.add(tf.sub(tf.relu(z), tf.mul(z, isObject)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+    const weights = tf.add(1, tf.mul(isObject, objectCellWeight - 1));
+    let total = tf.div(tf.sum(tf.mul(bce, weights)), tf.sum(weights)) as tf.Scalar;
+    const objectCells = tf.maximum(tf.sum(isObject), 1);
+    ATTRIBUTE_GROUPS.forEach((_, g) => {
+      const n = valuesOf(g);
+      const logp = tf.logSoftmax(tf.slice(flat, [0, GROUP_OFFSETS[g]], [cells, n]));
+      // Ground cells have class n (none): their one-hot row is all zeros, so they add nothing.
       const onehot = tf.oneHot(tf.reshape(tf.slice(t, [0, g], [cells, 1]), [cells]) as tf.Tensor1D, n);
-      const nll = tf.neg(tf.sum(tf.mul(onehot, logp), 1, true)); // [cells, 1]
-      total = tf.add(total, tf.div(tf.sum(tf.mul(nll, weights)), tf.sum(weights)));
+      const nll = tf.neg(tf.sum(tf.mul(onehot, logp)));
+      total = tf.add(total, tf.div(nll, objectCells));
     });
-    return total as tf.Scalar;
+    return total;
   });
 }
 
-/** Per-group softmax of attribute logits [B, h, w, 19] -> probabilities of the same shape. */
+/**
+ * Probabilities from logits [B, h, w, 16], in the label maps' channel order: p(object) * p(value | object)
+ * for each colour, shape, material and size value (15), then p(background) = 1 - p(object).
+ */
 export function attributeProbabilities(logits: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    const parts = ATTRIBUTE_GROUPS.map((group, g) => {
-      const [b, h, w] = logits.shape;
-      return tf.softmax(tf.slice(logits, [0, 0, 0, GROUP_OFFSETS[g]], [b, h, w, group.classes.length]));
-    });
-    return tf.concat(parts, 3) as tf.Tensor4D;
+    const [b, h, w] = logits.shape;
+    const pObject = tf.sigmoid(tf.slice(logits, [0, 0, 0, OBJECTNESS_LOGIT], [b, h, w, 1]));
+    const parts = ATTRIBUTE_GROUPS.map((_, g) =>
+      tf.mul(pObject, tf.softmax(tf.slice(logits, [0, 0, 0, GROUP_OFFSETS[g]], [b, h, w, valuesOf(g)]))),
+    );
+    return tf.concat([...parts, tf.sub(1, pObject)], 3) as tf.Tensor4D;
   });
 }
 
-/** Argmax class of each group per cell: [cells * 4] (cell-major, groups last), from logits [B, h, w, 19]. */
+/**
+ * Predicted class of each group per cell: [cells * 4] (cell-major, groups last); `none` in every group for a
+ * cell whose objectness logit is negative, else the most likely value. From logits [B, h, w, 16].
+ */
 export function predictedClasses(logits: tf.Tensor4D): Int32Array {
   const values = logits.dataSync();
   const c = logits.shape[3];
@@ -48,17 +62,16 @@ export function predictedClasses(logits: tf.Tensor4D): Int32Array {
   const groups = ATTRIBUTE_GROUPS.length;
   const out = new Int32Array(cells * groups);
   for (let cell = 0; cell < cells; cell++) {
+    const object = values[cell * c + OBJECTNESS_LOGIT] >= 0;
     for (let g = 0; g < groups; g++) {
+      const base = cell * c + GROUP_OFFSETS[g];
       let best = 0;
-      for (let k = 1; k < ATTRIBUTE_GROUPS[g].classes.length; k++) {
-        if (values[cell * c + GROUP_OFFSETS[g] + k] > values[cell * c + GROUP_OFFSETS[g] + best]) best = k;
-      }
-      out[cell * groups + g] = best;
+      for (let k = 1; k < valuesOf(g); k++) if (values[base + k] > values[base + best]) best = k;
+      out[cell * groups + g] = object ? best : valuesOf(g);
     }
   }
   return out;
 }
-
 /** Agreement counts of predicted with true cell classes. */
 export class PretextAccuracy {
   /** Per group: correct among cells whose true class is an object attribute. */

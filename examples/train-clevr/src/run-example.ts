@@ -1,0 +1,184 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { initBackend } from '@mmnet/core-tensors';
+import {
+  builtinModels,
+  type CliIo,
+  helpText,
+  type ModelRegistry,
+  type OptionSpec,
+  parseArgv,
+  runCli,
+  TRAIN_OPTIONS,
+  UsageError,
+} from '@mmnet/trainer';
+import { z } from 'zod';
+import { buildDatasetFolder, type ClevrLayout, clevrLayout, generatePreset } from './prepare-dataset.js';
+import { PRESETS, type PresetName } from './presets.js';
+import { DEFAULT_MODEL, defaultTrainArgs } from './schedule.js';
+
+const EXAMPLE_OPTIONS: OptionSpec[] = [
+  {
+    flag: '--preset',
+    key: 'preset',
+    value: 'NAME',
+    kind: 'string',
+    description: `synthetic dataset: ${Object.keys(PRESETS).join('|')}`,
+    defaultText: 'clevr-mini',
+  },
+  {
+    flag: '--clevr-dir',
+    key: 'clevr_dir',
+    value: 'DIR',
+    kind: 'string',
+    description: 'an official-layout CLEVR folder (images/, questions/) instead of a preset',
+  },
+  {
+    flag: '--data-dir',
+    key: 'data_dir',
+    value: 'DIR',
+    kind: 'string',
+    description: 'cache of generated images and preprocessed files',
+    defaultText: 'examples/train-clevr/data',
+  },
+  {
+    flag: '--prepare-only',
+    key: 'prepare_only',
+    kind: 'boolean',
+    description: 'build the dataset folder, then stop',
+  },
+  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
+];
+
+const exampleSchema = z
+  .object({
+    preset: z
+      .enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]], {
+        error: `must be one of ${Object.keys(PRESETS).join(', ')}`,
+      })
+      .default('clevr-mini'),
+    clevr_dir: z.string().min(1).optional(),
+    data_dir: z.string().min(1).optional(),
+    prepare_only: z.boolean().optional(),
+    help: z.boolean().optional(),
+  })
+  .strict();
+
+/** Splits argv into the example's own options and the `mmnet train` options passed through. */
+function splitArgs(argv: string[]): { own: string[]; train: string[] } {
+  const ownFlags = new Set(EXAMPLE_OPTIONS.map((o) => o.flag.replace(/^-+/, '').replace(/-/g, '_')));
+  const own: string[] = [];
+  const train: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') continue; // `pnpm start -- --flag` passes the separator through
+    const name = argv[i].split('=')[0].replace(/^-+/, '').replace(/-/g, '_');
+    const target = ownFlags.has(name) ? own : train;
+    target.push(argv[i]);
+    const spec = EXAMPLE_OPTIONS.find((o) => o.key === name) ?? TRAIN_OPTIONS.find((o) => o.key === name);
+    if (!argv[i].includes('=') && spec && spec.kind !== 'boolean' && i + 1 < argv.length)
+      target.push(argv[++i]);
+  }
+  return { own, train };
+}
+
+export interface ExampleOptions {
+  baseDir: string;
+  registry?: ModelRegistry;
+}
+
+export async function runExample(argv: string[], io: CliIo, options: ExampleOptions): Promise<number> {
+  const registry = options.registry ?? builtinModels();
+  const { own, train } = splitArgs(argv);
+  let opts: z.output<typeof exampleSchema>;
+  let given: Record<string, string | boolean>;
+  try {
+    const parsed = exampleSchema.safeParse(parseArgv(own, EXAMPLE_OPTIONS));
+    if (!parsed.success)
+      throw new UsageError(
+        parsed.error.issues
+          .map((i) => `--${String(i.path[0] ?? '').replace(/_/g, '-')}: ${i.message}`)
+          .join('\n'),
+      );
+    opts = parsed.data;
+    given = parseArgv(train, TRAIN_OPTIONS);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    for (const line of error.message.split('\n')) io.err(`train-clevr: ${line}`);
+    return 2;
+  }
+  if (opts.help) {
+    io.out(
+      helpText(
+        'pnpm start [example options] [mmnet train options]',
+        'Builds a CLEVR dataset folder (synthetic preset or official layout), trains, evaluates and writes the report.',
+        EXAMPLE_OPTIONS,
+      ),
+    );
+    io.out('\nAny `mmnet train` option is passed through (see `mmnet train --help`).');
+    return 0;
+  }
+  const started = performance.now();
+  await initBackend({
+    prefer: typeof given.backend === 'string' ? (given.backend as 'wasm') : undefined,
+    log: (line) => io.err(line),
+  });
+  const dataRoot = resolve(opts.data_dir ?? join(options.baseDir, 'data'));
+  const log = (line: string) => io.err(line);
+  const preset = PRESETS[opts.preset];
+  let layout: ClevrLayout;
+  let datasetDir: string;
+  if (opts.clevr_dir) {
+    layout = clevrLayout(resolve(opts.clevr_dir));
+    datasetDir = join(dataRoot, 'official');
+  } else {
+    layout = await generatePreset(preset, join(dataRoot, opts.preset, 'clevr'), log);
+    datasetDir = join(dataRoot, opts.preset);
+  }
+  await buildDatasetFolder(
+    layout,
+    datasetDir,
+    { imageSize: preset.featureImageSize, grid: preset.featureGrid },
+    log,
+  );
+  if (opts.prepare_only) {
+    io.out(`dataset folder: ${datasetDir}`);
+    return 0;
+  }
+  const model = typeof given.model === 'string' ? given.model : DEFAULT_MODEL;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const defaults = defaultTrainArgs(model, {
+    model,
+    clevr_dataset: datasetDir,
+    clevr_val_images: layout.images('val'),
+    out: join(options.baseDir, 'runs', `${opts.clevr_dir ? 'official' : opts.preset}-${model}-${stamp}`),
+  });
+  const trainArgv = [...train];
+  for (const [key, value] of Object.entries(defaults.args))
+    if (!(key in given)) trainArgv.push(`--${key}=${value}`);
+  if (!('config' in given)) {
+    // Model sizes go through a --config file (model_config), next to the run folder.
+    const configFile = `${typeof given.out === 'string' ? given.out : defaults.args.out}.config.json`;
+    mkdirSync(dirname(configFile), { recursive: true });
+    writeFileSync(configFile, `${JSON.stringify({ model_config: defaults.modelConfig }, null, 2)}\n`);
+    trainArgv.push(`--config=${configFile}`);
+  }
+  if (typeof given.resume === 'string') trainArgv.splice(0, trainArgv.length, ...train);
+  io.err(`mmnet train ${trainArgv.join(' ')}`);
+  const trainCode = await runCli(['train', ...trainArgv], io, registry);
+  if (trainCode !== 0) return trainCode;
+  const out =
+    typeof given.resume === 'string'
+      ? given.resume
+      : typeof given.out === 'string'
+        ? given.out
+        : defaults.args.out;
+  const evalCode = await runCli(
+    ['eval', '--run', String(out), ...(given.backend ? [`--backend=${given.backend}`] : [])],
+    io,
+    registry,
+  );
+  io.out(
+    `total time ${((performance.now() - started) / 60000).toFixed(1)} min; report: ${join(String(out), 'report.html')}`,
+  );
+  return evalCode;
+}

@@ -1,0 +1,168 @@
+import type { tf } from '@mmnet/core-tensors';
+import {
+  type BinaryBlockWeights,
+  type ExecutionResult,
+  executePrograms,
+  type ModuleArity,
+  type ModuleCall,
+  type ModuleInstance,
+  ModuleSet,
+  type ProgramTreeNode,
+  planExecution,
+  residualBinary,
+  residualUnary,
+  type UnaryBlockWeights,
+} from '@mmnet/module-net';
+import { binaryWeightsFromRows, unaryWeightsFromRows } from '../memory/block-layout.js';
+
+/** A node of a batch's program trees: its sample and its step (position of its token). */
+export interface NodeRef {
+  sample: number;
+  step: number;
+}
+
+/** Reads the block weights of the nodes of one call: rows [n, width] (per node, in call order). */
+export type NodeRowReader = (arity: 1 | 2, nodes: readonly NodeRef[]) => tf.Tensor2D;
+
+const LEAF = '<leaf>';
+const UNARY = '<unary>';
+const BINARY = '<binary>';
+const CLASS_OF: Record<ModuleArity, string> = { 0: LEAF, 1: UNARY, 2: BINARY };
+const ARITY_OF_CLASS: Record<string, ModuleArity> = { [LEAF]: 0, [UNARY]: 1, [BINARY]: 2 };
+
+function relabel(
+  node: ProgramTreeNode,
+  arityOf: (token: string) => ModuleArity | null,
+  sample: number,
+): ProgramTreeNode {
+  const arity = arityOf(node.token);
+  if (arity === null)
+    throw new Error(`program of sample ${sample}, step ${node.step}: '${node.token}' is not a module`);
+  return {
+    token: CLASS_OF[arity],
+    step: node.step,
+    inputs: node.inputs.map((c) => relabel(c, arityOf, sample)),
+  };
+}
+
+/**
+ * Runs program trees where every node has its own block weights (e.g. a soft mixture of memory rows read
+ * with the address of the node's step): all nodes of one arity at one height run as one call with
+ * per-sample kernels (perSampleConv2d), through module-net's batched executor and residual blocks.
+ * `features` is the stem output; leaves (arity 0) return it.
+ */
+export function executeWithNodeWeights(
+  trees: readonly ProgramTreeNode[],
+  features: tf.Tensor4D,
+  dim: number,
+  arityOf: (token: string) => ModuleArity | null,
+  readRows: NodeRowReader,
+  options: { capture?: boolean } = {},
+): ExecutionResult {
+  const classTrees = trees.map((t, sample) => relabel(t, arityOf, sample));
+  const classArity = (token: string) => ARITY_OF_CLASS[token] ?? null;
+  // The executor makes its plan's calls in order: the plan tells each call's nodes (and so their steps),
+  // since a sample can appear twice in one call.
+  const plan = planExecution(classTrees, classArity);
+  const queue: NodeRef[][] = plan.calls.map((c) =>
+    c.nodes.map((id) => ({ sample: plan.nodes[id].sample, step: plan.nodes[id].step })),
+  );
+  let next = 0;
+  const nodesOf = (call: ModuleCall): NodeRef[] => {
+    const nodes = queue[next++];
+    const steps = (call as ModuleCall & { steps?: readonly number[] }).steps;
+    if (
+      !nodes ||
+      nodes.length !== call.samples.length ||
+      nodes.some((n, i) => n.sample !== call.samples[i])
+    ) {
+      throw new Error('executeWithNodeWeights: the executor called modules out of plan order');
+    }
+    return steps ? nodes.map((n, i) => ({ sample: n.sample, step: steps[i] })) : nodes;
+  };
+  const instances: ModuleInstance[] = [
+    {
+      name: LEAF,
+      arity: 0,
+      apply: (_inputs, call) => {
+        nodesOf(call);
+        return call.features;
+      },
+    },
+    {
+      name: UNARY,
+      arity: 1,
+      apply: (inputs, call) =>
+        residualUnary(inputs[0] as tf.Tensor4D, unaryWeightsFromRows(readRows(1, nodesOf(call)), dim, false)),
+    },
+    {
+      name: BINARY,
+      arity: 2,
+      apply: (inputs, call) => {
+        const [a, b] = inputs as [tf.Tensor4D, tf.Tensor4D];
+        return residualBinary(a, b, binaryWeightsFromRows(readRows(2, nodesOf(call)), dim, false));
+      },
+    },
+  ];
+  const result = executePrograms(classTrees, features, new ModuleSet(instances), options);
+  if (result.captures) {
+    const tokenAt = new Map<string, string>();
+    const visit = (n: ProgramTreeNode, sample: number) => {
+      tokenAt.set(`${sample}:${n.step}`, n.token);
+      for (const c of n.inputs) visit(c, sample);
+    };
+    trees.forEach((t, s) => visit(t, s));
+    for (const list of result.captures)
+      for (const c of list) c.token = tokenAt.get(`${c.sample}:${c.step}`) ?? c.token;
+  }
+  return result;
+}
+
+/**
+ * Runs program trees whose nodes read one shared weight row per token (one-hot addresses): module-net's
+ * executor groups the nodes of one token at one height, and each group runs as a normal convolution with
+ * the read weights (the fastest form on wasm). `rowsByToken` holds a [1, width] row per function token.
+ */
+export function executeWithTokenWeights(
+  trees: readonly ProgramTreeNode[],
+  features: tf.Tensor4D,
+  dim: number,
+  arityOf: (token: string) => ModuleArity | null,
+  rowsByToken: ReadonlyMap<string, tf.Tensor2D>,
+  options: { capture?: boolean } = {},
+): ExecutionResult {
+  const instances = new Map<string, ModuleInstance>();
+  const visit = (n: ProgramTreeNode, sample: number) => {
+    if (!instances.has(n.token)) {
+      const arity = arityOf(n.token);
+      if (arity === null)
+        throw new Error(`program of sample ${sample}, step ${n.step}: '${n.token}' is not a module`);
+      const row = rowsByToken.get(n.token);
+      if (arity > 0 && !row)
+        throw new Error(`program of sample ${sample}, step ${n.step}: no memory row for '${n.token}'`);
+      // Kernels are cut from the row once per token (on first use) and shared by all of its calls.
+      let unary: UnaryBlockWeights | null = null;
+      let binary: BinaryBlockWeights | null = null;
+      instances.set(n.token, {
+        name: n.token,
+        arity,
+        apply:
+          arity === 0
+            ? (_inputs, call) => call.features
+            : arity === 1
+              ? (inputs) => {
+                  unary ??= unaryWeightsFromRows(row!, dim, true);
+                  return residualUnary(inputs[0] as tf.Tensor4D, unary);
+                }
+              : (inputs) => {
+                  binary ??= binaryWeightsFromRows(row!, dim, true);
+                  const [a, b] = inputs as tf.Tensor[];
+                  return residualBinary(a as tf.Tensor4D, b as tf.Tensor4D, binary);
+                },
+      });
+    }
+    for (const c of n.inputs) visit(c, sample);
+  };
+  trees.forEach((t, s) => visit(t, s));
+  return executePrograms(trees, features, new ModuleSet(instances.values()), options);
+}

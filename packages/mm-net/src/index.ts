@@ -1,0 +1,5 @@
+export * from './addressing.js';
+export * from './execution/index.js';
+export * from './memory/index.js';
+export * from './pg-endtoend/index.js';
+export * from './pg-memory/index.js';

@@ -1,0 +1,2 @@
+export * from './block-layout.js';
+export * from './module-memory-bank.js';

@@ -1,0 +1,32 @@
+import { ModuleNetworkConfigSchema } from '@mmnet/module-net';
+import { LearningDecoderConfigSchema, Seq2SeqConfigSchema } from '@mmnet/program-decoders';
+import { z } from 'zod';
+
+/** PG_endtoend: executor sizes (module-net's), the program generator, and its learning decoder. */
+export const EndToEndConfigSchema = z.object({
+  executor: ModuleNetworkConfigSchema.omit({ seed: true }).prefault({}),
+  programGenerator: Seq2SeqConfigSchema.prefault({}),
+  decoder: LearningDecoderConfigSchema.prefault({}),
+  /**
+   * Renormalise each step's address over the function tokens (the mass on `<END>` and `scene` is dropped),
+   * so a node always reads a convex mixture of module weights.
+   */
+  renormalizeAddresses: z.boolean().default(true),
+  seed: z.number().int().default(0),
+});
+export type EndToEndConfig = z.output<typeof EndToEndConfigSchema>;
+export type EndToEndConfigInput = z.input<typeof EndToEndConfigSchema>;
+
+/** Which parameter group learns: the program generator, the executor, or both (separate optimisers). */
+export const TrainModeSchema = z.enum(['PG', 'EE', 'PG+EE']);
+export type TrainMode = z.infer<typeof TrainModeSchema>;
+
+export const EndToEndTrainingSchema = z.object({
+  trainMode: TrainModeSchema.default('PG+EE'),
+  generatorLearningRate: z.number().positive().default(5e-4),
+  executorLearningRate: z.number().positive().default(1e-4),
+  /** Seed of the decoder's sampling (gumbel noise, hard samples). */
+  seed: z.number().int().default(0),
+});
+export type EndToEndTraining = z.output<typeof EndToEndTrainingSchema>;
+export type EndToEndTrainingInput = z.input<typeof EndToEndTrainingSchema>;

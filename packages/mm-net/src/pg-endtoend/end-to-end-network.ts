@@ -1,0 +1,225 @@
+import { createRng, matMul, type ParameterScope, ParameterStore, type Rng, tf } from '@mmnet/core-tensors';
+import {
+  answerCount,
+  gatherRows,
+  type ModuleArity,
+  ModuleClassifier,
+  type NodeCapture,
+  type ProgramTreeNode,
+  Stem,
+} from '@mmnet/module-net';
+import {
+  type AddressedPrograms,
+  clevrTokenArity,
+  type DecoderMode,
+  decodeAddresses,
+  type ProgramGeneratorVocab,
+  type RepairedProgram,
+  Seq2SeqProgramGenerator,
+} from '@mmnet/program-decoders';
+import { executeWithNodeWeights, executeWithTokenWeights } from '../execution/node-weight-execution.js';
+import { blockRowWidths } from '../memory/block-layout.js';
+import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
+import { type EndToEndConfig, type EndToEndConfigInput, EndToEndConfigSchema } from './config.js';
+
+export interface EndToEndVocab extends ProgramGeneratorVocab {
+  answer_token_to_idx: Record<string, number>;
+}
+
+export interface EndToEndForwardOptions {
+  /** Decoder mode (default: the config's). */
+  mode?: DecoderMode;
+  /** Longest program (default: the generator's maxProgramLength). */
+  maxLength?: number;
+  /** Seeded generator for gumbel noise and hard samples. */
+  rng?: Rng;
+  gumbelTemperature?: number;
+  sampleTemperature?: number;
+  capture?: boolean;
+}
+
+export interface EndToEndOutput {
+  /** [N, numAnswers]. */
+  logits: tf.Tensor2D;
+  /** The generator's decisions: per-step addresses over the program vocabulary, tokens, log-probs, programs. */
+  decoded: AddressedPrograms;
+  /** The address into the memory rows at every decoding step [N, T, rows] (for heatmaps). */
+  memoryAddresses: tf.Tensor3D;
+  /** The executed trees (tokens from the decoder, repaired when needed). */
+  trees: ProgramTreeNode[];
+  captures?: NodeCapture[][];
+}
+
+/**
+ * PG_endtoend: a seq2seq program generator (`programGenerator.*`) whose per-step distribution over program
+ * tokens addresses one memory bank of module weights (`executor.memory.bank`, one row per function token,
+ * width 4k; unary functions use the first 2k). The executed tree follows the chosen tokens' arities; each
+ * node runs module-net's residual block with the weights read by its step's address. In soft and gumbel
+ * modes the read weights are differentiable mixtures (per-node kernels, perSampleConv2d); in the hard modes
+ * the address is a one-hot sample without gradient, so nodes group by token and run ordinary convolutions.
+ */
+export class EndToEndModuleMemoryNetwork {
+  readonly config: EndToEndConfig;
+  readonly generator: Seq2SeqProgramGenerator;
+  readonly stem: Stem;
+  readonly bank: ModuleMemoryBank;
+  readonly classifier: ModuleClassifier;
+  readonly numAnswers: number;
+  /** Program-vocabulary id of each memory row. */
+  readonly rowTokenIds: number[];
+  private readonly selection: tf.Tensor2D;
+
+  constructor(
+    scope: ParameterScope,
+    config: EndToEndConfigInput,
+    readonly vocab: EndToEndVocab,
+  ) {
+    this.config = EndToEndConfigSchema.parse(config);
+    const c = this.config;
+    this.generator = new Seq2SeqProgramGenerator(scope.scope('programGenerator'), c.programGenerator, vocab);
+    const programs = this.generator.programs;
+    this.rowTokenIds = programs.functionIds();
+    const executor = scope.scope('executor');
+    const d = c.executor.stemDim;
+    const { kernel, binary } = blockRowWidths(d);
+    this.stem = new Stem(executor.scope('stem'), {
+      inChannels: c.executor.inChannels,
+      dim: d,
+      numLayers: c.executor.stemLayers,
+    });
+    this.bank = new ModuleMemoryBank(
+      executor.scope('memory'),
+      'bank',
+      this.rowTokenIds.map((id) => programs.token(id)),
+      binary,
+      segmentedKaimingInit([
+        // A unary read uses [k | k] with fan-ins 9d; a binary read [2k | k | k] with 18d, 9d, 9d.
+        { width: 2 * kernel, fanIn: 18 * d },
+        { width: kernel, fanIn: 9 * d },
+        { width: kernel, fanIn: 9 * d },
+      ]),
+    );
+    this.numAnswers = answerCount(vocab.answer_token_to_idx);
+    this.classifier = new ModuleClassifier(executor.scope('classifier'), {
+      inChannels: d,
+      height: c.executor.height,
+      width: c.executor.width,
+      numAnswers: this.numAnswers,
+      ...c.executor.classifier,
+    });
+    const sel = new Float32Array(programs.size * this.rowTokenIds.length);
+    this.rowTokenIds.forEach((id, r) => {
+      sel[id * this.rowTokenIds.length + r] = 1;
+    });
+    this.selection = tf.keep(tf.tensor2d(sel, [programs.size, this.rowTokenIds.length]));
+  }
+
+  private readonly arityOf = (token: string): ModuleArity | null => {
+    const a = clevrTokenArity(token);
+    return a < 0 ? null : (a as ModuleArity);
+  };
+
+  /** Trees of the decoded programs (node steps = decoding steps; added `scene` leaves have step -1). */
+  treesOf(programs: readonly RepairedProgram[]): ProgramTreeNode[] {
+    const names = this.generator.programs;
+    return programs.map((p) => {
+      let pos = 0;
+      const read = (): ProgramTreeNode => {
+        const id = p.tokens[pos];
+        const step = p.steps[pos++];
+        const node: ProgramTreeNode = { token: names.token(id), step, inputs: [] };
+        for (let k = 0; k < names.arity(id); k++) node.inputs.push(read());
+        return node;
+      };
+      return read();
+    });
+  }
+
+  /** The program generator's parameters and the executor's, for separate optimisers. */
+  parameterGroups(store: ParameterStore): { programGenerator: tf.Variable[]; executor: tf.Variable[] } {
+    return { programGenerator: store.variables('programGenerator'), executor: store.variables('executor') };
+  }
+
+  /**
+   * questions [N, T] (int32) and features [N, H, W, inChannels] -> answer logits, with the decoder's
+   * addresses. Differentiable end to end in soft and gumbel modes. It makes no tidy of its own (the
+   * returned tensors feed a loss): call it inside tf.tidy or a gradient function.
+   */
+  forward(
+    features: tf.Tensor4D,
+    questions: tf.Tensor2D,
+    options: EndToEndForwardOptions = {},
+  ): EndToEndOutput {
+    const mode = options.mode ?? this.config.decoder.mode;
+    const decoded = decodeAddresses(this.generator, questions, {
+      mode,
+      maxLength: options.maxLength ?? this.generator.config.maxProgramLength,
+      rng: options.rng,
+      gumbelTemperature: options.gumbelTemperature,
+      sampleTemperature: options.sampleTemperature,
+    });
+    const batch = questions.shape[0];
+    const T = decoded.steps;
+    const R = this.bank.rows;
+    const flat = tf.reshape(decoded.addresses, [batch * T, this.generator.programs.size]) as tf.Tensor2D;
+    let rowAddresses = matMul(flat, this.selection) as tf.Tensor2D;
+    if (this.config.renormalizeAddresses) {
+      rowAddresses = tf.div(rowAddresses, tf.maximum(tf.sum(rowAddresses, 1, true), 1e-12)) as tf.Tensor2D;
+    }
+    const trees = this.treesOf(decoded.programs);
+    const d = this.config.executor.stemDim;
+    const v = this.stem.apply(features);
+    let result: ReturnType<typeof executeWithNodeWeights>;
+    if (mode === 'hard' || mode === 'hard+penalty') {
+      // One-hot addresses without gradient: one read per token used, grouped execution.
+      const used = [...new Set(decoded.programs.flatMap((p) => p.tokens))].filter(
+        (id) => this.generator.programs.arity(id) > 0,
+      );
+      const rows = new Map<string, tf.Tensor2D>();
+      if (used.length > 0) {
+        const read = this.bank.read(this.bank.oneHot(used.map((id) => this.rowTokenIds.indexOf(id))));
+        const parts = used.length === 1 ? [read] : tf.split(read, used.length, 0);
+        used.forEach((id, i) => rows.set(this.generator.programs.token(id), parts[i] as tf.Tensor2D));
+      }
+      result = executeWithTokenWeights(trees, v, d, this.arityOf, rows, { capture: options.capture });
+    } else {
+      result = executeWithNodeWeights(
+        trees,
+        v,
+        d,
+        this.arityOf,
+        (_arity, nodes) => {
+          const picked = gatherRows(
+            rowAddresses,
+            nodes.map((n) => n.sample * T + n.step),
+          );
+          return this.bank.read(picked);
+        },
+        { capture: options.capture },
+      );
+    }
+    const logits = this.classifier.apply(result.outputs as tf.Tensor4D);
+    return {
+      logits,
+      decoded,
+      memoryAddresses: tf.reshape(rowAddresses, [batch, T, R]) as tf.Tensor3D,
+      trees,
+      captures: result.captures,
+    };
+  }
+
+  dispose(): void {
+    this.selection.dispose();
+    this.generator.dispose();
+  }
+}
+
+/** `createEndToEndNetwork(config, vocab)`: the model and its seeded parameter store. */
+export function createEndToEndNetwork(
+  config: EndToEndConfigInput,
+  vocab: EndToEndVocab,
+): { model: EndToEndModuleMemoryNetwork; store: ParameterStore } {
+  const parsed = EndToEndConfigSchema.parse(config);
+  const store = new ParameterStore(createRng(parsed.seed));
+  return { model: new EndToEndModuleMemoryNetwork(store, parsed, vocab), store };
+}

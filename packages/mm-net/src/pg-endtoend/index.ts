@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './end-to-end-network.js';
+export * from './learner.js';

@@ -1,0 +1,170 @@
+import { createRng, type ParameterStore, type Rng, tf } from '@mmnet/core-tensors';
+import { fillMissingGradients } from '@mmnet/module-net';
+import {
+  answerRewards,
+  curriculumLength,
+  gumbelTemperature,
+  MovingAverageBaseline,
+  type ProgramStatusCounts,
+  reinforceLoss,
+  teacherForcedLoss,
+} from '@mmnet/program-decoders';
+import {
+  type EndToEndTraining,
+  type EndToEndTrainingInput,
+  EndToEndTrainingSchema,
+  type TrainMode,
+} from './config.js';
+import type { EndToEndModuleMemoryNetwork } from './end-to-end-network.js';
+
+/** One batch for PG_endtoend: image features, encoded questions and answer ids. */
+export interface EndToEndBatch {
+  features: tf.Tensor4D;
+  questions: tf.Tensor2D;
+  /** Answer id per sample (int32 [N]). */
+  answers: tf.Tensor1D;
+}
+
+export interface EndToEndStepMetrics {
+  step: number;
+  trainMode: TrainMode;
+  /** Mean answer cross-entropy. */
+  answerLoss: number;
+  accuracy: number;
+  /** Hard modes: mean reward and the baseline it was compared with. */
+  meanReward: number | null;
+  baseline: number | null;
+  maxLength: number;
+  gumbelTemperature: number | null;
+  programs: ProgramStatusCounts;
+}
+
+/**
+ * One training step of PG_endtoend at a time, with separate Adam optimisers for the program generator and
+ * the executor: PG trains only the generator, EE only the executor, PG+EE both. The answer cross-entropy
+ * trains the executor, and the generator too in soft and gumbel modes (through the addresses); in hard
+ * modes the generator learns by REINFORCE (moving-average baseline, entropy bonus). The maximum program
+ * length follows the curriculum and the Gumbel temperature its schedule, by step count.
+ */
+export class EndToEndLearner {
+  readonly training: EndToEndTraining;
+  readonly baseline: MovingAverageBaseline;
+  private readonly rng: Rng;
+  private readonly generatorOptimizer: tf.Optimizer;
+  private readonly executorOptimizer: tf.Optimizer;
+  private readonly groups: { programGenerator: tf.Variable[]; executor: tf.Variable[] };
+  private steps = 0;
+
+  constructor(
+    readonly model: EndToEndModuleMemoryNetwork,
+    store: ParameterStore,
+    training: EndToEndTrainingInput = {},
+  ) {
+    this.training = EndToEndTrainingSchema.parse(training);
+    this.rng = createRng(this.training.seed);
+    this.baseline = new MovingAverageBaseline(model.config.decoder.reinforce.baselineMomentum);
+    this.generatorOptimizer = tf.train.adam(this.training.generatorLearningRate);
+    this.executorOptimizer = tf.train.adam(this.training.executorLearningRate);
+    this.groups = model.parameterGroups(store);
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** One step on a batch (the decoder mode is the model config's). */
+  step(batch: EndToEndBatch): EndToEndStepMetrics {
+    const cfg = this.model.config.decoder;
+    const mode = cfg.mode;
+    const trainMode = this.training.trainMode;
+    const maxLength = curriculumLength(cfg.curriculum, this.steps);
+    const temperature = mode === 'gumbel' ? gumbelTemperature(cfg.gumbel, this.steps) : null;
+    const hard = mode === 'hard' || mode === 'hard+penalty';
+    const trainGenerator = trainMode !== 'EE';
+    const trainExecutor = trainMode !== 'PG';
+    const variables = [
+      ...(trainGenerator ? this.groups.programGenerator : []),
+      ...(trainExecutor ? this.groups.executor : []),
+    ];
+    let metrics!: EndToEndStepMetrics;
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const out = this.model.forward(batch.features, batch.questions, {
+          mode,
+          maxLength,
+          rng: this.rng,
+          gumbelTemperature: temperature ?? undefined,
+          sampleTemperature: cfg.reinforce.sampleTemperature,
+        });
+        const n = batch.questions.shape[0];
+        const labels = tf.oneHot(batch.answers, this.model.numAnswers).toFloat();
+        const logp = tf.logSoftmax(out.logits);
+        const perSample = tf.neg(tf.sum(tf.mul(labels, logp), 1));
+        const answerLoss = tf.mean(perSample) as tf.Scalar;
+        const ce = perSample.dataSync() as Float32Array;
+        const predicted = tf.argMax(out.logits, 1).dataSync();
+        const truth = batch.answers.dataSync();
+        const correct = Array.from({ length: n }, (_, i) => predicted[i] === truth[i]);
+        let meanReward: number | null = null;
+        let baseline: number | null = null;
+        let loss: tf.Scalar = answerLoss;
+        if (hard) {
+          const statuses = out.decoded.programs.map((p) => p.status);
+          const rewards = answerRewards(mode, { correct, crossEntropy: ce, statuses }, cfg.reinforce);
+          meanReward = rewards.reduce((a, r) => a + r, 0) / n;
+          baseline = this.baseline.update(rewards);
+          const b = baseline;
+          const advantages = Array.from(rewards, (r) => r - b);
+          const policy = reinforceLoss(
+            out.decoded.logProbs,
+            out.decoded.entropy,
+            out.decoded.decodedMask,
+            advantages,
+            cfg.reinforce.entropyWeight,
+          );
+          loss = tf.add(answerLoss, policy) as tf.Scalar;
+        }
+        metrics = {
+          step: this.steps,
+          trainMode,
+          answerLoss: answerLoss.dataSync()[0],
+          accuracy: correct.filter(Boolean).length / n,
+          meanReward,
+          baseline,
+          maxLength,
+          gumbelTemperature: temperature,
+          programs: out.decoded.statusCounts,
+        };
+        return loss;
+      }, variables);
+      if (trainGenerator) {
+        this.generatorOptimizer.applyGradients(fillMissingGradients(grads, this.groups.programGenerator));
+      }
+      if (trainExecutor) {
+        this.executorOptimizer.applyGradients(fillMissingGradients(grads, this.groups.executor));
+      }
+    });
+    this.steps++;
+    return metrics;
+  }
+
+  /**
+   * A supervised step of the generator alone on ground-truth programs (teacher forcing), e.g. the small
+   * labelled part of weak supervision before learning from answers. Returns the loss.
+   */
+  supervisedProgramStep(questions: tf.Tensor2D, programs: tf.Tensor2D): number {
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => teacherForcedLoss(this.model.generator, questions, programs),
+        this.groups.programGenerator,
+      );
+      this.generatorOptimizer.applyGradients(fillMissingGradients(grads, this.groups.programGenerator));
+      return value.dataSync()[0];
+    });
+  }
+
+  dispose(): void {
+    this.generatorOptimizer.dispose();
+    this.executorOptimizer.dispose();
+  }
+}

@@ -1,0 +1,168 @@
+import { createRng, tf } from '@mmnet/core-tensors';
+import type { DecoderMode } from '@mmnet/program-decoders';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEndToEndNetwork, EndToEndLearner, executeWithTokenWeights } from '../src/index.js';
+import { programVocab, randomFeatures, smallConfig } from './fixtures.js';
+import { useBackend } from './helpers.js';
+
+const words = ['how', 'many', 'red', 'blue', 'things', 'is', 'there', 'a', 'cube', '?'];
+const questionVocab: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, '<UNK>': 3 };
+for (const w of words) questionVocab[w] = Object.keys(questionVocab).length;
+const vocab = {
+  question_token_to_idx: questionVocab,
+  program_token_to_idx: programVocab,
+  answer_token_to_idx: { a0: 0, a1: 1, a2: 2, a3: 3 },
+};
+
+function config(mode: DecoderMode) {
+  return {
+    executor: { inChannels: 4, stemDim: 3, height: 4, width: 4, classifier: smallConfig.classifier },
+    programGenerator: {
+      encoderWordvecDim: 5,
+      decoderWordvecDim: 4,
+      hiddenDim: 6,
+      numLayers: 1,
+      maxProgramLength: 6,
+    },
+    decoder: { mode, curriculum: { start: 2, increment: 2, every: 2, max: 6 } },
+    seed: 3,
+  };
+}
+
+function questions(n: number, seed: number): tf.Tensor2D {
+  const rng = createRng(seed);
+  const rows = Array.from({ length: n }, () => [
+    1,
+    ...Array.from({ length: 5 }, () => 4 + rng.int(words.length)),
+    2,
+  ]);
+  return tf.tensor2d(rows, [n, 7], 'int32');
+}
+
+function generatorGradientNorm(mode: DecoderMode): number {
+  const { model, store } = createEndToEndNetwork(config(mode), vocab);
+  const q = questions(4, 1);
+  const features = randomFeatures(4, 2);
+  const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4);
+  const { grads } = tf.variableGrads(() => {
+    const out = model.forward(features, q, { rng: createRng(5), gumbelTemperature: 0.8 });
+    const answerLoss = tf.losses.softmaxCrossEntropy(labels, out.logits);
+    // Zero-weighted anchor: connects the loss to the generator in every mode without adding gradient.
+    return tf.add(answerLoss, tf.mul(0, tf.sum(out.decoded.logProbs))) as tf.Scalar;
+  }, model.parameterGroups(store).programGenerator);
+  return Math.sqrt(Object.values(grads).reduce((a, g) => a + tf.sum(tf.square(g)).dataSync()[0], 0));
+}
+
+describe('PG_endtoend (cpu)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('the answer loss reaches the program generator in soft and gumbel modes, not in hard mode', () => {
+    expect(generatorGradientNorm('soft')).toBeGreaterThan(1e-6);
+    expect(generatorGradientNorm('gumbel')).toBeGreaterThan(1e-6);
+    expect(generatorGradientNorm('hard')).toBe(0);
+    expect(generatorGradientNorm('hard+penalty')).toBe(0);
+  });
+
+  it('returns the memory addresses of every step and executes the decoded trees', () => {
+    const { model } = createEndToEndNetwork(config('soft'), vocab);
+    const rowsPerBank = model.bank.rows;
+    expect(model.bank.memory.shape).toEqual([rowsPerBank, 4 * 9 * 3 * 3]);
+    tf.tidy(() => {
+      const out = model.forward(randomFeatures(3, 4), questions(3, 6), { capture: true });
+      expect(out.logits.shape).toEqual([3, 4]);
+      expect(out.memoryAddresses.shape).toEqual([3, out.decoded.steps, rowsPerBank]);
+      for (const row of (out.memoryAddresses.arraySync() as number[][][]).flat()) {
+        expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      }
+      // Every executed node is a captured node with its real token.
+      out.captures!.forEach((list, b) => {
+        const tokens = out.decoded.programs[b].tokens.map((id) => model.generator.programs.token(id));
+        expect(list.map((c) => c.token).sort()).toEqual([...tokens].sort());
+      });
+    });
+  });
+
+  it('gumbel one-hot mixtures per node equal grouped execution with each token row', () => {
+    const { model } = createEndToEndNetwork(config('gumbel'), vocab);
+    tf.tidy(() => {
+      const features = randomFeatures(3, 8);
+      const out = model.forward(features, questions(3, 9), { rng: createRng(1), gumbelTemperature: 0.5 });
+      const used = [
+        ...new Set(
+          out.trees.flatMap(function tokens(n): string[] {
+            return [n.token, ...n.inputs.flatMap(tokens)];
+          }),
+        ),
+      ].filter((t) => t !== 'scene');
+      expect(used.length).toBeGreaterThan(0);
+      const rows = new Map(used.map((t) => [t, model.bank.read(model.bank.oneHot([model.bank.rowOf(t)]))]));
+      const arity = (t: string) =>
+        (t === 'scene' ? 0 : ['greater_than', 'intersect'].includes(t) ? 2 : 1) as 0 | 1 | 2;
+      const grouped = executeWithTokenWeights(out.trees, model.stem.apply(features), 3, arity, rows);
+      const expected = model.classifier.apply(grouped.outputs as tf.Tensor4D).dataSync();
+      const got = out.logits.dataSync();
+      expected.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 4));
+    });
+  });
+});
+
+describe('PG_endtoend training (wasm)', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it.each(['soft', 'gumbel', 'hard', 'hard+penalty'] as const)(
+    '%s: trains with a stable tensor count and the curriculum',
+    (mode) => {
+      const { model, store } = createEndToEndNetwork(config(mode), vocab);
+      const learner = new EndToEndLearner(model, store, {
+        trainMode: 'PG+EE',
+        generatorLearningRate: 1e-2,
+        executorLearningRate: 1e-2,
+      });
+      const batch = {
+        features: randomFeatures(4, 3),
+        questions: questions(4, 4),
+        answers: tf.tensor1d([0, 1, 2, 3], 'int32'),
+      };
+      const first = learner.step(batch);
+      const before = tf.memory().numTensors;
+      const lengths = [first.maxLength];
+      for (let i = 0; i < 5; i++) lengths.push(learner.step(batch).maxLength);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(lengths).toEqual([2, 2, 4, 4, 6, 6]);
+      if (mode === 'hard' || mode === 'hard+penalty') expect(first.meanReward).not.toBeNull();
+      if (mode === 'gumbel') expect(first.gumbelTemperature).toBe(1);
+      const counts = first.programs;
+      expect(counts.valid + counts.padded + counts.truncated).toBe(4);
+      learner.dispose();
+    },
+  );
+
+  it('PG mode trains only the generator, EE only the executor', () => {
+    for (const trainMode of ['PG', 'EE'] as const) {
+      const { model, store } = createEndToEndNetwork(config('soft'), vocab);
+      const learner = new EndToEndLearner(model, store, {
+        trainMode,
+        generatorLearningRate: 1e-2,
+        executorLearningRate: 1e-2,
+      });
+      const before = store.snapshot();
+      learner.step({
+        features: randomFeatures(2, 3),
+        questions: questions(2, 4),
+        answers: tf.tensor1d([0, 1], 'int32'),
+      });
+      const after = store.snapshot();
+      const changed = (prefix: string) =>
+        Object.keys(before)
+          .filter((n) => n.startsWith(prefix))
+          .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
+      expect(changed('programGenerator')).toBe(trainMode === 'PG');
+      expect(changed('executor')).toBe(trainMode === 'EE');
+      learner.dispose();
+    }
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The training-throughput benchmark protocol of mmnet, shared by every model package's bench entries: the
+ * configs, random inputs and programs of the PyTorch reference (/work/shared/bench/pytorch_reference.py; the
+ * programs are copied here as programs.json), and a runner printing one JSON line per model with the questions
+ * per second of training (forward, backward, Adam).
+ *
+ * A package adds models by exporting `benchModels: BenchModel[]` from its `bench/entries.ts`; `models.ts` loads
+ * those files.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRng, type Rng, tf } from '@mmnet/core-tensors';
+import { fillMissingGradients } from '../src/index.js';
+
+export interface BenchConfig {
+  name: string;
+  inChannels: number;
+  stemDim: number;
+  /** Height and width of the feature map. */
+  size: number;
+  batch: number;
+}
+
+/** Same configs as the PyTorch reference. */
+export const BENCH_CONFIGS: Record<string, BenchConfig> = {
+  small: { name: 'small', inChannels: 128, stemDim: 64, size: 14, batch: 32 },
+  seed: { name: 'seed', inChannels: 1024, stemDim: 256, size: 14, batch: 15 },
+};
+
+export const BENCH_ANSWERS = 32;
+export const BENCH_QUESTION_VOCAB = 96;
+export const BENCH_QUESTION_LENGTH = 20;
+
+/** What every bench model gets: the reference's inputs, generated from a seed. */
+export interface BenchSetup {
+  config: BenchConfig;
+  /** Random features [batch, size, size, inChannels] (NHWC). */
+  features: tf.Tensor4D;
+  /** Random answers, one-hot [batch, BENCH_ANSWERS]. */
+  answers: tf.Tensor2D;
+  /** Random question ids in 4..95 [batch, 20] int32, all of length 20. */
+  questions: tf.Tensor2D;
+  lengths: number[];
+  /** The reference's programs (prefix tokens), used round-robin: step i takes programs[(i*batch + j) % n]. */
+  programs: string[][];
+  programsForStep(step: number): string[][];
+  rng: Rng;
+}
+
+/** A trainable model under test: `step(i)` runs one full training step (forward, backward, Adam). */
+export interface BenchRun {
+  step(index: number): void;
+  dispose(): void;
+}
+
+export interface BenchModel {
+  name: string;
+  build(setup: BenchSetup): BenchRun;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The programs of the reference benchmark (bench/programs.json next to this file). */
+export function loadBenchPrograms(): string[][] {
+  const file = join(here, 'programs.json');
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  if (!Array.isArray(raw)) throw new Error(`${file}: expected an array of programs`);
+  return raw.map((entry, i) => {
+    const prefix = (entry as { prefix?: unknown }).prefix;
+    if (!Array.isArray(prefix) || !prefix.every((t) => typeof t === 'string')) {
+      throw new Error(`${file}: entry ${i} has no "prefix" list of tokens`);
+    }
+    return prefix as string[];
+  });
+}
+
+export function createBenchSetup(config: BenchConfig, seed = 0): BenchSetup {
+  const rng = createRng(seed);
+  const { batch, size, inChannels } = config;
+  const programs = loadBenchPrograms();
+  const feats = new Float32Array(batch * size * size * inChannels);
+  for (let i = 0; i < feats.length; i++) feats[i] = rng.normal();
+  const answerIds = Array.from({ length: batch }, () => rng.int(BENCH_ANSWERS));
+  const qids = Array.from(
+    { length: batch * BENCH_QUESTION_LENGTH },
+    () => 4 + rng.int(BENCH_QUESTION_VOCAB - 4),
+  );
+  return {
+    config,
+    features: tf.tensor4d(feats, [batch, size, size, inChannels]),
+    answers: tf.tidy(
+      () => tf.oneHot(tf.tensor1d(answerIds, 'int32'), BENCH_ANSWERS).toFloat() as tf.Tensor2D,
+    ),
+    questions: tf.tensor2d(qids, [batch, BENCH_QUESTION_LENGTH], 'int32'),
+    lengths: new Array(batch).fill(BENCH_QUESTION_LENGTH),
+    programs,
+    programsForStep: (step) =>
+      Array.from({ length: batch }, (_, j) => programs[(step * batch + j) % programs.length]),
+    rng,
+  };
+}
+
+/** One optimiser step on a loss over some variables (zero gradients for unreached ones), freeing intermediates. */
+export function adamStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar): number {
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(loss, variables);
+    optimizer.applyGradients(fillMissingGradients(grads, variables));
+    return value.dataSync()[0];
+  });
+}
+
+export interface BenchResult {
+  impl: string;
+  model: string;
+  config: string;
+  batch: number;
+  threads: number;
+  questions_per_s: number;
+}
+
+/** Times `steps` training steps after one warm-up step, as the reference does. */
+export function measureModel(model: BenchModel, setup: BenchSetup, steps: number): BenchResult {
+  const run = model.build(setup);
+  try {
+    run.step(0);
+    const start = performance.now();
+    for (let i = 1; i <= steps; i++) run.step(i);
+    const seconds = (performance.now() - start) / 1000;
+    return {
+      impl: `mmnet-tfjs-${tf.version_core}-${tf.getBackend()}`,
+      model: model.name,
+      config: setup.config.name,
+      batch: setup.config.batch,
+      threads: 1,
+      questions_per_s: +((steps * setup.config.batch) / seconds).toFixed(2),
+    };
+  } finally {
+    run.dispose();
+  }
+}

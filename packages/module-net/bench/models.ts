@@ -1,0 +1,71 @@
+/**
+ * Training throughput of mmnet's models in the protocol of the PyTorch reference: one JSON line per model.
+ * Usage: tsx bench/models.ts --config small|seed --models PG,SAN,SAN_wbw [--steps 6] [--backend wasm]
+ * Models come from bench/entries of the model packages (this package's PG; @mmnet/san's SAN and SAN_wbw; any
+ * package that adds a `bench/entries.ts` exporting `benchModels` and is listed in ENTRY_FILES).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type BackendName, initBackend } from '@mmnet/core-tensors';
+import { BENCH_CONFIGS, type BenchModel, createBenchSetup, measureModel } from './harness.js';
+import { benchModels as pgModels } from './pg.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Bench entry files of other packages (loaded by path: a package dependency would make a cycle). */
+const ENTRY_FILES = ['../../san/bench/entries.ts', '../../mm-net/bench/entries.ts'];
+
+async function loadModels(): Promise<BenchModel[]> {
+  const all = [...pgModels];
+  for (const rel of ENTRY_FILES) {
+    const file = join(here, rel);
+    if (!existsSync(file)) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { benchModels?: BenchModel[] };
+    if (!Array.isArray(mod.benchModels)) throw new Error(`${file}: exports no benchModels array`);
+    all.push(...mod.benchModels);
+  }
+  return all;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== '--'),
+    options: {
+      config: { type: 'string', default: 'small' },
+      models: { type: 'string', default: 'PG,SAN,SAN_wbw' },
+      steps: { type: 'string', default: '6' },
+      backend: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+    },
+  });
+  const config = BENCH_CONFIGS[values.config!];
+  if (!config)
+    throw new Error(
+      `--config: unknown config "${values.config}" (expected ${Object.keys(BENCH_CONFIGS).join(', ')})`,
+    );
+  const steps = Number(values.steps);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`--steps: expected a positive integer, got "${values.steps}"`);
+  const backend = await initBackend(values.backend ? { prefer: values.backend as BackendName } : {});
+  const accelerator = backend.accelerator?.enabled ? backend.accelerator.reason : 'none';
+  const available = await loadModels();
+  for (const name of values.models!.split(',').map((s) => s.trim())) {
+    const model = available.find((m) => m.name === name);
+    if (!model) {
+      throw new Error(
+        `--models: unknown model "${name}" (available: ${available.map((m) => m.name).join(', ')})`,
+      );
+    }
+    const setup = createBenchSetup(config, Number(values.seed));
+    console.log(JSON.stringify({ ...measureModel(model, setup, steps), accelerator }));
+    setup.features.dispose();
+    setup.answers.dispose();
+    setup.questions.dispose();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

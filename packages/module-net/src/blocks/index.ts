@@ -1,0 +1,3 @@
+export * from './conv-weights.js';
+export * from './residual-blocks.js';
+export * from './residual-modules.js';

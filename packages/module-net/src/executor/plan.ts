@@ -1,0 +1,103 @@
+import type { RowPick } from '../ops/gather-rows.js';
+import type { ModuleArity } from '../program/arity.js';
+import { ProgramParseError } from '../program/parse-prefix.js';
+import type { ProgramTreeNode } from '../program/tree.js';
+
+/** One node of the batch's programs, flattened. `height` is 1 for leaves, 1 + max input height otherwise. */
+export interface PlannedNode {
+  id: number;
+  sample: number;
+  step: number;
+  token: string;
+  height: number;
+  inputs: number[];
+  /** Where its output lives: row `row` of the output of call `group`. */
+  group: number;
+  row: number;
+}
+
+/** All nodes of one module at one height: a single batched call. */
+export interface PlannedCall {
+  token: string;
+  arity: ModuleArity;
+  height: number;
+  /** Node ids in row order (by sample, then step). */
+  nodes: number[];
+  samples: number[];
+  /** For each input k: the [call, row] of the node feeding input k of each row (calls run earlier). */
+  inputs: RowPick[][];
+}
+
+export interface ExecutionPlan {
+  nodes: PlannedNode[];
+  /** Calls in execution order: by height, then by module in order of first appearance. */
+  calls: PlannedCall[];
+  /** [call, row] of each sample's root, in sample order. */
+  roots: RowPick[];
+}
+
+/**
+ * Schedules a batch of program trees by height: every node of the same module and height runs in one call
+ * (its inputs are all computed at lower heights). Checks every token against `arityOf` (modules the executor
+ * has) and throws ProgramParseError naming the sample and step of the first bad node.
+ */
+export function planExecution(
+  programs: readonly ProgramTreeNode[],
+  arityOf: (token: string) => ModuleArity | null,
+): ExecutionPlan {
+  if (programs.length === 0) throw new Error('executor: no programs');
+  const nodes: PlannedNode[] = [];
+  const rootIds: number[] = [];
+  const visit = (node: ProgramTreeNode, sample: number): number => {
+    const arity = arityOf(node.token);
+    if (arity === null) {
+      throw new ProgramParseError(sample, node.step, node.token, 'no module is registered for this token');
+    }
+    if (node.inputs.length !== arity) {
+      throw new ProgramParseError(
+        sample,
+        node.step,
+        node.token,
+        `module takes ${arity} input(s) but the node has ${node.inputs.length}`,
+      );
+    }
+    const id = nodes.length;
+    nodes.push({ id, sample, step: node.step, token: node.token, height: 1, inputs: [], group: -1, row: -1 });
+    const inputs = node.inputs.map((c) => visit(c, sample));
+    nodes[id].inputs = inputs;
+    nodes[id].height = 1 + inputs.reduce((h, i) => Math.max(h, nodes[i].height), 0);
+    return id;
+  };
+  programs.forEach((root, sample) => {
+    if (!root) throw new ProgramParseError(sample, 0, '(none)', 'missing program');
+    rootIds.push(visit(root, sample));
+  });
+
+  const maxHeight = nodes.reduce((h, n) => Math.max(h, n.height), 0);
+  const byHeight: PlannedNode[][] = Array.from({ length: maxHeight }, () => []);
+  for (const n of nodes) byHeight[n.height - 1].push(n);
+  const calls: PlannedCall[] = [];
+  for (const level of byHeight) {
+    const byToken = new Map<string, PlannedCall>();
+    for (const n of level) {
+      let call = byToken.get(n.token);
+      if (!call) {
+        const arity = n.inputs.length as ModuleArity;
+        call = { token: n.token, arity, height: n.height, nodes: [], samples: [], inputs: [] };
+        for (let k = 0; k < arity; k++) call.inputs.push([]);
+        byToken.set(n.token, call);
+      }
+      n.row = call.nodes.length;
+      call.nodes.push(n.id);
+      call.samples.push(n.sample);
+      n.inputs.forEach((child, k) => {
+        call.inputs[k].push([nodes[child].group, nodes[child].row]);
+      });
+    }
+    for (const call of byToken.values()) {
+      for (const id of call.nodes) nodes[id].group = calls.length;
+      calls.push(call);
+    }
+  }
+  return { nodes, calls, roots: rootIds.map((id) => [nodes[id].group, nodes[id].row] as const) };
+}

@@ -1,0 +1,150 @@
+import { createRng, type ParameterScope, ParameterStore, tf } from '@mmnet/core-tensors';
+import { z } from 'zod';
+import { ModuleClassifier } from '../classifier/module-classifier.js';
+import { type ExecutionResult, executePrograms, type NodeCapture } from '../executor/execute.js';
+import { type ProgramIdRows, parsePrefixPrograms } from '../program/parse-prefix.js';
+import type { ProgramTreeNode } from '../program/tree.js';
+import type { ProgramVocabulary } from '../program/vocabulary.js';
+import { defineClevrModules } from '../registry/clevr-modules.js';
+import { type ModuleBuildConfig, ModuleRegistry, type ModuleSet } from '../registry/module-registry.js';
+import { Stem } from '../stem/stem.js';
+
+/** A module network (IEP's execution engine): stem, one module per program token, answer classifier. */
+export const ModuleNetworkConfigSchema = z.object({
+  /** Channels of the input image features [1024]. */
+  inChannels: z.number().int().positive().default(1024),
+  /** Channels of the stem output and of every module [256]. */
+  stemDim: z.number().int().positive().default(256),
+  stemLayers: z.number().int().positive().default(2),
+  /** Size of the feature map [14 x 14]. */
+  height: z.number().int().positive().default(14),
+  width: z.number().int().positive().default(14),
+  classifier: z
+    .object({
+      projDim: z.number().int().positive().default(512),
+      poolSize: z.number().int().positive().default(2),
+      hiddenDim: z.number().int().positive().default(1024),
+    })
+    .prefault({}),
+  /** Seed of the parameter initialisation. */
+  seed: z.number().int().default(0),
+});
+export type ModuleNetworkConfig = z.input<typeof ModuleNetworkConfigSchema>;
+
+/** The vocabularies a module network needs (the reference's vocab.json parts). */
+export interface ModuleNetworkVocab {
+  program_token_to_idx: ProgramVocabulary;
+  answer_token_to_idx: Record<string, number>;
+}
+
+export interface ModuleNetworkOutput {
+  /** [N, numAnswers]. */
+  logits: tf.Tensor2D;
+  /** With `capture`: per sample, every node's output map in step order. */
+  captures?: NodeCapture[][];
+}
+
+/** Number of answers of an answer vocabulary: the largest id + 1. */
+export function answerCount(answers: Record<string, number>): number {
+  const ids = Object.values(answers);
+  if (ids.length === 0) throw new Error('answer_token_to_idx is empty');
+  return Math.max(...ids) + 1;
+}
+
+export class ModuleNetwork {
+  readonly config: z.output<typeof ModuleNetworkConfigSchema>;
+  readonly stem: Stem;
+  readonly classifier: ModuleClassifier;
+  readonly modules: ModuleSet;
+
+  /**
+   * Builds the network's parameters in `scope` (`stem.*`, `modules.<token>.*`, `classifier.*`) with every module
+   * of `registry`.
+   */
+  constructor(
+    scope: ParameterScope,
+    config: ModuleNetworkConfig,
+    readonly registry: ModuleRegistry<ModuleBuildConfig>,
+    readonly numAnswers: number,
+    readonly programVocab?: ProgramVocabulary,
+  ) {
+    this.config = ModuleNetworkConfigSchema.parse(config);
+    const c = this.config;
+    this.stem = new Stem(scope.scope('stem'), {
+      inChannels: c.inChannels,
+      dim: c.stemDim,
+      numLayers: c.stemLayers,
+    });
+    this.modules = registry.instantiate(scope.scope('modules'), {
+      dim: c.stemDim,
+      height: c.height,
+      width: c.width,
+    });
+    this.classifier = new ModuleClassifier(scope.scope('classifier'), {
+      inChannels: c.stemDim,
+      height: c.height,
+      width: c.width,
+      numAnswers,
+      ...c.classifier,
+    });
+  }
+
+  /** Prefix id rows to trees, checked against this network's modules (errors name the sample and step). */
+  parsePrograms(programs: ProgramIdRows): ProgramTreeNode[] {
+    if (!this.programVocab) throw new Error('module network: no program vocabulary to decode ids with');
+    return parsePrefixPrograms(programs, this.programVocab, { arityOf: this.registry.arityOf });
+  }
+
+  /**
+   * Runs the programs' module trees on the stem features (batched across samples), without the classifier.
+   * Call it inside tf.tidy (or a gradient): the stem output is not disposed here.
+   */
+  execute(features: tf.Tensor4D, programs: readonly ProgramTreeNode[], capture = false): ExecutionResult {
+    return executePrograms(programs, this.stem.apply(features), this.modules, { capture });
+  }
+
+  /** features [N, H, W, inChannels] and one program per sample (trees, or prefix id rows) -> answer logits. */
+  forward(
+    features: tf.Tensor4D,
+    programs: readonly ProgramTreeNode[] | ProgramIdRows,
+    options: { capture?: boolean } = {},
+  ): ModuleNetworkOutput {
+    const trees = isTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
+    let captures: NodeCapture[][] | undefined;
+    const logits = tf.tidy(() => {
+      const result = executePrograms(trees, this.stem.apply(features), this.modules, options);
+      captures = result.captures;
+      return this.classifier.apply(result.outputs as tf.Tensor4D);
+    });
+    return { logits, captures };
+  }
+}
+
+function isTreeList(p: unknown): p is readonly ProgramTreeNode[] {
+  return (
+    Array.isArray(p) && (p.length === 0 || (typeof p[0] === 'object' && p[0] !== null && 'token' in p[0]))
+  );
+}
+
+/**
+ * The CLEVR module network (PG): residual modules for every program token of the vocabulary (plus any custom
+ * modules already in `registry`), in a new parameter store seeded by `config.seed`.
+ */
+export function createModuleNetwork(
+  config: ModuleNetworkConfig,
+  vocab: ModuleNetworkVocab,
+  options: { registry?: ModuleRegistry<ModuleBuildConfig> } = {},
+): { model: ModuleNetwork; store: ParameterStore } {
+  const parsed = ModuleNetworkConfigSchema.parse(config);
+  const registry = options.registry ?? new ModuleRegistry<ModuleBuildConfig>();
+  defineClevrModules(registry, Object.keys(vocab.program_token_to_idx));
+  const store = new ParameterStore(createRng(parsed.seed));
+  const model = new ModuleNetwork(
+    store,
+    parsed,
+    registry,
+    answerCount(vocab.answer_token_to_idx),
+    vocab.program_token_to_idx,
+  );
+  return { model, store };
+}

@@ -1,0 +1,2 @@
+export * from './fill-gradients.js';
+export * from './gather-rows.js';

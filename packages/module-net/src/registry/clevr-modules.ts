@@ -1,0 +1,66 @@
+import type { tf } from '@mmnet/core-tensors';
+import { ResidualBinaryModule, ResidualUnaryModule } from '../blocks/residual-modules.js';
+import { type ArityFunction, clevrArity } from '../program/arity.js';
+import { isSpecialProgramToken } from '../program/vocabulary.js';
+import type { ModuleBuildConfig, ModuleDefinition, ModuleRegistry } from './module-registry.js';
+
+/** `scene`: no parameters, returns the image features (stem output) of the call's samples. */
+export function sceneModule(name = 'scene'): ModuleDefinition<0, ModuleBuildConfig> {
+  return {
+    name,
+    arity: 0,
+    description: 'the stem features of the image',
+    create: () => (_inputs, call) => call.features,
+  };
+}
+
+/** A residual unary module (IEP): out = ReLU(x + conv3x3(ReLU(conv3x3(x)))). */
+export function residualUnaryModule(name: string): ModuleDefinition<1, ModuleBuildConfig> {
+  return {
+    name,
+    arity: 1,
+    description: 'residual unary block',
+    create: (scope, config) => {
+      const block = new ResidualUnaryModule(scope, config.dim);
+      return ([x]) => block.apply(x as tf.Tensor4D);
+    },
+  };
+}
+
+/** A residual binary module (IEP) over the concatenation of its two inputs. */
+export function residualBinaryModule(name: string): ModuleDefinition<2, ModuleBuildConfig> {
+  return {
+    name,
+    arity: 2,
+    description: 'residual binary block',
+    create: (scope, config) => {
+      const block = new ResidualBinaryModule(scope, config.dim);
+      return ([a, b]) => block.apply(a as tf.Tensor4D, b as tf.Tensor4D);
+    },
+  };
+}
+
+/**
+ * Registers the CLEVR modules for program tokens (e.g. every token of `program_token_to_idx`): `scene` (and any
+ * other arity-0 token) returns the features, binary tokens get residual binary blocks, the rest residual unary
+ * blocks. Special tokens are skipped, as are tokens already registered.
+ */
+export function defineClevrModules(
+  registry: ModuleRegistry<ModuleBuildConfig>,
+  tokens: Iterable<string>,
+  arityOf: ArityFunction = clevrArity,
+): ModuleRegistry<ModuleBuildConfig> {
+  for (const token of tokens) {
+    if (isSpecialProgramToken(token) || registry.has(token)) continue;
+    const arity = arityOf(token);
+    if (arity === null) continue;
+    registry.define(
+      arity === 0
+        ? sceneModule(token)
+        : arity === 1
+          ? residualUnaryModule(token)
+          : residualBinaryModule(token),
+    );
+  }
+  return registry;
+}

@@ -1,0 +1,2 @@
+export * from './clevr-modules.js';
+export * from './module-registry.js';

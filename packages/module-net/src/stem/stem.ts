@@ -1,0 +1,49 @@
+import { Conv2d, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
+import { z } from 'zod';
+
+/** The stem over image features: numLayers x (conv kxk + ReLU), inChannels -> dim -> ... -> dim. */
+export const StemConfigSchema = z.object({
+  /** Channels of the input features [1024 for ResNet-101 conv4]. */
+  inChannels: z.number().int().positive().default(1024),
+  /** Channels of the stem output and of every module [256]. */
+  dim: z.number().int().positive().default(256),
+  numLayers: z.number().int().positive().default(2),
+  kernelSize: z.number().int().positive().default(3),
+});
+export type StemConfig = z.input<typeof StemConfigSchema>;
+
+/** conv3x3(inChannels -> dim) + ReLU + conv3x3(dim -> dim) + ReLU (by default): NHWC in, NHWC out. */
+export class Stem {
+  readonly config: z.output<typeof StemConfigSchema>;
+  readonly layers: Conv2d[] = [];
+
+  constructor(scope: ParameterScope, config: StemConfig = {}) {
+    this.config = StemConfigSchema.parse(config);
+    const { inChannels, dim, numLayers, kernelSize } = this.config;
+    for (let i = 0; i < numLayers; i++) {
+      this.layers.push(
+        new Conv2d(scope.scope(`conv${i + 1}`), i === 0 ? inChannels : dim, dim, kernelSize, {
+          init: kaimingNormal,
+        }),
+      );
+    }
+  }
+
+  apply(features: tf.Tensor4D): tf.Tensor4D {
+    if (features.rank !== 4 || features.shape[3] !== this.config.inChannels) {
+      throw new Error(
+        `stem: features must be NHWC with ${this.config.inChannels} channels, got shape [${features.shape}]`,
+      );
+    }
+    return tf.tidy(() => {
+      let x = features;
+      for (const layer of this.layers) x = tf.relu(layer.apply(x));
+      return x;
+    });
+  }
+}
+
+/** Builds a stem in a parameter scope from a (partial) config. */
+export function createStem(scope: ParameterScope, config: StemConfig = {}): Stem {
+  return new Stem(scope, config);
+}

@@ -1,0 +1,2 @@
+export * from './program-vocabulary.js';
+export * from './repair-program.js';

@@ -1,0 +1,2 @@
+export * from './exact-match.js';
+export * from './sequence-loss.js';

@@ -1,0 +1,1 @@
+export * from './mlp-classifier.js';

@@ -1,0 +1,3 @@
+export * from './san.js';
+export * from './san-parts.js';
+export * from './san-word-by-word.js';

@@ -1,0 +1,162 @@
+import { ClevrH5Dataset } from '@mmnet/clevr-data';
+import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
+import { z } from 'zod';
+import { BACKENDS } from '../../config/train-config.js';
+import { checkDatasetFiles, datasetFiles } from '../../data/dataset-files.js';
+import { readVocabFile } from '../../data/vocab-file.js';
+import type { ModelRegistry } from '../../models/registry.js';
+import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
+import { evaluate } from '../../training/evaluate.js';
+import type { CliIo } from '../io.js';
+import { cliInt, formatIssues, helpText, type OptionSpec, parseArgv, UsageError } from '../options.js';
+
+const EVAL_OPTIONS: OptionSpec[] = [
+  {
+    flag: '--run',
+    key: 'run',
+    value: 'DIR',
+    kind: 'string',
+    description: 'run folder of mmnet train (its best checkpoint)',
+  },
+  {
+    flag: '--checkpoint',
+    key: 'checkpoint',
+    value: 'FILE',
+    kind: 'string',
+    description: 'a checkpoint file (instead of --run)',
+  },
+  {
+    flag: '--clevr_dataset',
+    key: 'clevr_dataset',
+    value: 'DIR',
+    kind: 'string',
+    description: 'dataset folder',
+    defaultText: 'the one the model was trained on',
+  },
+  {
+    flag: '--split',
+    key: 'split',
+    value: 'val|train',
+    kind: 'string',
+    description: 'which questions',
+    defaultText: 'val',
+  },
+  {
+    flag: '--num_samples',
+    key: 'num_samples',
+    value: 'N',
+    kind: 'integer',
+    description: 'only the first N questions',
+    defaultText: 'all',
+  },
+  {
+    flag: '--batch_size',
+    key: 'batch_size',
+    value: 'N',
+    kind: 'integer',
+    description: 'questions per batch',
+    defaultText: '64',
+  },
+  {
+    flag: '--backend',
+    key: 'backend',
+    value: 'NAME',
+    kind: 'string',
+    description: `tfjs backend: ${BACKENDS.join('|')}`,
+    defaultText: 'fastest available',
+  },
+  {
+    flag: '--json',
+    key: 'json',
+    value: 'FILE',
+    kind: 'string',
+    description: 'also write the results as JSON',
+  },
+  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
+];
+
+const evalSchema = z
+  .object({
+    run: z.string().min(1).optional(),
+    checkpoint: z.string().min(1).optional(),
+    clevr_dataset: z.string().min(1).optional(),
+    split: z.enum(['val', 'train'], { error: 'must be val or train' }).default('val'),
+    num_samples: cliInt().optional(),
+    batch_size: cliInt().default(64),
+    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
+    json: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((c) => (c.run === undefined) !== (c.checkpoint === undefined), {
+    message: 'give exactly one of --run DIR and --checkpoint FILE',
+    path: ['run'],
+  });
+
+export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
+  const raw = parseArgv(argv, EVAL_OPTIONS);
+  if (raw.help) {
+    io.out(
+      helpText(
+        'mmnet eval (--run DIR | --checkpoint FILE) [options]',
+        'Accuracy of a trained model overall, per kind of answer and per question family; program exact match when the model predicts programs.',
+        EVAL_OPTIONS,
+      ),
+    );
+    return 0;
+  }
+  const parsed = evalSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(formatIssues(parsed.error, EVAL_OPTIONS).join('\n'));
+  const opts = parsed.data;
+  await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
+  const { file, checkpoint } = resolveCheckpoint(opts);
+  const trainedOn = checkpointConfig(checkpoint, file);
+  const files = datasetFiles(opts.clevr_dataset ?? trainedOn.clevr_dataset);
+  checkDatasetFiles(files, [opts.split]);
+  const vocab = readVocabFile(files.vocab);
+  const dataset = await ClevrH5Dataset.open({
+    questionsH5: opts.split === 'val' ? files.valQuestions : files.trainQuestions,
+    featuresH5: opts.split === 'val' ? files.valFeatures : files.trainFeatures,
+    batchSize: opts.batch_size,
+    shuffle: false,
+    maxSamples: opts.num_samples,
+    prefetch: false,
+  });
+  try {
+    const [c, h, w] = dataset.featureShapeCHW;
+    const { model } = await loadTrainedModel(file, checkpoint, vocab, [h, w, c], registry);
+    try {
+      const result = evaluate(model, dataset, {
+        batchSize: opts.batch_size,
+        vocab,
+        sampleCount: 0,
+        step: Number(checkpoint.metadata.step ?? 0),
+      });
+      io.out(
+        `${file}: ${opts.split} accuracy ${result.accuracy.toFixed(4)} on ${result.count} questions (loss ${result.loss.toFixed(4)})`,
+      );
+      if (result.programExactMatch !== undefined)
+        io.out(`program exact match ${result.programExactMatch.toFixed(4)}`);
+      io.out('per kind of answer:');
+      for (const [k, t] of Object.entries(result.perKind))
+        io.out(`  ${k.padEnd(10)} ${(t.correct / t.total).toFixed(4)}  (${t.total})`);
+      const families = Object.entries(result.perFamily).sort((a, b) => Number(a[0]) - Number(b[0]));
+      if (families.length) {
+        io.out('per question family:');
+        for (const [f, t] of families)
+          io.out(`  family ${f.padEnd(4)} ${(t.correct / t.total).toFixed(4)}  (${t.total})`);
+      }
+      if (opts.json) {
+        const { samples: _s, ...rest } = result;
+        writeFileAtomic(
+          opts.json,
+          `${JSON.stringify({ checkpoint: file, split: opts.split, ...rest }, null, 2)}\n`,
+        );
+      }
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    dataset.close();
+  }
+  return 0;
+}

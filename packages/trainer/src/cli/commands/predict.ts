@@ -1,0 +1,148 @@
+import type { ClevrBatch } from '@mmnet/clevr-data';
+import { readPngFile, resizeBilinear } from '@mmnet/clevr-data';
+import { createRng, initBackend, tf } from '@mmnet/core-tensors';
+import { z } from 'zod';
+import { BACKENDS } from '../../config/train-config.js';
+import { datasetFiles } from '../../data/dataset-files.js';
+import { featureSourceFor } from '../../data/feature-source.js';
+import { encodeProgram, encodeQuestion } from '../../data/question-encoding.js';
+import { decodeIds, readVocabFile, tokensByIndex } from '../../data/vocab-file.js';
+import type { ModelRegistry } from '../../models/registry.js';
+import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
+import type { CliIo } from '../io.js';
+import { formatIssues, helpText, type OptionSpec, parseArgv, UsageError } from '../options.js';
+
+const PREDICT_OPTIONS: OptionSpec[] = [
+  { flag: '--image', key: 'image', value: 'FILE.png', kind: 'string', description: 'the image' },
+  { flag: '--question', key: 'question', value: 'TEXT', kind: 'string', description: 'the question' },
+  {
+    flag: '--run',
+    key: 'run',
+    value: 'DIR',
+    kind: 'string',
+    description: 'run folder of mmnet train (its best checkpoint)',
+  },
+  {
+    flag: '--checkpoint',
+    key: 'checkpoint',
+    value: 'FILE',
+    kind: 'string',
+    description: 'a checkpoint file (instead of --run)',
+  },
+  {
+    flag: '--clevr_dataset',
+    key: 'clevr_dataset',
+    value: 'DIR',
+    kind: 'string',
+    description: 'dataset folder (vocab and feature extractor)',
+    defaultText: 'the one the model was trained on',
+  },
+  {
+    flag: '--program',
+    key: 'program',
+    value: 'TOKENS',
+    kind: 'string',
+    description: 'program in prefix tokens, for models that execute given programs (PG, PG_memory)',
+  },
+  {
+    flag: '--backend',
+    key: 'backend',
+    value: 'NAME',
+    kind: 'string',
+    description: `tfjs backend: ${BACKENDS.join('|')}`,
+    defaultText: 'fastest available',
+  },
+  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
+];
+
+const predictSchema = z
+  .object({
+    image: z.string({ error: 'is required' }).min(1),
+    question: z.string({ error: 'is required' }).min(1),
+    run: z.string().min(1).optional(),
+    checkpoint: z.string().min(1).optional(),
+    clevr_dataset: z.string().min(1).optional(),
+    program: z.string().min(1).optional(),
+    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
+  })
+  .strict()
+  .refine((c) => (c.run === undefined) !== (c.checkpoint === undefined), {
+    message: 'give exactly one of --run DIR and --checkpoint FILE',
+    path: ['run'],
+  });
+
+export async function predictCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
+  const raw = parseArgv(argv, PREDICT_OPTIONS);
+  if (raw.help) {
+    io.out(
+      helpText(
+        'mmnet predict --image F.png --question "..." (--run DIR | --checkpoint FILE)',
+        "Answers one question about one image (features extracted with the dataset's own extractor) and prints the program that produced the answer.",
+        PREDICT_OPTIONS,
+      ),
+    );
+    return 0;
+  }
+  const parsed = predictSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(formatIssues(parsed.error, PREDICT_OPTIONS).join('\n'));
+  const opts = parsed.data;
+  await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
+  const { file, checkpoint } = resolveCheckpoint(opts);
+  const trainedOn = checkpointConfig(checkpoint, file);
+  const files = datasetFiles(opts.clevr_dataset ?? trainedOn.clevr_dataset);
+  const vocab = readVocabFile(files.vocab);
+  const source = await featureSourceFor(files.trainFeatures);
+  const image = resizeBilinear(await readPngFile(opts.image), source.imageHeight, source.imageWidth);
+  const [fh, fw, fc] = source.extractor.outputShape;
+  const features = tf.tidy(() => {
+    const input = tf.tensor4d(image.data, [1, source.imageHeight, source.imageWidth, 3]);
+    return source.extractor.extract(input).dataSync() as Float32Array;
+  });
+  source.extractor.dispose?.();
+  const question = Int32Array.from(encodeQuestion(opts.question, vocab.question_token_to_idx));
+  const batch: ClevrBatch = {
+    indices: Int32Array.of(0),
+    features,
+    featureShape: [1, fh, fw, fc],
+    questions: question,
+    questionLength: question.length,
+    imageIdxs: Int32Array.of(0),
+    answers: Int32Array.of(0),
+  };
+  if (opts.program) {
+    const program = Int32Array.from(encodeProgram(opts.program, vocab.program_token_to_idx));
+    batch.programs = program;
+    batch.programLength = program.length;
+  }
+  const { model } = await loadTrainedModel(file, checkpoint, vocab, [fh, fw, fc], registry);
+  try {
+    const result = tf.tidy(() => {
+      const out = model.forward(batch, { training: false, trainMode: 'PG+EE', rng: createRng(0), step: 0 });
+      const probs = tf.softmax(out.logits);
+      return {
+        answer: tf.argMax(out.logits, -1).dataSync()[0],
+        probability: tf.max(probs, -1).dataSync()[0],
+        program: out.programs ? Array.from(out.programs.dataSync()) : undefined,
+      };
+    });
+    const answers = tokensByIndex(vocab.answer_token_to_idx);
+    const programTokens = tokensByIndex(vocab.program_token_to_idx);
+    io.out(`Question: "${opts.question}"`);
+    io.out(
+      `Predicted answer: ${answers[result.answer] ?? result.answer} (p = ${result.probability.toFixed(3)})`,
+    );
+    if (result.program) io.out(`Predicted program: ${decodeIds(result.program, programTokens).join(' ')}`);
+    else if (opts.program) io.out(`Program executed: ${opts.program}`);
+    else io.out(`Program: none (${model.name} answers without a program)`);
+  } catch (error) {
+    if (!opts.program && /program/i.test(String(error))) {
+      throw new UsageError(
+        `--program: model ${model.name} executes given programs; pass --program "scene filter_color[red] ..." (${error instanceof Error ? error.message : error})`,
+      );
+    }
+    throw error;
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}

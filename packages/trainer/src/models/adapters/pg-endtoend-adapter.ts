@@ -1,0 +1,105 @@
+import { tf } from '@mmnet/core-tensors';
+import { createEndToEndNetwork, EndToEndConfigSchema } from '@mmnet/mm-net';
+import {
+  answerRewards,
+  curriculumLength,
+  gumbelTemperature,
+  MovingAverageBaseline,
+  reinforceLoss,
+} from '@mmnet/program-decoders';
+import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
+import { featureTensor } from './classification-loss.js';
+
+const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+
+/**
+ * PG_endtoend (@mmnet/mm-net): a seq2seq program generator whose per-step distributions address one memory of
+ * module weights. The loss is mm-net's EndToEndLearner's: answer cross-entropy, plus REINFORCE (moving-average
+ * baseline, entropy bonus) in the hard modes; curriculum on program length and Gumbel temperature by step.
+ */
+export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
+  const [h, w, c] = ctx.featureShape;
+  const mc = ctx.modelConfig;
+  const config = EndToEndConfigSchema.parse({
+    ...mc,
+    executor: { inChannels: c, stemDim: ctx.stemDim, height: h, width: w, ...sub(mc.executor) },
+    decoder: { ...sub(mc.decoder), mode: ctx.decoderMode },
+    seed: ctx.seed,
+  });
+  const { model, store } = createEndToEndNetwork(config, ctx.vocab);
+  const baseline = new MovingAverageBaseline(config.decoder.reinforce.baselineMomentum);
+  const names = model.generator.programs;
+  const programIds = ctx.vocab.program_token_to_idx;
+  const mode = config.decoder.mode;
+  const hard = mode === 'hard' || mode === 'hard+penalty';
+  const adapter: ModelAdapter = {
+    name: 'PG_endtoend',
+    store,
+    config,
+    groups: { programGenerator: ['programGenerator'], executor: ['executor'] },
+    addressingLabels: model.rowTokenIds.map((id) => names.token(id)),
+    forward(batch, fctx) {
+      const n = batch.featureShape[0];
+      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+      const maxLength = ctx.useCurriculum
+        ? curriculumLength(config.decoder.curriculum, fctx.step)
+        : model.generator.config.maxProgramLength;
+      const out = model.forward(featureTensor(batch), questions, {
+        mode,
+        maxLength,
+        rng: fctx.rng,
+        gumbelTemperature:
+          mode === 'gumbel' ? gumbelTemperature(config.decoder.gumbel, fctx.step) : undefined,
+        sampleTemperature: config.decoder.reinforce.sampleTemperature,
+      });
+      const answers = batch.answers ?? new Int32Array(n);
+      const labels = tf.cast(tf.oneHot(tf.tensor1d(answers, 'int32'), model.numAnswers), 'float32');
+      const perSample = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(out.logits)), 1));
+      let loss = tf.mean(perSample) as tf.Scalar;
+      if (hard && fctx.training) {
+        const predicted = tf.argMax(out.logits, 1).dataSync();
+        const correct = Array.from({ length: n }, (_, i) => predicted[i] === answers[i]);
+        const rewards = answerRewards(
+          mode,
+          {
+            correct,
+            crossEntropy: perSample.dataSync() as Float32Array,
+            statuses: out.decoded.programs.map((p) => p.status),
+          },
+          config.decoder.reinforce,
+        );
+        const b = baseline.update(rewards);
+        const policy = reinforceLoss(
+          out.decoded.logProbs,
+          out.decoded.entropy,
+          out.decoded.decodedMask,
+          Array.from(rewards, (r) => r - b),
+          config.decoder.reinforce.entropyWeight,
+        );
+        loss = tf.add(loss, policy) as tf.Scalar;
+      }
+      // Predicted programs as vocab ids: <START> tokens <END>, padded with <NULL>.
+      const rows = out.decoded.programs.map((p) => [
+        programIds['<START>'],
+        ...p.tokens.map((id) => programIds[names.token(id)] ?? programIds['<UNK>'] ?? 0),
+        programIds['<END>'],
+      ]);
+      const width = Math.max(...rows.map((r) => r.length));
+      const flat = new Int32Array(n * width);
+      rows.forEach((r, i) => flat.set(r, i * width));
+      return {
+        loss,
+        logits: out.logits,
+        programs: tf.tensor2d(flat, [n, width], 'int32'),
+        addressing: fctx.training ? undefined : out.memoryAddresses,
+      };
+    },
+    getState: () => ({ baseline: baseline.value }),
+    setState: (state) => baseline.setValue(typeof state.baseline === 'number' ? state.baseline : null),
+    dispose: () => {
+      model.dispose();
+      store.dispose();
+    },
+  };
+  return adapter;
+};

@@ -1,0 +1,43 @@
+import { tf } from '@mmnet/core-tensors';
+import { createModuleMemoryNetwork, ModuleMemoryNetworkConfigSchema } from '@mmnet/mm-net';
+import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
+import { answerLoss, featureTensor, requirePrograms } from './classification-loss.js';
+
+/** PG_memory (@mmnet/mm-net): module weights read from unary/binary memory banks by the ground-truth program. */
+export const createPgMemoryAdapter: ModelFactory = (ctx) => {
+  const [h, w, c] = ctx.featureShape;
+  const config = ModuleMemoryNetworkConfigSchema.parse({
+    inChannels: c,
+    stemDim: ctx.stemDim,
+    height: h,
+    width: w,
+    seed: ctx.seed,
+    ...ctx.modelConfig,
+  });
+  const { model, store } = createModuleMemoryNetwork(config, ctx.vocab);
+  const labels = [...model.unaryBank.rowNames, ...model.binaryBank.rowNames];
+  const adapter: ModelAdapter = {
+    name: 'PG_memory',
+    store,
+    config,
+    groups: { programGenerator: [], executor: ['stem', 'memory', 'classifier'] },
+    addressingLabels: labels,
+    forward(batch, fctx) {
+      const out = model.forward(featureTensor(batch), requirePrograms(batch, 'PG_memory'));
+      const result: ReturnType<ModelAdapter['forward']> = {
+        loss: answerLoss(out.logits, batch),
+        logits: out.logits,
+      };
+      if (!fctx.training) {
+        // [B, steps, unary rows + binary rows]
+        const { unary, binary } = out.addressing;
+        const u = tf.tensor3d(unary.values, [unary.batch, unary.steps, unary.rowNames.length]);
+        const b = tf.tensor3d(binary.values, [binary.batch, binary.steps, binary.rowNames.length]);
+        result.addressing = tf.concat([u, b], 2);
+      }
+      return result;
+    },
+    dispose: () => store.dispose(),
+  };
+  return adapter;
+};

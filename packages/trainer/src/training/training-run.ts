@@ -1,0 +1,271 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listPngFiles } from '@mmnet/clevr-data';
+import { writeFileAtomic } from '@mmnet/core-tensors';
+import { RunDirectory } from '../checkpoint/run-directory.js';
+import { JsonlMetrics, type MetricsRecord } from '../metrics/jsonl.js';
+import { formatDuration, type ProgressSink } from '../metrics/progress.js';
+import { TensorBoardWriter } from '../metrics/tensorboard.js';
+import { buildReportHtml, type ReportData } from '../report/html-report.js';
+import { pngSize } from '../report/png-size.js';
+import { TrainingDivergedError } from './errors.js';
+import type { EvalResult } from './evaluate.js';
+import { evaluate } from './evaluate.js';
+import type { Trainer } from './trainer.js';
+
+export interface RunSummary {
+  steps: number;
+  epochs: number;
+  finalValAccuracy: number;
+  bestValAccuracy: number;
+  prior: number;
+  reportPath: string;
+  runDir: string;
+  questionsPerSecond: number;
+  /** True when --max_minutes ended the run before its last iteration. */
+  stoppedByTime: boolean;
+}
+
+/**
+ * The side effects of a training run: checkpoints (temp file + rename + manifest), metrics JSONL, TensorBoard
+ * events, the HTML report refreshed at each validation, and progress lines.
+ */
+export class TrainingRun {
+  readonly dir: RunDirectory;
+  readonly metrics: JsonlMetrics;
+  private tensorboard?: TensorBoardWriter;
+  private lastEval?: EvalResult;
+  private valImages?: string[] | null;
+  private trainSeconds = 0;
+  private trainQuestions = 0;
+
+  constructor(
+    readonly trainer: Trainer,
+    runDir: string,
+    private readonly progress: ProgressSink,
+    private readonly options: { resumed: boolean; tensorboard?: boolean } = { resumed: false },
+  ) {
+    this.dir = new RunDirectory(runDir);
+    this.dir.ensure();
+    this.metrics = new JsonlMetrics(this.dir.path('metrics.jsonl'));
+    if (options.resumed) this.metrics.truncateAfter(trainer.step);
+    if (options.tensorboard !== false) this.tensorboard = new TensorBoardWriter(this.dir.path('tensorboard'));
+    writeFileAtomic(this.dir.path('config.json'), `${JSON.stringify(trainer.config, null, 2)}\n`);
+  }
+
+  private async imageFiles(): Promise<string[] | null> {
+    if (this.valImages !== undefined) return this.valImages;
+    const dir = this.trainer.config.clevr_val_images;
+    this.valImages = null;
+    if (dir) {
+      try {
+        this.valImages = await listPngFiles(dir);
+      } catch (error) {
+        this.progress.log(`report: no validation images (${(error as Error).message})`);
+      }
+    }
+    return this.valImages;
+  }
+
+  /** Trains to the end (or until the loss diverges); validates and checkpoints every --num_iterations. */
+  async run(): Promise<RunSummary> {
+    const t = this.trainer;
+    const cfg = t.config;
+    const total = t.totalIterations;
+    this.progress.log(
+      `training ${t.model.name} (${t.model.store.countWeights()} weights) on ${t.train.size} questions, ` +
+        `${t.batchesPerEpoch} batches/epoch, ${total} iterations; validation on ${t.val.size} questions; ` +
+        `answer-type prior ${t.prior.accuracy.toFixed(3)}`,
+    );
+    if (this.options.resumed) this.progress.log(`resumed at step ${t.step} (epoch ${t.position.epoch + 1})`);
+    let lastValidated = this.options.resumed ? t.step : -1;
+    let windowLoss = 0;
+    let windowCorrect = 0;
+    let windowQuestions = 0;
+    let windowCount = 0;
+    const deadline =
+      cfg.max_minutes !== undefined ? performance.now() + cfg.max_minutes * 60_000 : Number.POSITIVE_INFINITY;
+    let stoppedByTime = false;
+    while (!t.finished) {
+      if (performance.now() > deadline) {
+        stoppedByTime = true;
+        this.progress.log(`--max_minutes ${cfg.max_minutes}: stopping at step ${t.step} of ${total}`);
+        break;
+      }
+      const started = performance.now();
+      let result: ReturnType<Trainer['iteration']>;
+      try {
+        result = t.iteration();
+      } catch (error) {
+        if (error instanceof TrainingDivergedError) {
+          const manifest = this.dir.hasManifest() ? this.dir.readManifest() : undefined;
+          const keep = manifest
+            ? `the last good checkpoint is ${join(this.dir.dir, manifest.latest)} (step ${manifest.step}); resume with --resume ${this.dir.dir} and perhaps a lower --lr`
+            : 'no checkpoint had been written yet';
+          throw new TrainingDivergedError(`${error.message}; ${keep}`);
+        }
+        throw error;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      this.trainSeconds += seconds;
+      this.trainQuestions += result.questions;
+      windowLoss += result.loss;
+      windowCorrect += result.accuracy * result.questions;
+      windowQuestions += result.questions;
+      windowCount++;
+      const qps = this.trainQuestions / Math.max(1e-9, this.trainSeconds);
+      this.progress.update({
+        step: t.step,
+        totalSteps: total,
+        epoch: t.position.epoch + 1,
+        loss: result.loss,
+        accuracy: result.accuracy,
+        questionsPerSecond: qps,
+        etaSeconds: ((total - t.step) * this.trainSeconds) / this.stepsThisProcess(t.step),
+      });
+      const record: MetricsRecord = {
+        kind: 'train',
+        step: t.step,
+        epoch: result.epoch + 1,
+        loss: result.loss,
+        accuracy: result.accuracy,
+        questions_per_second: qps,
+      };
+      this.metrics.append(record);
+      if (t.step % 10 === 0 || t.step === total) {
+        this.tensorboard?.scalars(t.step, {
+          'train/loss': windowLoss / windowCount,
+          'train/accuracy': windowCorrect / Math.max(1, windowQuestions),
+          'train/questions_per_second': qps,
+        });
+        windowLoss = 0;
+        windowCorrect = 0;
+        windowQuestions = 0;
+        windowCount = 0;
+      }
+      if (t.step % cfg.num_iterations === 0 || t.step === total) {
+        await this.validateAndCheckpoint();
+        lastValidated = t.step;
+      }
+    }
+    if (lastValidated !== t.step) await this.validateAndCheckpoint();
+    this.progress.done();
+    const evalResult = this.lastEval!;
+    return {
+      steps: t.step,
+      epochs: t.position.epoch + 1,
+      finalValAccuracy: evalResult.accuracy,
+      bestValAccuracy: t.bestValAccuracy,
+      prior: t.prior.accuracy,
+      reportPath: this.dir.path('report.html'),
+      runDir: this.dir.dir,
+      questionsPerSecond: this.trainQuestions / Math.max(1e-9, this.trainSeconds),
+      stoppedByTime,
+    };
+  }
+
+  private startStep?: number;
+  private stepsThisProcess(step: number): number {
+    this.startStep ??= step - 1;
+    return step - this.startStep;
+  }
+
+  /** Validation, then the checkpoint (and --save_model on a new best), then metrics, events and the report. */
+  async validateAndCheckpoint(): Promise<EvalResult> {
+    const t = this.trainer;
+    const cfg = t.config;
+    const result = evaluate(t.model, t.val, {
+      batchSize: cfg.batch_size,
+      maxSamples: cfg.num_val_samples,
+      vocab: t.vocab,
+      sampleCount: cfg.report_samples,
+      step: t.step,
+    });
+    this.lastEval = result;
+    const isBest = result.accuracy > t.bestValAccuracy;
+    if (isBest) t.bestValAccuracy = result.accuracy;
+    const state = await t.state();
+    const manifest = this.dir.commit(t.step, state.tensors, state.metadata, {
+      isBest,
+      valAccuracy: result.accuracy,
+    });
+    if (isBest && cfg.save_model) {
+      mkdirSync(join(cfg.save_model, '..'), { recursive: true });
+      t.saveModel(cfg.save_model);
+    }
+    const perKind = Object.fromEntries(
+      Object.entries(result.perKind).map(([k, v]) => [k, v.total ? v.correct / v.total : 0]),
+    );
+    this.metrics.append({
+      kind: 'val',
+      step: t.step,
+      epoch: t.position.epoch + 1,
+      loss: result.loss,
+      accuracy: result.accuracy,
+      prior: t.prior.accuracy,
+      per_kind: perKind,
+      program_exact_match: result.programExactMatch ?? null,
+      checkpoint: manifest.latest,
+    });
+    this.tensorboard?.scalars(t.step, {
+      'val/accuracy': result.accuracy,
+      'val/loss': result.loss,
+      'val/answer_type_prior': t.prior.accuracy,
+      ...Object.fromEntries(
+        Object.entries(perKind).map(([k, v]) => [`val/accuracy_${k.replace('/', '_')}`, v]),
+      ),
+      ...(result.programExactMatch !== undefined
+        ? { 'val/program_exact_match': result.programExactMatch }
+        : {}),
+    });
+    const images = await this.imageFiles();
+    if (this.tensorboard && images) {
+      const summaries: Record<string, { height: number; width: number; png: Uint8Array }> = {};
+      for (const [i, s] of result.samples.slice(0, 3).entries()) {
+        const file = images[s.imageIndex];
+        if (!file) continue;
+        const png = readFileSync(file);
+        const size = pngSize(png);
+        if (size) summaries[`val/sample_${i}`] = { ...size, png };
+      }
+      if (Object.keys(summaries).length) this.tensorboard.images(t.step, summaries);
+    }
+    this.progress.log(
+      `step ${t.step}: val accuracy ${result.accuracy.toFixed(3)} (answer-type prior ${t.prior.accuracy.toFixed(3)}, best ${t.bestValAccuracy.toFixed(3)}), val loss ${result.loss.toFixed(4)}` +
+        (result.programExactMatch !== undefined
+          ? `, program exact match ${result.programExactMatch.toFixed(3)}`
+          : '') +
+        `, ${formatDuration(this.trainSeconds)} training`,
+    );
+    await this.writeReport();
+    return result;
+  }
+
+  async writeReport(): Promise<string> {
+    const t = this.trainer;
+    const images = await this.imageFiles();
+    const data: ReportData = {
+      title: `mmnet ${t.model.name} — ${t.config.clevr_dataset}`,
+      model: t.model.name,
+      config: t.config as unknown as Record<string, unknown>,
+      backend: t.backend()?.name ?? 'unknown',
+      weights: t.model.store.countWeights(),
+      step: t.step,
+      totalSteps: t.totalIterations,
+      prior: t.prior.accuracy,
+      majority: t.prior.majorityAccuracy,
+      bestValAccuracy: Number.isFinite(t.bestValAccuracy) ? t.bestValAccuracy : undefined,
+      history: this.metrics.read(),
+      evaluation: this.lastEval,
+      imageFor: (imageIndex) => {
+        const file = images?.[imageIndex];
+        if (!file) return undefined;
+        return `data:image/png;base64,${readFileSync(file).toString('base64')}`;
+      },
+      addressingLabels: t.model.addressingLabels,
+    };
+    const path = this.dir.path('report.html');
+    writeFileAtomic(path, buildReportHtml(data));
+    return path;
+  }
+}

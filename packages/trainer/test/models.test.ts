@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '@mmnet/core-tensors';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { builtinModels, MODEL_NAMES, RunDirectory, runCli } from '../src/index.js';
+import { buildTinyDataset } from './fixtures/tiny-dataset.js';
+import { captureIo, tempDir } from './helpers.js';
+
+let data: string;
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', log: null });
+  data = await buildTinyDataset(join(tempDir('models-data'), 'tiny'), { trainImages: 6, valImages: 3 });
+});
+
+/** Small settings per model so that each runs in seconds on the tiny dataset. */
+const SMALL: Record<string, Record<string, unknown>> = {
+  SAN: { wordEmbedDim: 8, attentionDim: 16, classifierHidden: 16, rnnLayers: 1 },
+  SAN_wbw: { wordEmbedDim: 8, attentionDim: 16, classifierHidden: 16, rnnLayers: 1 },
+  PG: { classifier: { projDim: 16, hiddenDim: 32 } },
+  PG_memory: { classifier: { projDim: 16, hiddenDim: 32 } },
+  PG_endtoend: {
+    executor: { classifier: { projDim: 16, hiddenDim: 32 } },
+    programGenerator: {
+      encoderWordvecDim: 8,
+      decoderWordvecDim: 8,
+      hiddenDim: 16,
+      numLayers: 1,
+      maxProgramLength: 6,
+    },
+  },
+};
+
+describe('every built-in model trains through mmnet train', () => {
+  for (const name of MODEL_NAMES) {
+    it(name, async (ctx) => {
+      try {
+        await builtinModels().factory(name);
+      } catch (error) {
+        ctx.skip(`${name}: ${(error as Error).message}`);
+      }
+      const dir = tempDir(`model-${name}`);
+      const config = join(dir, 'config.json');
+      const out = join(dir, 'run');
+      const fs = await import('node:fs');
+      fs.writeFileSync(config, JSON.stringify({ model_config: SMALL[name] ?? {} }));
+      const io = captureIo();
+      const code = await runCli(
+        [
+          'train',
+          '--model',
+          name,
+          '--clevr_dataset',
+          data,
+          '--config',
+          config,
+          '--stem-dim',
+          '8',
+          '--batch_size',
+          '6',
+          '--max_iterations',
+          '4',
+          '--num_iterations',
+          '2',
+          '--out',
+          out,
+          '--backend',
+          'wasm',
+        ],
+        io,
+        builtinModels(),
+      );
+      expect(
+        io.stderr.filter((l) => l.startsWith('mmnet train:')),
+        io.stderr.join('\n'),
+      ).toEqual([]);
+      expect(code).toBe(0);
+      expect(new RunDirectory(out).readManifest().step).toBe(4);
+      const val = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((m) => m.kind === 'val');
+      expect(val).toHaveLength(2);
+      expect(Number.isFinite(val[1].loss)).toBe(true);
+    });
+  }
+});
