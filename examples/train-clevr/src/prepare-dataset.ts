@@ -1,12 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  extractFeatures,
-  generateClevrSplit,
-  preprocessQuestions,
-  rawPixelsExtractor,
-} from '@mmnet/clevr-data';
-import type { Preset } from './presets.js';
+import { buildPreset, createBuiltinExtractor, extractFeatures, preprocessQuestions } from '@mmnet/clevr-data';
 
 /** An official-layout CLEVR folder: images/<split>/*.png and questions/CLEVR_<split>_questions.json. */
 export interface ClevrLayout {
@@ -25,59 +19,41 @@ export function clevrLayout(root: string): ClevrLayout {
 
 export type Log = (line: string) => void;
 
-function hasPngs(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.png'));
-}
-
-/** Generates the preset's splits in the official layout under `root` (skipping splits already complete). */
-export async function generatePreset(preset: Preset, root: string, log: Log): Promise<ClevrLayout> {
-  const layout = clevrLayout(root);
-  for (const [split, numImages, seedOffset] of [
-    ['train', preset.trainImages, 0],
-    ['val', preset.valImages, 1000],
-  ] as const) {
-    if (existsSync(layout.questions(split)) && hasPngs(layout.images(split))) continue;
-    const started = performance.now();
-    log(`generating ${numImages} ${split} images (${preset.width}x${preset.height}) and their questions...`);
-    let last = 0;
-    const result = await generateClevrSplit(
-      {
-        outputDir: root,
-        split,
-        numImages,
-        seed: preset.seed + seedOffset,
-        width: preset.width,
-        height: preset.height,
-        antialias: true,
-        shadows: false,
-        templatesPerImage: preset.templatesPerImage,
-        date: '2026-01-01',
-      },
-      {
-        onProgress: (p) => {
-          if (p.done - last >= 200 || p.done === p.total) {
-            last = p.done;
-            log(`  ${split}: ${p.done}/${p.total} images`);
-          }
-        },
-      },
-    );
-    log(`  ${result.questions} ${split} questions in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  }
-  return layout;
+/**
+ * Builds a named clevr-data preset (generation, vocab, questions.h5, built-in CNN features; every step cached
+ * and resumable) and returns the dataset folder and its official-layout view.
+ */
+export async function prepareSyntheticPreset(
+  name: string,
+  dataRoot: string,
+  log: Log,
+): Promise<{ layout: ClevrLayout; datasetDir: string }> {
+  const dir = join(dataRoot, name);
+  let lastPhase = '';
+  let lastDone = 0;
+  const files = await buildPreset(name, dir, {
+    onProgress: (p) => {
+      if (p.phase !== lastPhase || p.done - lastDone >= 200 || p.done === p.total) {
+        lastPhase = p.phase;
+        lastDone = p.done;
+        log(`  ${p.phase}: ${p.done}/${p.total ?? '?'}`);
+      }
+    },
+  });
+  log(
+    files.ranSteps.length
+      ? `built ${name} in ${dir} (${files.ranSteps.join(', ')}), features [${files.featureShape}] by ${files.extractor}`
+      : `using the cached ${name} in ${dir}`,
+  );
+  return { layout: clevrLayout(dir), datasetDir: files.dir };
 }
 
 /**
  * From an official-layout folder to the trainer's dataset folder: vocab.json (from train), train/val
- * questions.h5 and features.h5 (raw-<grid>-pos features of images resized to size x size). Existing outputs
+ * questions.h5 and features.h5 (the built-in CNN's features, as the presets use). Existing outputs
  * are kept (each is written atomically, so an existing file is complete).
  */
-export async function buildDatasetFolder(
-  layout: ClevrLayout,
-  dataDir: string,
-  features: { imageSize: number; grid: number },
-  log: Log,
-): Promise<void> {
+export async function buildDatasetFolder(layout: ClevrLayout, dataDir: string, log: Log): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const vocab = join(dataDir, 'vocab.json');
   if (!existsSync(vocab)) await buildVocab(layout, dataDir, vocab, log);
@@ -96,17 +72,15 @@ export async function buildDatasetFolder(
     const featuresH5 = join(dataDir, `${split}_features.h5`);
     if (!existsSync(featuresH5)) {
       log(`extracting features of ${layout.images(split)} -> ${featuresH5}`);
-      const extractor = rawPixelsExtractor(
-        { height: features.imageSize, width: features.imageSize },
-        { grid: features.grid, positionChannels: true },
-      );
+      const extractor = await createBuiltinExtractor();
+      const { inputHeight: height, inputWidth: width } = extractor.metadata.config;
       const r = await extractFeatures(
         {
           imageDir: layout.images(split),
           outputH5: featuresH5,
-          imageHeight: features.imageSize,
-          imageWidth: features.imageSize,
-          batchSize: 64,
+          imageHeight: height,
+          imageWidth: width,
+          batchSize: 32,
         },
         extractor,
       );

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { presetNames } from '@mmnet/clevr-data';
 import { initBackend } from '@mmnet/core-tensors';
 import {
   builtinModels,
@@ -13,8 +14,12 @@ import {
   UsageError,
 } from '@mmnet/trainer';
 import { z } from 'zod';
-import { buildDatasetFolder, type ClevrLayout, clevrLayout, generatePreset } from './prepare-dataset.js';
-import { PRESETS, type PresetName } from './presets.js';
+import {
+  buildDatasetFolder,
+  type ClevrLayout,
+  clevrLayout,
+  prepareSyntheticPreset,
+} from './prepare-dataset.js';
 import { DEFAULT_MODEL, defaultTrainArgs } from './schedule.js';
 
 const EXAMPLE_OPTIONS: OptionSpec[] = [
@@ -23,7 +28,7 @@ const EXAMPLE_OPTIONS: OptionSpec[] = [
     key: 'preset',
     value: 'NAME',
     kind: 'string',
-    description: `synthetic dataset: ${Object.keys(PRESETS).join('|')}`,
+    description: `synthetic dataset: ${presetNames().join('|')}`,
     defaultText: 'clevr-mini',
   },
   {
@@ -53,9 +58,8 @@ const EXAMPLE_OPTIONS: OptionSpec[] = [
 const exampleSchema = z
   .object({
     preset: z
-      .enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]], {
-        error: `must be one of ${Object.keys(PRESETS).join(', ')}`,
-      })
+      .string()
+      .refine((name) => presetNames().includes(name), { error: `must be one of ${presetNames().join(', ')}` })
       .default('clevr-mini'),
     clevr_dir: z.string().min(1).optional(),
     data_dir: z.string().min(1).optional(),
@@ -124,22 +128,15 @@ export async function runExample(argv: string[], io: CliIo, options: ExampleOpti
   });
   const dataRoot = resolve(opts.data_dir ?? join(options.baseDir, 'data'));
   const log = (line: string) => io.err(line);
-  const preset = PRESETS[opts.preset];
   let layout: ClevrLayout;
   let datasetDir: string;
   if (opts.clevr_dir) {
     layout = clevrLayout(resolve(opts.clevr_dir));
     datasetDir = join(dataRoot, 'official');
+    await buildDatasetFolder(layout, datasetDir, log);
   } else {
-    layout = await generatePreset(preset, join(dataRoot, opts.preset, 'clevr'), log);
-    datasetDir = join(dataRoot, opts.preset);
+    ({ layout, datasetDir } = await prepareSyntheticPreset(opts.preset, dataRoot, log));
   }
-  await buildDatasetFolder(
-    layout,
-    datasetDir,
-    { imageSize: preset.featureImageSize, grid: preset.featureGrid },
-    log,
-  );
   if (opts.prepare_only) {
     io.out(`dataset folder: ${datasetDir}`);
     return 0;
