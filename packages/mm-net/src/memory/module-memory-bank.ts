@@ -66,7 +66,7 @@ export class ModuleMemoryBank {
   /** One-hot address rows for row indices [n, rows]. */
   oneHot(indices: readonly number[]): tf.Tensor2D {
     return tf.tidy(
-      () => tf.oneHot(tf.tensor1d(Int32Array.from(indices), 'int32'), this.rows).toFloat() as tf.Tensor2D,
+      () => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(indices), 'int32'), this.rows), 'float32') as tf.Tensor2D,
     );
   }
 }

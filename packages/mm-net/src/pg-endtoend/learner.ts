@@ -97,7 +97,7 @@ export class EndToEndLearner {
           sampleTemperature: cfg.reinforce.sampleTemperature,
         });
         const n = batch.questions.shape[0];
-        const labels = tf.oneHot(batch.answers, this.model.numAnswers).toFloat();
+        const labels = tf.cast(tf.oneHot(batch.answers, this.model.numAnswers), 'float32');
         const logp = tf.logSoftmax(out.logits);
         const perSample = tf.neg(tf.sum(tf.mul(labels, logp), 1));
         const answerLoss = tf.mean(perSample) as tf.Scalar;

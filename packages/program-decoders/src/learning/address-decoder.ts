@@ -109,7 +109,7 @@ export function decodeAddresses(
     } else {
       const sample = sampleCategorical(logits, options.rng!, options.sampleTemperature ?? 1);
       tokens = sample.samples.dataSync() as Int32Array;
-      address = stopGradient(tf.oneHot(sample.samples, V).toFloat()) as tf.Tensor2D;
+      address = stopGradient(tf.cast(tf.oneHot(sample.samples, V), 'float32')) as tf.Tensor2D;
       logp = sample.logProbs as tf.Tensor1D;
       entropy = sample.entropy as tf.Tensor1D;
       input = generator.embedTokens(sample.samples) as tf.Tensor2D;
