@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng, type Rng, tf } from '@mmnet/core-tensors';
-import { fillMissingGradients } from '../src/index.js';
+import { PerVariableOptimizer } from '../src/index.js';
 
 export interface BenchConfig {
   name: string;
@@ -101,13 +101,22 @@ export function createBenchSetup(config: BenchConfig, seed = 0): BenchSetup {
   };
 }
 
-/** One optimiser step on a loss over some variables (zero gradients for unreached ones), freeing intermediates. */
-export function adamStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar): number {
+/** One optimiser step on a loss over some variables (only those the loss reaches are updated), freeing intermediates. */
+export function adamStep(
+  optimizer: PerVariableOptimizer,
+  variables: tf.Variable[],
+  loss: () => tf.Scalar,
+): number {
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(loss, variables);
-    optimizer.applyGradients(fillMissingGradients(grads, variables));
+    optimizer.applyGradients(grads);
     return value.dataSync()[0];
   });
+}
+
+/** Adam with the reference's learning rate, per variable (PyTorch's Adam skips parameters without gradient). */
+export function createBenchOptimizer(learningRate = 1e-4): PerVariableOptimizer {
+  return new PerVariableOptimizer(() => tf.train.adam(learningRate));
 }
 
 export interface BenchResult {

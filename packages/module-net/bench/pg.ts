@@ -1,7 +1,7 @@
 /** Bench entry of the module network with ground-truth programs (PG). */
 import { tf } from '@mmnet/core-tensors';
 import { buildProgramVocabulary, createModuleNetwork, encodePrefixPrograms } from '../src/index.js';
-import { adamStep, BENCH_ANSWERS, type BenchModel } from './harness.js';
+import { adamStep, BENCH_ANSWERS, type BenchModel, createBenchOptimizer } from './harness.js';
 
 export const pgBenchModel: BenchModel = {
   name: 'PG',
@@ -14,7 +14,7 @@ export const pgBenchModel: BenchModel = {
       { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size },
       { program_token_to_idx: programVocab, answer_token_to_idx: answers },
     );
-    const optimizer = tf.train.adam(1e-4);
+    const optimizer = createBenchOptimizer();
     const variables = store.variables();
     return {
       step(index) {

@@ -6,6 +6,7 @@ import {
   BENCH_QUESTION_VOCAB,
   type BenchModel,
   type BenchSetup,
+  createBenchOptimizer,
 } from '@mmnet/module-net/bench/harness';
 import { createSAN, createSANWordByWord } from '../src/index.js';
 
@@ -26,7 +27,7 @@ function sanBenchModel(name: string, create: typeof createSAN | typeof createSAN
         { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size },
         vocab,
       );
-      const optimizer = tf.train.adam(1e-4);
+      const optimizer = createBenchOptimizer();
       const variables = store.variables();
       return {
         step() {

@@ -66,7 +66,11 @@ export class ModuleMemoryBank {
   /** One-hot address rows for row indices [n, rows]. */
   oneHot(indices: readonly number[]): tf.Tensor2D {
     return tf.tidy(
-      () => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(indices), 'int32'), this.rows), 'float32') as tf.Tensor2D,
+      () =>
+        tf.cast(
+          tf.oneHot(tf.tensor1d(Int32Array.from(indices), 'int32'), this.rows),
+          'float32',
+        ) as tf.Tensor2D,
     );
   }
 }

@@ -1,0 +1,1 @@
+export * from './per-variable-optimizer.js';
