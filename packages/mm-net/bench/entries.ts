@@ -5,7 +5,12 @@
  */
 import { tf } from '@mmnet/core-tensors';
 import { buildProgramVocabulary, encodePrefixPrograms } from '@mmnet/module-net';
-import { adamStep, BENCH_ANSWERS, type BenchModel } from '../../module-net/bench/harness.js';
+import {
+  adamStep,
+  BENCH_ANSWERS,
+  type BenchModel,
+  createBenchOptimizer,
+} from '../../module-net/bench/harness.js';
 import { createModuleMemoryNetwork } from '../src/index.js';
 
 function answerVocab(): Record<string, number> {
@@ -22,7 +27,7 @@ export const pgMemoryBenchModel: BenchModel = {
       { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size },
       { program_token_to_idx: programVocab, answer_token_to_idx: answerVocab() },
     );
-    const optimizer = tf.train.adam(1e-4);
+    const optimizer = createBenchOptimizer();
     const variables = store.variables();
     return {
       step(index) {
