@@ -7,6 +7,7 @@ repo=$(git rev-parse --show-toplevel)
 work=$(mktemp -d /tmp/mmnet-fresh-XXXXXX)
 export npm_config_cache="$work/npm-cache"
 export npm_config_store_dir="$work/pnpm-store"
+export pnpm_config_store_dir="$work/pnpm-store"
 export XDG_CACHE_HOME="$work/xdg-cache"
 export TURBO_TELEMETRY_DISABLED=1
 git clone -q "$repo" "$work/mmnet"
@@ -16,5 +17,5 @@ if [[ $what == test || $what == both ]]; then
   npx -y pnpm@12.4.2 install --frozen-lockfile && npx -y pnpm@12.4.2 test
 fi
 if [[ $what == train || $what == both ]]; then
-  npx -y pnpm@12.4.2 install && npx -y pnpm@12.4.2 train
+  npx -y pnpm@12.4.2 install && npx -y pnpm@12.4.2 train "${@:2}"
 fi
