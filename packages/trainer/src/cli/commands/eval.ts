@@ -1,30 +1,25 @@
 import { ClevrH5Dataset } from '@mmnet/clevr-data';
 import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
-import { BACKENDS } from '../../config/train-config.js';
-import { checkDatasetFiles, datasetFiles } from '../../data/dataset-files.js';
+import { checkDatasetFiles } from '../../data/dataset-files.js';
 import { readVocabFile } from '../../data/vocab-file.js';
 import type { ModelRegistry } from '../../models/registry.js';
-import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
+import { loadTrainedModel } from '../../models/trained-model.js';
 import { evaluate } from '../../training/evaluate.js';
 import type { CliIo } from '../io.js';
 import { cliInt, formatIssues, helpText, type OptionSpec, parseArgv, UsageError } from '../options.js';
+import {
+  BACKEND_OPTION,
+  CHECKPOINT_OPTION,
+  exactlyOneRunSource,
+  openTrainedRun,
+  RUN_OPTION,
+  trainedRunFields,
+} from './trained-run-source.js';
 
 const EVAL_OPTIONS: OptionSpec[] = [
-  {
-    flag: '--run',
-    key: 'run',
-    value: 'DIR',
-    kind: 'string',
-    description: 'run folder of mmnet train (its best checkpoint)',
-  },
-  {
-    flag: '--checkpoint',
-    key: 'checkpoint',
-    value: 'FILE',
-    kind: 'string',
-    description: 'a checkpoint file (instead of --run)',
-  },
+  RUN_OPTION,
+  CHECKPOINT_OPTION,
   {
     flag: '--clevr_dataset',
     key: 'clevr_dataset',
@@ -57,14 +52,7 @@ const EVAL_OPTIONS: OptionSpec[] = [
     description: 'questions per batch',
     defaultText: '64',
   },
-  {
-    flag: '--backend',
-    key: 'backend',
-    value: 'NAME',
-    kind: 'string',
-    description: `tfjs backend: ${BACKENDS.join('|')}`,
-    defaultText: 'fastest available',
-  },
+  BACKEND_OPTION,
   {
     flag: '--json',
     key: 'json',
@@ -77,20 +65,14 @@ const EVAL_OPTIONS: OptionSpec[] = [
 
 const evalSchema = z
   .object({
-    run: z.string().min(1).optional(),
-    checkpoint: z.string().min(1).optional(),
-    clevr_dataset: z.string().min(1).optional(),
+    ...trainedRunFields,
     split: z.enum(['val', 'train'], { error: 'must be val or train' }).default('val'),
     num_samples: cliInt().optional(),
     batch_size: cliInt().default(64),
-    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
     json: z.string().min(1).optional(),
   })
   .strict()
-  .refine((c) => (c.run === undefined) !== (c.checkpoint === undefined), {
-    message: 'give exactly one of --run DIR and --checkpoint FILE',
-    path: ['run'],
-  });
+  .refine(...exactlyOneRunSource);
 
 export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
   const raw = parseArgv(argv, EVAL_OPTIONS);
@@ -108,9 +90,7 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
   if (!parsed.success) throw new UsageError(formatIssues(parsed.error, EVAL_OPTIONS).join('\n'));
   const opts = parsed.data;
   await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
-  const { file, checkpoint } = resolveCheckpoint(opts);
-  const trainedOn = checkpointConfig(checkpoint, file);
-  const files = datasetFiles(opts.clevr_dataset ?? trainedOn.clevr_dataset);
+  const { file, checkpoint, files } = openTrainedRun(opts);
   checkDatasetFiles(files, [opts.split]);
   const vocab = readVocabFile(files.vocab);
   const dataset = await ClevrH5Dataset.open({

@@ -2,33 +2,27 @@ import type { ClevrBatch } from '@mmnet/clevr-data';
 import { readPngFile, resizeBilinear } from '@mmnet/clevr-data';
 import { createRng, initBackend, tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
-import { BACKENDS } from '../../config/train-config.js';
-import { datasetFiles } from '../../data/dataset-files.js';
 import { featureSourceFor } from '../../data/feature-source.js';
 import { encodeProgram, encodeQuestion } from '../../data/question-encoding.js';
 import { decodeIds, readVocabFile, tokensByIndex } from '../../data/vocab-file.js';
 import type { ModelRegistry } from '../../models/registry.js';
-import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
+import { loadTrainedModel } from '../../models/trained-model.js';
 import type { CliIo } from '../io.js';
 import { formatIssues, helpText, type OptionSpec, parseArgv, UsageError } from '../options.js';
+import {
+  BACKEND_OPTION,
+  CHECKPOINT_OPTION,
+  exactlyOneRunSource,
+  openTrainedRun,
+  RUN_OPTION,
+  trainedRunFields,
+} from './trained-run-source.js';
 
 const PREDICT_OPTIONS: OptionSpec[] = [
   { flag: '--image', key: 'image', value: 'FILE.png', kind: 'string', description: 'the image' },
   { flag: '--question', key: 'question', value: 'TEXT', kind: 'string', description: 'the question' },
-  {
-    flag: '--run',
-    key: 'run',
-    value: 'DIR',
-    kind: 'string',
-    description: 'run folder of mmnet train (its best checkpoint)',
-  },
-  {
-    flag: '--checkpoint',
-    key: 'checkpoint',
-    value: 'FILE',
-    kind: 'string',
-    description: 'a checkpoint file (instead of --run)',
-  },
+  RUN_OPTION,
+  CHECKPOINT_OPTION,
   {
     flag: '--clevr_dataset',
     key: 'clevr_dataset',
@@ -44,14 +38,7 @@ const PREDICT_OPTIONS: OptionSpec[] = [
     kind: 'string',
     description: 'program in prefix tokens, for models that execute given programs (PG, PG_memory)',
   },
-  {
-    flag: '--backend',
-    key: 'backend',
-    value: 'NAME',
-    kind: 'string',
-    description: `tfjs backend: ${BACKENDS.join('|')}`,
-    defaultText: 'fastest available',
-  },
+  BACKEND_OPTION,
   { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
 ];
 
@@ -59,17 +46,11 @@ const predictSchema = z
   .object({
     image: z.string({ error: 'is required' }).min(1),
     question: z.string({ error: 'is required' }).min(1),
-    run: z.string().min(1).optional(),
-    checkpoint: z.string().min(1).optional(),
-    clevr_dataset: z.string().min(1).optional(),
+    ...trainedRunFields,
     program: z.string().min(1).optional(),
-    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
   })
   .strict()
-  .refine((c) => (c.run === undefined) !== (c.checkpoint === undefined), {
-    message: 'give exactly one of --run DIR and --checkpoint FILE',
-    path: ['run'],
-  });
+  .refine(...exactlyOneRunSource);
 
 export async function predictCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
   const raw = parseArgv(argv, PREDICT_OPTIONS);
@@ -87,9 +68,7 @@ export async function predictCommand(argv: string[], io: CliIo, registry: ModelR
   if (!parsed.success) throw new UsageError(formatIssues(parsed.error, PREDICT_OPTIONS).join('\n'));
   const opts = parsed.data;
   await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
-  const { file, checkpoint } = resolveCheckpoint(opts);
-  const trainedOn = checkpointConfig(checkpoint, file);
-  const files = datasetFiles(opts.clevr_dataset ?? trainedOn.clevr_dataset);
+  const { file, checkpoint, files } = openTrainedRun(opts);
   const vocab = readVocabFile(files.vocab);
   const source = await featureSourceFor(files.trainFeatures);
   const image = resizeBilinear(await readPngFile(opts.image), source.imageHeight, source.imageWidth);
