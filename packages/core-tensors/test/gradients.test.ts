@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  addBias,
   conv2d,
   createRng,
   embed,
@@ -64,6 +65,24 @@ describe('conv2d gradients match tfjs conv2d gradients (cpu)', () => {
     const x = randomTensor([1, 4, 4, 3], 1) as tf.Tensor4D;
     const w = randomTensor([3, 3, 2, 2], 1) as tf.Tensor4D;
     expect(() => conv2d(x, w)).toThrow(/input has 3 channels but the kernel expects 2/);
+  });
+});
+
+describe('addBias gradients match tfjs broadcast-add gradients (cpu)', () => {
+  for (const shape of [[5, 3], [2, 4, 3, 3], [1, 3]]) {
+    it(`input [${shape}]`, () => {
+      const x = randomTensor(shape, 6);
+      const b = randomTensor([3], 7) as tf.Tensor1D;
+      expectClose(addBias(x, b), tf.add(x, b));
+      const ours = gradsOf((a, bb) => addBias(a, bb), [x, b]);
+      const ref = gradsOf((a, bb) => tf.add(a, bb), [x, b]);
+      expectClose(ours[0], ref[0]);
+      expectClose(ours[1], ref[1]);
+    });
+  }
+
+  it('names the shapes when the bias does not fit', () => {
+    expect(() => addBias(randomTensor([2, 4], 1), randomTensor([3], 1))).toThrow(/bias must be \[4\]/);
   });
 });
 

@@ -55,6 +55,24 @@ describe('wasm results equal cpu results', () => {
     );
   });
 
+  it('2-D and broadcast matMul gradients, whichever operands the wasm path transposes', async () => {
+    const pairs: [number[], number[]][] = [
+      [[7, 1], [1, 5]],
+      [[6, 4], [4, 1]],
+      [[1, 3], [3, 8]],
+      [[40, 5], [5, 3]],
+      [[3, 5], [5, 40]],
+      [[2, 6, 4], [4, 1]],
+      [[3, 2, 5], [5, 7]],
+    ];
+    for (const [sa, sb] of pairs) {
+      await onBothBackends([sa, sb], ([a, b]) => [
+        matMul(a, b),
+        ...tf.grads((x: tf.Tensor, y: tf.Tensor) => weightedSum(matMul(x, y)))([a, b]),
+      ]);
+    }
+  });
+
   it('per-sample conv and its gradients', async () => {
     await onBothBackends(
       [
@@ -69,6 +87,45 @@ describe('wasm results equal cpu results', () => {
         ]),
       ],
     );
+  });
+
+  it('Tanh kernel and its gradient on large and tiny values, zeros and the float32 saturation point', async () => {
+    await onBothBackends([[3, 50, 7]], ([x]) => {
+      const spread = tf.mul(x, tf.tensor1d([1e-6, 0.01, 0.06, 0.5, 2, 9, 30]));
+      return [tf.tanh(spread), ...tf.grads((a: tf.Tensor) => weightedSum(tf.tanh(a)))([spread])];
+    });
+  });
+
+  it('Tanh kernel is within 3e-7 of Math.tanh, keeps NaN and saturates at +-Infinity', async () => {
+    await useBackend('wasm');
+    const rng = createRng(9);
+    const x = Float32Array.from({ length: 20_000 }, () => (rng.next() - 0.5) * 40 * 10 ** (-rng.next() * 6));
+    const got = tf.tidy(() => tf.tanh(tf.tensor1d(x)).dataSync());
+    let worst = 0;
+    x.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(got[i] - Math.tanh(v)));
+    });
+    expect(worst).toBeLessThan(3e-7);
+    const special = tf.tidy(() => tf.tanh(tf.tensor1d([Number.NaN, Infinity, -Infinity, 0])).arraySync());
+    expect(special[0]).toBeNaN();
+    expect(special.slice(1)).toEqual([1, -1, 0]);
+  });
+
+  it('Identity (tf.clone) shares data: values equal, disposing one leaves the other intact, no leak', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tf.clone(a);
+    a.dispose();
+    expect(b.arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('uses the seeded generator, not tfjs randomness', () => {

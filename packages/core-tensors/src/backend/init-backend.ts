@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { installWasmSlice } from '../kernels/wasm-slice.js';
+import { installWasmKernels } from '../kernels/install-wasm-kernels.js';
 
 export const BackendNameSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendNameSchema>;
@@ -150,7 +150,7 @@ async function tryBackend(name: BackendName): Promise<{ ok: boolean; reason: str
     const ok = await tf.setBackend(name);
     if (!ok) return { ok: false, reason: `${source} failed to initialise` };
     await tf.ready();
-    if (name === 'wasm') installWasmSlice();
+    if (name === 'wasm') installWasmKernels();
     return { ok: true, reason: `${DESCRIPTIONS[name]} via ${source}` };
   } catch (error) {
     return { ok: false, reason: `${source} failed to initialise: ${String(error)}` };

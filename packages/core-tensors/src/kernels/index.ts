@@ -1,1 +1,4 @@
+export * from './install-wasm-kernels.js';
+export * from './wasm-identity.js';
 export * from './wasm-slice.js';
+export * from './wasm-tanh.js';

@@ -7,6 +7,7 @@ export interface WasmBackendInternals {
     get(dataId: object): { memoryOffset: number; shape: number[]; dtype: tf.DataType } | undefined;
   };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
 }
 
 const ELEMENT_TYPES = {

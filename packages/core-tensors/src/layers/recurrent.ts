@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { addBias } from '../ops/bias.js';
 import { matMul } from '../ops/matmul.js';
 import { torchDefault } from '../params/initializers.js';
 import type { ParameterScope } from '../params/parameter-store.js';
@@ -80,9 +81,10 @@ export class RecurrentNetwork {
       }
     }
     return tf.tidy(() => {
+      // Step t needs a mask only when some sample has ended before it; 1 keeps the new state, 0 the old one.
       const masks: (tf.Tensor2D | null)[] = [];
       for (let t = 0; t < steps; t++) {
-        if (!lengths) {
+        if (!lengths || Array.prototype.every.call(lengths, (len: number) => t < len)) {
           masks.push(null);
           continue;
         }
@@ -94,8 +96,11 @@ export class RecurrentNetwork {
       const finalH: tf.Tensor2D[] = [];
       const finalC: tf.Tensor2D[] = [];
       this.layers.forEach((w, l) => {
+        // LSTM: both biases are added once to the input projection of every step. GRU keeps the hidden
+        // bias apart: its candidate gate multiplies the hidden projection (bias included) by r.
+        const inputBias = cell === 'lstm' ? tf.add(w.inputBias, w.hiddenBias) : w.inputBias;
         const projected = tf.reshape(
-          tf.add(matMul(tf.reshape(input, [batch * steps, input.shape[2]]), w.inputWeight), w.inputBias),
+          addBias(matMul(tf.reshape(input, [batch * steps, input.shape[2]]), w.inputWeight), inputBias),
           [batch, steps, -1],
         );
         let h: tf.Tensor2D = initial?.h[l] ?? tf.zeros([batch, H]);
@@ -103,15 +108,15 @@ export class RecurrentNetwork {
         const outs: tf.Tensor2D[] = [];
         for (let t = 0; t < steps; t++) {
           const xt = tf.reshape(tf.slice(projected, [0, t, 0], [batch, 1, -1]), [batch, -1]) as tf.Tensor2D;
-          const ht = tf.add(matMul(h, w.hiddenWeight), w.hiddenBias) as tf.Tensor2D;
           let hNew: tf.Tensor2D;
           let cNew: tf.Tensor2D = c;
           if (cell === 'lstm') {
-            const gates = tf.add(xt, ht);
+            const gates = tf.add(xt, matMul(h, w.hiddenWeight));
             const [i, f, g, o] = tf.split(gates, 4, 1);
             cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
             hNew = tf.mul(tf.sigmoid(o), tf.tanh(cNew)) as tf.Tensor2D;
           } else {
+            const ht = addBias(matMul(h, w.hiddenWeight), w.hiddenBias) as tf.Tensor2D;
             const [xr, xz, xn] = tf.split(xt, 3, 1);
             const [hr, hz, hn] = tf.split(ht, 3, 1);
             const r = tf.sigmoid(tf.add(xr, hr));
@@ -121,8 +126,8 @@ export class RecurrentNetwork {
           }
           const m = masks[t];
           if (m) {
-            h = tf.add(tf.mul(m, hNew), tf.mul(tf.sub(1, m), h)) as tf.Tensor2D;
-            if (cell === 'lstm') c = tf.add(tf.mul(m, cNew), tf.mul(tf.sub(1, m), c)) as tf.Tensor2D;
+            h = tf.add(h, tf.mul(m, tf.sub(hNew, h))) as tf.Tensor2D;
+            if (cell === 'lstm') c = tf.add(c, tf.mul(m, tf.sub(cNew, c))) as tf.Tensor2D;
           } else {
             h = hNew;
             c = cNew;

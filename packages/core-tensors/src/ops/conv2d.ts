@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { addBias } from './bias.js';
 import { customGradient } from './custom-gradient.js';
 import { convGeometry, im2colTransposed, type Padding } from './im2col.js';
 import { matMul } from './matmul.js';
@@ -116,8 +117,20 @@ function conv1x1(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * 2-D convolution of NHWC input with an HWIO kernel, with gradients that are fast on every backend
- * (wasm has no Conv2DBackpropFilter kernel and a slow Conv2DBackpropInput).
+ * True when tfjs's own conv2d gradient kernels are fast on the active backend: native TensorFlow, or wasm with
+ * @mmnet/native-kernels (which registers Conv2DBackpropFilter, a kernel stock wasm lacks).
+ */
+function hasFastConvGradientKernels(): boolean {
+  const backend = tf.getBackend();
+  if (backend === 'tensorflow') return true;
+  return backend === 'wasm' && tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined;
+}
+
+/**
+ * 2-D convolution of NHWC input with an HWIO kernel, with gradients that are fast on every backend: tfjs's
+ * own where its backprop kernels are fast (hasFastConvGradientKernels), otherwise a custom gradient from
+ * forward convolutions and products (stock wasm has no Conv2DBackpropFilter kernel and a slow
+ * Conv2DBackpropInput).
  */
 export function conv2d(
   x: tf.Tensor4D,
@@ -138,9 +151,11 @@ export function conv2d(
     let y: tf.Tensor4D;
     if (w.shape[0] === 1 && w.shape[1] === 1 && stride === 1) {
       y = conv1x1(x, w);
+    } else if (hasFastConvGradientKernels()) {
+      y = tf.conv2d(x, w, stride, padding);
     } else {
       y = fastConv(stride, padding)(x, w);
     }
-    return bias ? tf.add(y, bias) : y;
+    return bias ? (addBias(y, bias) as tf.Tensor4D) : y;
   });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { addBias } from './bias.js';
 import { customGradient } from './custom-gradient.js';
 import { matMul } from './matmul.js';
 
@@ -14,7 +15,7 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null): tf
     const lead = x.shape.slice(0, -1);
     const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
     let y = matMul(flat, w);
-    if (b) y = tf.add(y, b);
+    if (b) y = addBias(y, b);
     return x.rank === 2 ? y : tf.reshape(y, [...lead, w.shape[1]]);
   });
 }

@@ -1,4 +1,5 @@
 export * from './attention.js';
+export * from './bias.js';
 export * from './conv2d.js';
 export * from './dense.js';
 export * from './gradient-control.js';
