@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addBias,
+  additiveAttentionScores,
   conv2d,
   createRng,
   embed,
   gumbelSoftmax,
   linear,
+  lstmCell,
   maskedSoftmax,
   matMul,
   maxPool2d,
@@ -69,7 +71,11 @@ describe('conv2d gradients match tfjs conv2d gradients (cpu)', () => {
 });
 
 describe('addBias gradients match tfjs broadcast-add gradients (cpu)', () => {
-  for (const shape of [[5, 3], [2, 4, 3, 3], [1, 3]]) {
+  for (const shape of [
+    [5, 3],
+    [2, 4, 3, 3],
+    [1, 3],
+  ]) {
     it(`input [${shape}]`, () => {
       const x = randomTensor(shape, 6);
       const b = randomTensor([3], 7) as tf.Tensor1D;
@@ -83,6 +89,62 @@ describe('addBias gradients match tfjs broadcast-add gradients (cpu)', () => {
 
   it('names the shapes when the bias does not fit', () => {
     expect(() => addBias(randomTensor([2, 4], 1), randomTensor([3], 1))).toThrow(/bias must be \[4\]/);
+  });
+});
+
+describe('additiveAttentionScores matches tanh(image + query) . w + b and its tfjs gradients (cpu)', () => {
+  const reference = (image: tf.Tensor, query: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+    const [n, p, k] = image.shape;
+    const hidden = tf.tanh(tf.add(image, tf.reshape(query, [n, 1, k])));
+    return tf.reshape(tf.add(tf.matMul(tf.reshape(hidden, [n * p, k]), w), b), [n, p]);
+  };
+  it('values and gradients of all four inputs', () => {
+    const image = randomTensor([3, 5, 4], 31);
+    const query = randomTensor([3, 4], 32);
+    const w = randomTensor([4, 1], 33);
+    const b = randomTensor([1], 34);
+    const ours = (a: tf.Tensor, q: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+      additiveAttentionScores(a as tf.Tensor3D, q as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D);
+    expectClose(ours(image, query, w, b), reference(image, query, w, b));
+    const got = gradsOf(ours, [image, query, w, b]);
+    const want = gradsOf(reference, [image, query, w, b]);
+    got.forEach((g, i) => expectClose(g, want[i]));
+  });
+  it('names the shapes that do not fit', () => {
+    expect(() =>
+      additiveAttentionScores(
+        randomTensor([2, 3, 4], 1) as tf.Tensor3D,
+        randomTensor([2, 5], 1) as tf.Tensor2D,
+        randomTensor([4, 1], 1) as tf.Tensor2D,
+        randomTensor([1], 1) as tf.Tensor1D,
+      ),
+    ).toThrow(/image \[N, P, K\] and query \[N, K\], got \[2,3,4\] and \[2,5\]/);
+  });
+});
+
+describe('lstmCell matches the LSTM equations and their tfjs gradients (cpu)', () => {
+  it('h, c and gradients of gates and c', () => {
+    const gates = randomTensor([3, 8], 41, 2);
+    const c = randomTensor([3, 2], 42);
+    const reference = (gg: tf.Tensor, cc: tf.Tensor) => {
+      const [i, f, g, o] = tf.split(gg, 4, 1);
+      const cNew = tf.add(tf.mul(tf.sigmoid(f), cc), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+      return tf.concat([tf.mul(tf.sigmoid(o), tf.tanh(cNew)), cNew], 1);
+    };
+    const ours = (gg: tf.Tensor, cc: tf.Tensor) => {
+      const next = lstmCell(gg as tf.Tensor2D, cc as tf.Tensor2D);
+      return tf.concat([next.h, next.c], 1);
+    };
+    expectClose(ours(gates, c), reference(gates, c));
+    const got = gradsOf(ours, [gates, c]);
+    const want = gradsOf(reference, [gates, c]);
+    expectClose(got[0], want[0]);
+    expectClose(got[1], want[1]);
+  });
+  it('rejects gates that are not 4 x the cell width', () => {
+    expect(() =>
+      lstmCell(randomTensor([2, 6], 1) as tf.Tensor2D, randomTensor([2, 2], 1) as tf.Tensor2D),
+    ).toThrow(/gates must be \[B, 4H\]/);
   });
 });
 

@@ -57,13 +57,34 @@ describe('wasm results equal cpu results', () => {
 
   it('2-D and broadcast matMul gradients, whichever operands the wasm path transposes', async () => {
     const pairs: [number[], number[]][] = [
-      [[7, 1], [1, 5]],
-      [[6, 4], [4, 1]],
-      [[1, 3], [3, 8]],
-      [[40, 5], [5, 3]],
-      [[3, 5], [5, 40]],
-      [[2, 6, 4], [4, 1]],
-      [[3, 2, 5], [5, 7]],
+      [
+        [7, 1],
+        [1, 5],
+      ],
+      [
+        [6, 4],
+        [4, 1],
+      ],
+      [
+        [1, 3],
+        [3, 8],
+      ],
+      [
+        [40, 5],
+        [5, 3],
+      ],
+      [
+        [3, 5],
+        [5, 40],
+      ],
+      [
+        [2, 6, 4],
+        [4, 1],
+      ],
+      [
+        [3, 2, 5],
+        [5, 7],
+      ],
     ];
     for (const [sa, sb] of pairs) {
       await onBothBackends([sa, sb], ([a, b]) => [

@@ -22,8 +22,13 @@ function sharedIdentity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown 
 export function installWasmIdentity(): void {
   if (stockIdentity) return;
   const existing = tf.getKernel('Identity', 'wasm');
-  if (!existing) throw new Error('installWasmIdentity: the wasm backend has no Identity kernel (not registered?)');
+  if (!existing)
+    throw new Error('installWasmIdentity: the wasm backend has no Identity kernel (not registered?)');
   stockIdentity = existing.kernelFunc;
   tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: sharedIdentity as tf.KernelFunc,
+  });
 }

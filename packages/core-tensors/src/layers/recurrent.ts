@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { addBias } from '../ops/bias.js';
+import { lstmCell } from '../ops/lstm-cell.js';
 import { matMul } from '../ops/matmul.js';
 import { torchDefault } from '../params/initializers.js';
 import type { ParameterScope } from '../params/parameter-store.js';
@@ -111,10 +112,9 @@ export class RecurrentNetwork {
           let hNew: tf.Tensor2D;
           let cNew: tf.Tensor2D = c;
           if (cell === 'lstm') {
-            const gates = tf.add(xt, matMul(h, w.hiddenWeight));
-            const [i, f, g, o] = tf.split(gates, 4, 1);
-            cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
-            hNew = tf.mul(tf.sigmoid(o), tf.tanh(cNew)) as tf.Tensor2D;
+            const next = lstmCell(tf.add(xt, matMul(h, w.hiddenWeight)) as tf.Tensor2D, c);
+            hNew = next.h;
+            cNew = next.c;
           } else {
             const ht = addBias(matMul(h, w.hiddenWeight), w.hiddenBias) as tf.Tensor2D;
             const [xr, xz, xn] = tf.split(xt, 3, 1);
