@@ -2,9 +2,8 @@ import { BackendNameSchema, initBackend } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { buildPreset } from '../../presets/build-preset.js';
 import { presetNames } from '../../presets/preset-definitions.js';
-import type { Command } from '../command.js';
-import { type FlagSpecs, formatHelp, parseFlags, UsageError } from '../flags.js';
-import { progressLines } from '../progress-line.js';
+import { defineCommand } from '../command.js';
+import { type FlagSpecs, UsageError } from '../flags.js';
 
 const flags: FlagSpecs = {
   preset: { type: 'string', description: `dataset preset: ${presetNames().join(' or ')}`, required: true },
@@ -23,27 +22,20 @@ const schema = z.object({
   backend: BackendNameSchema.optional(),
 });
 
-export const buildPresetCommand: Command = {
+export const buildPresetCommand = defineCommand({
   name: 'build-preset',
   summary:
     'Build a named synthetic dataset (clevr-mini, clevr-micro) with everything training needs: images, scenes, questions, vocab.json, questions and built-in CNN features as HDF5. Steps already complete are skipped: rerun to continue.',
   usage: 'mmnet-data build-preset --preset clevr-mini --output_dir <dir>',
   flags,
-  async run(argv, io) {
-    if (argv.includes('--help')) {
-      io.out(formatHelp(this.usage, this.summary, flags));
-      return 0;
-    }
-    const f = parseFlags(argv, flags, schema);
+  schema,
+  async run(f, io, task) {
     if (!presetNames().includes(f.preset)) {
       throw new UsageError(`--preset: unknown preset "${f.preset}" (presets: ${presetNames().join(', ')})`);
     }
     await initBackend({ prefer: f.backend, log: io.err });
     const started = Date.now();
-    const res = await buildPreset(f.preset, f.output_dir, {
-      onProgress: progressLines(io.err),
-      signal: io.signal,
-    });
+    const res = await buildPreset(f.preset, f.output_dir, task);
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     for (const s of Object.values(res.splits)) {
       io.out(`${s.split}: ${s.images} images, ${s.questions} questions -> ${s.questionsH5}, ${s.featuresH5}`);
@@ -53,4 +45,4 @@ export const buildPresetCommand: Command = {
     );
     return 0;
   },
-};
+});

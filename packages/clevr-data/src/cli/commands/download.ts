@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { CLEVR_V1_URL, downloadClevr } from '../../download/download-clevr.js';
-import type { Command } from '../command.js';
-import { type FlagSpecs, flagPositiveInt, flagSwitch, formatHelp, parseFlags } from '../flags.js';
-import { progressLines } from '../progress-line.js';
+import { defineCommand } from '../command.js';
+import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
 
 const flags: FlagSpecs = {
   target_dir: { type: 'string', description: 'folder receiving CLEVR_v1.0/', required: true },
@@ -20,18 +19,14 @@ const schema = z.object({
   retries: z.coerce.number().int().min(0).default(3),
 });
 
-export const downloadCommand: Command = {
+export const downloadCommand = defineCommand({
   name: 'download',
   summary:
     'Download the official CLEVR v1.0 archive (resumable: run again after an interruption), extract it safely and verify the official layout.',
   usage: 'mmnet-data download --target_dir <dir> [--url <url>] [--expected_size <bytes>]',
   flags,
-  async run(argv, io) {
-    if (argv.includes('--help')) {
-      io.out(formatHelp(this.usage, this.summary, flags));
-      return 0;
-    }
-    const f = parseFlags(argv, flags, schema);
+  schema,
+  async run(f, io, task) {
     const res = await downloadClevr(
       {
         targetDir: f.target_dir,
@@ -40,7 +35,7 @@ export const downloadCommand: Command = {
         keepZip: f.keep_zip,
         retries: f.retries,
       },
-      { onProgress: progressLines(io.err), signal: io.signal },
+      task,
     );
     const counts = res.layout.imageCounts;
     io.out(
@@ -48,4 +43,4 @@ export const downloadCommand: Command = {
     );
     return 0;
   },
-};
+});

@@ -4,9 +4,8 @@ import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
 import { rawPixelsExtractor } from '../../features/raw-pixels.js';
 import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
-import type { Command } from '../command.js';
-import { type FlagSpecs, flagPositiveInt, flagSwitch, formatHelp, parseFlags, UsageError } from '../flags.js';
-import { progressLines } from '../progress-line.js';
+import { defineCommand } from '../command.js';
+import { type FlagSpecs, flagPositiveInt, flagSwitch, UsageError } from '../flags.js';
 
 const flags: FlagSpecs = {
   input_image_dir: {
@@ -106,19 +105,15 @@ async function makeExtractor(f: z.output<typeof schema>): Promise<FeatureExtract
   }
 }
 
-export const extractFeaturesCommand: Command = {
+export const extractFeaturesCommand = defineCommand({
   name: 'extract-features',
   summary:
     'Extract image features in batches into an HDF5 file (dataset "features" [N, C, H, W] float32, row i = i-th PNG in name order). Resumable: after an interruption, run the same command again.',
   usage:
     'mmnet-data extract-features --input_image_dir <dir> --output_h5_file <file> [--extractor raw|builtin|tfjs-model]',
   flags,
-  async run(argv, io) {
-    if (argv.includes('--help')) {
-      io.out(formatHelp(this.usage, this.summary, flags));
-      return 0;
-    }
-    const f = parseFlags(argv, flags, schema);
+  schema,
+  async run(f, io, task) {
     await initBackend({ prefer: f.backend, log: io.err });
     const extractor = await makeExtractor(f);
     try {
@@ -133,7 +128,7 @@ export const extractFeaturesCommand: Command = {
           resume: !f.restart,
         },
         extractor,
-        { onProgress: progressLines(io.err), signal: io.signal },
+        task,
       );
       io.out(
         `${res.outputH5}: features [${res.shape.join(', ')}] from ${extractor.name}` +
@@ -144,4 +139,4 @@ export const extractFeaturesCommand: Command = {
     }
     return 0;
   },
-};
+});

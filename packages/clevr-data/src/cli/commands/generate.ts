@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { generateClevrSplit } from '../../dataset/generate-split.js';
-import type { Command } from '../command.js';
-import { type FlagSpecs, flagPositiveInt, flagSwitch, formatHelp, parseFlags } from '../flags.js';
-import { progressLines } from '../progress-line.js';
+import { defineCommand } from '../command.js';
+import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
 
 const flags: FlagSpecs = {
   output_dir: {
@@ -46,18 +45,14 @@ const schema = z.object({
   date: z.string().optional(),
 });
 
-export const generateCommand: Command = {
+export const generateCommand = defineCommand({
   name: 'generate',
   summary:
     'Generate a synthetic CLEVR split in the official layout: seeded scenes, rendered PNGs and template questions. Rerunning after an interruption reuses the images already written.',
   usage: 'mmnet-data generate --output_dir <dir> --num_images <n> [--split train] [--seed 0]',
   flags,
-  async run(argv, io) {
-    if (argv.includes('--help')) {
-      io.out(formatHelp(this.usage, this.summary, flags));
-      return 0;
-    }
-    const f = parseFlags(argv, flags, schema);
+  schema,
+  async run(f, io, task) {
     const res = await generateClevrSplit(
       {
         outputDir: f.output_dir,
@@ -74,11 +69,11 @@ export const generateCommand: Command = {
         renderImages: f.render_images,
         date: f.date ?? new Date().toISOString().slice(0, 10),
       },
-      { onProgress: progressLines(io.err), signal: io.signal },
+      task,
     );
     io.out(
       `${f.output_dir}: ${res.images} images${res.imagesReused ? ` (${res.imagesReused} reused)` : ''}, ${res.questions} questions -> ${res.questionsFile}`,
     );
     return 0;
   },
-};
+});

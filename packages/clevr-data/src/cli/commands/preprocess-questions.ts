@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { preprocessQuestions } from '../../dataset/preprocess-questions.js';
-import type { Command } from '../command.js';
-import { type FlagSpecs, flagPositiveInt, flagSwitch, formatHelp, parseFlags } from '../flags.js';
-import { progressLines } from '../progress-line.js';
+import { defineCommand } from '../command.js';
+import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
 
 const flags: FlagSpecs = {
   input_questions_json: { type: 'string', description: 'CLEVR questions JSON', required: true },
@@ -41,19 +40,15 @@ const schema = z
     path: ['input_vocab_json'],
   });
 
-export const preprocessQuestionsCommand: Command = {
+export const preprocessQuestionsCommand = defineCommand({
   name: 'preprocess-questions',
   summary:
     'Encode a CLEVR questions JSON into questions.h5 (questions, image_idxs, orig_idxs, programs, answers, question_families) and a vocab.json, as the reference preprocess_questions.py.',
   usage:
     'mmnet-data preprocess-questions --input_questions_json <file> --output_h5_file <file> (--input_vocab_json <file> | --output_vocab_json <file>)',
   flags,
-  async run(argv, io) {
-    if (argv.includes('--help')) {
-      io.out(formatHelp(this.usage, this.summary, flags));
-      return 0;
-    }
-    const f = parseFlags(argv, flags, schema);
+  schema,
+  async run(f, io, task) {
     const res = await preprocessQuestions(
       {
         inputQuestionsJson: f.input_questions_json,
@@ -66,7 +61,7 @@ export const preprocessQuestionsCommand: Command = {
         encodeUnk: f.encode_unk,
         h5Dtype: f.h5_dtype,
       },
-      { onProgress: progressLines(io.err), signal: io.signal },
+      task,
     );
     if (res.newWords.length > 0) io.err(`added ${res.newWords.length} new words: ${res.newWords.join(' ')}`);
     io.out(
@@ -77,4 +72,4 @@ export const preprocessQuestionsCommand: Command = {
     );
     return 0;
   },
-};
+});
