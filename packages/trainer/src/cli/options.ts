@@ -104,3 +104,30 @@ export function helpText(usage: string, summary: string, specs: readonly OptionS
   });
   return [`usage: ${usage}`, '', summary, '', 'options:', ...lines].join('\n');
 }
+
+/** What a command prints for --help: its usage line and one-line summary (the options come from the specs). */
+export interface CommandHelp {
+  usage: string;
+  summary: string;
+}
+
+/**
+ * Parses and validates a command line: `null` after printing the help (--help), else the options, or a
+ * UsageError with one line per problem.
+ */
+export function parseCommandLine<S extends z.ZodType>(
+  argv: string[],
+  specs: readonly OptionSpec[],
+  schema: S,
+  help: CommandHelp,
+  print: (text: string) => void,
+): z.output<S> | null {
+  const raw = parseArgv(argv, specs);
+  if (raw.help) {
+    print(helpText(help.usage, help.summary, specs));
+    return null;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(formatIssues(parsed.error, specs).join('\n'));
+  return parsed.data;
+}

@@ -7,7 +7,7 @@ import type { ModelRegistry } from '../../models/registry.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import { evaluate } from '../../training/evaluate.js';
 import type { CliIo } from '../io.js';
-import { cliInt, formatIssues, helpText, type OptionSpec, parseArgv, UsageError } from '../options.js';
+import { cliInt, type OptionSpec, parseCommandLine } from '../options.js';
 import {
   BACKEND_OPTION,
   CHECKPOINT_OPTION,
@@ -75,20 +75,18 @@ const evalSchema = z
   .refine(...exactlyOneRunSource);
 
 export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
-  const raw = parseArgv(argv, EVAL_OPTIONS);
-  if (raw.help) {
-    io.out(
-      helpText(
-        'mmnet eval (--run DIR | --checkpoint FILE) [options]',
+  const opts = parseCommandLine(
+    argv,
+    EVAL_OPTIONS,
+    evalSchema,
+    {
+      usage: 'mmnet eval (--run DIR | --checkpoint FILE) [options]',
+      summary:
         'Accuracy of a trained model overall, per kind of answer and per question family; program exact match when the model predicts programs.',
-        EVAL_OPTIONS,
-      ),
-    );
-    return 0;
-  }
-  const parsed = evalSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(formatIssues(parsed.error, EVAL_OPTIONS).join('\n'));
-  const opts = parsed.data;
+    },
+    (text) => io.out(text),
+  );
+  if (!opts) return 0;
   await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
   const { file, checkpoint, files } = openTrainedRun(opts);
   checkDatasetFiles(files, [opts.split]);

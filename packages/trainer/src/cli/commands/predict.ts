@@ -8,7 +8,7 @@ import { decodeIds, readVocabFile, tokensByIndex } from '../../data/vocab-file.j
 import type { ModelRegistry } from '../../models/registry.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import type { CliIo } from '../io.js';
-import { formatIssues, helpText, type OptionSpec, parseArgv, UsageError } from '../options.js';
+import { type OptionSpec, parseCommandLine, UsageError } from '../options.js';
 import {
   BACKEND_OPTION,
   CHECKPOINT_OPTION,
@@ -53,20 +53,18 @@ const predictSchema = z
   .refine(...exactlyOneRunSource);
 
 export async function predictCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
-  const raw = parseArgv(argv, PREDICT_OPTIONS);
-  if (raw.help) {
-    io.out(
-      helpText(
-        'mmnet predict --image F.png --question "..." (--run DIR | --checkpoint FILE)',
+  const opts = parseCommandLine(
+    argv,
+    PREDICT_OPTIONS,
+    predictSchema,
+    {
+      usage: 'mmnet predict --image F.png --question "..." (--run DIR | --checkpoint FILE)',
+      summary:
         "Answers one question about one image (features extracted with the dataset's own extractor) and prints the program that produced the answer.",
-        PREDICT_OPTIONS,
-      ),
-    );
-    return 0;
-  }
-  const parsed = predictSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(formatIssues(parsed.error, PREDICT_OPTIONS).join('\n'));
-  const opts = parsed.data;
+    },
+    (text) => io.out(text),
+  );
+  if (!opts) return 0;
   await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
   const { file, checkpoint, files } = openTrainedRun(opts);
   const vocab = readVocabFile(files.vocab);
