@@ -9,7 +9,9 @@
         "native/src/epilogue.cc",
         "native/src/im2col.cc",
         "native/src/matmul.cc",
-        "native/src/scratch.cc"
+        "native/src/parallel.cc",
+        "native/src/scratch.cc",
+        "native/src/winograd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

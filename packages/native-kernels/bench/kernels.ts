@@ -1,9 +1,11 @@
 // Kernel benchmarks for the wasm backend with and without @mmnet/native-kernels. Prints JSON lines.
 //   pnpm --filter @mmnet/native-kernels bench      (MMNET_THREADS sets the BLAS threads)
 // conv2d training: batch 32, 14x14, 128->128, 3x3 'same', forward + backward + Adam (tf.variableGrads and
-// tf.train.adam), counted as 3 x the forward FLOPs. Plain wasm has no Conv2DBackpropFilter kernel, so its
-// baseline trains through a custom gradient built from plain wasm ops (dx: conv2d of dy with the filter
-// flipped and its channels swapped; dw: one transposed matMul per filter tap).
+// tf.train.adam), counted as 3 x the direct convolution's forward FLOPs (the native kernels use Winograd for it).
+// Plain wasm has no Conv2DBackpropFilter kernel, so its baseline trains through a custom gradient built from
+// plain wasm ops (dx: conv2d of dy with the filter flipped and its channels swapped; dw: one transposed matMul
+// per filter tap).
+// matMul-small: the time per call of the small products of an LSTM step.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -84,6 +86,7 @@ function convTraining(
     gflops: Number((flops / ms / 1e6).toFixed(1)),
     nativeKernels: status.kernels,
     blas: status.blas,
+    blasCore: status.blasCore,
     threads: status.threads,
   });
   optimizer.dispose();
@@ -116,18 +119,49 @@ function matMulBench(label: string, status: NativeKernelsStatus) {
   }
 }
 
+/**
+ * Small products as in an LSTM training step (batch 32, hidden 64, 4 gates): forward h @ W, and the backward
+ * products dx = dGates @ W^T and dW = h^T @ dGates. Their cost is per-call overhead, not FLOPs.
+ */
+function smallMatMulBench(label: string, status: NativeKernelsStatus) {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[32, 64], [64, 256], false, false],
+    [[32, 256], [64, 256], false, true],
+    [[32, 64], [32, 256], true, false],
+  ];
+  for (const [aShape, bShape, transposeA, transposeB] of cases) {
+    const a = tf.randomNormal(aShape, 0, 1, 'float32', 5);
+    const b = tf.randomNormal(bShape, 0, 1, 'float32', 6);
+    const ms = timeSteps(() => tf.matMul(a, b, transposeA, transposeB).dispose(), 20, 200);
+    print({
+      bench: 'matMul-small',
+      variant: label,
+      a: aShape,
+      b: bShape,
+      transposeA,
+      transposeB,
+      usPerCall: Number((ms * 1000).toFixed(1)),
+      nativeKernels: status.kernels.length > 0,
+    });
+    tf.dispose([a, b]);
+  }
+}
+
 async function main() {
   await tf.setBackend('wasm');
   disableNativeKernels();
   const plain = disableNativeKernels();
   matMulBench('wasm', plain);
+  smallMatMulBench('wasm', plain);
   convTraining('wasm (custom-gradient conv, plain kernels)', plain, (x, w) => plainWasmConv(x, w));
   const native = enableNativeKernels();
   if (!native.enabled) {
     print({ bench: 'native-kernels', enabled: false, reason: native.reason });
     return;
   }
+  print({ bench: 'native-kernels', enabled: true, reason: native.reason, blasCore: native.blasCore });
   matMulBench('wasm + native kernels', native);
+  smallMatMulBench('wasm + native kernels', native);
   convTraining('wasm + native kernels (tf.conv2d)', native, (x, w) =>
     tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
   );

@@ -189,6 +189,22 @@ describe.skipIf(!probe.enabled)('native kernels against the plain wasm kernels',
     { x: [1, 6, 6, 2], filter: [3, 3, 2, 3], strides: 1, pad: 1 },
     { x: [2, 5, 5, 8], filter: [1, 1, 8, 3], strides: 2, pad: 'same' },
     { x: [2, 4, 4, 16], filter: [1, 1, 16, 9], strides: 1, pad: 'same' },
+    // Large enough (1105 column rows) for im2col and col2im to be split across the addon's threads.
+    { x: [5, 17, 13, 6], filter: [3, 3, 6, 7], strides: 1, pad: 'same' },
+    // 3x3 stride 1 with >= 16 channels: Winograd F(2x2, 3x3) (odd sizes, batch 1, every padding kind).
+    { x: [1, 7, 5, 17], filter: [3, 3, 17, 19], strides: 1, pad: 'same' },
+    { x: [3, 9, 8, 16], filter: [3, 3, 16, 20], strides: 1, pad: 'valid' },
+    {
+      x: [2, 6, 7, 18],
+      filter: [3, 3, 18, 16],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 2],
+        [0, 0],
+      ],
+    },
   ];
   for (const c of convCases) {
     const name = `x=${c.x} f=${c.filter} s=${c.strides} p=${JSON.stringify(c.pad)}`;
@@ -303,6 +319,133 @@ describe.skipIf(!probe.enabled)('native kernels against the plain wasm kernels',
       }
     } finally {
       addon.addon.setChunkBytes(64 << 20);
+    }
+  });
+
+  it('gives the same conv2d results and gradients on one thread and on several', async () => {
+    const addon = loadNativeAddon();
+    if (!addon.ok) throw new Error(addon.reason);
+    // The first pair goes through im2col + GEMM, the second (16+ channels) through Winograd.
+    const compute = () =>
+      [
+        [
+          [6, 15, 11, 5],
+          [3, 3, 5, 4],
+        ],
+        [
+          [3, 9, 7, 16],
+          [3, 3, 16, 17],
+        ],
+      ].flatMap(([xShape, wShape], i) => {
+        const x = seededTensor(xShape, 35 + i) as tf.Tensor4D;
+        const w = seededTensor(wShape, 45 + i) as tf.Tensor4D;
+        return [
+          tf.conv2d(x, w, 1, 'same'),
+          ...tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
+            tf.sum(tf.square(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same'))),
+          )([x, w]),
+        ];
+      });
+    enableNativeKernels();
+    const threads = nativeKernelsStatus().threads;
+    addon.addon.setThreads(4);
+    const several = await valuesOn('wasm', compute);
+    addon.addon.setThreads(1);
+    try {
+      const one = await valuesOn('wasm', compute);
+      for (const [i, v] of several.values.entries()) {
+        expect(relativeError(v, one.values[i])).toBeLessThan(1e-6);
+      }
+    } finally {
+      addon.addon.setThreads(threads);
+    }
+  });
+
+  describe('with Winograd forced on every 3x3 stride-1 convolution', () => {
+    const winogradCases = convCases.filter(
+      (c) => c.filter[0] === 3 && c.filter[1] === 3 && c.strides === 1 && c.dilations === undefined,
+    );
+    let previous = 16;
+    beforeAll(() => {
+      const addon = loadNativeAddon();
+      if (!addon.ok) throw new Error(addon.reason);
+      previous = addon.addon.setWinogradMinChannels(1);
+    });
+    afterAll(() => {
+      const addon = loadNativeAddon();
+      if (addon.ok) addon.addon.setWinogradMinChannels(previous);
+    });
+    it('covers several cases', () => {
+      expect(winogradCases.length).toBeGreaterThanOrEqual(5);
+    });
+    it('splits the tiles into chunks without changing results', async () => {
+      const addon = loadNativeAddon();
+      if (!addon.ok) throw new Error(addon.reason);
+      const compute = () => {
+        const x = seededTensor([3, 9, 7, 6], 41) as tf.Tensor4D;
+        const w = seededTensor([3, 3, 6, 5], 42) as tf.Tensor4D;
+        return [
+          tf.conv2d(x, w, 1, 'same'),
+          ...tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
+            tf.sum(tf.square(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same'))),
+          )([x, w]),
+        ];
+      };
+      enableNativeKernels();
+      const whole = await valuesOn('wasm', compute);
+      addon.addon.setChunkBytes(4096); // 5 tiles per chunk
+      try {
+        const chunked = await valuesOn('wasm', compute);
+        for (const [i, v] of chunked.values.entries()) {
+          expect(relativeError(v, whole.values[i])).toBeLessThan(1e-5);
+        }
+      } finally {
+        addon.addon.setChunkBytes(64 << 20);
+      }
+    });
+    for (const c of winogradCases) {
+      const name = `x=${c.x} f=${c.filter} p=${JSON.stringify(c.pad)}`;
+      it(`conv2d, its gradients and a fused relu ${name}`, async () => {
+        await expectNativeMatchesCpu(() => {
+          const x = seededTensor(c.x, 37) as tf.Tensor4D;
+          const w = seededTensor(c.filter, 38) as tf.Tensor4D;
+          const y = tf.conv2d(x, w, 1, c.pad);
+          const r = seededTensor(y.shape, 39);
+          const fused = tf.fused.conv2d({
+            x,
+            filter: w,
+            strides: 1,
+            pad: c.pad,
+            bias: seededTensor([c.filter[3]], 40),
+            activation: 'relu',
+          });
+          const grads = tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, c.pad), r)),
+          )([x, w]);
+          return [y, fused, ...grads];
+        });
+      });
+    }
+  });
+
+  it('gives the same products whether small ones stay on one BLAS thread or not', async () => {
+    const addon = loadNativeAddon();
+    if (!addon.ok) throw new Error(addon.reason);
+    const compute = () => [
+      tf.matMul(seededTensor([32, 256], 43), seededTensor([64, 256], 44), false, true),
+      tf.matMul(seededTensor([64, 32], 45), seededTensor([64, 256], 46), true, false),
+    ];
+    enableNativeKernels();
+    const previous = addon.addon.setSingleThreadMacs(0); // every product on all BLAS threads
+    try {
+      const threaded = await valuesOn('wasm', compute);
+      addon.addon.setSingleThreadMacs(previous);
+      const single = await valuesOn('wasm', compute);
+      for (const [i, v] of single.values.entries()) {
+        expect(relativeError(v, threaded.values[i])).toBeLessThan(1e-6);
+      }
+    } finally {
+      addon.addon.setSingleThreadMacs(previous);
     }
   });
 

@@ -4,6 +4,7 @@ import { loadNativeAddon } from '../src/addon/native-addon';
 import { defaultBlasCandidates } from '../src/blas/blas-candidates';
 import { enableNativeKernels, nativeKernelsStatus, resolveThreadCount } from '../src/index';
 import { planMatMul } from '../src/kernels/mat-mul-plan';
+import { describeBlasCore } from '../src/registry/native-kernels';
 
 describe('when the accelerator cannot be turned on', () => {
   afterEach(() => {
@@ -26,6 +27,7 @@ describe('when the accelerator cannot be turned on', () => {
       enabled: false,
       reason: expect.stringMatching(/not built/),
       blas: null,
+      blasCore: null,
       threads: 0,
       kernels: [],
     });
@@ -67,6 +69,16 @@ describe('BLAS candidates', () => {
     expect(candidates.findIndex((c) => c.includes('blis'))).toBeLessThan(
       candidates.findIndex((c) => c.includes('mkl')),
     );
+  });
+});
+
+describe('BLAS core report', () => {
+  it('says when OPENBLAS_CORETYPE chose the core, and nothing for a BLAS without one', () => {
+    expect(describeBlasCore('Cooperlake', {})).toBe('Cooperlake');
+    expect(describeBlasCore('Haswell', { OPENBLAS_CORETYPE: 'Haswell' })).toBe(
+      'Haswell (forced by OPENBLAS_CORETYPE=Haswell)',
+    );
+    expect(describeBlasCore('', { OPENBLAS_CORETYPE: 'Haswell' })).toBeNull();
   });
 });
 

@@ -9,7 +9,9 @@
 #include "blas.h"
 #include "conv.h"
 #include "matmul.h"
+#include "parallel.h"
 #include "scratch.h"
+#include "winograd.h"
 
 namespace {
 
@@ -112,15 +114,29 @@ Napi::Value LoadBlas(const Napi::CallbackInfo& info) {
   result.Set("path", blas.path);
   result.Set("vendor", blas.vendor);
   result.Set("config", blas.config);
+  result.Set("core", blas.core);
   return result;
 }
 
+// Sets the BLAS thread count and the addon's own (im2col/col2im) thread count.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), mmnet::SetBlasThreads(static_cast<int>(NumberArg(info, 0, "threads"))));
+  const int threads = static_cast<int>(NumberArg(info, 0, "threads"));
+  if (threads > 0) mmnet::SetParallelThreads(threads);
+  return Napi::Number::New(info.Env(), mmnet::SetBlasThreads(threads));
 }
 
 Napi::Value GetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), mmnet::GetBlasThreads());
+}
+
+Napi::Value SetSingleThreadMacs(const Napi::CallbackInfo& info) {
+  mmnet::SetSingleThreadMaxMacs(NumberArg(info, 0, "multiply-adds"));
+  return Napi::Number::New(info.Env(), mmnet::SingleThreadMaxMacs());
+}
+
+Napi::Value SetWinogradMinChannels(const Napi::CallbackInfo& info) {
+  mmnet::SetWinogradMinChannels(static_cast<int64_t>(NumberArg(info, 0, "channels")));
+  return Napi::Number::New(info.Env(), static_cast<double>(mmnet::WinogradMinChannels()));
 }
 
 Napi::Value SetChunkBytes(const Napi::CallbackInfo& info) {
@@ -129,8 +145,7 @@ Napi::Value SetChunkBytes(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ReleaseScratch(const Napi::CallbackInfo& info) {
-  mmnet::ColumnScratch().Release();
-  mmnet::TransposeScratch().Release();
+  mmnet::ReleaseAllScratch();
   return info.Env().Undefined();
 }
 
@@ -199,6 +214,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadBlas", Napi::Function::New(env, LoadBlas));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
+  exports.Set("setSingleThreadMacs", Napi::Function::New(env, SetSingleThreadMacs));
+  exports.Set("setWinogradMinChannels", Napi::Function::New(env, SetWinogradMinChannels));
   exports.Set("setChunkBytes", Napi::Function::New(env, SetChunkBytes));
   exports.Set("releaseScratch", Napi::Function::New(env, ReleaseScratch));
   exports.Set("matMul", Napi::Function::New(env, MatMul));

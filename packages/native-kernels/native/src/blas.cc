@@ -14,6 +14,7 @@ using GetIntFn = int (*)();
 using SetLongFn = void (*)(long);
 using GetLongFn = long (*)();
 using GetConfigFn = char* (*)();
+using GetCoreNameFn = char* (*)();
 
 struct BlasBinding {
   void* handle = nullptr;
@@ -23,9 +24,16 @@ struct BlasBinding {
   SetLongFn setThreadsLong = nullptr;  // bli_thread_set_num_threads (dim_t)
   GetLongFn getThreadsLong = nullptr;  // bli_thread_get_num_threads
   BlasInfo info;
+  int threads = 0;  // the count set by SetBlasThreads (0: the library's default)
 };
 
 BlasBinding g_blas;
+
+// 2^22 multiply-adds: ~0.1 ms on one AVX2/AVX-512 core, where a second thread's wake-up stops paying off.
+double g_singleThreadMaxMacs = 4194304.0;
+
+// Set by BlasOnCallingThread: the library is already single-threaded.
+bool g_onCallingThread = false;
 
 template <typename Fn>
 Fn Symbol(void* handle, const char* name) {
@@ -55,6 +63,7 @@ bool TryLoad(const std::string& path, std::string& error) {
     binding.setThreadsInt = set;
     binding.getThreadsInt = Symbol<GetIntFn>(handle, "openblas_get_num_threads");
     if (auto config = Symbol<GetConfigFn>(handle, "openblas_get_config")) binding.info.config = config();
+    if (auto core = Symbol<GetCoreNameFn>(handle, "openblas_get_corename")) binding.info.core = core();
   } else if (auto set = Symbol<SetLongFn>(handle, "bli_thread_set_num_threads")) {
     binding.info.vendor = "blis";
     binding.setThreadsLong = set;
@@ -68,6 +77,11 @@ bool TryLoad(const std::string& path, std::string& error) {
   }
   g_blas = binding;
   return true;
+}
+
+void SetLibraryThreads(int threads) {
+  if (g_blas.setThreadsInt != nullptr) g_blas.setThreadsInt(threads);
+  if (g_blas.setThreadsLong != nullptr) g_blas.setThreadsLong(threads);
 }
 
 }  // namespace
@@ -87,14 +101,34 @@ const BlasInfo& GetBlasInfo() { return g_blas.info; }
 void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc) {
   if (g_blas.sgemm == nullptr) throw std::runtime_error("no BLAS library is loaded");
+  const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  // Setting OpenBLAS's thread count to 1 and back costs well under a microsecond (it stores a number; the
+  // workers stay alive), much less than waking a worker.
+  const bool narrow = !g_onCallingThread && g_blas.threads > 1 && macs < g_singleThreadMaxMacs &&
+                      (g_blas.setThreadsInt != nullptr || g_blas.setThreadsLong != nullptr);
+  if (narrow) SetLibraryThreads(1);
   g_blas.sgemm(kCblasRowMajor, transA ? kCblasTrans : kCblasNoTrans, transB ? kCblasTrans : kCblasNoTrans,
                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (narrow) SetLibraryThreads(g_blas.threads);
 }
+
+BlasOnCallingThread::BlasOnCallingThread() {
+  if (g_blas.threads > 1) SetLibraryThreads(1);
+  g_onCallingThread = true;
+}
+
+BlasOnCallingThread::~BlasOnCallingThread() {
+  g_onCallingThread = false;
+  if (g_blas.threads > 1) SetLibraryThreads(g_blas.threads);
+}
+
+double SingleThreadMaxMacs() { return g_singleThreadMaxMacs; }
+void SetSingleThreadMaxMacs(double macs) { g_singleThreadMaxMacs = macs > 0 ? macs : 0; }
 
 int SetBlasThreads(int threads) {
   if (threads > 0) {
-    if (g_blas.setThreadsInt != nullptr) g_blas.setThreadsInt(threads);
-    if (g_blas.setThreadsLong != nullptr) g_blas.setThreadsLong(threads);
+    SetLibraryThreads(threads);
+    g_blas.threads = threads;
   }
   return GetBlasThreads();
 }

@@ -1,4 +1,5 @@
-// Convolutions (NHWC, filter [filterH, filterW, inC, outC]) as im2col + GEMM, in row blocks of bounded size.
+// Convolutions (NHWC, filter [filterH, filterW, inC, outC]): Winograd F(2x2, 3x3) where UseWinograd() allows,
+// otherwise im2col + GEMM in row blocks of bounded size. im2col and col2im run on the addon's threads.
 #pragma once
 
 #include "epilogue.h"

@@ -20,9 +20,13 @@ class Scratch {
   std::vector<float> buffer_;
 };
 
-// One buffer for column matrices, one for transposed operands.
+// One buffer for column matrices (and Winograd's transformed input), one for transposed operands, and two
+// for Winograd's transformed outputs and filters.
 Scratch& ColumnScratch();
 Scratch& TransposeScratch();
+Scratch& WinogradScratch();
+Scratch& WinogradFilterScratch();
+void ReleaseAllScratch();
 
 // Upper bound in bytes for one column-matrix chunk; convolutions larger than this are done in row blocks.
 size_t ColumnChunkBytes();

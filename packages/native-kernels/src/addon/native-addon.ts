@@ -8,6 +8,8 @@ export interface LoadedBlas {
   path: string;
   vendor: string;
   config: string;
+  /** The CPU kernel family OpenBLAS chose (openblas_get_corename, e.g. 'Haswell', 'Cooperlake'); '' for others. */
+  core: string;
 }
 
 /**
@@ -16,8 +18,19 @@ export interface LoadedBlas {
  */
 export interface NativeAddon {
   loadBlas(candidates: string[]): LoadedBlas;
+  /** Sets the BLAS threads and the addon's own im2col/col2im threads; returns the BLAS count in force. */
   setThreads(threads: number): number;
   getThreads(): number;
+  /**
+   * Products with fewer multiply-adds (m * n * k) than this run on one BLAS thread (0: never); returns the
+   * value in force.
+   */
+  setSingleThreadMacs(macs: number): number;
+  /**
+   * 3x3 stride-1 convolutions with at least this many input and output channels use Winograd F(2x2, 3x3)
+   * (0: never; default 16); returns the value in force.
+   */
+  setWinogradMinChannels(channels: number): number;
   setChunkBytes(bytes: number): number;
   releaseScratch(): void;
   matMul(

@@ -31,6 +31,11 @@ export interface NativeKernelsStatus {
   reason: string;
   /** Path of the BLAS library in use, or null. */
   blas: string | null;
+  /**
+   * The CPU kernel family the BLAS runs ('Cooperlake', 'Haswell', ... from openblas_get_corename), with
+   * "forced by OPENBLAS_CORETYPE=..." when that variable chose it; null when off or not OpenBLAS.
+   */
+  blasCore: string | null;
   threads: number;
   /** Kernel names currently served natively for the wasm backend. */
   kernels: string[];
@@ -48,7 +53,7 @@ let lastStatus: NativeKernelsStatus = off('not enabled');
 const reported = new Set<string>();
 
 function off(reason: string): NativeKernelsStatus {
-  return { enabled: false, reason, blas: null, threads: 0, kernels: [] };
+  return { enabled: false, reason, blas: null, blasCore: null, threads: 0, kernels: [] };
 }
 
 function reportOff(reason: string, options: NativeKernelsOptions): NativeKernelsStatus {
@@ -60,12 +65,24 @@ function reportOff(reason: string, options: NativeKernelsOptions): NativeKernels
   return lastStatus;
 }
 
+/**
+ * The BLAS core name, and whether OPENBLAS_CORETYPE picked it: OpenBLAS then skips its CPU detection, which
+ * can mean half-speed kernels (e.g. Haswell's AVX2 on an AVX-512 CPU). The setting is the user's and is kept.
+ */
+export function describeBlasCore(core: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!core) return null;
+  const forced = env.OPENBLAS_CORETYPE?.trim();
+  return forced ? `${core} (forced by OPENBLAS_CORETYPE=${forced})` : core;
+}
+
 function statusOf(state: ActiveState): NativeKernelsStatus {
   const vendor = state.blas.config || state.blas.vendor;
+  const core = describeBlasCore(state.blas.core ?? '');
   return {
     enabled: true,
-    reason: `native kernels via ${vendor} (${state.blas.path})`,
+    reason: `native kernels via ${vendor}${core?.includes('forced') ? `, ${core}` : ''} (${state.blas.path})`,
     blas: state.blas.path,
+    blasCore: core,
     threads: state.addon.getThreads(),
     kernels: [...state.replaced.keys()],
   };
