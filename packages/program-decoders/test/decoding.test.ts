@@ -50,6 +50,16 @@ describe.each(['lstm', 'gru'] as const)('seq2seq program generator (%s)', (cell)
     expect(() => generator.encode(tf.tensor2d([[1, 99]], [1, 2], 'int32'))).toThrow(/id 99/);
   });
 
+  it('encodes a question the same with or without padding after it', () => {
+    const q = Array.from(data.questions.subarray(0, data.questionLength));
+    const length = q.findLastIndex((t) => t !== 0) + 1;
+    const unpadded = generator.encode(tf.tensor2d([q.slice(0, length)], [1, length], 'int32'));
+    const padded = generator.encode(tf.tensor2d([q], [1, data.questionLength], 'int32'));
+    expect(length).toBeLessThan(data.questionLength);
+    const diff = tf.max(tf.abs(tf.sub(padded, unpadded))).dataSync()[0];
+    expect(diff).toBeLessThan(1e-6);
+  });
+
   it('teacher forcing equals step-by-step decoding', () => {
     const logits = generator.teacherForcedLogits(questions, programs);
     expect(logits.shape).toEqual([4, data.programLength - 1, generator.programs.size]);

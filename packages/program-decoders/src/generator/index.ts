@@ -1,2 +1,3 @@
 export * from './config.js';
+export * from './generator-checkpoint.js';
 export * from './seq2seq-program-generator.js';

@@ -98,9 +98,11 @@ export class Seq2SeqProgramGenerator {
       throw new Error(`encode: questions must be int32 [B, T], got ${questions.dtype} [${questions.shape}]`);
     }
     const lengths = questionLengths(questions);
+    // When no row is padded the per-step length masks are identities: skip them (fewer ops per step).
+    const padded = lengths.some((l) => l < questions.shape[1]);
     return tf.tidy(() => {
       const words = this.questionEmbedding.apply(questions) as tf.Tensor3D;
-      return this.encoder.apply(words, lengths).last;
+      return this.encoder.apply(words, padded ? lengths : undefined).last;
     });
   }
 

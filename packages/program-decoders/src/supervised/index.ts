@@ -1,2 +1,3 @@
 export * from './exact-match.js';
+export * from './length-batches.js';
 export * from './sequence-loss.js';
