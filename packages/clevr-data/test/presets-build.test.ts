@@ -44,8 +44,8 @@ function jsonAndPngFiles(dir: string): Map<string, Buffer> {
 }
 
 describe('dataset presets', () => {
-  it('lists clevr-mini and clevr-micro and refuses unknown names', () => {
-    expect(presetNames()).toEqual(['clevr-micro', 'clevr-mini']);
+  it('lists clevr-mini, clevr-micro and clevr-small and refuses unknown names', () => {
+    expect(presetNames()).toEqual(['clevr-micro', 'clevr-mini', 'clevr-small']);
     const mini = getPreset('clevr-mini');
     expect(mini.splits).toEqual([
       { split: 'train', images: 2000 },
@@ -53,7 +53,7 @@ describe('dataset presets', () => {
     ]);
     expect([mini.width, mini.height, mini.questionsPerImage]).toEqual([480, 320, 10]);
     expect(() => getPreset('clevr-huge')).toThrow(
-      /unknown dataset preset "clevr-huge" \(presets: clevr-micro, clevr-mini\)/,
+      /unknown dataset preset "clevr-huge" \(presets: clevr-micro, clevr-mini, clevr-small\)/,
     );
   });
 
@@ -145,6 +145,8 @@ describe('dataset presets', () => {
     expect(out.join('\n')).toMatch(/preset clevr-micro already complete/);
     expect(out.join('\n')).toContain(first.splits.train.featuresH5);
     expect(await runCli(['build-preset', '--preset', 'clevr-giant', '--output_dir', root], io)).toBe(2);
-    expect(err.at(-1)).toMatch(/unknown preset "clevr-giant" \(presets: clevr-micro, clevr-mini\)/);
+    expect(err.at(-1)).toMatch(
+      /unknown preset "clevr-giant" \(presets: clevr-micro, clevr-mini, clevr-small\)/,
+    );
   });
 });

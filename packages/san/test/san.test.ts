@@ -71,6 +71,53 @@ describe('SAN (cpu)', () => {
     expect(maxAbsDiff(a[0][0].flat(), a[0][1].flat())).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['product fusion', { fusion: 'product' as const }],
+    ['the question-conditioned stem', { questionFilm: true }],
+  ])('with %s: maps sum to 1, the question changes them, padding and batch-mates do not', (_, option) => {
+    const { model, store } = createSAN({ ...config, ...option }, vocab);
+    if ('questionFilm' in option) expect(store.names()).toContain('stem.film.weight');
+    const feats = features(3);
+    const out = model.forward(feats, tf.tensor2d(rows, undefined, 'int32'));
+    for (const s of tf.sum(out.attention, [2, 3]).dataSync()) expect(s).toBeCloseTo(1, 5);
+    const other = model.forward(
+      feats,
+      tf.tensor2d([[1, 5, 5, 5, 2, 0], rows[1], rows[2]], undefined, 'int32'),
+    );
+    expect(
+      maxAbsDiff(out.attention.dataSync().slice(0, 48), other.attention.dataSync().slice(0, 48)),
+    ).toBeGreaterThan(1e-6);
+    const padded = model.forward(
+      feats,
+      tf.tensor2d(
+        rows.map((r) => [...r, 0, 0]),
+        undefined,
+        'int32',
+      ),
+    );
+    expect(maxAbsDiff(out.logits.dataSync(), padded.logits.dataSync())).toBeLessThan(1e-5);
+    const alone = model.forward(
+      tf.slice(feats, [1, 0, 0, 0], [1, 4, 4, 3]),
+      tf.tensor2d([rows[1]], undefined, 'int32'),
+    );
+    expect(maxAbsDiff(alone.logits.dataSync(), out.logits.dataSync().slice(3, 6))).toBeLessThan(1e-5);
+  });
+
+  it('with a 1x1 stem, a change of one cell leaves the stem features of every other cell as they were', () => {
+    const { model, store } = createSAN({ ...config, stemKernelSize: 1 }, vocab);
+    expect(store.variables('stem.conv1')[0].shape.slice(0, 2)).toEqual([1, 1]);
+    const feats = features(1);
+    const changed = tf.add(feats, tf.mul(tf.oneHot([5], 16).reshape([1, 4, 4, 1]), 3)) as tf.Tensor4D;
+    const a = model.stem.apply(feats).arraySync()[0].flat(2);
+    const b = model.stem.apply(changed).arraySync()[0].flat(2);
+    const d = config.stemDim;
+    const cells = Array.from({ length: 16 }, (_, i) =>
+      maxAbsDiff(a.slice(i * d, (i + 1) * d), b.slice(i * d, (i + 1) * d)),
+    );
+    expect(cells.filter((x, i) => i !== 5 && x > 0)).toEqual([]);
+    expect(cells[5]).toBeGreaterThan(0);
+  });
+
   it('does not depend on padding or on the other samples', () => {
     const { model } = createSAN(config, vocab);
     const feats = features(3);
@@ -132,8 +179,13 @@ describe('SAN word by word (cpu)', () => {
 describe('SAN training on wasm', () => {
   it('trains: the loss falls and the tensor count stays put', async () => {
     await useBackend('wasm');
-    for (const create of [createSAN, createSANWordByWord]) {
-      const { model, store } = create(config, vocab);
+    const variants = [
+      { create: createSAN, options: {} },
+      { create: createSANWordByWord, options: {} },
+      { create: createSAN, options: { fusion: 'product' as const, questionFilm: true } },
+    ];
+    for (const { create, options } of variants) {
+      const { model, store } = create({ ...config, ...options }, vocab);
       const feats = features(3);
       const questions = tf.tensor2d(rows, undefined, 'int32');
       const labels = tf.oneHot(tf.tensor1d([0, 1, 2], 'int32'), 3);

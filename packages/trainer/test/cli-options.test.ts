@@ -38,6 +38,15 @@ describe('mmnet command line', () => {
     [['--backend', 'gpu'], /--backend: must be one of tensorflow, wasm, cpu/],
     [['--num_iterations', '1.5'], /--num_iterations: must be an integer/],
     [['--max-epochs', '0'], /--max-epochs: must be > 0/],
+    [
+      ['--train_mode', 'PG', '--program_supervision_fraction', '0'],
+      /--program_supervision_fraction: must be in \(0, 1\]/,
+    ],
+    [
+      ['--train_mode', 'PG', '--program_supervision_fraction', '1.5'],
+      /--program_supervision_fraction: must be in \(0, 1\]/,
+    ],
+    [['--program_supervision_fraction', '0.1'], /--program_supervision_fraction: needs --train_mode PG/],
     [['--seed'], /option --seed needs a value/],
     [['--bogus', '1'], /unknown option --bogus/],
     [['--batch_size', '4', '--batch-size', '8'], /--batch_size given twice/],

@@ -109,4 +109,13 @@ describe('mmnet train --resume', () => {
       .map((m) => m.step);
     expect(steps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
   });
+  it('resumes a run that had already done its last iteration: validates, checkpoints, exits 0', async () => {
+    const out = join(tempDir('finished'), 'run');
+    const small = args(out).map((a) => (a === String(STEPS) ? '4' : a));
+    expect(await runCli(small, captureIo(), testRegistry())).toBe(0);
+    const io = captureIo();
+    expect(await runCli(['train', '--resume', out, '--backend', 'wasm'], io, testRegistry())).toBe(0);
+    expect(io.stdout[0]).toMatch(/^done: 4 iterations, val accuracy/);
+    expect(new RunDirectory(out).readManifest().step).toBe(4);
+  });
 });

@@ -24,7 +24,8 @@ export type PresetDefinition = z.output<typeof presetDefinitionSchema>;
 
 /**
  * The named presets. The first split builds the vocabulary. `clevr-mini`: a CPU-sized CLEVR (480x320 like
- * CLEVR, 2,000 + 400 images, 10 questions each). `clevr-micro`: a seconds-sized one for tests and smoke runs
+ * CLEVR, 2,000 + 400 images, 10 questions each). `clevr-small`: twice clevr-mini's training set plus a
+ * held-out test split, for the experiments (examples/experiments). `clevr-micro`: a seconds-sized one for tests and smoke runs
  * (small images: the extractor resizes to its 224x224 input anyway).
  */
 export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
@@ -38,6 +39,22 @@ export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
     splits: [
       { split: 'train', images: 2000 },
       { split: 'val', images: 400 },
+    ],
+    questionsPerImage: 10,
+    date: '2024-06-01',
+    featureBatchSize: 32,
+  },
+  'clevr-small': {
+    name: 'clevr-small',
+    description:
+      'synthetic CLEVR for the experiments, 480x320, 4,000 train + 500 val + 500 test images, 10 questions each, built-in CNN features',
+    seed: 20240603,
+    width: 480,
+    height: 320,
+    splits: [
+      { split: 'train', images: 4000 },
+      { split: 'val', images: 500 },
+      { split: 'test', images: 500 },
     ],
     questionsPerImage: 10,
     date: '2024-06-01',

@@ -1,10 +1,16 @@
-import { Linear, type ParameterScope, spatialSoftmaxAttention, tf } from '@mmnet/core-tensors';
+import {
+  additiveAttentionScores,
+  Linear,
+  type ParameterScope,
+  spatialSoftmaxAttention,
+  tf,
+} from '@mmnet/core-tensors';
 
 /** The image side of the attention, computed once per forward and shared by every hop. */
 export interface AttentionContext {
   /** Stem features [N, H, W, d]. */
   features: tf.Tensor4D;
-  /** Wv v + bv [N, H*W, attentionDim]. */
+  /** Wv v + bv [N, H*W, attentionDim] (`sum` fusion), tanh(Wv v + bv) (`product` fusion). */
   projected: tf.Tensor3D;
 }
 
@@ -15,16 +21,25 @@ export interface AttentionHop {
   attended: tf.Tensor2D;
 }
 
+/** How a hop joins image and question: SAN's tanh of a sum, or a product of tanhs (low-rank bilinear). */
+export type AttentionFusion = 'sum' | 'product';
+
 /**
- * One attention layer of SAN, applied hop after hop with the same weights: h = tanh(Wv v + Wu u),
- * p = softmax over positions of Wp h, v~ = sum p * v. Wv and Wp are 1x1 convolutions (products over positions).
+ * One attention layer of SAN, applied hop after hop with the same weights: h = tanh(Wv v + Wu u) (or
+ * tanh(Wv v) * tanh(Wu u) with `product` fusion), p = softmax over positions of Wp h, v~ = sum p * v.
+ * Wv and Wp are 1x1 convolutions (products over positions).
  */
 export class StackedAttention {
   readonly imageProjection: Linear;
   readonly queryProjection: Linear;
   readonly score: Linear;
 
-  constructor(scope: ParameterScope, dim: number, attentionDim: number) {
+  constructor(
+    scope: ParameterScope,
+    dim: number,
+    attentionDim: number,
+    readonly fusion: AttentionFusion = 'sum',
+  ) {
     this.imageProjection = new Linear(scope.scope('wv'), dim, attentionDim);
     this.queryProjection = new Linear(scope.scope('wu'), dim, attentionDim);
     this.score = new Linear(scope.scope('wp'), attentionDim, 1);
@@ -32,20 +47,32 @@ export class StackedAttention {
 
   context(features: tf.Tensor4D): AttentionContext {
     const [n, h, w, d] = features.shape;
-    const projected = tf.reshape(this.imageProjection.apply(tf.reshape(features, [n * h * w, d])), [
-      n,
-      h * w,
-      -1,
-    ]);
+    const image = this.imageProjection.apply(tf.reshape(features, [n * h * w, d]));
+    const projected = tf.reshape(this.fusion === 'product' ? tf.tanh(image) : image, [n, h * w, -1]);
     return { features, projected: projected as tf.Tensor3D };
+  }
+
+  private scoreWeight(): tf.Tensor2D {
+    return this.score.weight as tf.Tensor as tf.Tensor2D;
+  }
+
+  private scoreBias(): tf.Tensor1D {
+    return (this.score.bias ?? tf.zeros([1])) as tf.Tensor as tf.Tensor1D;
   }
 
   /** One hop for query u [N, d]. */
   hop(ctx: AttentionContext, u: tf.Tensor2D): AttentionHop {
     const [n, h, w] = ctx.features.shape;
     const k = ctx.projected.shape[2];
-    const hidden = tf.tanh(tf.add(ctx.projected, tf.reshape(this.queryProjection.apply(u), [n, 1, k])));
-    const scores = tf.reshape(this.score.apply(tf.reshape(hidden, [n * h * w, k])), [n, h, w]);
+    const query = this.queryProjection.apply(u) as tf.Tensor2D;
+    const scores = tf.reshape(
+      this.fusion === 'product'
+        ? this.score.apply(
+            tf.reshape(tf.mul(ctx.projected, tf.tanh(tf.reshape(query, [n, 1, k]))), [n * h * w, k]),
+          )
+        : additiveAttentionScores(ctx.projected, query, this.scoreWeight(), this.scoreBias()),
+      [n, h, w],
+    );
     const { weights, attended } = spatialSoftmaxAttention(ctx.features, scores);
     return { map: tf.reshape(weights, [n, h, w]) as tf.Tensor3D, attended };
   }

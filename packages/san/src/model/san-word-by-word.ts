@@ -21,9 +21,9 @@ export class SANWordByWord extends SANParts {
     const n = questions.shape[0];
     const hops = Math.max(...lens);
     return tf.tidy(() => {
-      const v = this.stem.apply(features);
-      const ctx = this.attention.context(v);
-      const words = this.encoder.apply(questions, lens).outputs; // [N, T, d]
+      const encoded = this.encoder.apply(questions, lens);
+      const words = encoded.outputs; // [N, T, d]
+      const ctx = this.attention.context(this.imageFeatures(features, encoded.last));
       const d = words.shape[2];
       const maskValues = new Float32Array(n * hops);
       for (let b = 0; b < n; b++)

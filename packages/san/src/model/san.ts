@@ -10,9 +10,8 @@ export class SAN extends SANParts {
   forward(features: tf.Tensor4D, questions: tf.Tensor2D, lengths?: readonly number[]): SANOutput {
     const lens = this.inputs(features, questions, lengths);
     return tf.tidy(() => {
-      const v = this.stem.apply(features);
-      const ctx = this.attention.context(v);
       let u = this.encoder.apply(questions, lens).last;
+      const ctx = this.attention.context(this.imageFeatures(features, u));
       const maps: tf.Tensor3D[] = [];
       for (let i = 0; i < this.config.hops; i++) {
         const { map, attended } = this.attention.hop(ctx, u);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cliBoolean, cliInt, cliNumber, type OptionSpec } from '../cli/options.js';
+import { LR_SCHEDULES } from '../training/lr-schedule.js';
 
 export const MODEL_NAMES = ['SAN', 'SAN_wbw', 'PG', 'PG_memory', 'PG_endtoend'] as const;
 export const TRAIN_MODES = ['EE', 'PG', 'PG+EE'] as const;
@@ -36,6 +37,13 @@ export const trainConfigSchema = z
     train_mode: oneOf(TRAIN_MODES).default('PG+EE'),
     decoder_mode: oneOf(DECODER_MODES).default('soft'),
     use_curriculum: cliBoolean().default(false),
+    /**
+     * Weak supervision (--train_mode PG only): the program generator learns, by teacher forcing, from the
+     * ground-truth programs of this fraction of the training questions (a seeded choice), and sees only them.
+     */
+    program_supervision_fraction: cliNumber()
+      .refine((v) => v > 0 && v <= 1, 'must be in (0, 1]')
+      .optional(),
     seed: cliInt(0).default(0),
     lr: cliNumber()
       .refine((v) => v > 0, 'must be > 0')
@@ -44,6 +52,12 @@ export const trainConfigSchema = z
     pg_lr: cliNumber()
       .refine((v) => v > 0, 'must be > 0')
       .optional(),
+    /** Learning-rate schedule of both optimisers (training/lr-schedule.ts), warmup iterations, final factor. */
+    lr_schedule: oneOf(LR_SCHEDULES).default('constant'),
+    lr_warmup: cliInt(0).default(0),
+    lr_final_factor: cliNumber()
+      .refine((v) => v >= 0 && v <= 1, 'must be in [0, 1]')
+      .default(0.05),
     max_epochs: cliNumber()
       .refine((v) => v > 0, 'must be > 0')
       .default(10),
@@ -66,6 +80,13 @@ export const trainConfigSchema = z
         code: 'custom',
         path: ['min_grad'],
         message: `must be below --max_grad (${c.max_grad})`,
+      });
+    }
+    if (c.program_supervision_fraction !== undefined && c.train_mode !== 'PG') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['program_supervision_fraction'],
+        message: `needs --train_mode PG (got ${c.train_mode}): it chooses the programs the program generator learns from`,
       });
     }
   });
@@ -217,6 +238,15 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
     defaultText: 'off',
   },
   {
+    flag: '--program_supervision_fraction',
+    key: 'program_supervision_fraction',
+    value: 'F',
+    kind: 'number',
+    description:
+      'with --train_mode PG: the program generator learns from the ground-truth programs of a seeded fraction F of the training questions only',
+    defaultText: 'off',
+  },
+  {
     flag: '--config',
     key: 'config',
     value: 'FILE',
@@ -246,6 +276,30 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
     kind: 'number',
     description: 'learning rate of the program generator',
     defaultText: '--lr',
+  },
+  {
+    flag: '--lr_schedule',
+    key: 'lr_schedule',
+    value: 'NAME',
+    kind: 'string',
+    description: `learning rate after warmup: ${LR_SCHEDULES.join('|')} (decays over the iterations or --max_minutes)`,
+    defaultText: 'constant',
+  },
+  {
+    flag: '--lr_warmup',
+    key: 'lr_warmup',
+    value: 'N',
+    kind: 'integer',
+    description: 'iterations of linear learning-rate warmup',
+    defaultText: '0',
+  },
+  {
+    flag: '--lr_final_factor',
+    key: 'lr_final_factor',
+    value: 'X',
+    kind: 'number',
+    description: 'learning rate at the end of a decaying schedule, as a factor of --lr',
+    defaultText: '0.05',
   },
   {
     flag: '--max-epochs',

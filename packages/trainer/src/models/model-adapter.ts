@@ -61,6 +61,12 @@ export interface ModelAdapter {
   /** Names of the program-token columns shown as memory slots in addressing heatmaps. */
   readonly addressingLabels?: string[];
   forward(batch: ClevrBatch, ctx: ForwardContext): ForwardOutput;
+  /**
+   * Models with a program generator: its supervised loss on the batch's ground-truth programs (teacher
+   * forcing), and the fraction of the batch whose teacher-forced argmax program equals the ground truth.
+   * Used by --program_supervision_fraction.
+   */
+  programLoss?(batch: ClevrBatch): { loss: tf.Scalar; exactMatch: number };
   /** Non-parameter state to checkpoint (moving-average baselines, ...). */
   getState?(): Record<string, unknown>;
   setState?(state: Record<string, unknown>): void;

@@ -42,6 +42,11 @@ export class GroupOptimizer {
     return this.iterations;
   }
 
+  /** Sets the learning rate of the next updates (tfjs's Adam reads it at each update); `learningRate` is the base. */
+  setLearningRate(lr: number): void {
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+  }
+
   /** Applies gradients keyed by tfjs variable name; missing ones count as zero. Does not dispose `grads`. */
   apply(grads: Record<string, tf.Tensor>): void {
     if (!this.variables.length) return;

@@ -16,6 +16,7 @@ import {
 import type { TrainConfig, TrainMode } from '../config/train-config.js';
 import { type AnswerPrior, answerTypePrior } from '../data/answer-kinds.js';
 import { checkDatasetFiles, datasetFiles } from '../data/dataset-files.js';
+import { restrictOrder, selectSupervisedQuestions } from '../data/program-supervision.js';
 import { readVocabFile, tokensByIndex, type Vocab, vocabHash } from '../data/vocab-file.js';
 import { createModel } from '../models/create-model.js';
 import type { ModelAdapter } from '../models/model-adapter.js';
@@ -60,6 +61,8 @@ export class Trainer {
   readonly optimizers: { programGenerator: GroupOptimizer; executor: GroupOptimizer };
   private readonly trainable: tf.Variable[];
   private order?: { epoch: number; indices: Int32Array };
+  /** --program_supervision_fraction: the training rows whose programs the generator learns from (sorted). */
+  supervisedRows?: Int32Array;
 
   private constructor(
     readonly config: TrainConfig,
@@ -151,6 +154,19 @@ export class Trainer {
 
       const model = await createModel(config, vocab, [h, w, c], setup.registry);
       const trainer = new Trainer(config, model, vocab, hash, train, val, prior, createRng(config.seed + 1));
+      if (config.program_supervision_fraction !== undefined) {
+        if (!train.hasPrograms)
+          throw new Error(`--program_supervision_fraction: ${files.trainQuestions} has no programs`);
+        if (!model.programLoss)
+          throw new Error(
+            `--program_supervision_fraction: model ${model.name} has no program generator that learns from programs`,
+          );
+        trainer.supervisedRows = selectSupervisedQuestions(
+          train.size,
+          config.program_supervision_fraction,
+          config.seed,
+        );
+      }
       if (setup.resumeFrom) await trainer.restore(setup.resumeFrom, setup.resumeSource ?? 'checkpoint');
       else if (config.load_model_path) trainer.loadWeights(config.load_model_path, config.load_model_mode);
       return trainer;
@@ -162,7 +178,13 @@ export class Trainer {
   }
 
   get batchesPerEpoch(): number {
+    if (this.supervisedRows) return Math.ceil(this.supervisedRows.length / this.config.batch_size);
     return this.train.numBatches;
+  }
+
+  /** Training questions one epoch serves (the supervised rows only, under --program_supervision_fraction). */
+  get questionsPerEpoch(): number {
+    return this.supervisedRows?.length ?? this.train.size;
   }
 
   get totalIterations(): number {
@@ -189,7 +211,10 @@ export class Trainer {
   }
 
   private batchOrder(epoch: number): Int32Array {
-    if (this.order?.epoch !== epoch) this.order = { epoch, indices: this.train.order(epoch) };
+    if (this.order?.epoch !== epoch) {
+      const all = this.train.order(epoch);
+      this.order = { epoch, indices: this.supervisedRows ? restrictOrder(all, this.supervisedRows) : all };
+    }
     return this.order.indices;
   }
 
@@ -204,6 +229,11 @@ export class Trainer {
     return this.train.readBatch(order.subarray(k * size, Math.min((k + 1) * size, order.length)));
   }
 
+  /** Sets both optimisers' learning rates to `factor` times their base rates (--lr, --pg_lr). */
+  setLearningRateFactor(factor: number): void {
+    for (const opt of Object.values(this.optimizers)) opt.setLearningRate(opt.learningRate * factor);
+  }
+
   /** One optimiser update over `batch_multiplier` batches (gradients summed, averaged, clipped by value). */
   iteration(): IterationResult {
     const k = this.config.batch_multiplier;
@@ -215,7 +245,14 @@ export class Trainer {
       for (let m = 0; m < k; m++) {
         const batch = this.nextBatch();
         let predicted: tf.Tensor | undefined;
+        let programMatches = 0;
+        const supervised = this.supervisedRows !== undefined;
         const { value, grads } = tf.variableGrads(() => {
+          if (supervised) {
+            const out = this.model.programLoss!(batch);
+            programMatches = out.exactMatch;
+            return out.loss;
+          }
           const out = this.model.forward(batch, {
             training: true,
             trainMode: this.config.train_mode,
@@ -227,8 +264,8 @@ export class Trainer {
         }, this.trainable);
         const loss = value.dataSync()[0];
         value.dispose();
-        const pred = predicted!.dataSync();
-        predicted!.dispose();
+        const pred = predicted?.dataSync();
+        predicted?.dispose();
         if (!Number.isFinite(loss)) {
           for (const g of Object.values(grads)) g.dispose();
           throw new TrainingDivergedError(
@@ -236,7 +273,10 @@ export class Trainer {
           );
         }
         const answers = batch.answers!;
-        for (let i = 0; i < answers.length; i++) if (pred[i] === answers[i]) correct++;
+        // Under program supervision the reported training accuracy is the program exact match.
+        if (pred) {
+          for (let i = 0; i < answers.length; i++) if (pred[i] === answers[i]) correct++;
+        } else correct += programMatches * answers.length;
         questions += answers.length;
         lossSum += loss;
         if (m === 0) accumulated = grads;

@@ -11,6 +11,7 @@ import { pngSize } from '../report/png-size.js';
 import { TrainingDivergedError } from './errors.js';
 import type { EvalResult } from './evaluate.js';
 import { evaluate } from './evaluate.js';
+import { learningRateFactor } from './lr-schedule.js';
 import type { Trainer } from './trainer.js';
 
 export interface RunSummary {
@@ -73,7 +74,11 @@ export class TrainingRun {
     const cfg = t.config;
     const total = t.totalIterations;
     this.progress.log(
-      `training ${t.model.name} (${t.model.store.countWeights()} weights) on ${t.train.size} questions, ` +
+      `training ${t.model.name} (${t.model.store.countWeights()} weights) on ${t.questionsPerEpoch} questions` +
+        (t.supervisedRows
+          ? ` (their programs: --program_supervision_fraction ${cfg.program_supervision_fraction}; train accuracy = program exact match)`
+          : '') +
+        ', ' +
         `${t.batchesPerEpoch} batches/epoch, ${total} iterations; validation on ${t.val.size} questions; ` +
         `answer-type prior ${t.prior.accuracy.toFixed(3)}`,
     );
@@ -92,6 +97,7 @@ export class TrainingRun {
         this.progress.log(`--max_minutes ${cfg.max_minutes}: stopping at step ${t.step} of ${total}`);
         break;
       }
+      t.setLearningRateFactor(this.learningRateFactor(deadline));
       const started = performance.now();
       let result: ReturnType<Trainer['iteration']>;
       try {
@@ -148,7 +154,8 @@ export class TrainingRun {
         lastValidated = t.step;
       }
     }
-    if (lastValidated !== t.step) await this.validateAndCheckpoint();
+    // Also when a resumed run had already done its last iteration (nothing validated in this process).
+    if (lastValidated !== t.step || !this.lastEval) await this.validateAndCheckpoint();
     this.progress.done();
     const evalResult = this.lastEval!;
     return {
@@ -162,6 +169,22 @@ export class TrainingRun {
       questionsPerSecond: this.trainQuestions / Math.max(1e-9, this.trainSeconds),
       stoppedByTime,
     };
+  }
+
+  /** --lr_schedule's factor for the next iteration; the budget used is of the iterations or of --max_minutes. */
+  private learningRateFactor(deadline: number): number {
+    const t = this.trainer;
+    const cfg = t.config;
+    let progress = t.step / Math.max(1, t.totalIterations);
+    if (cfg.max_minutes !== undefined) {
+      const budget = cfg.max_minutes * 60_000;
+      progress = Math.max(progress, 1 - (deadline - performance.now()) / budget);
+    }
+    return learningRateFactor(
+      { schedule: cfg.lr_schedule, warmup: cfg.lr_warmup, finalFactor: cfg.lr_final_factor },
+      t.step,
+      progress,
+    );
   }
 
   private startStep?: number;

@@ -5,10 +5,12 @@ import {
   curriculumLength,
   gumbelTemperature,
   MovingAverageBaseline,
+  maskedSequenceCrossEntropy,
+  NULL_ID,
   reinforceLoss,
 } from '@mmnet/program-decoders';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
-import { featureTensor } from './classification-loss.js';
+import { featureTensor, requirePrograms } from './classification-loss.js';
 
 const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
@@ -93,6 +95,19 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
         programs: tf.tensor2d(flat, [n, width], 'int32'),
         addressing: fctx.training ? undefined : out.memoryAddresses,
       };
+    },
+    programLoss(batch) {
+      const n = batch.featureShape[0];
+      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+      const { data, shape } = requirePrograms(batch, 'PG_endtoend with --program_supervision_fraction');
+      const programs = tf.tensor2d(data, shape, 'int32');
+      const logits = model.generator.teacherForcedLogits(questions, programs);
+      const targets = tf.slice(programs, [0, 1], [n, shape[1] - 1]) as tf.Tensor2D;
+      // A program matches when every non-padding next token is the argmax.
+      const wrong = tf.logicalAnd(tf.notEqual(tf.argMax(logits, -1), targets), tf.notEqual(targets, NULL_ID));
+      const wrongPerRow = tf.sum(tf.cast(wrong, 'int32'), 1).dataSync();
+      const exactMatch = wrongPerRow.filter((w) => w === 0).length / n;
+      return { loss: maskedSequenceCrossEntropy(logits, targets), exactMatch };
     },
     getState: () => ({ baseline: baseline.value }),
     setState: (state) => baseline.setValue(typeof state.baseline === 'number' ? state.baseline : null),

@@ -1,0 +1,69 @@
+import type { LineChartInput } from './chart/line-chart.js';
+import type { Results } from './results.js';
+
+/** A chart to write: file name in the results folder, title, and its spec. */
+export interface ChartFile {
+  file: string;
+  title: string;
+  spec: LineChartInput;
+}
+
+const GROUP_FILES: Record<string, string> = {
+  baselines: 'curves-baselines.png',
+  'end-to-end': 'curves-end-to-end.png',
+  'weak supervision': 'curves-weak-supervision.png',
+};
+
+/**
+ * The charts of a results object: validation accuracy against training questions seen, one chart per group
+ * of models; and for weak supervision, final accuracy against the fraction of programs (one line per decoder
+ * mode), with the answer-type prior as a reference line.
+ */
+export function resultCharts(results: Results): ChartFile[] {
+  const charts: ChartFile[] = [];
+  const prior = [{ label: 'answer-type prior', y: results.prior.accuracy }];
+  for (const [group, file] of Object.entries(GROUP_FILES)) {
+    const rows = results.rows.filter((r) => r.group === group && r.curve.length);
+    if (!rows.length) continue;
+    const title = `Learning curves: ${group}`;
+    charts.push({
+      file,
+      title,
+      spec: {
+        title,
+        xLabel: 'training questions seen',
+        yLabel: 'val accuracy',
+        xFormat: 'count',
+        series: rows.map((r) => ({
+          label: r.label,
+          points: r.curve.map((p) => ({ x: p.questions, y: p.accuracy })),
+        })),
+        references: prior,
+      },
+    });
+  }
+  const weak = results.rows.filter((r) => r.supervisionFraction !== undefined);
+  if (weak.length) {
+    const modes = [...new Set(weak.map((r) => r.decoderMode ?? '?'))];
+    const title = `Weak supervision: ${results.dataset.finalSplit} accuracy`;
+    charts.push({
+      file: 'weak-supervision.png',
+      title: 'Weak supervision',
+      spec: {
+        title,
+        xLabel: 'fraction of training questions with a program (log scale)',
+        yLabel: `${results.dataset.finalSplit} accuracy`,
+        xScale: 'log',
+        xFormat: 'percent',
+        series: modes.map((mode) => ({
+          label: `PG_endtoend ${mode}`,
+          points: weak
+            .filter((r) => (r.decoderMode ?? '?') === mode)
+            .map((r) => ({ x: r.supervisionFraction!, y: r.accuracy })),
+        })),
+        references: prior,
+      },
+    });
+  }
+  return charts;
+}

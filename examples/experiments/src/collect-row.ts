@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonlMetrics, RunDirectory } from '@mmnet/trainer';
+import type { Experiment } from './plan.js';
+import type { ResultRow } from './results.js';
+import { experimentDir, stageDir, stageStateFile } from './run-experiment.js';
+import { questionsSeen, runProgress } from './run-progress.js';
+import type { SplitEvaluation } from './split-evaluation.js';
+import { readStageState } from './stage-state.js';
+
+export const evaluationFile = (runsDir: string, e: Experiment, split: string) =>
+  join(experimentDir(runsDir, e), `eval-${split}.json`);
+
+/** The results row of a trained and evaluated experiment, from its run folders. */
+export function collectRow(
+  e: Experiment,
+  runsDir: string,
+  evaluation: SplitEvaluation,
+  trainQuestions: number,
+  command: string,
+): ResultRow {
+  const last = e.stages.at(-1)!;
+  const dir = new RunDirectory(stageDir(runsDir, e, last));
+  const { config, perEpoch, steps, completed } = runProgress(dir.dir, trainQuestions);
+  const records = new JsonlMetrics(dir.path('metrics.jsonl')).read();
+  const lastTrain = records.filter((r) => r.kind === 'train').at(-1);
+  const minutes = e.stages.reduce((sum, s) => sum + readStageState(stageStateFile(runsDir, e, s)).minutes, 0);
+  const programsStage = e.stages.find((s) => s.name === 'programs');
+  let programStageExactMatch: number | null | undefined;
+  if (programsStage) {
+    const file = join(stageDir(runsDir, e, programsStage), 'metrics.jsonl');
+    const val = existsSync(file)
+      ? new JsonlMetrics(file)
+          .read()
+          .filter((r) => r.kind === 'val')
+          .at(-1)
+      : undefined;
+    programStageExactMatch = typeof val?.program_exact_match === 'number' ? val.program_exact_match : null;
+  }
+  return {
+    id: e.id,
+    group: e.group,
+    label: e.label,
+    model: e.model,
+    decoderMode: e.decoderMode,
+    curriculum: e.curriculum,
+    supervisionFraction: e.supervisionFraction,
+    accuracy: evaluation.accuracy,
+    perFamily: evaluation.perFamily,
+    programExactMatch: evaluation.programExactMatch,
+    evaluatedQuestions: evaluation.questions,
+    checkpoint: evaluation.checkpoint,
+    trainingMinutes: minutes,
+    questionsSeen: questionsSeen(steps, perEpoch, config.batch_size),
+    questionsPerSecond:
+      typeof lastTrain?.questions_per_second === 'number' ? lastTrain.questions_per_second : 0,
+    backend: evaluation.backend,
+    steps,
+    completed,
+    seed: config.seed,
+    command,
+    curve: records
+      .filter((r) => r.kind === 'val' && typeof r.accuracy === 'number')
+      .map((r) => ({
+        questions: questionsSeen(r.step, perEpoch, config.batch_size),
+        accuracy: r.accuracy as number,
+      })),
+    programStageExactMatch,
+  };
+}

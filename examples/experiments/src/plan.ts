@@ -1,0 +1,204 @@
+import type { DecoderMode, TrainMode } from '@mmnet/trainer';
+
+/** One `mmnet train` run of an experiment. */
+export interface StageSpec {
+  /** Folder name of the run inside the experiment's folder. */
+  name: string;
+  /** `mmnet train` flags (snake_case, without --out, --clevr_dataset, --config, --max_minutes). */
+  args: Record<string, string>;
+  /** `model_config` of the --config file (model sizes). */
+  modelConfig: Record<string, unknown>;
+  /** Share of the experiment's time budget this stage may use. */
+  budgetShare: number;
+  /** Start from the previous stage's latest checkpoint, loading these parts (--load_model_mode). */
+  loadPrevious?: TrainMode;
+}
+
+export type ExperimentGroup = 'baselines' | 'end-to-end' | 'weak supervision';
+
+/** One row of the results table: a model trained by one or more stages, the last one evaluated. */
+export interface Experiment {
+  id: string;
+  group: ExperimentGroup;
+  label: string;
+  model: string;
+  decoderMode?: DecoderMode;
+  curriculum?: boolean;
+  /** Weak supervision: fraction of the training questions whose programs the generator saw. */
+  supervisionFraction?: number;
+  stages: StageSpec[];
+}
+
+export interface PlanOptions {
+  smoke: boolean;
+  seed: number;
+  /** Decoder modes of the weak-supervision runs' answer stage (REINFORCE through the executor). */
+  weakDecoderModes: DecoderMode[];
+}
+
+export const END_TO_END_MODES: readonly DecoderMode[] = ['soft', 'gumbel', 'hard', 'hard+penalty'];
+export const SUPERVISION_FRACTIONS: readonly number[] = [0.01, 0.05, 0.1, 1];
+
+/** Model sizes: the clevr-mini example's (examples/train-clevr), or tiny ones for --smoke. */
+function sizes(smoke: boolean) {
+  if (smoke) {
+    return {
+      san: { wordEmbedDim: 8, attentionDim: 16, classifierHidden: 16, rnnLayers: 1 },
+      modules: { classifier: { projDim: 16, hiddenDim: 32 } },
+      endToEnd: {
+        executor: { classifier: { projDim: 16, hiddenDim: 32 } },
+        programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+      },
+    };
+  }
+  return {
+    san: { wordEmbedDim: 64, attentionDim: 128, classifierHidden: 256, rnnLayers: 1 },
+    modules: { classifier: { projDim: 64, hiddenDim: 128 } },
+    endToEnd: {
+      executor: { classifier: { projDim: 64, hiddenDim: 128 } },
+      programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
+    },
+  };
+}
+
+/**
+ * `mmnet train` flags per kind of model. Real runs: as many epochs as the time budget allows; validation on a
+ * slice of val (and a checkpoint) every ~10-30 minutes at the throughputs measured on the loaded 2-core machines
+ * (SAN ~15 q/s, SAN_wbw ~2, PG ~6, PG_memory ~9, PG_endtoend 0.1-3), so that a stopped run loses little and the
+ * learning curves have points. Smoke runs: a few iterations.
+ */
+function trainArgs(
+  kind: 'san' | 'sanWordByWord' | 'modules' | 'endToEnd' | 'programs',
+  o: PlanOptions,
+): Record<string, string> {
+  const common = { seed: String(o.seed), max_epochs: '50' };
+  if (o.smoke) {
+    return {
+      ...common,
+      stem_dim: '8',
+      batch_size: kind === 'programs' ? '16' : '8',
+      lr: kind === 'programs' ? '0.01' : '2e-3',
+      max_iterations: kind === 'programs' ? '6' : '4',
+      num_iterations: '2',
+      num_val_samples: '40',
+      report_samples: '0',
+    };
+  }
+  const san = { ...common, stem_dim: '64', batch_size: '64', lr: '2e-3' };
+  const modules = { ...common, stem_dim: '32', batch_size: '32', lr: '1e-3' };
+  switch (kind) {
+    case 'san':
+      return { ...san, num_iterations: '500', num_val_samples: '1000' };
+    case 'sanWordByWord':
+      return { ...san, num_iterations: '50', num_val_samples: '500' };
+    case 'modules':
+      return { ...modules, num_iterations: '100', num_val_samples: '500' };
+    case 'endToEnd':
+      return { ...modules, num_iterations: '20', num_val_samples: '200' };
+    case 'programs':
+      // Teacher forcing of the program generator alone: cheap, so at most 3,000 updates of 64 programs.
+      return {
+        ...modules,
+        batch_size: '64',
+        max_epochs: '100000',
+        max_iterations: '3000',
+        num_iterations: '500',
+        num_val_samples: '200',
+      };
+  }
+}
+
+const fractionId = (f: number) => `${Number((f * 100).toPrecision(3))}pct`;
+
+/** Every experiment of issue #9, in the order they run (cheapest groups first). */
+export function experimentPlan(o: PlanOptions): Experiment[] {
+  const size = sizes(o.smoke);
+  const one = (args: Record<string, string>, modelConfig: Record<string, unknown>): StageSpec[] => [
+    { name: 'train', args, modelConfig, budgetShare: 1 },
+  ];
+  const out: Experiment[] = [];
+  for (const model of ['SAN', 'SAN_wbw'] as const)
+    out.push({
+      id: model,
+      group: 'baselines',
+      label: model,
+      model,
+      stages: one({ model, ...trainArgs(model === 'SAN' ? 'san' : 'sanWordByWord', o) }, size.san),
+    });
+  for (const model of ['PG', 'PG_memory'] as const)
+    out.push({
+      id: model,
+      group: 'baselines',
+      label: `${model} (ground-truth programs)`,
+      model,
+      stages: one({ model, ...trainArgs('modules', o) }, size.modules),
+    });
+  for (const mode of END_TO_END_MODES)
+    for (const curriculum of [false, true])
+      out.push({
+        id: `PG_endtoend-${mode}${curriculum ? '-curriculum' : ''}`,
+        group: 'end-to-end',
+        label: `PG_endtoend ${mode}${curriculum ? ' + curriculum' : ''}`,
+        model: 'PG_endtoend',
+        decoderMode: mode,
+        curriculum,
+        stages: one(
+          {
+            model: 'PG_endtoend',
+            ...trainArgs('endToEnd', o),
+            decoder_mode: mode,
+            use_curriculum: curriculum ? '1' : '0',
+          },
+          size.endToEnd,
+        ),
+      });
+  for (const mode of o.weakDecoderModes)
+    for (const fraction of SUPERVISION_FRACTIONS)
+      out.push({
+        id: `weak-${fractionId(fraction)}-${mode}`,
+        group: 'weak supervision',
+        label: `PG_endtoend ${mode}, programs of ${Number((fraction * 100).toPrecision(3))} %`,
+        model: 'PG_endtoend',
+        decoderMode: mode,
+        curriculum: false,
+        supervisionFraction: fraction,
+        stages: [
+          {
+            name: 'programs',
+            args: {
+              model: 'PG_endtoend',
+              ...trainArgs('programs', o),
+              decoder_mode: mode,
+              train_mode: 'PG',
+              program_supervision_fraction: String(fraction),
+            },
+            modelConfig: size.endToEnd,
+            budgetShare: 0.2,
+          },
+          {
+            name: 'answers',
+            args: {
+              model: 'PG_endtoend',
+              ...trainArgs('endToEnd', o),
+              decoder_mode: mode,
+              train_mode: 'PG+EE',
+              pg_lr: o.smoke ? '1e-3' : '1e-4',
+            },
+            modelConfig: size.endToEnd,
+            budgetShare: 0.8,
+            loadPrevious: 'PG',
+          },
+        ],
+      });
+  return out;
+}
+
+/** The experiments named by `only` (ids), in plan order; an unknown id is an error listing the ids. */
+export function selectExperiments(plan: Experiment[], only: string[] | undefined): Experiment[] {
+  if (!only?.length) return plan;
+  const ids = new Set(plan.map((e) => e.id));
+  const unknown = only.filter((id) => !ids.has(id));
+  if (unknown.length)
+    throw new Error(`--only: unknown experiment ${unknown.join(', ')} (experiments: ${[...ids].join(', ')})`);
+  return plan.filter((e) => only.includes(e.id));
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const accuracy = z.number().min(0).max(1);
+
+export const curvePointSchema = z.object({ questions: z.number().nonnegative(), accuracy });
+
+/** One row of the results table. */
+export const resultRowSchema = z.object({
+  id: z.string(),
+  group: z.enum(['baselines', 'end-to-end', 'weak supervision']),
+  label: z.string(),
+  model: z.string(),
+  decoderMode: z.string().optional(),
+  curriculum: z.boolean().optional(),
+  supervisionFraction: z.number().optional(),
+  /** Accuracy on the final split (test; val only in --smoke, whose preset has no test split). */
+  accuracy,
+  perFamily: z.record(z.string(), accuracy.nullable()),
+  programExactMatch: accuracy.nullable(),
+  evaluatedQuestions: z.number().int(),
+  checkpoint: z.string(),
+  trainingMinutes: z.number().nonnegative(),
+  questionsSeen: z.number().nonnegative(),
+  /** Training throughput of the last training process of the evaluated stage. */
+  questionsPerSecond: z.number().nonnegative(),
+  backend: z.string(),
+  steps: z.number().int(),
+  /** False when the time budget stopped the run before its last iteration. */
+  completed: z.boolean(),
+  seed: z.number().int(),
+  command: z.string(),
+  /** Validation accuracy against training questions seen (the evaluated stage). */
+  curve: z.array(curvePointSchema),
+  /** Weak supervision: program exact match on val at the end of the programs stage. */
+  programStageExactMatch: accuracy.nullable().optional(),
+});
+export type ResultRow = z.output<typeof resultRowSchema>;
+
+export const resultsSchema = z.object({
+  format: z.literal('mmnet-experiments'),
+  version: z.literal(1),
+  updated: z.string(),
+  smoke: z.boolean(),
+  dataset: z.object({
+    preset: z.string(),
+    description: z.string(),
+    seed: z.number().int(),
+    questions: z.record(z.string(), z.number().int()),
+    finalSplit: z.string(),
+    validationQuestions: z.number().int(),
+    /** Questions of the final split evaluated (its first N, --test-questions). */
+    evaluatedQuestions: z.number().int(),
+  }),
+  hoursPerModel: z.number().positive(),
+  seed: z.number().int(),
+  command: z.string(),
+  prior: z.object({ accuracy, perFamily: z.record(z.string(), accuracy.nullable()) }),
+  families: z.array(z.string()),
+  rows: z.array(resultRowSchema),
+});
+export type Results = z.output<typeof resultsSchema>;
+
+/** Parses results.json text; errors name the file and the field. */
+export function parseResults(text: string, file: string): Results {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = resultsSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,123 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type CliIo, type ModelRegistry, RunDirectory, runCli } from '@mmnet/trainer';
+import type { Experiment, StageSpec } from './plan.js';
+import { runProgress } from './run-progress.js';
+import { readStageState, stageFinished, writeStageState } from './stage-state.js';
+
+export interface ExperimentContext {
+  /** Folder holding one folder per experiment. */
+  runsDir: string;
+  /** Dataset folder (vocab.json, {train,val}_questions.h5, {train,val}_features.h5). */
+  datasetDir: string;
+  valImages?: string;
+  hoursPerModel: number;
+  backend?: string;
+  registry: ModelRegistry;
+  io: CliIo;
+  /** Training questions of the dataset (to tell a completed run from one its budget stopped). */
+  trainQuestions: number;
+  /** Seconds between updates of the stage's time used (so a killed process loses at most that). */
+  stateIntervalSeconds?: number;
+}
+
+export const experimentDir = (runsDir: string, e: Experiment) => join(runsDir, e.id);
+export const stageDir = (runsDir: string, e: Experiment, s: StageSpec) => join(runsDir, e.id, s.name);
+export const stageStateFile = (runsDir: string, e: Experiment, s: StageSpec) =>
+  join(runsDir, e.id, `${s.name}.state.json`);
+
+/** Below this many minutes left, a started stage counts as done. */
+const MIN_MINUTES = 0.05;
+
+/**
+ * Trains every stage of an experiment that is not done yet, within its share of the time budget: a stage
+ * with a run folder is continued with `mmnet train --resume` (and the minutes left), a new one is started
+ * (from the previous stage's latest checkpoint when it says so). Throws when `mmnet train` fails.
+ */
+export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Promise<void> {
+  mkdirSync(experimentDir(ctx.runsDir, e), { recursive: true });
+  for (const [k, stage] of e.stages.entries()) {
+    const dir = stageDir(ctx.runsDir, e, stage);
+    const stateFile = stageStateFile(ctx.runsDir, e, stage);
+    let state = readStageState(stateFile);
+    const budget = stageBudgetMinutes(ctx.hoursPerModel, stage);
+    if (stageFinished(state, budget, MIN_MINUTES)) continue;
+    const started = new RunDirectory(dir).hasManifest();
+    if (!started) {
+      // A process stopped before its first checkpoint left nothing to continue from: start the stage afresh.
+      rmSync(dir, { recursive: true, force: true });
+      state = { minutes: 0, done: false, completed: false };
+    }
+    const left = budget - state.minutes;
+    if (started && left < MIN_MINUTES) {
+      writeStageState(stateFile, { ...state, done: true });
+      continue;
+    }
+    const minutes = Math.max(left, MIN_MINUTES);
+    let argv: string[];
+    if (started) {
+      argv = ['train', '--resume', dir, `--max_minutes=${minutes.toFixed(3)}`];
+      ctx.io.err(
+        `[${e.id}] resuming ${stage.name} (${state.minutes.toFixed(1)} of ${budget.toFixed(1)} min used)`,
+      );
+    } else {
+      const configFile = join(experimentDir(ctx.runsDir, e), `${stage.name}.config.json`);
+      writeFileSync(configFile, `${JSON.stringify({ model_config: stage.modelConfig }, null, 2)}\n`);
+      argv = [
+        'train',
+        ...Object.entries(stage.args).map(([key, value]) => `--${key}=${value}`),
+        `--clevr_dataset=${resolve(ctx.datasetDir)}`,
+        `--config=${configFile}`,
+        `--out=${dir}`,
+        `--max_minutes=${minutes.toFixed(3)}`,
+      ];
+      if (ctx.valImages) argv.push(`--clevr_val_images=${resolve(ctx.valImages)}`);
+      if (stage.loadPrevious) {
+        const previous = e.stages[k - 1];
+        if (!previous)
+          throw new Error(`experiment ${e.id}: stage ${stage.name} loads a previous stage but is the first`);
+        const prevDir = new RunDirectory(stageDir(ctx.runsDir, e, previous));
+        argv.push(
+          `--load_model_path=${prevDir.path(prevDir.readManifest().latest)}`,
+          `--load_model_mode=${stage.loadPrevious}`,
+        );
+      }
+      ctx.io.err(`[${e.id}] ${stage.name}: mmnet ${argv.join(' ')}`);
+    }
+    if (ctx.backend) argv.push(`--backend=${ctx.backend}`);
+    const t0 = performance.now();
+    const used = () => state.minutes + (performance.now() - t0) / 60_000;
+    const timer = setInterval(
+      () => writeStageState(stateFile, { minutes: used(), done: false, completed: false }),
+      (ctx.stateIntervalSeconds ?? 30) * 1000,
+    );
+    let code: number;
+    try {
+      code = await runCli(argv, ctx.io, ctx.registry);
+    } finally {
+      clearInterval(timer);
+    }
+    if (code !== 0) {
+      writeStageState(stateFile, { minutes: used(), done: false, completed: false });
+      throw new Error(
+        `experiment ${e.id}: mmnet train (${stage.name}) exited with code ${code}; rerun to resume`,
+      );
+    }
+    const { completed } = runProgress(dir, ctx.trainQuestions);
+    writeStageState(stateFile, { minutes: used(), done: true, completed });
+  }
+}
+
+export const stageBudgetMinutes = (hoursPerModel: number, stage: StageSpec) =>
+  hoursPerModel * 60 * stage.budgetShare;
+
+/** True when every stage of the experiment completed or used its budget of `hoursPerModel`. */
+export function experimentTrained(e: Experiment, runsDir: string, hoursPerModel: number): boolean {
+  return e.stages.every((s) =>
+    stageFinished(
+      readStageState(stageStateFile(runsDir, e, s)),
+      stageBudgetMinutes(hoursPerModel, s),
+      MIN_MINUTES,
+    ),
+  );
+}

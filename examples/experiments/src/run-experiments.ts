@@ -1,0 +1,223 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildPreset, getPreset } from '@mmnet/clevr-data';
+import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
+import {
+  builtinModels,
+  type CliIo,
+  helpText,
+  type ModelRegistry,
+  parseArgv,
+  UsageError,
+} from '@mmnet/trainer';
+import { collectRow, evaluationFile } from './collect-row.js';
+import { familyNames } from './families.js';
+import {
+  DEFAULT_HOURS_PER_MODEL,
+  EXPERIMENT_OPTIONS,
+  type ExperimentOptions,
+  experimentOptionsSchema,
+} from './options.js';
+import { type Experiment, experimentPlan, selectExperiments } from './plan.js';
+import type { ResultRow, Results } from './results.js';
+import { experimentTrained, trainExperiment } from './run-experiment.js';
+import { answerTypePriorOnSplit, evaluateRunOnSplit, type SplitEvaluation } from './split-evaluation.js';
+import { writeResults } from './write-results.js';
+
+export const REAL_PRESET = 'clevr-small';
+export const SMOKE_PRESET = 'clevr-micro';
+const SMOKE_HOURS = 0.01;
+
+export interface RunExperimentsOptions {
+  /** Repository root (default places of results/ and README.md). */
+  repoDir: string;
+  /** The package folder (default places of data/ and runs/). */
+  packageDir: string;
+  registry?: ModelRegistry;
+}
+
+function parseOptions(argv: string[]): ExperimentOptions {
+  const raw = parseArgv(
+    argv.filter((a) => a !== '--'),
+    EXPERIMENT_OPTIONS,
+  );
+  const parsed = experimentOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const flagOf = new Map(EXPERIMENT_OPTIONS.map((spec) => [spec.key, spec.flag]));
+    throw new UsageError(
+      parsed.error.issues
+        .map((i) => `${flagOf.get(String(i.path[0])) ?? String(i.path[0] ?? '(options)')}: ${i.message}`)
+        .join('\n'),
+    );
+  }
+  return parsed.data;
+}
+
+/** The command that reproduces everything (or one experiment) with these options. */
+function reproduceCommand(o: ExperimentOptions, hours: number, id?: string): string {
+  const parts = ['pnpm experiments'];
+  if (o.smoke) parts.push('--smoke');
+  if (id) parts.push(`--only ${id}`);
+  parts.push(`--hours-per-model ${hours}`, `--seed ${o.seed}`);
+  if (o.test_questions) parts.push(`--test-questions ${o.test_questions}`);
+  if (o.weak_decoder_modes.join(',') !== 'hard')
+    parts.push(`--weak-decoder-modes ${o.weak_decoder_modes.join(',')}`);
+  return parts.join(' ');
+}
+
+/**
+ * `pnpm experiments`: builds (cached) the preset, trains every experiment not done yet (resuming unfinished
+ * ones), evaluates each on the final split, and after each one rewrites results.json, results.md, the charts
+ * and the README section from every finished experiment.
+ */
+export async function runExperiments(
+  argv: string[],
+  io: CliIo,
+  options: RunExperimentsOptions,
+): Promise<number> {
+  let o: ExperimentOptions;
+  try {
+    o = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    for (const line of error.message.split('\n')) io.err(`experiments: ${line}`);
+    return 2;
+  }
+  if (o.help) {
+    io.out(
+      helpText(
+        'pnpm experiments [options]',
+        'Trains every mmnet model on a generated CLEVR preset and writes results.json, results.md, PNG charts and the README results section.',
+        EXPERIMENT_OPTIONS,
+      ),
+    );
+    return 0;
+  }
+  const registry = options.registry ?? builtinModels();
+  const hours = o.hours_per_model ?? (o.smoke ? SMOKE_HOURS : DEFAULT_HOURS_PER_MODEL);
+  const presetName = o.smoke ? SMOKE_PRESET : REAL_PRESET;
+  const preset = getPreset(presetName);
+  const finalSplit = preset.splits.some((s) => s.split === 'test') ? 'test' : 'val';
+  const runsDir = resolve(o.runs_dir ?? join(options.packageDir, 'runs', ...(o.smoke ? ['smoke'] : [])));
+  const resultsDir = resolve(
+    o.results_dir ?? (o.smoke ? join(runsDir, 'results') : join(options.repoDir, 'results')),
+  );
+  const readme =
+    o.readme === 'none'
+      ? undefined
+      : o.readme
+        ? resolve(o.readme)
+        : o.smoke
+          ? undefined
+          : join(options.repoDir, 'README.md');
+  const plan = experimentPlan({ smoke: o.smoke, seed: o.seed, weakDecoderModes: o.weak_decoder_modes });
+  let selected: Experiment[];
+  try {
+    selected = selectExperiments(plan, o.only);
+  } catch (error) {
+    io.err(`experiments: ${(error as Error).message}`);
+    return 2;
+  }
+  if (o.list) {
+    for (const e of plan)
+      io.out(
+        `${e.id.padEnd(36)} ${experimentTrained(e, runsDir, hours) ? 'trained' : 'to train'}  ${e.label}`,
+      );
+    return 0;
+  }
+
+  await initBackend({ prefer: o.backend, log: (line) => io.err(line) });
+  const datasetDir = resolve(o.data_dir ?? join(options.packageDir, 'data'), presetName);
+  const started = performance.now();
+  const files = await buildPreset(presetName, datasetDir, {
+    onProgress: (p) => {
+      if (p.done === p.total || p.done % 250 === 0) io.err(`  ${p.phase}: ${p.done}/${p.total ?? '?'}`);
+    },
+  });
+  io.err(
+    files.ranSteps.length
+      ? `built ${presetName} in ${datasetDir} in ${((performance.now() - started) / 60000).toFixed(1)} min`
+      : `using the cached ${presetName} in ${datasetDir}`,
+  );
+  const questions = Object.fromEntries(Object.entries(files.splits).map(([s, f]) => [s, f.questions]));
+  const evaluatedQuestions = Math.min(questions[finalSplit], o.test_questions ?? Number.POSITIVE_INFINITY);
+  const prior = await answerTypePriorOnSplit(datasetDir, finalSplit, evaluatedQuestions);
+  const validationQuestions = Math.min(
+    questions.val,
+    Math.max(...plan.flatMap((e) => e.stages.map((s) => Number(s.args.num_val_samples ?? 1000)))),
+  );
+
+  const collect = async (): Promise<Results> => {
+    const rows: ResultRow[] = [];
+    for (const e of plan) {
+      const file = evaluationFile(runsDir, e, finalSplit);
+      if (!existsSync(file)) continue;
+      const evaluation = JSON.parse(readFileSync(file, 'utf8')) as SplitEvaluation;
+      rows.push(collectRow(e, runsDir, evaluation, questions.train, reproduceCommand(o, hours, e.id)));
+    }
+    return {
+      format: 'mmnet-experiments',
+      version: 1,
+      updated: new Date().toISOString(),
+      smoke: o.smoke,
+      dataset: {
+        preset: presetName,
+        description: preset.description,
+        seed: preset.seed,
+        questions,
+        finalSplit,
+        validationQuestions,
+        evaluatedQuestions,
+      },
+      hoursPerModel: hours,
+      seed: o.seed,
+      command: reproduceCommand(o, hours),
+      prior,
+      families: familyNames(),
+      rows,
+    };
+  };
+
+  for (const e of selected) {
+    const evalFile = evaluationFile(runsDir, e, finalSplit);
+    const evaluated = existsSync(evalFile)
+      ? (JSON.parse(readFileSync(evalFile, 'utf8')) as SplitEvaluation).questions === evaluatedQuestions
+      : false;
+    if (experimentTrained(e, runsDir, hours) && evaluated) {
+      io.err(`[${e.id}] done (skipped)`);
+      continue;
+    }
+    const t0 = performance.now();
+    await trainExperiment(e, {
+      runsDir,
+      datasetDir,
+      valImages: files.splits.val?.imageDir,
+      hoursPerModel: hours,
+      trainQuestions: questions.train,
+      backend: o.backend,
+      registry,
+      io,
+    });
+    const lastStage = join(runsDir, e.id, e.stages.at(-1)!.name);
+    const evaluation = await evaluateRunOnSplit(
+      lastStage,
+      datasetDir,
+      finalSplit,
+      registry,
+      evaluatedQuestions,
+    );
+    writeFileAtomic(evalFile, `${JSON.stringify(evaluation, null, 2)}\n`);
+    io.out(
+      `[${e.id}] ${finalSplit} accuracy ${evaluation.accuracy.toFixed(3)} on ${evaluation.questions} questions` +
+        (evaluation.programExactMatch !== null
+          ? `, program exact match ${evaluation.programExactMatch.toFixed(3)}`
+          : '') +
+        ` (${((performance.now() - t0) / 60000).toFixed(1)} min)`,
+    );
+    writeResults(await collect(), resultsDir, readme);
+  }
+  const results = await collect();
+  const written = writeResults(results, resultsDir, readme);
+  io.out(`results: ${written.join(', ')}`);
+  return 0;
+}

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClevrH5Dataset, readQuestionsH5 } from '@mmnet/clevr-data';
+import {
+  answerKind,
+  answerTypePrior,
+  evaluate,
+  loadTrainedModel,
+  type ModelRegistry,
+  readVocabFile,
+  resolveCheckpoint,
+  tokensByIndex,
+} from '@mmnet/trainer';
+import { accuracyByFamily, type Tally } from './families.js';
+
+/** What the results keep of an evaluation on one split. */
+export interface SplitEvaluation {
+  checkpoint: string;
+  split: string;
+  questions: number;
+  accuracy: number;
+  perFamily: Record<string, number | null>;
+  programExactMatch: number | null;
+  backend: string;
+}
+
+export function splitFiles(datasetDir: string, split: string) {
+  return {
+    vocab: join(datasetDir, 'vocab.json'),
+    questions: join(datasetDir, `${split}_questions.h5`),
+    features: join(datasetDir, `${split}_features.h5`),
+  };
+}
+
+/** Evaluates the best (else latest) checkpoint of a run folder on a split (its first `maxQuestions`, else all). */
+export async function evaluateRunOnSplit(
+  runDir: string,
+  datasetDir: string,
+  split: string,
+  registry: ModelRegistry,
+  maxQuestions?: number,
+): Promise<SplitEvaluation> {
+  const files = splitFiles(datasetDir, split);
+  for (const f of Object.values(files))
+    if (!existsSync(f)) throw new Error(`${datasetDir}: no ${f} (split ${split})`);
+  const { file, checkpoint } = resolveCheckpoint({ run: runDir });
+  const vocab = readVocabFile(files.vocab);
+  const dataset = await ClevrH5Dataset.open({
+    questionsH5: files.questions,
+    featuresH5: files.features,
+    batchSize: 64,
+    shuffle: false,
+    maxSamples: maxQuestions,
+    prefetch: false,
+  });
+  try {
+    const [c, h, w] = dataset.featureShapeCHW;
+    const { model } = await loadTrainedModel(file, checkpoint, vocab, [h, w, c], registry);
+    try {
+      const result = evaluate(model, dataset, {
+        batchSize: 64,
+        vocab,
+        sampleCount: 0,
+        step: Number(checkpoint.metadata.step ?? 0),
+      });
+      return {
+        checkpoint: file,
+        split,
+        questions: result.count,
+        accuracy: result.accuracy,
+        perFamily: accuracyByFamily(result.perFamily),
+        programExactMatch: result.programExactMatch ?? null,
+        backend: String(checkpoint.metadata.backend ?? 'unknown'),
+      };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    dataset.close();
+  }
+}
+
+/**
+ * The answer-type prior (most common training answer per kind of answer) on a split (its first `maxQuestions`,
+ * else all), overall and per family.
+ */
+export async function answerTypePriorOnSplit(
+  datasetDir: string,
+  split: string,
+  maxQuestions?: number,
+): Promise<{ accuracy: number; perFamily: Record<string, number | null> }> {
+  const vocab = readVocabFile(join(datasetDir, 'vocab.json'));
+  const tokens = tokensByIndex(vocab.answer_token_to_idx);
+  const train = await readQuestionsH5(splitFiles(datasetDir, 'train').questions);
+  const evaluated = await readQuestionsH5(splitFiles(datasetDir, split).questions);
+  if (!train.answers || !evaluated.answers || !evaluated.questionFamilies)
+    throw new Error(
+      `${datasetDir}: the train and ${split} question files need answers and question families`,
+    );
+  const answers = evaluated.answers.subarray(0, maxQuestions ?? evaluated.answers.length);
+  const prior = answerTypePrior(train.answers, answers, tokens);
+  const perTemplate: Record<string, Tally> = {};
+  answers.forEach((a, i) => {
+    const key = String(evaluated.questionFamilies![i]);
+    perTemplate[key] ??= { correct: 0, total: 0 };
+    perTemplate[key].total++;
+    if (prior.byKind[answerKind(tokens[a] ?? '')] === a) perTemplate[key].correct++;
+  });
+  return { accuracy: prior.accuracy, perFamily: accuracyByFamily(perTemplate) };
+}

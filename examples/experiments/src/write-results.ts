@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { writeFileAtomic } from '@mmnet/core-tensors';
+import { lineChartPng } from './chart/line-chart.js';
+import { resultCharts } from './charts.js';
+import type { Results } from './results.js';
+import { replaceReadmeSection, resultsMarkdown, resultsSection } from './results-table.js';
+
+/**
+ * Writes results.json, results.md and the chart PNGs to `resultsDir` (each atomically), and, when `readme` is
+ * given, rewrites its section between the results markers. Returns the files written.
+ */
+export function writeResults(results: Results, resultsDir: string, readme?: string): string[] {
+  mkdirSync(resultsDir, { recursive: true });
+  const written: string[] = [];
+  const put = (file: string, data: string | Uint8Array) => {
+    writeFileAtomic(file, data);
+    written.push(file);
+  };
+  put(join(resultsDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const charts = resultCharts(results);
+  for (const c of charts) put(join(resultsDir, c.file), lineChartPng(c.spec));
+  put(
+    join(resultsDir, 'results.md'),
+    resultsMarkdown(
+      results,
+      charts.map((c) => ({ title: c.title, path: c.file })),
+    ),
+  );
+  if (readme) {
+    if (!existsSync(readme)) throw new Error(`--readme ${readme}: no such file`);
+    const rel = relative(dirname(readme), resultsDir) || '.';
+    const section = resultsSection(
+      results,
+      charts.map((c) => ({ title: c.title, path: `${rel}/${c.file}` })),
+    );
+    writeFileAtomic(readme, replaceReadmeSection(readFileSync(readme, 'utf8'), section, readme));
+    written.push(readme);
+  }
+  return written;
+}

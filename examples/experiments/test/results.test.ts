@@ -1,0 +1,252 @@
+import { decodePng } from '@mmnet/clevr-data';
+import { describe, expect, it } from 'vitest';
+import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
+import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
+import { resultCharts } from '../src/charts.js';
+import { accuracyByFamily, familyNames } from '../src/families.js';
+import { experimentOptionsSchema } from '../src/options.js';
+import { experimentPlan, selectExperiments } from '../src/plan.js';
+import { parseResults, type ResultRow, type Results } from '../src/results.js';
+import {
+  README_END,
+  README_START,
+  replaceReadmeSection,
+  resultsSection,
+  resultsTable,
+} from '../src/results-table.js';
+import { questionsSeen } from '../src/run-progress.js';
+
+const families = familyNames();
+const perFamily = (v: number) => Object.fromEntries(families.map((f) => [f, v]));
+
+function row(id: string, overrides: Partial<ResultRow> = {}): ResultRow {
+  return {
+    id,
+    group: 'baselines',
+    label: id,
+    model: id,
+    accuracy: 0.5,
+    perFamily: perFamily(0.5),
+    programExactMatch: null,
+    evaluatedQuestions: 5000,
+    checkpoint: `runs/${id}/train/checkpoints/step-0000500.safetensors`,
+    trainingMinutes: 95,
+    questionsSeen: 123456,
+    questionsPerSecond: 21.66,
+    backend: 'wasm',
+    steps: 500,
+    completed: true,
+    seed: 0,
+    command: `pnpm experiments --only ${id} --hours-per-model 2 --seed 0`,
+    curve: [
+      { questions: 1000, accuracy: 0.4 },
+      { questions: 2000, accuracy: 0.45 },
+    ],
+    ...overrides,
+  };
+}
+
+function results(rows: ResultRow[]): Results {
+  return parseResults(
+    JSON.stringify({
+      format: 'mmnet-experiments',
+      version: 1,
+      updated: '2026-01-01T00:00:00.000Z',
+      smoke: false,
+      dataset: {
+        preset: 'clevr-small',
+        description: 'synthetic',
+        seed: 7,
+        questions: { train: 40000, val: 5000, test: 5000 },
+        finalSplit: 'test',
+        validationQuestions: 1000,
+        evaluatedQuestions: 5000,
+      },
+      hoursPerModel: 2,
+      seed: 0,
+      command: 'pnpm experiments --hours-per-model 2 --seed 0',
+      prior: { accuracy: 0.417, perFamily: { ...perFamily(0.4), zero_hop: null } },
+      families,
+      rows,
+    }),
+    'results.json',
+  );
+}
+
+describe('results table and README section', () => {
+  const r = results([
+    row('SAN'),
+    row('weak-1pct-hard', {
+      group: 'weak supervision',
+      label: 'PG_endtoend hard, programs of 1 %',
+      model: 'PG_endtoend',
+      decoderMode: 'hard',
+      supervisionFraction: 0.01,
+      accuracy: 0.61234,
+      programExactMatch: 0.25,
+      completed: false,
+    }),
+  ]);
+
+  it('has the prior row, one row per model, the 9 families and the other columns', () => {
+    const lines = resultsTable(r).split('\n');
+    expect(lines).toHaveLength(2 + 1 + 2);
+    expect(families).toHaveLength(9);
+    expect(lines[0]).toBe(
+      `| model | test accuracy | ${families.join(' | ')} | program exact match | training time | questions seen | questions/s | backend |`,
+    );
+    expect(lines[2]).toBe(`| answer-type prior | 41.7 | ${'40.0 | '.repeat(8)}– | – | – | – | – | – |`);
+    expect(lines[3]).toBe(`| SAN | **50.0** | ${'50.0 | '.repeat(9)}– | 1.6 h | 123,456 | 21.7 | wasm |`);
+    expect(lines[4]).toMatch(
+      /^\| PG_endtoend hard, programs of 1 % ⏱ \| \*\*61\.2\*\* \|.* \| 25\.0 \| 1\.6 h \|/,
+    );
+  });
+
+  it('gives the dataset size, seed and the command of each row', () => {
+    const text = resultsSection(r, [{ title: 'Weak supervision', path: 'results/weak-supervision.png' }]);
+    expect(text).toContain('40,000 train / 5,000 val / 5,000 test questions');
+    expect(text).toContain('generator seed 7');
+    expect(text).toContain('![Weak supervision](results/weak-supervision.png)');
+    expect(text).toContain(
+      '| weak-1pct-hard | 0 | 500 | `pnpm experiments --only weak-1pct-hard --hours-per-model 2 --seed 0` |',
+    );
+  });
+
+  it('rewrites only the text between the README markers', () => {
+    const readme = `# Title\n\nintro\n${README_START}\nold table\n${README_END}\n\nafter\n`;
+    const out = replaceReadmeSection(readme, 'NEW', 'README.md');
+    expect(out).toBe(`# Title\n\nintro\n${README_START}\nNEW\n${README_END}\n\nafter\n`);
+    expect(replaceReadmeSection(out, 'NEW', 'README.md')).toBe(out);
+    expect(() => replaceReadmeSection('# no markers', 'x', 'R.md')).toThrow(/R\.md: needs the markers/);
+  });
+
+  it('refuses a results file with a bad field, naming it', () => {
+    expect(() => parseResults('{"format":"mmnet-experiments"}', 'r.json')).toThrow(/^r\.json: version:/);
+  });
+});
+
+describe('charts', () => {
+  it('encodes a line chart as a PNG of the requested size with each series drawn', () => {
+    const png = lineChartPng({
+      title: 'Curves',
+      xLabel: 'questions',
+      yLabel: 'accuracy',
+      width: 320,
+      height: 200,
+      series: [
+        {
+          label: 'a',
+          points: [
+            { x: 0, y: 0.2 },
+            { x: 100, y: 0.6 },
+          ],
+        },
+        { label: 'b', points: [{ x: 50, y: 0.4 }] },
+      ],
+      references: [{ label: 'prior', y: 0.3 }],
+    });
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    const image = decodePng(png);
+    expect([image.width, image.height]).toEqual([320, 200]);
+    const colors = new Set<string>();
+    for (let i = 0; i < image.rgb.length; i += 3)
+      colors.add(`${image.rgb[i]},${image.rgb[i + 1]},${image.rgb[i + 2]}`);
+    expect(colors.has(SERIES_COLORS[0].join(','))).toBe(true);
+    expect(colors.has(SERIES_COLORS[1].join(','))).toBe(true);
+    expect(colors.has(SERIES_COLORS[2].join(','))).toBe(false);
+  });
+
+  it('draws text pixels, ticks round numbers and refuses x <= 0 on a log axis', () => {
+    expect(textWidth('ab', 2)).toBe((2 * GLYPH_ADVANCE - 1) * 2);
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0.31, 0.58)).toEqual([0.35, 0.4, 0.45, 0.5, 0.55]);
+    const blank = renderLineChart({ title: '', xLabel: '', yLabel: '', series: [], width: 200, height: 150 });
+    const titled = renderLineChart({
+      title: 'TITLE',
+      xLabel: '',
+      yLabel: '',
+      series: [],
+      width: 200,
+      height: 150,
+    });
+    const dark = (rgb: Uint8Array) => rgb.filter((v, i) => i % 3 === 0 && v === 0).length;
+    expect(dark(titled.rgb)).toBeGreaterThan(dark(blank.rgb) + 40);
+    expect(() =>
+      renderLineChart({
+        title: 't',
+        xLabel: '',
+        yLabel: '',
+        xScale: 'log',
+        series: [{ label: 's', points: [{ x: 0, y: 1 }] }],
+      }),
+    ).toThrow(/log x axis needs x > 0/);
+  });
+
+  it('makes one learning-curve chart per group present and the weak-supervision chart', () => {
+    const r = results([
+      row('SAN'),
+      row('weak-1pct-hard', { group: 'weak supervision', decoderMode: 'hard', supervisionFraction: 0.01 }),
+      row('weak-100pct-hard', { group: 'weak supervision', decoderMode: 'hard', supervisionFraction: 1 }),
+    ]);
+    const charts = resultCharts(r);
+    expect(charts.map((c) => c.file)).toEqual([
+      'curves-baselines.png',
+      'curves-weak-supervision.png',
+      'weak-supervision.png',
+    ]);
+    const weak = charts[2].spec;
+    expect(weak.series?.[0].points).toEqual([
+      { x: 0.01, y: 0.5 },
+      { x: 1, y: 0.5 },
+    ]);
+  });
+});
+
+describe('experiment plan and helpers', () => {
+  it('has every model of the issue once, with budgets that add up', () => {
+    const plan = experimentPlan({ smoke: false, seed: 3, weakDecoderModes: ['hard', 'hard+penalty'] });
+    expect(plan).toHaveLength(4 + 8 + 8);
+    expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
+    for (const e of plan) {
+      expect(e.stages.reduce((s, st) => s + st.budgetShare, 0)).toBeCloseTo(1);
+      for (const s of e.stages) expect(s.args.seed).toBe('3');
+    }
+    const weak = plan.filter((e) => e.supervisionFraction !== undefined);
+    expect(weak.map((e) => e.supervisionFraction)).toEqual([0.01, 0.05, 0.1, 1, 0.01, 0.05, 0.1, 1]);
+    expect(
+      weak[0].stages.map((s) => [s.args.train_mode, s.args.program_supervision_fraction, s.loadPrevious]),
+    ).toEqual([
+      ['PG', '0.01', undefined],
+      ['PG+EE', undefined, 'PG'],
+    ]);
+    expect(() => selectExperiments(plan, ['SAN', 'nope'])).toThrow(/--only: unknown experiment nope/);
+    expect(selectExperiments(plan, ['PG', 'SAN']).map((e) => e.id)).toEqual(['SAN', 'PG']);
+  });
+
+  it('counts questions seen over epochs with a short last batch', () => {
+    expect(questionsSeen(0, 100, 32)).toBe(0);
+    expect(questionsSeen(3, 100, 32)).toBe(96);
+    expect(questionsSeen(4, 100, 32)).toBe(100);
+    expect(questionsSeen(6, 100, 32)).toBe(164);
+  });
+
+  it('sums template tallies into the 9 families', () => {
+    const acc = accuracyByFamily({ '0': { correct: 1, total: 2 }, '1': { correct: 1, total: 2 } });
+    expect(Object.keys(acc)).toEqual(families);
+    expect(Object.values(acc).filter((v) => v !== null)).toHaveLength(1);
+    expect(() => accuracyByFamily({ '999': { correct: 0, total: 1 } })).toThrow(
+      /999 is not a built-in template/,
+    );
+  });
+
+  it('validates the options', () => {
+    expect(experimentOptionsSchema.safeParse({ hours_per_model: '9' }).success).toBe(false);
+    expect(experimentOptionsSchema.safeParse({ weak_decoder_modes: 'hard,beam' }).success).toBe(false);
+    const ok = experimentOptionsSchema.parse({
+      hours_per_model: '1.5',
+      only: 'SAN, PG',
+      weak_decoder_modes: 'hard',
+    });
+    expect([ok.hours_per_model, ok.only, ok.weak_decoder_modes]).toEqual([1.5, ['SAN', 'PG'], ['hard']]);
+  });
+});
