@@ -70,7 +70,8 @@ describe('mmnet train --resume', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Kill it once it has written a couple of checkpoints, at whatever point of its work it is.
-    const deadline = Date.now() + 90_000;
+    // Generous: a loaded machine takes minutes to start tsx and the backend.
+    const deadline = Date.now() + 240_000;
     while (manifestStep(killed) < 9 && Date.now() < deadline && child.exitCode === null) {
       await new Promise((r) => setTimeout(r, 15));
     }
@@ -108,7 +109,7 @@ describe('mmnet train --resume', () => {
       .filter((m) => m.kind === 'train')
       .map((m) => m.step);
     expect(steps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
-  });
+  }, 420_000);
   it('resumes a run that had already done its last iteration: validates, checkpoints, exits 0', async () => {
     const out = join(tempDir('finished'), 'run');
     const small = args(out).map((a) => (a === String(STEPS) ? '4' : a));
