@@ -1,55 +1,98 @@
 /**
- * Bench entry of the module memory network PG_memory, run by module-net's
- * bench/models.ts with its harness (the PyTorch reference's protocol):
- * *   (from packages/mm-net) npx tsx ../module-net/bench/models.ts --config small --models PG_memory
+ * Bench entries of the module memory networks, run by module-net's bench/models.ts with its harness (the
+ * PyTorch reference's protocol and training loop); entries only build the models:
+ * *   PG_memory: ground-truth programs (one-hot addresses, grouped execution).
+ * *   PG_endtoend_<mode>, mode soft | gumbel | hard | hard+penalty: programs decoded from the bench's
+ *     questions by the seq2seq generator, whose addresses read the memory; loss = the learner's training
+ *     loss (answer cross-entropy, plus REINFORCE in the hard modes), both parameter groups trained.
+ * From packages/mm-net: npx tsx ../module-net/bench/models.ts --config small --models PG_memory,PG_endtoend_soft
  */
 import { tf } from '@mmnet/core-tensors';
 import { buildProgramVocabulary, encodePrefixPrograms } from '@mmnet/module-net';
+import type { DecoderMode } from '@mmnet/program-decoders';
 import {
-  adamStep,
-  BENCH_ANSWERS,
+  BENCH_QUESTION_VOCAB,
   type BenchModel,
-  createBenchOptimizer,
+  type BenchSetup,
+  benchAnswerLoss,
+  benchAnswerVocab,
+  trainedBenchModel,
 } from '../../module-net/bench/harness.js';
-import { createModuleMemoryNetwork } from '../src/index.js';
+import { createEndToEndNetwork, createModuleMemoryNetwork, EndToEndLearner } from '../src/index.js';
 
-function answerVocab(): Record<string, number> {
-  return Object.fromEntries(Array.from({ length: BENCH_ANSWERS }, (_, i) => [`a${i}`, i]));
+function programVocabOf(setup: BenchSetup): Record<string, number> {
+  return buildProgramVocabulary([...new Set(setup.programs.flat())].sort());
 }
 
-/** PG_memory with the reference's ground-truth programs (one-hot addresses, grouped execution). */
-export const pgMemoryBenchModel: BenchModel = {
-  name: 'PG_memory',
-  build(setup) {
+export const pgMemoryBenchModel: BenchModel = trainedBenchModel('PG_memory', (setup) => {
+  const { config } = setup;
+  const programVocab = programVocabOf(setup);
+  const { model, store } = createModuleMemoryNetwork(
+    { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size },
+    { program_token_to_idx: programVocab, answer_token_to_idx: benchAnswerVocab() },
+  );
+  return {
+    variables: store.variables(),
+    loss(index) {
+      const trees = model.parsePrograms(encodePrefixPrograms(setup.programsForStep(index), programVocab));
+      return benchAnswerLoss(setup, model.forward(setup.features, trees).logits);
+    },
+    dispose() {
+      store.dispose();
+    },
+  };
+});
+
+/** Question vocabulary of the bench's random questions (ids 4..95 after the four specials). */
+function questionVocab(): Record<string, number> {
+  const specials = ['<NULL>', '<START>', '<END>', '<UNK>'];
+  return Object.fromEntries(
+    Array.from({ length: BENCH_QUESTION_VOCAB }, (_, i) => [i < specials.length ? specials[i] : `w${i}`, i]),
+  );
+}
+
+function endToEndBenchModel(mode: DecoderMode): BenchModel {
+  return trainedBenchModel(`PG_endtoend_${mode}`, (setup) => {
     const { config } = setup;
-    const programVocab = buildProgramVocabulary([...new Set(setup.programs.flat())].sort());
-    const { model, store } = createModuleMemoryNetwork(
-      { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size },
-      { program_token_to_idx: programVocab, answer_token_to_idx: answerVocab() },
+    const { model, store } = createEndToEndNetwork(
+      {
+        executor: {
+          inChannels: config.inChannels,
+          stemDim: config.stemDim,
+          height: config.size,
+          width: config.size,
+        },
+        decoder: { mode },
+      },
+      {
+        question_token_to_idx: questionVocab(),
+        program_token_to_idx: programVocabOf(setup),
+        answer_token_to_idx: benchAnswerVocab(),
+      },
     );
-    const optimizer = createBenchOptimizer();
-    const variables = store.variables();
+    const learner = new EndToEndLearner(model, store, { trainMode: 'PG+EE' });
+    const answers = tf.tensor1d(setup.answerIds, 'int32');
+    // Programs as long as the longest of the bench's ground-truth programs (the curriculum's full length).
+    const maxLength = Math.max(...setup.programs.map((p) => p.length));
+    const batch = { features: setup.features, questions: setup.questions, answers };
     return {
-      step(index) {
-        const trees = model.parsePrograms(encodePrefixPrograms(setup.programsForStep(index), programVocab));
-        adamStep(
-          optimizer,
-          variables,
-          () =>
-            tf.losses.softmaxCrossEntropy(
-              setup.answers,
-              model.forward(setup.features, trees).logits,
-            ) as tf.Scalar,
-        );
+      variables: learner.trainedVariables(),
+      loss: () => {
+        const objective = learner.trainingLoss(batch, { maxLength });
+        return objective.loss;
       },
       dispose() {
-        optimizer.dispose();
+        answers.dispose();
+        learner.dispose();
+        model.dispose();
         store.dispose();
       },
     };
-  },
-};
+  });
+}
 
-// PG_endtoend is not benchmarked yet: at the small config a training step ran out of the wasm heap (see the
-// package report); its training step is tested on small shapes in test/pg-endtoend.test.ts.
-export const benchModels: BenchModel[] = [pgMemoryBenchModel];
+export const endToEndBenchModels: BenchModel[] = (['soft', 'gumbel', 'hard', 'hard+penalty'] as const).map(
+  endToEndBenchModel,
+);
+
+export const benchModels: BenchModel[] = [pgMemoryBenchModel, ...endToEndBenchModels];

@@ -5,7 +5,7 @@
  * per second of training (forward, backward, Adam).
  *
  * A package adds models by exporting `benchModels: BenchModel[]` from its `bench/entries.ts`; `models.ts` loads
- * those files.
+ * those files. `trainedBenchModel` runs the training loop, so an entry only builds its model and loss.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +39,8 @@ export interface BenchSetup {
   features: tf.Tensor4D;
   /** Random answers, one-hot [batch, BENCH_ANSWERS]. */
   answers: tf.Tensor2D;
+  /** The same answers as ids. */
+  answerIds: number[];
   /** Random question ids in 4..95 [batch, 20] int32, all of length 20. */
   questions: tf.Tensor2D;
   lengths: number[];
@@ -57,6 +59,47 @@ export interface BenchRun {
 export interface BenchModel {
   name: string;
   build(setup: BenchSetup): BenchRun;
+}
+
+/** What a bench entry builds for `trainedBenchModel`: the trained variables and the loss of a step. */
+export interface BenchTrainable {
+  variables: tf.Variable[];
+  /** The training loss of step `index`, run inside the harness's gradient function (no tidy needed). */
+  loss(index: number): tf.Scalar;
+  dispose(): void;
+}
+
+/**
+ * A bench model whose training loop is the harness's: each step is one Adam step (the reference's
+ * learning rate, per variable) on `loss(step)` over the built variables. Entries only build the model.
+ */
+export function trainedBenchModel(name: string, build: (setup: BenchSetup) => BenchTrainable): BenchModel {
+  return {
+    name,
+    build(setup) {
+      const trainable = build(setup);
+      const optimizer = createBenchOptimizer();
+      return {
+        step(index) {
+          adamStep(optimizer, trainable.variables, () => trainable.loss(index));
+        },
+        dispose() {
+          optimizer.dispose();
+          trainable.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** The answer cross-entropy of logits [batch, BENCH_ANSWERS] against the setup's answers. */
+export function benchAnswerLoss(setup: BenchSetup, logits: tf.Tensor2D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(setup.answers, logits) as tf.Scalar;
+}
+
+/** The answer vocabulary of the bench (`a0` ... `a31`). */
+export function benchAnswerVocab(): Record<string, number> {
+  return Object.fromEntries(Array.from({ length: BENCH_ANSWERS }, (_, i) => [`a${i}`, i]));
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,8 +133,9 @@ export function createBenchSetup(config: BenchConfig, seed = 0): BenchSetup {
     config,
     features: tf.tensor4d(feats, [batch, size, size, inChannels]),
     answers: tf.tidy(
-      () => tf.oneHot(tf.tensor1d(answerIds, 'int32'), BENCH_ANSWERS).toFloat() as tf.Tensor2D,
+      () => tf.cast(tf.oneHot(tf.tensor1d(answerIds, 'int32'), BENCH_ANSWERS), 'float32') as tf.Tensor2D,
     ),
+    answerIds,
     questions: tf.tensor2d(qids, [batch, BENCH_QUESTION_LENGTH], 'int32'),
     lengths: new Array(batch).fill(BENCH_QUESTION_LENGTH),
     programs,

@@ -1,8 +1,10 @@
 /**
  * Training throughput of mmnet's models in the protocol of the PyTorch reference: one JSON line per model.
- * Usage: tsx bench/models.ts --config small|seed --models PG,SAN,SAN_wbw [--steps 6] [--backend wasm]
- * Models come from bench/entries of the model packages (this package's PG; @mmnet/san's SAN and SAN_wbw; any
- * package that adds a `bench/entries.ts` exporting `benchModels` and is listed in ENTRY_FILES).
+ * Usage: tsx bench/models.ts --config small|seed [--models PG,PG_memory,SAN] [--steps 6] [--backend wasm]
+ * Without --models (or with `--models all`) every model runs. Models come from bench/entries of the model
+ * packages (this package's PG; @mmnet/san's SAN and SAN_wbw; @mmnet/mm-net's PG_memory and
+ * PG_endtoend_soft|gumbel|hard|hard+penalty; any package that adds a `bench/entries.ts` exporting
+ * `benchModels` and is listed in ENTRY_FILES).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,7 +35,7 @@ async function main() {
     args: process.argv.slice(2).filter((a) => a !== '--'),
     options: {
       config: { type: 'string', default: 'small' },
-      models: { type: 'string', default: 'PG,SAN,SAN_wbw' },
+      models: { type: 'string', default: 'all' },
       steps: { type: 'string', default: '6' },
       backend: { type: 'string' },
       seed: { type: 'string', default: '0' },
@@ -50,7 +52,9 @@ async function main() {
   const backend = await initBackend(values.backend ? { prefer: values.backend as BackendName } : {});
   const accelerator = backend.accelerator?.enabled ? backend.accelerator.reason : 'none';
   const available = await loadModels();
-  for (const name of values.models!.split(',').map((s) => s.trim())) {
+  const names =
+    values.models === 'all' ? available.map((m) => m.name) : values.models!.split(',').map((s) => s.trim());
+  for (const name of names) {
     const model = available.find((m) => m.name === name);
     if (!model) {
       throw new Error(

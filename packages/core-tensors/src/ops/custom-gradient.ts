@@ -15,7 +15,11 @@ export function customGradient<A extends tf.Tensor[]>(
     const result = define(save, ...(args.slice(0, -1) as A));
     return {
       value: result.value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => result.gradFunc(dy as tf.Tensor, saved),
+      // tfjs calls a custom gradient outside any tidy of its own (its backprop only tidies the returned
+      // gradients), so without this tidy every temporary of every custom gradient would live until the
+      // whole backward pass ends (gigabytes on the module networks' 1024-channel stems).
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.tidy(() => result.gradFunc(dy as tf.Tensor, saved)),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (...inputs: A) => wrapped(...inputs) as tf.Tensor;

@@ -21,8 +21,14 @@ export interface NodeRef {
   step: number;
 }
 
-/** Reads the block weights of the nodes of one call: rows [n, width] (per node, in call order). */
-export type NodeRowReader = (arity: 1 | 2, nodes: readonly NodeRef[]) => tf.Tensor2D;
+/**
+ * Reads the block weights of the nodes of one call, one rank-5 kernel per node (in call order): unary
+ * weights for arity 1, binary for arity 2.
+ */
+export interface NodeWeightReader {
+  unary(nodes: readonly NodeRef[]): UnaryBlockWeights;
+  binary(nodes: readonly NodeRef[]): BinaryBlockWeights;
+}
 
 const LEAF = '<leaf>';
 const UNARY = '<unary>';
@@ -48,15 +54,15 @@ function relabel(
 /**
  * Runs program trees where every node has its own block weights (e.g. a soft mixture of memory rows read
  * with the address of the node's step): all nodes of one arity at one height run as one call with
- * per-sample kernels (perSampleConv2d), through module-net's batched executor and residual blocks.
- * `features` is the stem output; leaves (arity 0) return it.
+ * per-sample kernels (perSampleConv2d), through module-net's batched executor and residual blocks. The
+ * weights are read call by call, so only the nodes that execute in a call have mixtures, and they are freed
+ * with the call's other intermediates. `features` is the stem output; leaves (arity 0) return it.
  */
 export function executeWithNodeWeights(
   trees: readonly ProgramTreeNode[],
   features: tf.Tensor4D,
-  dim: number,
   arityOf: (token: string) => ModuleArity | null,
-  readRows: NodeRowReader,
+  readWeights: NodeWeightReader,
   options: { capture?: boolean } = {},
 ): ExecutionResult {
   const classTrees = trees.map((t, sample) => relabel(t, arityOf, sample));
@@ -92,15 +98,14 @@ export function executeWithNodeWeights(
     {
       name: UNARY,
       arity: 1,
-      apply: (inputs, call) =>
-        residualUnary(inputs[0] as tf.Tensor4D, unaryWeightsFromRows(readRows(1, nodesOf(call)), dim, false)),
+      apply: (inputs, call) => residualUnary(inputs[0] as tf.Tensor4D, readWeights.unary(nodesOf(call))),
     },
     {
       name: BINARY,
       arity: 2,
       apply: (inputs, call) => {
         const [a, b] = inputs as [tf.Tensor4D, tf.Tensor4D];
-        return residualBinary(a, b, binaryWeightsFromRows(readRows(2, nodesOf(call)), dim, false));
+        return residualBinary(a, b, readWeights.binary(nodesOf(call)));
       },
     },
   ];

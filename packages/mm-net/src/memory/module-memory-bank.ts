@@ -1,4 +1,5 @@
-import { fans, type Initializer, matMul, type ParameterScope, tf } from '@mmnet/core-tensors';
+import { fans, type Initializer, type ParameterScope, tf } from '@mmnet/core-tensors';
+import { readMemoryColumns } from './memory-read.js';
 
 /**
  * Kaiming-normal init of a memory whose rows hold kernels: each segment of `segments` (widths, with its
@@ -60,7 +61,12 @@ export class ModuleMemoryBank {
     if (addresses.rank !== 2 || addresses.shape[1] !== this.rows) {
       throw new Error(`memory bank: addresses must be [n, ${this.rows}], got [${addresses.shape}]`);
     }
-    return matMul(addresses, this.memory as tf.Tensor as tf.Tensor2D) as tf.Tensor2D;
+    return readMemoryColumns(addresses, this.memory, 0, this.width);
+  }
+
+  /** addresses [n, rows] -> the columns [start, start + width) of the read weights [n, width]. */
+  readColumns(addresses: tf.Tensor2D, start: number, width: number): tf.Tensor2D {
+    return readMemoryColumns(addresses, this.memory, start, width);
   }
 
   /** One-hot address rows for row indices [n, rows]. */

@@ -17,8 +17,13 @@ import {
   type RepairedProgram,
   Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
-import { executeWithNodeWeights, executeWithTokenWeights } from '../execution/node-weight-execution.js';
+import {
+  executeWithNodeWeights,
+  executeWithTokenWeights,
+  type NodeRef,
+} from '../execution/node-weight-execution.js';
 import { blockRowWidths } from '../memory/block-layout.js';
+import { readBinaryWeights, readUnaryWeights } from '../memory/block-reads.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
 import { type EndToEndConfig, type EndToEndConfigInput, EndToEndConfigSchema } from './config.js';
 
@@ -183,17 +188,19 @@ export class EndToEndModuleMemoryNetwork {
       }
       result = executeWithTokenWeights(trees, v, d, this.arityOf, rows, { capture: options.capture });
     } else {
+      // Each call mixes weights for its own nodes only, kernel by kernel (unary nodes mix 2k values, not 4k).
+      const addressesOf = (nodes: readonly NodeRef[]) =>
+        gatherRows(
+          rowAddresses,
+          nodes.map((n) => n.sample * T + n.step),
+        );
       result = executeWithNodeWeights(
         trees,
         v,
-        d,
         this.arityOf,
-        (_arity, nodes) => {
-          const picked = gatherRows(
-            rowAddresses,
-            nodes.map((n) => n.sample * T + n.step),
-          );
-          return this.bank.read(picked);
+        {
+          unary: (nodes) => readUnaryWeights(this.bank, addressesOf(nodes), d, false),
+          binary: (nodes) => readBinaryWeights(this.bank, addressesOf(nodes), d, false),
         },
         { capture: options.capture },
       );

@@ -72,75 +72,95 @@ export class EndToEndLearner {
     return this.steps;
   }
 
-  /** One step on a batch (the decoder mode is the model config's). */
-  step(batch: EndToEndBatch): EndToEndStepMetrics {
+  /** The parameters one step trains in the learner's train mode. */
+  trainedVariables(): tf.Variable[] {
+    const trainMode = this.training.trainMode;
+    return [
+      ...(trainMode !== 'EE' ? this.groups.programGenerator : []),
+      ...(trainMode !== 'PG' ? this.groups.executor : []),
+    ];
+  }
+
+  /**
+   * The training objective of the next step on a batch, as a gradient function body (no tidy of its own):
+   * the answer cross-entropy, plus the REINFORCE loss in the hard modes (which updates the baseline). The
+   * maximum program length is the curriculum's at the current step unless `maxLength` is given.
+   */
+  trainingLoss(
+    batch: EndToEndBatch,
+    options: { maxLength?: number } = {},
+  ): {
+    loss: tf.Scalar;
+    metrics: EndToEndStepMetrics;
+  } {
     const cfg = this.model.config.decoder;
     const mode = cfg.mode;
-    const trainMode = this.training.trainMode;
-    const maxLength = curriculumLength(cfg.curriculum, this.steps);
+    const maxLength = options.maxLength ?? curriculumLength(cfg.curriculum, this.steps);
     const temperature = mode === 'gumbel' ? gumbelTemperature(cfg.gumbel, this.steps) : null;
     const hard = mode === 'hard' || mode === 'hard+penalty';
-    const trainGenerator = trainMode !== 'EE';
-    const trainExecutor = trainMode !== 'PG';
-    const variables = [
-      ...(trainGenerator ? this.groups.programGenerator : []),
-      ...(trainExecutor ? this.groups.executor : []),
-    ];
+    const out = this.model.forward(batch.features, batch.questions, {
+      mode,
+      maxLength,
+      rng: this.rng,
+      gumbelTemperature: temperature ?? undefined,
+      sampleTemperature: cfg.reinforce.sampleTemperature,
+    });
+    const n = batch.questions.shape[0];
+    const labels = tf.cast(tf.oneHot(batch.answers, this.model.numAnswers), 'float32');
+    const logp = tf.logSoftmax(out.logits);
+    const perSample = tf.neg(tf.sum(tf.mul(labels, logp), 1));
+    const answerLoss = tf.mean(perSample) as tf.Scalar;
+    const ce = perSample.dataSync() as Float32Array;
+    const predicted = tf.argMax(out.logits, 1).dataSync();
+    const truth = batch.answers.dataSync();
+    const correct = Array.from({ length: n }, (_, i) => predicted[i] === truth[i]);
+    let meanReward: number | null = null;
+    let baseline: number | null = null;
+    let loss: tf.Scalar = answerLoss;
+    if (hard) {
+      const statuses = out.decoded.programs.map((p) => p.status);
+      const rewards = answerRewards(mode, { correct, crossEntropy: ce, statuses }, cfg.reinforce);
+      meanReward = rewards.reduce((a, r) => a + r, 0) / n;
+      baseline = this.baseline.update(rewards);
+      const b = baseline;
+      const advantages = Array.from(rewards, (r) => r - b);
+      const policy = reinforceLoss(
+        out.decoded.logProbs,
+        out.decoded.entropy,
+        out.decoded.decodedMask,
+        advantages,
+        cfg.reinforce.entropyWeight,
+      );
+      loss = tf.add(answerLoss, policy) as tf.Scalar;
+    }
+    const metrics: EndToEndStepMetrics = {
+      step: this.steps,
+      trainMode: this.training.trainMode,
+      answerLoss: answerLoss.dataSync()[0],
+      accuracy: correct.filter(Boolean).length / n,
+      meanReward,
+      baseline,
+      maxLength,
+      gumbelTemperature: temperature,
+      programs: out.decoded.statusCounts,
+    };
+    return { loss, metrics };
+  }
+
+  /** One step on a batch (the decoder mode is the model config's). */
+  step(batch: EndToEndBatch): EndToEndStepMetrics {
+    const trainMode = this.training.trainMode;
     let metrics!: EndToEndStepMetrics;
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => {
-        const out = this.model.forward(batch.features, batch.questions, {
-          mode,
-          maxLength,
-          rng: this.rng,
-          gumbelTemperature: temperature ?? undefined,
-          sampleTemperature: cfg.reinforce.sampleTemperature,
-        });
-        const n = batch.questions.shape[0];
-        const labels = tf.cast(tf.oneHot(batch.answers, this.model.numAnswers), 'float32');
-        const logp = tf.logSoftmax(out.logits);
-        const perSample = tf.neg(tf.sum(tf.mul(labels, logp), 1));
-        const answerLoss = tf.mean(perSample) as tf.Scalar;
-        const ce = perSample.dataSync() as Float32Array;
-        const predicted = tf.argMax(out.logits, 1).dataSync();
-        const truth = batch.answers.dataSync();
-        const correct = Array.from({ length: n }, (_, i) => predicted[i] === truth[i]);
-        let meanReward: number | null = null;
-        let baseline: number | null = null;
-        let loss: tf.Scalar = answerLoss;
-        if (hard) {
-          const statuses = out.decoded.programs.map((p) => p.status);
-          const rewards = answerRewards(mode, { correct, crossEntropy: ce, statuses }, cfg.reinforce);
-          meanReward = rewards.reduce((a, r) => a + r, 0) / n;
-          baseline = this.baseline.update(rewards);
-          const b = baseline;
-          const advantages = Array.from(rewards, (r) => r - b);
-          const policy = reinforceLoss(
-            out.decoded.logProbs,
-            out.decoded.entropy,
-            out.decoded.decodedMask,
-            advantages,
-            cfg.reinforce.entropyWeight,
-          );
-          loss = tf.add(answerLoss, policy) as tf.Scalar;
-        }
-        metrics = {
-          step: this.steps,
-          trainMode,
-          answerLoss: answerLoss.dataSync()[0],
-          accuracy: correct.filter(Boolean).length / n,
-          meanReward,
-          baseline,
-          maxLength,
-          gumbelTemperature: temperature,
-          programs: out.decoded.statusCounts,
-        };
-        return loss;
-      }, variables);
-      if (trainGenerator) {
+        const objective = this.trainingLoss(batch);
+        metrics = objective.metrics;
+        return objective.loss;
+      }, this.trainedVariables());
+      if (trainMode !== 'EE') {
         this.generatorOptimizer.applyGradients(fillMissingGradients(grads, this.groups.programGenerator));
       }
-      if (trainExecutor) {
+      if (trainMode !== 'PG') {
         this.executorOptimizer.applyGradients(fillMissingGradients(grads, this.groups.executor));
       }
     });

@@ -19,6 +19,7 @@ import {
   type NodeRef,
 } from '../execution/node-weight-execution.js';
 import { blockRowWidths } from '../memory/block-layout.js';
+import { readBinaryWeights, readUnaryWeights } from '../memory/block-reads.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
 import { type ModuleMemoryNetworkConfig, ModuleMemoryNetworkConfigSchema } from './config.js';
 
@@ -119,9 +120,13 @@ export class ModuleMemoryNetwork {
           : executeWithNodeWeights(
               trees,
               v,
-              d,
               this.arityOf,
-              (arity, nodes) => this.readNodeRows(trees, arity, nodes),
+              {
+                unary: (nodes) =>
+                  readUnaryWeights(this.unaryBank, this.nodeAddresses(trees, 1, nodes), d, false),
+                binary: (nodes) =>
+                  readBinaryWeights(this.binaryBank, this.nodeAddresses(trees, 2, nodes), d, false),
+              },
               options,
             );
       captures = result.captures;
@@ -149,7 +154,8 @@ export class ModuleMemoryNetwork {
     return rows;
   }
 
-  private readNodeRows(
+  /** One-hot addresses [nodes, rows] of the nodes' tokens in the bank of their arity. */
+  private nodeAddresses(
     trees: readonly ProgramTreeNode[],
     arity: 1 | 2,
     nodes: readonly NodeRef[],
@@ -166,7 +172,7 @@ export class ModuleMemoryNetwork {
         throw new Error(`no node at step ${ref.step} in the program of sample ${ref.sample}`);
       return found;
     };
-    return bank.read(bank.oneHot(nodes.map((n) => bank.rowOf(tokenAt(n)))));
+    return bank.oneHot(nodes.map((n) => bank.rowOf(tokenAt(n))));
   }
 
   /** The one-hot addresses of every step (steps = positions of the tokens in the prefix rows). */
