@@ -6,6 +6,7 @@
  * PG_endtoend_soft|gumbel|hard|hard+penalty; any package that adds a `bench/entries.ts` exporting
  * `benchModels` and is listed in ENTRY_FILES).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,18 +56,56 @@ async function main() {
   const names =
     values.models === 'all' ? available.map((m) => m.name) : values.models!.split(',').map((s) => s.trim());
   for (const name of names) {
-    const model = available.find((m) => m.name === name);
-    if (!model) {
+    if (!available.some((m) => m.name === name)) {
       throw new Error(
         `--models: unknown model "${name}" (available: ${available.map((m) => m.name).join(', ')})`,
       );
     }
+  }
+  if (names.length > 1) {
+    // One process per model: the wasm heap never shrinks, so a large model's peak would starve the next one.
+    let failed = 0;
+    for (const name of names) {
+      const argv = process.argv.slice(2).filter((a) => a !== '--');
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, process.argv[1], ...stripModels(argv), '--models', name],
+        {
+          stdio: ['ignore', 'inherit', 'pipe'],
+          encoding: 'utf8',
+        },
+      );
+      if (child.status !== 0) {
+        failed++;
+        const reason = (child.stderr ?? '').trim().split('\n').pop() || `exit ${child.status}`;
+        console.log(JSON.stringify({ model: name, config: config.name, error: reason }));
+      }
+    }
+    if (failed > 0) process.exitCode = 1;
+    return;
+  }
+  for (const name of names) {
+    const model = available.find((m) => m.name === name)!;
     const setup = createBenchSetup(config, Number(values.seed));
     console.log(JSON.stringify({ ...measureModel(model, setup, steps), accelerator }));
     setup.features.dispose();
     setup.answers.dispose();
     setup.questions.dispose();
   }
+}
+
+/** The arguments without any --models flag (and its value when given separately). */
+function stripModels(argv: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--models') {
+      i++;
+      continue;
+    }
+    if (argv[i].startsWith('--models=')) continue;
+    kept.push(argv[i]);
+  }
+  return kept;
 }
 
 main().catch((error) => {
