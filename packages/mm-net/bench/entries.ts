@@ -8,13 +8,13 @@
  * From packages/mm-net: npx tsx ../module-net/bench/models.ts --config small --models PG_memory,PG_endtoend_soft
  */
 import { tf } from '@mmnet/core-tensors';
-import { buildProgramVocabulary, encodePrefixPrograms } from '@mmnet/module-net';
+import { buildProgramVocabulary } from '@mmnet/module-net';
+import { programBenchModel } from '@mmnet/module-net/bench/program-bench-model';
 import type { DecoderMode } from '@mmnet/program-decoders';
 import {
   BENCH_QUESTION_VOCAB,
   type BenchModel,
   type BenchSetup,
-  benchAnswerLoss,
   benchAnswerVocab,
   trainedBenchModel,
 } from '../../module-net/bench/harness.js';
@@ -24,24 +24,7 @@ function programVocabOf(setup: BenchSetup): Record<string, number> {
   return buildProgramVocabulary([...new Set(setup.programs.flat())].sort());
 }
 
-export const pgMemoryBenchModel: BenchModel = trainedBenchModel('PG_memory', (setup) => {
-  const { config } = setup;
-  const programVocab = programVocabOf(setup);
-  const { model, store } = createModuleMemoryNetwork(
-    { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size },
-    { program_token_to_idx: programVocab, answer_token_to_idx: benchAnswerVocab() },
-  );
-  return {
-    variables: store.variables(),
-    loss(index) {
-      const trees = model.parsePrograms(encodePrefixPrograms(setup.programsForStep(index), programVocab));
-      return benchAnswerLoss(setup, model.forward(setup.features, trees).logits);
-    },
-    dispose() {
-      store.dispose();
-    },
-  };
-});
+export const pgMemoryBenchModel: BenchModel = programBenchModel('PG_memory', createModuleMemoryNetwork);
 
 /** Question vocabulary of the bench's random questions (ids 4..95 after the four specials). */
 function questionVocab(): Record<string, number> {
