@@ -48,8 +48,8 @@ describe('dataset presets', () => {
     expect(presetNames()).toEqual(['clevr-micro', 'clevr-mini', 'clevr-small']);
     const mini = getPreset('clevr-mini');
     expect(mini.splits).toEqual([
-      { split: 'train', images: 2000 },
-      { split: 'val', images: 400 },
+      { split: 'train', images: 2000, seed: 20240601 },
+      { split: 'val', images: 400, seed: 20240611 },
     ]);
     expect([mini.width, mini.height, mini.questionsPerImage]).toEqual([480, 320, 10]);
     expect(() => getPreset('clevr-huge')).toThrow(

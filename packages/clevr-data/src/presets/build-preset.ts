@@ -105,7 +105,7 @@ export async function buildPreset(
   const files = Object.fromEntries(preset.splits.map((s) => [s.split, splitFiles(dir, s.split)]));
 
   // 1. Images, scenes and questions per split.
-  for (const { split, images } of preset.splits) {
+  for (const { split, images, seed } of preset.splits) {
     const f = files[split];
     const step = `generate:${split}`;
     if (done(step, [f.scenesJson, f.questionsJson, f.imageDir])) continue;
@@ -114,7 +114,7 @@ export async function buildPreset(
         outputDir: dir,
         split,
         numImages: images,
-        seed: preset.seed,
+        seed,
         width: preset.width,
         height: preset.height,
         templatesPerImage: preset.questionsPerImage,

@@ -5,13 +5,27 @@ export const presetDefinitionSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9-]+$/),
     description: z.string(),
+    /** The preset's base seed (each split's generator seed is given with the split). */
     seed: z.number().int(),
     /** Rendered image size (CLEVR: 480x320). */
     width: z.number().int().positive(),
     height: z.number().int().positive(),
+    /**
+     * The splits, each with its own generator seed: splits generated from one seed would share their scenes
+     * and questions (scene i and its questions depend only on the seed and i), so val would repeat train.
+     */
     splits: z
-      .array(z.object({ split: z.string().regex(/^[A-Za-z0-9]+$/), images: z.number().int().positive() }))
-      .min(1),
+      .array(
+        z.object({
+          split: z.string().regex(/^[A-Za-z0-9]+$/),
+          images: z.number().int().positive(),
+          seed: z.number().int(),
+        }),
+      )
+      .min(1)
+      .refine((splits) => new Set(splits.map((s) => s.seed)).size === splits.length, {
+        message: 'every split needs its own seed (splits with one seed share their scenes)',
+      }),
     /** Questions per image (templates that must give a question, as CLEVR's generator). */
     questionsPerImage: z.number().int().positive(),
     /** Date recorded in the JSON files' info (fixed, so the files are byte-identical across runs). */
@@ -37,8 +51,8 @@ export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
     width: 480,
     height: 320,
     splits: [
-      { split: 'train', images: 2000 },
-      { split: 'val', images: 400 },
+      { split: 'train', images: 2000, seed: 20240601 },
+      { split: 'val', images: 400, seed: 20240611 },
     ],
     questionsPerImage: 10,
     date: '2024-06-01',
@@ -52,9 +66,9 @@ export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
     width: 480,
     height: 320,
     splits: [
-      { split: 'train', images: 4000 },
-      { split: 'val', images: 500 },
-      { split: 'test', images: 500 },
+      { split: 'train', images: 4000, seed: 20240603 },
+      { split: 'val', images: 500, seed: 20240613 },
+      { split: 'test', images: 500, seed: 20240623 },
     ],
     questionsPerImage: 10,
     date: '2024-06-01',
@@ -67,8 +81,8 @@ export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
     width: 120,
     height: 80,
     splits: [
-      { split: 'train', images: 40 },
-      { split: 'val', images: 10 },
+      { split: 'train', images: 40, seed: 20240602 },
+      { split: 'val', images: 10, seed: 20240612 },
     ],
     questionsPerImage: 10,
     date: '2024-06-01',
