@@ -8,6 +8,10 @@
  * one epoch in the budget. The training time is capped with --max_minutes so that the whole run (data build,
  * training, evaluation) stays under 45 minutes whatever the machine's speed.
  *
+ * Caution: every accuracy below was measured on clevr-mini's val split as it was before 2026-11-27, which
+ * repeated the first 4,000 training questions (one seed for all splits; fixed in @mmnet/clevr-data). They
+ * compare recipes on memorisation speed, not generalisation: the recipe is to be re-checked on the new split.
+ *
  * SAN's recipe (issue #8; runs on clevr-mini with 4-6 other jobs on the 2 cores, val accuracy on 1,000 val
  * questions; curves in the README). Every variant tried learns at about the same rate per question seen (0.41
  * up to ~30,000 questions, 0.44-0.46 at 50,000-70,000, ~0.48 at 100,000), so the recipe buys questions per minute:
