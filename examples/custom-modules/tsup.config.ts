@@ -1,8 +1,4 @@
 import { defineConfig } from 'tsup';
+import { applicationBuild } from '../../tsup.shared';
 
-export default defineConfig({
-  entry: ['src/main.ts'],
-  format: ['esm'],
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig(applicationBuild({ entry: ['src/main.ts'] }));

@@ -1,15 +1,12 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.shared';
 
 export default defineConfig([
-  {
+  libraryBuild({
     entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
     // The cli build below runs in parallel: keep its output when cleaning.
     clean: ['!cli.js', '!cli.js.map'],
-    sourcemap: true,
-    target: 'node20',
-  },
+  }),
   {
     // The `mmnet-data` bin (package.json "bin" -> dist/cli.js).
     entry: { cli: 'src/cli/main.ts' },

@@ -3,6 +3,7 @@
     {
       "target_name": "mmnet_native_kernels",
       "sources": [
+        "native/src/adam.cc",
         "native/src/addon.cc",
         "native/src/blas.cc",
         "native/src/conv.cc",
@@ -17,7 +18,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-O3", "-std=c++17"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno"],
       "libraries": ["-ldl"]
     }
   ]

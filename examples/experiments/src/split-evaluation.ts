@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClevrH5Dataset, readQuestionsH5 } from '@mmnet/clevr-data';
+import { readQuestionsH5 } from '@mmnet/clevr-data';
 import {
   answerKind,
   answerTypePrior,
-  evaluate,
-  loadTrainedModel,
+  evaluateCheckpoint,
   type ModelRegistry,
   readVocabFile,
   resolveCheckpoint,
@@ -45,39 +44,20 @@ export async function evaluateRunOnSplit(
     if (!existsSync(f)) throw new Error(`${datasetDir}: no ${f} (split ${split})`);
   const { file, checkpoint } = resolveCheckpoint({ run: runDir });
   const vocab = readVocabFile(files.vocab);
-  const dataset = await ClevrH5Dataset.open({
-    questionsH5: files.questions,
-    featuresH5: files.features,
-    batchSize: 64,
-    shuffle: false,
-    maxSamples: maxQuestions,
-    prefetch: false,
-  });
-  try {
-    const [c, h, w] = dataset.featureShapeCHW;
-    const { model } = await loadTrainedModel(file, checkpoint, vocab, [h, w, c], registry);
-    try {
-      const result = evaluate(model, dataset, {
-        batchSize: 64,
-        vocab,
-        sampleCount: 0,
-        step: Number(checkpoint.metadata.step ?? 0),
-      });
-      return {
-        checkpoint: file,
-        split,
-        questions: result.count,
-        accuracy: result.accuracy,
-        perFamily: accuracyByFamily(result.perFamily),
-        programExactMatch: result.programExactMatch ?? null,
-        backend: String(checkpoint.metadata.backend ?? 'unknown'),
-      };
-    } finally {
-      model.dispose();
-    }
-  } finally {
-    dataset.close();
-  }
+  const result = await evaluateCheckpoint(
+    { file, checkpoint, vocab },
+    { questionsH5: files.questions, featuresH5: files.features, batchSize: 64, maxSamples: maxQuestions },
+    registry,
+  );
+  return {
+    checkpoint: file,
+    split,
+    questions: result.count,
+    accuracy: result.accuracy,
+    perFamily: accuracyByFamily(result.perFamily),
+    programExactMatch: result.programExactMatch ?? null,
+    backend: String(checkpoint.metadata.backend ?? 'unknown'),
+  };
 }
 
 /**

@@ -70,33 +70,25 @@ export function defaultTrainArgs(
           stemKernelSize: 1,
         },
       };
-    case 'PG_endtoend':
+    default: {
+      // PG, PG_memory and PG_endtoend: one residual module per program token, hence the smaller batch and stem.
+      const args = {
+        ...common,
+        stem_dim: '32',
+        batch_size: '32',
+        lr: '1e-3',
+        max_epochs: '5',
+        num_iterations: '150',
+      };
+      const classifier = { projDim: 64, hiddenDim: 128 };
+      if (model !== 'PG_endtoend') return { args, modelConfig: { classifier } };
       return {
-        args: {
-          ...common,
-          stem_dim: '32',
-          batch_size: '32',
-          lr: '1e-3',
-          max_epochs: '5',
-          num_iterations: '150',
-          use_curriculum: '1',
-        },
+        args: { ...args, use_curriculum: '1' },
         modelConfig: {
-          executor: { classifier: { projDim: 64, hiddenDim: 128 } },
+          executor: { classifier },
           programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
         },
       };
-    default:
-      return {
-        args: {
-          ...common,
-          stem_dim: '32',
-          batch_size: '32',
-          lr: '1e-3',
-          max_epochs: '5',
-          num_iterations: '150',
-        },
-        modelConfig: { classifier: { projDim: 64, hiddenDim: 128 } },
-      };
+    }
   }
 }

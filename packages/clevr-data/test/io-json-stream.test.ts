@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withAtomicPath } from '@mmnet/core-tensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Progress, readJsonArrayField, streamJsonArrayField, withAtomicPath } from '../src/io/index.js';
+import { type Progress, readJsonArrayField, streamJsonArrayField } from '../src/io/index.js';
 
 let dir: string;
 beforeAll(async () => {

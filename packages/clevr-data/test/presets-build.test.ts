@@ -48,10 +48,10 @@ describe('dataset presets', () => {
     expect(presetNames()).toEqual(['clevr-micro', 'clevr-mini', 'clevr-small']);
     const mini = getPreset('clevr-mini');
     expect(mini.splits).toEqual([
-      { split: 'train', images: 2000, seed: 20240601 },
-      { split: 'val', images: 400, seed: 20240611 },
+      { split: 'train', images: 2000, seed: 20240601, questionsPerImage: 40 },
+      { split: 'val', images: 400, seed: 20240611, questionsPerImage: 10 },
     ]);
-    expect([mini.width, mini.height, mini.questionsPerImage]).toEqual([480, 320, 10]);
+    expect([mini.width, mini.height]).toEqual([480, 320]);
     expect(() => getPreset('clevr-huge')).toThrow(
       /unknown dataset preset "clevr-huge" \(presets: clevr-micro, clevr-mini, clevr-small\)/,
     );
@@ -75,7 +75,7 @@ describe('dataset presets', () => {
     expect(first.vocabJson).toBe(join(dir, 'vocab.json'));
     const vocab = vocabFromJson(readFileSync(first.vocabJson, 'utf8'));
     expect(Object.keys(vocab.answer_token_to_idx)).toEqual(expect.arrayContaining(['yes', 'no']));
-    for (const { split, images } of micro.splits) {
+    for (const { split, images, questionsPerImage } of micro.splits) {
       const f = first.splits[split];
       expect(f.imageDir).toBe(join(dir, 'images', split));
       expect(readdirSync(f.imageDir).sort()).toEqual(
@@ -84,7 +84,7 @@ describe('dataset presets', () => {
       expect(f.scenesJson).toBe(join(dir, 'scenes', `CLEVR_${split}_scenes.json`));
       expect(f.questionsJson).toBe(join(dir, 'questions', `CLEVR_${split}_questions.json`));
       expect(f.images).toBe(images);
-      expect(f.questions).toBe(images * micro.questionsPerImage);
+      expect(f.questions).toBe(images * questionsPerImage);
       const q = await readQuestionsH5(f.questionsH5);
       expect(q.questions.rows).toBe(f.questions);
       expect(q.answers?.length).toBe(f.questions);

@@ -28,6 +28,14 @@ describe('wasm results equal cpu results', () => {
     ]);
   });
 
+  it('in-place SplitV kernel: equal parts and given sizes, on the first, middle and last axis', async () => {
+    await onBothBackends([[6, 9, 5]], ([a]) => [
+      ...tf.split(a, 3, 0),
+      ...tf.split(a, [2, 4, 3], 1),
+      ...tf.split(a, [1, -1], -1),
+    ]);
+  });
+
   it('conv2d forward and gradients (3x3, 1x1, strided, odd sizes, batch 1)', async () => {
     for (const [xs, ws, stride] of [
       [[1, 7, 5, 3], [3, 3, 3, 4], 1],

@@ -84,6 +84,21 @@ describe('PG_endtoend (cpu)', () => {
     });
   });
 
+  it('refuses a soft batch whose per-node weights exceed the budget, naming the fields to reduce', () => {
+    const { model } = createEndToEndNetwork({ ...config('soft'), nodeWeightBudgetMB: 0.01 }, vocab);
+    const run = () =>
+      tf.tidy(() => {
+        model.forward(randomFeatures(3, 4), questions(3, 6), { maxLength: 6 });
+      });
+    expect(run).toThrow(/nodeWeightBudgetMB = 0\.01 MB.*executor\.stemDim/);
+    expect(run).toThrow(/programGenerator\.maxProgramLength/);
+    // Hard modes read one row per token, not per node: no budget applies.
+    const { model: hard } = createEndToEndNetwork({ ...config('hard'), nodeWeightBudgetMB: 0.01 }, vocab);
+    tf.tidy(() => {
+      hard.forward(randomFeatures(3, 4), questions(3, 6), { maxLength: 6, rng: createRng(2) });
+    });
+  });
+
   it('gumbel one-hot mixtures per node equal grouped execution with each token row', () => {
     const { model } = createEndToEndNetwork(config('gumbel'), vocab);
     tf.tidy(() => {

@@ -68,6 +68,7 @@ describe.skipIf(!probe.enabled)('native kernels against the plain wasm kernels',
         'Conv2DBackpropFilter',
         'Conv2DBackpropInput',
         'FusedConv2D',
+        'MmnetAdamUpdate',
         '_FusedMatMul',
       ].sort(),
     );
@@ -477,6 +478,39 @@ describe.skipIf(!probe.enabled)('native kernels against the plain wasm kernels',
     expect(tf.memory().numTensors).toBe(count);
     optimizer.dispose();
     tf.dispose([w, x]);
+  });
+
+  it('MmnetAdamUpdate (split across threads) matches the Adam update computed with tfjs ops on cpu', async () => {
+    const c = {
+      learningRate: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      correction1: 0.271,
+      correction2: 0.003,
+    };
+    const shape = [300, 500];
+    const inputs = () => ({
+      x: seededTensor(shape, 1),
+      m: tf.mul(seededTensor(shape, 2), 0.1),
+      v: tf.mul(tf.abs(seededTensor(shape, 3)), 0.01),
+      g: seededTensor(shape, 4),
+    });
+    const reference = await valuesOn('cpu', () => {
+      const { x, m, v, g } = inputs();
+      const m2 = tf.add(tf.mul(m, c.beta1), tf.mul(g, 1 - c.beta1));
+      const v2 = tf.add(tf.mul(v, c.beta2), tf.mul(tf.square(g), 1 - c.beta2));
+      const ratio = tf.div(tf.div(m2, c.correction1), tf.add(tf.sqrt(tf.div(v2, c.correction2)), c.epsilon));
+      return [tf.add(x, tf.mul(ratio, -c.learningRate)), m2, v2];
+    });
+    enableNativeKernels();
+    const native = await valuesOn(
+      'wasm',
+      () => tf.engine().runKernel('MmnetAdamUpdate', inputs(), c) as tf.Tensor[],
+    );
+    expect(native.shapes).toEqual(reference.shapes);
+    for (const [i, v] of native.values.entries())
+      expect(relativeError(v, reference.values[i])).toBeLessThan(1e-5);
   });
 
   it('disableNativeKernels restores the wasm kernels', () => {

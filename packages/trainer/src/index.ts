@@ -22,6 +22,11 @@ export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
 export { TrainingDivergedError } from './training/errors.js';
 export { type EvalResult, evaluate, type SampleRecord } from './training/evaluate.js';
+export {
+  type CheckpointWithVocab,
+  type EvalSplit,
+  evaluateCheckpoint,
+} from './training/evaluate-checkpoint.js';
 export { GroupOptimizer } from './training/group-optimizer.js';
 export { Trainer, type TrainerSetup } from './training/trainer.js';
 export { type RunSummary, TrainingRun } from './training/training-run.js';

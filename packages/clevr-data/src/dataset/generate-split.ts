@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import type { Scene } from '../formats/scene-schema.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import type { ProgressCallback } from '../io/progress.js';
 import { builtinTemplateSet } from '../questions/builtin-templates.js';
 import { type GeneratedQuestion, QuestionGenerator } from '../questions/generate.js';
@@ -96,7 +96,7 @@ export async function generateClevrSplit(
   }
   const scenesFile = join(cfg.outputDir, 'scenes', `CLEVR_${cfg.split}_scenes.json`);
   const questionsFile = join(cfg.outputDir, 'questions', `CLEVR_${cfg.split}_questions.json`);
-  await writeFileAtomic(
+  await writeFileAtomicAsync(
     scenesFile,
     JSON.stringify(buildScenesFile(scenes, { split: cfg.split, date: cfg.date })),
   );
@@ -107,7 +107,7 @@ export async function generateClevrSplit(
     seed: cfg.seed,
     templates: templates.templates.length,
   };
-  await writeFileAtomic(questionsFile, JSON.stringify({ info, questions }));
+  await writeFileAtomicAsync(questionsFile, JSON.stringify({ info, questions }));
   return {
     images: cfg.numImages,
     imagesReused: reused,

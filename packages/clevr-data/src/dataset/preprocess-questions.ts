@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import type { Question } from '../formats/question-schema.js';
 import { type H5IntDtype, writeQuestionsH5 } from '../h5/questions-h5.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { streamQuestionsFile } from '../io/clevr-json.js';
 import type { ProgressCallback } from '../io/progress.js';
 import { programTokens } from '../vocab/build.js';
@@ -195,7 +195,7 @@ export async function preprocessQuestions(
     },
     { dtype: cfg.h5Dtype as H5IntDtype },
   );
-  if (cfg.outputVocabJson) await writeFileAtomic(cfg.outputVocabJson, vocabToJson(v));
+  if (cfg.outputVocabJson) await writeFileAtomicAsync(cfg.outputVocabJson, vocabToJson(v));
   return {
     questions: index,
     questionLength: questionMatrix.cols,

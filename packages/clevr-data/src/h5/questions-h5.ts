@@ -1,4 +1,4 @@
-import { withAtomicPath } from '../io/atomic-write.js';
+import { withAtomicPath } from '@mmnet/core-tensors';
 import { errorMessage, type H5File, H5FileError, openH5, requireDataset } from './h5wasm-loader.js';
 import { type IntMatrix, toBigInt64Array, toInt32Array } from './int-arrays.js';
 

@@ -1,4 +1,3 @@
-export { tempPathFor, withAtomicPath, writeFileAtomic } from './atomic-write.js';
 export { type StreamClevrJsonOptions, streamQuestionsFile, streamScenesFile } from './clevr-json.js';
 export {
   type JsonArrayStreamOptions,

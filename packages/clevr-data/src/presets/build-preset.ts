@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { createBuiltinExtractor } from '../builtin-extractor/create-builtin-extractor.js';
 import { generateClevrSplit } from '../dataset/generate-split.js';
 import { preprocessQuestions } from '../dataset/preprocess-questions.js';
@@ -8,7 +9,6 @@ import { extractFeatures } from '../features/extract-features.js';
 import type { FeatureExtractor } from '../features/feature-extractor.js';
 import { parseQuestionFile } from '../formats/parse.js';
 import type { Question } from '../formats/question-schema.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import type { ProgressCallback } from '../io/progress.js';
 import { buildVocab, expandVocab } from '../vocab/build.js';
 import { vocabToJson } from '../vocab/vocab.js';
@@ -105,7 +105,7 @@ export async function buildPreset(
   const files = Object.fromEntries(preset.splits.map((s) => [s.split, splitFiles(dir, s.split)]));
 
   // 1. Images, scenes and questions per split.
-  for (const { split, images, seed } of preset.splits) {
+  for (const { split, images, seed, questionsPerImage } of preset.splits) {
     const f = files[split];
     const step = `generate:${split}`;
     if (done(step, [f.scenesJson, f.questionsJson, f.imageDir])) continue;
@@ -117,7 +117,7 @@ export async function buildPreset(
         seed,
         width: preset.width,
         height: preset.height,
-        templatesPerImage: preset.questionsPerImage,
+        templatesPerImage: questionsPerImage,
         date: preset.date,
       },
       { onProgress: options.onProgress, signal: options.signal },
@@ -138,7 +138,7 @@ export async function buildPreset(
         parts: { questions: true, programs: true, answers: true },
       });
     }
-    await writeFileAtomic(vocabJson, vocabToJson(vocab, 2));
+    await writeFileAtomicAsync(vocabJson, vocabToJson(vocab, 2));
     await record('vocab', { builtOn: first.split, addedFromOtherSplits: sizes() - builtSize });
   }
 

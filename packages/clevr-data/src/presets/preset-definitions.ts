@@ -20,14 +20,14 @@ export const presetDefinitionSchema = z
           split: z.string().regex(/^[A-Za-z0-9]+$/),
           images: z.number().int().positive(),
           seed: z.number().int(),
+          /** Questions per image (templates that must give a question, as CLEVR's generator). */
+          questionsPerImage: z.number().int().positive(),
         }),
       )
       .min(1)
       .refine((splits) => new Set(splits.map((s) => s.seed)).size === splits.length, {
         message: 'every split needs its own seed (splits with one seed share their scenes)',
       }),
-    /** Questions per image (templates that must give a question, as CLEVR's generator). */
-    questionsPerImage: z.number().int().positive(),
     /** Date recorded in the JSON files' info (fixed, so the files are byte-identical across runs). */
     date: z.string(),
     /** Images per feature-extraction batch. */
@@ -38,7 +38,9 @@ export type PresetDefinition = z.output<typeof presetDefinitionSchema>;
 
 /**
  * The named presets. The first split builds the vocabulary. `clevr-mini`: a CPU-sized CLEVR (480x320 like
- * CLEVR, 2,000 + 400 images, 10 questions each). `clevr-small`: twice clevr-mini's training set plus a
+ * CLEVR, 2,000 train images with 40 questions each (80,000 questions: with 10 per image, as CLEVR has, a model
+ * memorises 20,000 questions before it generalises) + 400 val images with 10 each). `clevr-small`: twice
+ * clevr-mini's training images (30 questions each) plus a
  * held-out test split, for the experiments (examples/experiments). `clevr-micro`: a seconds-sized one for tests and smoke runs
  * (small images: the extractor resizes to its 224x224 input anyway).
  */
@@ -46,31 +48,29 @@ export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
   'clevr-mini': {
     name: 'clevr-mini',
     description:
-      'synthetic CLEVR, 480x320, 2,000 train + 400 val images, 10 questions each, built-in CNN features',
+      'synthetic CLEVR, 480x320, 2,000 train images (40 questions each) + 400 val images (10 each), built-in CNN features',
     seed: 20240601,
     width: 480,
     height: 320,
     splits: [
-      { split: 'train', images: 2000, seed: 20240601 },
-      { split: 'val', images: 400, seed: 20240611 },
+      { split: 'train', images: 2000, seed: 20240601, questionsPerImage: 40 },
+      { split: 'val', images: 400, seed: 20240611, questionsPerImage: 10 },
     ],
-    questionsPerImage: 10,
     date: '2024-06-01',
     featureBatchSize: 32,
   },
   'clevr-small': {
     name: 'clevr-small',
     description:
-      'synthetic CLEVR for the experiments, 480x320, 4,000 train + 500 val + 500 test images, 10 questions each, built-in CNN features',
+      'synthetic CLEVR for the experiments, 480x320, 4,000 train images (30 questions each) + 500 val + 500 test images (10 each), built-in CNN features',
     seed: 20240603,
     width: 480,
     height: 320,
     splits: [
-      { split: 'train', images: 4000, seed: 20240603 },
-      { split: 'val', images: 500, seed: 20240613 },
-      { split: 'test', images: 500, seed: 20240623 },
+      { split: 'train', images: 4000, seed: 20240603, questionsPerImage: 30 },
+      { split: 'val', images: 500, seed: 20240613, questionsPerImage: 10 },
+      { split: 'test', images: 500, seed: 20240623, questionsPerImage: 10 },
     ],
-    questionsPerImage: 10,
     date: '2024-06-01',
     featureBatchSize: 32,
   },
@@ -81,10 +81,9 @@ export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
     width: 120,
     height: 80,
     splits: [
-      { split: 'train', images: 40, seed: 20240602 },
-      { split: 'val', images: 10, seed: 20240612 },
+      { split: 'train', images: 40, seed: 20240602, questionsPerImage: 10 },
+      { split: 'val', images: 10, seed: 20240612, questionsPerImage: 10 },
     ],
-    questionsPerImage: 10,
     date: '2024-06-01',
     featureBatchSize: 25,
   },

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomicAsync } from '@mmnet/core-tensors';
 import type { PresetDefinition } from './preset-definitions.js';
 
 /** `dir/preset.json`: the preset's definition and the steps completed so far (with what they produced). */
@@ -51,5 +51,5 @@ export async function readPresetManifest(
 }
 
 export async function writePresetManifest(dir: string, manifest: PresetManifest): Promise<void> {
-  await writeFileAtomic(join(dir, PRESET_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomicAsync(join(dir, PRESET_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -1,5 +1,6 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '@mmnet/core-tensors';
 import { PNG } from 'pngjs';
 
 /** An 8-bit RGB image (interleaved, row-major from the top-left). */
@@ -55,18 +56,16 @@ export function decodePng(bytes: Buffer, source = 'PNG'): RgbImage {
   return { width, height, rgb };
 }
 
-let tmpCounter = 0;
-
-/** Writes an image as a PNG file: to a temporary name in the same folder, then renamed into place. */
+/**
+ * Writes an image as a PNG file, creating its folder: to a temporary name in the same folder, then renamed into
+ * place. Not flushed to disk first (a dataset has thousands of images, each rendered again if lost).
+ */
 export function writePngFile(path: string, image: RgbImage): void {
   const bytes = encodePng(image);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, bytes, { fsync: false });
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new Error(`writePngFile: cannot write ${path}: ${(err as Error).message}`);
   }
 }

@@ -1,1 +1,3 @@
+export * from './adam.js';
+export * from './adam-update.js';
 export * from './gradient-clipping.js';

@@ -30,6 +30,18 @@ export interface NodeWeightReader {
   binary(nodes: readonly NodeRef[]): BinaryBlockWeights;
 }
 
+/** The nodes of every call of an execution, in call order, by arity (what a planned reader reads ahead). */
+export interface NodeCallPlan {
+  unary: NodeRef[][];
+  binary: NodeRef[][];
+}
+
+/**
+ * Builds the reader of one execution from its plan, before the first call: all the weights of a pass can be
+ * read at once (e.g. one product per kernel for every call, see plannedBankReader).
+ */
+export type NodeWeightReaderFactory = (plan: NodeCallPlan) => NodeWeightReader;
+
 const LEAF = '<leaf>';
 const UNARY = '<unary>';
 const BINARY = '<binary>';
@@ -56,13 +68,14 @@ function relabel(
  * with the address of the node's step): all nodes of one arity at one height run as one call with
  * per-sample kernels (perSampleConv2d), through module-net's batched executor and residual blocks. The
  * weights are read call by call, so only the nodes that execute in a call have mixtures, and they are freed
- * with the call's other intermediates. `features` is the stem output; leaves (arity 0) return it.
+ * with the call's other intermediates; a NodeWeightReaderFactory instead gets every call's nodes first and
+ * may read them all at once. `features` is the stem output; leaves (arity 0) return it.
  */
 export function executeWithNodeWeights(
   trees: readonly ProgramTreeNode[],
   features: tf.Tensor4D,
   arityOf: (token: string) => ModuleArity | null,
-  readWeights: NodeWeightReader,
+  readWeights: NodeWeightReader | NodeWeightReaderFactory,
   options: { capture?: boolean } = {},
 ): ExecutionResult {
   const classTrees = trees.map((t, sample) => relabel(t, arityOf, sample));
@@ -73,6 +86,13 @@ export function executeWithNodeWeights(
   const queue: NodeRef[][] = plan.calls.map((c) =>
     c.nodes.map((id) => ({ sample: plan.nodes[id].sample, step: plan.nodes[id].step })),
   );
+  const reader =
+    typeof readWeights === 'function'
+      ? readWeights({
+          unary: queue.filter((_, i) => plan.calls[i].arity === 1),
+          binary: queue.filter((_, i) => plan.calls[i].arity === 2),
+        })
+      : readWeights;
   let next = 0;
   const nodesOf = (call: ModuleCall): NodeRef[] => {
     const nodes = queue[next++];
@@ -98,14 +118,14 @@ export function executeWithNodeWeights(
     {
       name: UNARY,
       arity: 1,
-      apply: (inputs, call) => residualUnary(inputs[0] as tf.Tensor4D, readWeights.unary(nodesOf(call))),
+      apply: (inputs, call) => residualUnary(inputs[0] as tf.Tensor4D, reader.unary(nodesOf(call))),
     },
     {
       name: BINARY,
       arity: 2,
       apply: (inputs, call) => {
         const [a, b] = inputs as [tf.Tensor4D, tf.Tensor4D];
-        return residualBinary(a, b, readWeights.binary(nodesOf(call)));
+        return residualBinary(a, b, reader.binary(nodesOf(call)));
       },
     },
   ];

@@ -2,3 +2,4 @@ export * from './block-layout.js';
 export * from './block-reads.js';
 export * from './memory-read.js';
 export * from './module-memory-bank.js';
+export * from './per-call-block-reads.js';

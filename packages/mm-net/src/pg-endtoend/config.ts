@@ -12,6 +12,12 @@ export const EndToEndConfigSchema = z.object({
    * so a node always reads a convex mixture of module weights.
    */
   renormalizeAddresses: z.boolean().default(true),
+  /**
+   * Soft and gumbel modes mix module weights per executed node: a batch whose nodes would need more than
+   * this many MB in a training step (estimate of execution/node-weight-budget.ts) is refused before it
+   * runs, with an error naming what to reduce, rather than exhausting the wasm heap (4 GB) mid-step.
+   */
+  nodeWeightBudgetMB: z.number().positive().default(3072),
   seed: z.number().int().default(0),
 });
 export type EndToEndConfig = z.output<typeof EndToEndConfigSchema>;

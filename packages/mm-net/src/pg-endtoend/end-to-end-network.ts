@@ -17,13 +17,14 @@ import {
   type RepairedProgram,
   Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
+import { checkNodeWeightBudget, countWeightedNodes } from '../execution/node-weight-budget.js';
 import {
   executeWithNodeWeights,
   executeWithTokenWeights,
   type NodeRef,
 } from '../execution/node-weight-execution.js';
+import { plannedBankReader } from '../execution/planned-bank-reader.js';
 import { blockRowWidths } from '../memory/block-layout.js';
-import { readBinaryWeights, readUnaryWeights } from '../memory/block-reads.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
 import { type EndToEndConfig, type EndToEndConfigInput, EndToEndConfigSchema } from './config.js';
 
@@ -188,8 +189,21 @@ export class EndToEndModuleMemoryNetwork {
       }
       result = executeWithTokenWeights(trees, v, d, this.arityOf, rows, { capture: options.capture });
     } else {
-      // Each call mixes weights for its own nodes only, kernel by kernel (unary nodes mix 2k values, not 4k).
-      const addressesOf = (nodes: readonly NodeRef[]) =>
+      const size = { height: this.config.executor.height, width: this.config.executor.width };
+      checkNodeWeightBudget(
+        countWeightedNodes(trees, this.arityOf),
+        d,
+        size,
+        this.config.nodeWeightBudgetMB,
+        {
+          length: 'programGenerator.maxProgramLength / decoder.curriculum / the maxLength option',
+          dim: 'executor.stemDim',
+          budget: 'nodeWeightBudgetMB',
+        },
+      );
+      // Every executed node mixes its own weights with its step's address, only the kernels of its arity
+      // (unary nodes mix 2k values, not 4k): one product per kernel for all calls of the pass.
+      const addressesOf = (_arity: 1 | 2, nodes: readonly NodeRef[]) =>
         gatherRows(
           rowAddresses,
           nodes.map((n) => n.sample * T + n.step),
@@ -198,10 +212,7 @@ export class EndToEndModuleMemoryNetwork {
         trees,
         v,
         this.arityOf,
-        {
-          unary: (nodes) => readUnaryWeights(this.bank, addressesOf(nodes), d, false),
-          binary: (nodes) => readBinaryWeights(this.bank, addressesOf(nodes), d, false),
-        },
+        plannedBankReader({ unary: this.bank, binary: this.bank }, d, addressesOf),
         { capture: options.capture },
       );
     }

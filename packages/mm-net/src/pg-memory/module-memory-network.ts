@@ -18,8 +18,8 @@ import {
   executeWithTokenWeights,
   type NodeRef,
 } from '../execution/node-weight-execution.js';
+import { plannedBankReader } from '../execution/planned-bank-reader.js';
 import { blockRowWidths } from '../memory/block-layout.js';
-import { readBinaryWeights, readUnaryWeights } from '../memory/block-reads.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
 import { type ModuleMemoryNetworkConfig, ModuleMemoryNetworkConfigSchema } from './config.js';
 
@@ -121,12 +121,9 @@ export class ModuleMemoryNetwork {
               trees,
               v,
               this.arityOf,
-              {
-                unary: (nodes) =>
-                  readUnaryWeights(this.unaryBank, this.nodeAddresses(trees, 1, nodes), d, false),
-                binary: (nodes) =>
-                  readBinaryWeights(this.binaryBank, this.nodeAddresses(trees, 2, nodes), d, false),
-              },
+              plannedBankReader({ unary: this.unaryBank, binary: this.binaryBank }, d, (arity, nodes) =>
+                this.nodeAddresses(trees, arity, nodes),
+              ),
               options,
             );
       captures = result.captures;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "blas.h"
 #include "conv.h"
 #include "matmul.h"
@@ -210,6 +211,26 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   });
 }
 
+// adamUpdate(heap, [x, m, v, g, outX, outM, outV] offsets, count,
+//            [learningRate, beta1, beta2, epsilon, correction1, correction2])
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const Heap heap = HeapArg(info, 0);
+    const auto offsets = NumbersArg(info, 1, 7, "adam offsets");
+    const double count = NumberArg(info, 2, "count");
+    const auto k = NumbersArg(info, 3, 6, "adam constants");
+    if (!(count >= 0)) throw Napi::RangeError::New(info.Env(), "adamUpdate: count must be >= 0");
+    static const char* const kNames[7] = {"adam x", "adam m", "adam v", "adam gradient",
+                                          "adam output x", "adam output m", "adam output v"};
+    float* p[7];
+    for (int i = 0; i < 7; ++i) p[i] = heap.At(offsets[i], count, kNames[i]);
+    const mmnet::AdamConstants c{static_cast<float>(k[0]), static_cast<float>(k[1]), static_cast<float>(k[2]),
+                                 static_cast<float>(k[3]), static_cast<float>(k[4]), static_cast<float>(k[5])};
+    mmnet::AdamUpdate(p[0], p[1], p[2], p[3], p[4], p[5], p[6], static_cast<int64_t>(count), c);
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadBlas", Napi::Function::New(env, LoadBlas));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
@@ -222,6 +243,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, Conv2D));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   return exports;
 }
 

@@ -67,6 +67,11 @@ export interface NativeAddon {
     dwOffset: number,
     geometry: Float64Array,
   ): void;
+  /**
+   * One Adam update in one pass. Offsets: [x, m, v, g, outX, outM, outV]; constants: [learningRate, beta1,
+   * beta2, epsilon, correction1, correction2]. Absent from addons built before it (check before use).
+   */
+  adamUpdate?(heap: ArrayBuffer, offsets: Float64Array, count: number, constants: Float64Array): void;
 }
 
 export const PACKAGE_NAME = '@mmnet/native-kernels';

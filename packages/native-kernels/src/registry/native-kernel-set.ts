@@ -1,4 +1,5 @@
 import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE_KERNEL_NAME, makeAdamUpdate } from '../kernels/adam-update';
 import { makeBatchMatMul, makeFusedMatMul } from '../kernels/batch-mat-mul';
 import { makeConv2D, makeFusedConv2D } from '../kernels/conv2d';
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from '../kernels/conv2d-backprop';
@@ -12,6 +13,7 @@ export const NATIVE_KERNEL_FACTORIES: Record<string, (context: KernelContext) =>
   FusedConv2D: makeFusedConv2D,
   Conv2DBackpropInput: makeConv2DBackpropInput,
   Conv2DBackpropFilter: makeConv2DBackpropFilter,
+  [ADAM_UPDATE_KERNEL_NAME]: makeAdamUpdate,
 };
 
 export const NATIVE_KERNEL_NAMES = Object.keys(NATIVE_KERNEL_FACTORIES);

@@ -7,6 +7,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { type LoadedBlas, loadNativeAddon, type NativeAddon } from '../addon/native-addon';
 import { blasCandidates } from '../blas/blas-candidates';
+import { ADAM_UPDATE_KERNEL_NAME } from '../kernels/adam-update';
 import { resolveThreadCount } from '../threads/thread-count';
 import { NATIVE_KERNEL_FACTORIES, NATIVE_KERNEL_NAMES } from './native-kernel-set';
 
@@ -90,7 +91,8 @@ function statusOf(state: ActiveState): NativeKernelsStatus {
 
 /**
  * Puts native (BLAS) kernels in front of the wasm backend's BatchMatMul, _FusedMatMul, Conv2D, FusedConv2D,
- * Conv2DBackpropInput and Conv2DBackpropFilter. Call after importing '@tensorflow/tfjs-backend-wasm' (before or
+ * Conv2DBackpropInput and Conv2DBackpropFilter, and serves @mmnet/core-tensors' fused Adam update
+ * (MmnetAdamUpdate) natively. Call after importing '@tensorflow/tfjs-backend-wasm' (before or
  * after tf.setBackend('wasm')). Never throws for a missing addon or BLAS: the status says why it is off and
  * tfjs keeps its wasm kernels. Set MMNET_NATIVE_KERNELS=off to keep it off.
  */
@@ -126,6 +128,8 @@ export function enableNativeKernels(options: NativeKernelsOptions = {}): NativeK
   loaded.addon.setThreads(threads);
   const replaced = new Map<string, KernelConfig | undefined>();
   for (const name of names) {
+    // An addon built before adamUpdate existed leaves the Adam kernel to @mmnet/core-tensors.
+    if (name === ADAM_UPDATE_KERNEL_NAME && loaded.addon.adamUpdate === undefined) continue;
     const original = getKernel(name, BACKEND);
     if (original !== undefined) unregisterKernel(name, BACKEND);
     registerKernel({

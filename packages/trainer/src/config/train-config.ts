@@ -94,6 +94,16 @@ export const trainConfigSchema = z
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
+/** --backend, shared by every mmnet command. */
+export const BACKEND_OPTION: OptionSpec = {
+  flag: '--backend',
+  key: 'backend',
+  value: 'NAME',
+  kind: 'string',
+  description: `tfjs backend: ${BACKENDS.join('|')}`,
+  defaultText: 'fastest available',
+};
+
 /** The flags of `mmnet train`, in --help order. */
 export const TRAIN_OPTIONS: OptionSpec[] = [
   {
@@ -323,14 +333,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
     kind: 'number',
     description: 'stop after X minutes of training (validating and checkpointing first)',
   },
-  {
-    flag: '--backend',
-    key: 'backend',
-    value: 'NAME',
-    kind: 'string',
-    description: `tfjs backend: ${BACKENDS.join('|')}`,
-    defaultText: 'fastest available',
-  },
+  BACKEND_OPTION,
   {
     flag: '--out',
     key: 'out',

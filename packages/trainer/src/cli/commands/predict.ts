@@ -1,22 +1,15 @@
 import type { ClevrBatch } from '@mmnet/clevr-data';
 import { readPngFile, resizeBilinear } from '@mmnet/clevr-data';
-import { createRng, initBackend, tf } from '@mmnet/core-tensors';
+import { createRng, tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
+import { BACKEND_OPTION } from '../../config/train-config.js';
 import { featureSourceFor } from '../../data/feature-source.js';
 import { encodeProgram, encodeQuestion } from '../../data/question-encoding.js';
-import { decodeIds, readVocabFile, tokensByIndex } from '../../data/vocab-file.js';
+import { decodeIds, tokensByIndex } from '../../data/vocab-file.js';
 import type { ModelRegistry } from '../../models/registry.js';
-import { loadTrainedModel } from '../../models/trained-model.js';
 import type { CliIo } from '../io.js';
-import { type OptionSpec, parseCommandLine, UsageError } from '../options.js';
-import {
-  BACKEND_OPTION,
-  CHECKPOINT_OPTION,
-  exactlyOneRunSource,
-  openTrainedRun,
-  RUN_OPTION,
-  trainedRunFields,
-} from './trained-run-source.js';
+import { type OptionSpec, UsageError } from '../options.js';
+import { CHECKPOINT_OPTION, openTrainedRun, RUN_OPTION, trainedRunSchema } from './trained-run-source.js';
 
 const PREDICT_OPTIONS: OptionSpec[] = [
   { flag: '--image', key: 'image', value: 'FILE.png', kind: 'string', description: 'the image' },
@@ -42,32 +35,26 @@ const PREDICT_OPTIONS: OptionSpec[] = [
   { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
 ];
 
-const predictSchema = z
-  .object({
-    image: z.string({ error: 'is required' }).min(1),
-    question: z.string({ error: 'is required' }).min(1),
-    ...trainedRunFields,
-    program: z.string().min(1).optional(),
-  })
-  .strict()
-  .refine(...exactlyOneRunSource);
+const predictSchema = trainedRunSchema({
+  image: z.string({ error: 'is required' }).min(1),
+  question: z.string({ error: 'is required' }).min(1),
+  program: z.string().min(1).optional(),
+});
 
 export async function predictCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
-  const opts = parseCommandLine(
-    argv,
-    PREDICT_OPTIONS,
-    predictSchema,
-    {
+  const opened = await openTrainedRun(argv, io, registry, {
+    specs: PREDICT_OPTIONS,
+    schema: predictSchema,
+    help: {
       usage: 'mmnet predict --image F.png --question "..." (--run DIR | --checkpoint FILE)',
       summary:
         "Answers one question about one image (features extracted with the dataset's own extractor) and prints the program that produced the answer.",
     },
-    (text) => io.out(text),
-  );
-  if (!opts) return 0;
-  await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
-  const { file, checkpoint, files } = openTrainedRun(opts);
-  const vocab = readVocabFile(files.vocab);
+    parts: () => [],
+  });
+  if (!opened) return 0;
+  const { opts, run } = opened;
+  const { files, vocab } = run;
   const source = await featureSourceFor(files.trainFeatures);
   const image = resizeBilinear(await readPngFile(opts.image), source.imageHeight, source.imageWidth);
   const [fh, fw, fc] = source.extractor.outputShape;
@@ -91,7 +78,7 @@ export async function predictCommand(argv: string[], io: CliIo, registry: ModelR
     batch.programs = program;
     batch.programLength = program.length;
   }
-  const { model } = await loadTrainedModel(file, checkpoint, vocab, [fh, fw, fc], registry);
+  const model = await run.loadModel([fh, fw, fc]);
   try {
     const result = tf.tidy(() => {
       const out = model.forward(batch, { training: false, trainMode: 'PG+EE', rng: createRng(0), step: 0 });

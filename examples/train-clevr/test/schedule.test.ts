@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { defaultTrainArgs } from '../src/schedule.js';
+
+const paths = { clevr_dataset: 'd', clevr_val_images: 'v', out: 'o' };
+
+describe('defaultTrainArgs', () => {
+  it('gives the program-executing models one recipe, PG_endtoend adding the curriculum and its generator', () => {
+    const pg = defaultTrainArgs('PG', { ...paths, model: 'PG' });
+    const memory = defaultTrainArgs('PG_memory', { ...paths, model: 'PG_memory' });
+    const endToEnd = defaultTrainArgs('PG_endtoend', { ...paths, model: 'PG_endtoend' });
+    expect(pg.args).toMatchObject({ model: 'PG', stem_dim: '32', batch_size: '32', lr: '1e-3', out: 'o' });
+    expect(pg.args.use_curriculum).toBeUndefined();
+    expect(memory.modelConfig).toEqual(pg.modelConfig);
+    expect(endToEnd.args).toEqual({ ...pg.args, model: 'PG_endtoend', use_curriculum: '1' });
+    expect(endToEnd.modelConfig).toEqual({
+      executor: pg.modelConfig,
+      programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
+    });
+  });
+
+  it('keeps SAN on its own recipe', () => {
+    const san = defaultTrainArgs('SAN', { ...paths, model: 'SAN' });
+    expect(san.args).toMatchObject({ batch_size: '128', lr: '4e-3', lr_schedule: 'cosine' });
+    expect(san.modelConfig).toMatchObject({ stemKernelSize: 1 });
+  });
+});

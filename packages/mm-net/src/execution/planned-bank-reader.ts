@@ -1,0 +1,68 @@
+import type { tf } from '@mmnet/core-tensors';
+import type { BinaryBlockWeights, UnaryBlockWeights } from '@mmnet/module-net';
+import type { ModuleMemoryBank } from '../memory/module-memory-bank.js';
+import { readBinaryWeightsPerCall, readUnaryWeightsPerCall } from '../memory/per-call-block-reads.js';
+import type {
+  NodeCallPlan,
+  NodeRef,
+  NodeWeightReader,
+  NodeWeightReaderFactory,
+} from './node-weight-execution.js';
+
+function sameNodes(a: readonly NodeRef[], b: readonly NodeRef[]): boolean {
+  return a.length === b.length && a.every((n, i) => n.sample === b[i].sample && n.step === b[i].step);
+}
+
+/** Hands out the weights read for the planned calls of one arity, in call order. */
+function queueOf<W>(
+  name: string,
+  calls: readonly NodeRef[][],
+  weights: W[],
+): (nodes: readonly NodeRef[]) => W {
+  let next = 0;
+  return (nodes) => {
+    const i = next++;
+    if (i >= calls.length || !sameNodes(calls[i], nodes)) {
+      throw new Error(
+        `plannedBankReader: ${name} call ${i} is not the planned one (nodes out of plan order)`,
+      );
+    }
+    return weights[i];
+  };
+}
+
+/**
+ * A reader that mixes the block weights of every call of an execution up front, one product per kernel:
+ * unary calls read `unaryBank`, binary calls `binaryBank` (the same bank when rows hold both, as in
+ * PG_endtoend), with the addresses [n, rows] that `addressesOf` gives for a call's nodes. Reading per
+ * kernel rather than per call keeps one bank-sized gradient per kernel in the backward pass instead of one
+ * per call and kernel.
+ */
+export function plannedBankReader(
+  banks: { unary: ModuleMemoryBank; binary: ModuleMemoryBank },
+  dim: number,
+  addressesOf: (arity: 1 | 2, nodes: readonly NodeRef[]) => tf.Tensor2D,
+): NodeWeightReaderFactory {
+  return (plan: NodeCallPlan): NodeWeightReader => {
+    const unary: UnaryBlockWeights[] =
+      plan.unary.length > 0
+        ? readUnaryWeightsPerCall(
+            banks.unary,
+            plan.unary.map((nodes) => addressesOf(1, nodes)),
+            dim,
+          )
+        : [];
+    const binary: BinaryBlockWeights[] =
+      plan.binary.length > 0
+        ? readBinaryWeightsPerCall(
+            banks.binary,
+            plan.binary.map((nodes) => addressesOf(2, nodes)),
+            dim,
+          )
+        : [];
+    return {
+      unary: queueOf('unary', plan.unary, unary),
+      binary: queueOf('binary', plan.binary, binary),
+    };
+  };
+}

@@ -1,1 +1,0 @@
-export * from './per-variable-optimizer.js';
