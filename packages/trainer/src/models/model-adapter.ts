@@ -19,6 +19,15 @@ export interface ModelContext {
   seed: number;
 }
 
+/**
+ * The fields every image model's config takes from the run (feature shape, --stem-dim, --seed), then the
+ * `model_config` overrides: the input of the model package's own config schema.
+ */
+export function imageModelConfigInput(ctx: ModelContext): Record<string, unknown> {
+  const [height, width, inChannels] = ctx.featureShape;
+  return { inChannels, stemDim: ctx.stemDim, height, width, seed: ctx.seed, ...ctx.modelConfig };
+}
+
 export interface ForwardContext {
   training: boolean;
   trainMode: TrainMode;

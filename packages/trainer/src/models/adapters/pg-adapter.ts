@@ -1,18 +1,10 @@
 import { createModuleNetwork, type ModuleNetworkConfig, ModuleNetworkConfigSchema } from '@mmnet/module-net';
-import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
+import { imageModelConfigInput, type ModelAdapter, type ModelFactory } from '../model-adapter.js';
 import { answerLoss, featureTensor, requirePrograms } from './classification-loss.js';
 
 /** PG: the IEP execution engine (@mmnet/module-net) on ground-truth programs; all of it is "executor". */
 export const createPgAdapter: ModelFactory = (ctx) => {
-  const [h, w, c] = ctx.featureShape;
-  const config: ModuleNetworkConfig = ModuleNetworkConfigSchema.parse({
-    inChannels: c,
-    stemDim: ctx.stemDim,
-    height: h,
-    width: w,
-    seed: ctx.seed,
-    ...ctx.modelConfig,
-  });
+  const config: ModuleNetworkConfig = ModuleNetworkConfigSchema.parse(imageModelConfigInput(ctx));
   const { model, store } = createModuleNetwork(config, ctx.vocab);
   const adapter: ModelAdapter = {
     name: 'PG',

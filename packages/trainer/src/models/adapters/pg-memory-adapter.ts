@@ -1,19 +1,11 @@
 import { tf } from '@mmnet/core-tensors';
 import { createModuleMemoryNetwork, ModuleMemoryNetworkConfigSchema } from '@mmnet/mm-net';
-import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
+import { imageModelConfigInput, type ModelAdapter, type ModelFactory } from '../model-adapter.js';
 import { answerLoss, featureTensor, requirePrograms } from './classification-loss.js';
 
 /** PG_memory (@mmnet/mm-net): module weights read from unary/binary memory banks by the ground-truth program. */
 export const createPgMemoryAdapter: ModelFactory = (ctx) => {
-  const [h, w, c] = ctx.featureShape;
-  const config = ModuleMemoryNetworkConfigSchema.parse({
-    inChannels: c,
-    stemDim: ctx.stemDim,
-    height: h,
-    width: w,
-    seed: ctx.seed,
-    ...ctx.modelConfig,
-  });
+  const config = ModuleMemoryNetworkConfigSchema.parse(imageModelConfigInput(ctx));
   const { model, store } = createModuleMemoryNetwork(config, ctx.vocab);
   const labels = [...model.unaryBank.rowNames, ...model.binaryBank.rowNames];
   const adapter: ModelAdapter = {

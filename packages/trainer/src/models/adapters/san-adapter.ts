@@ -1,18 +1,10 @@
 import { tf } from '@mmnet/core-tensors';
 import { createSAN, createSANWordByWord, SANConfigSchema } from '@mmnet/san';
-import type { ModelAdapter, ModelContext } from '../model-adapter.js';
+import { imageModelConfigInput, type ModelAdapter, type ModelContext } from '../model-adapter.js';
 import { answerLoss, featureTensor } from './classification-loss.js';
 
 function sanAdapter(name: 'SAN' | 'SAN_wbw', ctx: ModelContext): ModelAdapter {
-  const [h, w, c] = ctx.featureShape;
-  const config = SANConfigSchema.parse({
-    inChannels: c,
-    stemDim: ctx.stemDim,
-    height: h,
-    width: w,
-    seed: ctx.seed,
-    ...ctx.modelConfig,
-  });
+  const config = SANConfigSchema.parse(imageModelConfigInput(ctx));
   const { model, store } =
     name === 'SAN' ? createSAN(config, ctx.vocab) : createSANWordByWord(config, ctx.vocab);
   return {
