@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { replaceWasmKernel } from './replace-wasm-kernel.js';
 
 interface RefCountingBackend {
   incRef(dataId: object): void;
@@ -21,14 +22,5 @@ function sharedIdentity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown 
 /** Replaces the wasm backend's Identity kernel by `sharedIdentity` (idempotent). */
 export function installWasmIdentity(): void {
   if (stockIdentity) return;
-  const existing = tf.getKernel('Identity', 'wasm');
-  if (!existing)
-    throw new Error('installWasmIdentity: the wasm backend has no Identity kernel (not registered?)');
-  stockIdentity = existing.kernelFunc;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: sharedIdentity as tf.KernelFunc,
-  });
+  stockIdentity = replaceWasmKernel('Identity', sharedIdentity as tf.KernelFunc, 'installWasmIdentity');
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceWasmKernel } from './replace-wasm-kernel.js';
 import { heapView, type WasmBackendInternals } from './wasm-heap.js';
 
 /**
@@ -105,21 +106,10 @@ let stockBatchMatMul: tf.KernelFunc | undefined;
 /** Replaces the wasm backend's Slice and SplitV kernels by the in-place ones (idempotent). */
 export function installWasmSlice(): void {
   if (installed) return;
-  const existing = tf.getKernel('Slice', 'wasm');
-  if (!existing) throw new Error('installWasmSlice: the wasm backend is not registered');
-  stockSlice = existing.kernelFunc;
+  stockSlice = replaceWasmKernel('Slice', sliceFromHeap as tf.KernelFunc, 'installWasmSlice');
   stockBatchMatMul = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: sliceFromHeap as tf.KernelFunc });
-  const split = tf.getKernel('SplitV', 'wasm');
-  if (split) {
-    stockSplitV = split.kernelFunc;
-    tf.unregisterKernel('SplitV', 'wasm');
-    tf.registerKernel({
-      kernelName: 'SplitV',
-      backendName: 'wasm',
-      kernelFunc: splitFromHeap as tf.KernelFunc,
-    });
+  if (tf.getKernel('SplitV', 'wasm')) {
+    stockSplitV = replaceWasmKernel('SplitV', splitFromHeap as tf.KernelFunc, 'installWasmSlice');
   }
   installed = true;
 }

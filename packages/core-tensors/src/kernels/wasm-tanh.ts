@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceWasmKernel } from './replace-wasm-kernel.js';
 import { heapView, type WasmBackendInternals } from './wasm-heap.js';
 
 interface StockKernels {
@@ -47,7 +48,6 @@ export function installWasmTanh(): void {
     if (!kernel) throw new Error(`installWasmTanh: the wasm backend has no ${name} kernel (not registered?)`);
     return kernel.kernelFunc;
   };
-  stock = { tanh: get('Tanh'), sigmoid: get('Sigmoid'), multiply: get('Multiply'), sub: get('Sub') };
-  tf.unregisterKernel('Tanh', 'wasm');
-  tf.registerKernel({ kernelName: 'Tanh', backendName: 'wasm', kernelFunc: tanhViaSigmoid as tf.KernelFunc });
+  const kernels = { sigmoid: get('Sigmoid'), multiply: get('Multiply'), sub: get('Sub') };
+  stock = { ...kernels, tanh: replaceWasmKernel('Tanh', tanhViaSigmoid as tf.KernelFunc, 'installWasmTanh') };
 }
