@@ -1,3 +1,4 @@
+export * from './attention/index.js';
 export * from './blocks/index.js';
 export * from './classifier/index.js';
 export * from './executor/index.js';

@@ -9,6 +9,7 @@ export function replaceWasmKernel(name: string, kernelFunc: tf.KernelFunc, insta
   const existing = tf.getKernel(name, 'wasm');
   if (!existing) throw new Error(`${installer}: the wasm backend has no ${name} kernel (not registered?)`);
   tf.unregisterKernel(name, 'wasm');
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+  // The stock setup (binding its wasm functions) must still run if the backend initialises again.
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, setupFunc: existing.setupFunc });
   return existing.kernelFunc;
 }

@@ -16,6 +16,13 @@ export const ModuleNetworkConfigSchema = z.object({
   /** Channels of the stem output and of every module [256]. */
   stemDim: z.number().int().positive().default(256),
   stemLayers: z.number().int().positive().default(2),
+  /** Kernel side of the stem's convolutions [3]. */
+  stemKernelSize: z.number().int().positive().default(3),
+  /**
+   * The CLEVR tokens' modules: `residual` (IEP's, the reference) or `attention` (selecting modules mask the
+   * features, answering modules pool; learns from far fewer questions on a CPU budget).
+   */
+  modules: z.enum(['residual', 'attention']).default('residual'),
   /** Size of the feature map [14 x 14]. */
   height: z.number().int().positive().default(14),
   width: z.number().int().positive().default(14),
@@ -74,6 +81,8 @@ export class ModuleNetwork {
       inChannels: c.inChannels,
       dim: c.stemDim,
       numLayers: c.stemLayers,
+      kernelSize: c.stemKernelSize,
+      attentionChannel: c.modules === 'attention',
     });
     this.modules = registry.instantiate(scope.scope('modules'), {
       dim: c.stemDim,
@@ -137,7 +146,7 @@ export function createModuleNetwork(
 ): { model: ModuleNetwork; store: ParameterStore } {
   const parsed = ModuleNetworkConfigSchema.parse(config);
   const registry = options.registry ?? new ModuleRegistry<ModuleBuildConfig>();
-  defineClevrModules(registry, Object.keys(vocab.program_token_to_idx));
+  defineClevrModules(registry, Object.keys(vocab.program_token_to_idx), undefined, parsed.modules);
   const store = new ParameterStore(createRng(parsed.seed));
   const model = new ModuleNetwork(
     store,

@@ -1,4 +1,5 @@
 import type { tf } from '@mmnet/core-tensors';
+import { answerModule, attentionModule, isAnswerToken } from '../attention/attention-modules.js';
 import { ResidualBinaryModule, ResidualUnaryModule } from '../blocks/residual-modules.js';
 import { type ArityFunction, clevrArity } from '../program/arity.js';
 import { isSpecialProgramToken } from '../program/vocabulary.js';
@@ -41,26 +42,37 @@ export function residualBinaryModule(name: string): ModuleDefinition<2, ModuleBu
 }
 
 /**
+ * Which modules the CLEVR tokens get: `residual` (IEP's residual blocks, the reference) or `attention` (modules
+ * that select objects mask the features with an attention, modules that answer pool; see attention-modules.ts).
+ */
+export type ClevrModuleKind = 'residual' | 'attention';
+
+function clevrModule(
+  token: string,
+  arity: 1 | 2,
+  kind: ClevrModuleKind,
+): ModuleDefinition<1 | 2, ModuleBuildConfig> {
+  if (kind === 'attention')
+    return isAnswerToken(token) ? answerModule(token, arity) : attentionModule(token, arity);
+  return arity === 1 ? residualUnaryModule(token) : residualBinaryModule(token);
+}
+
+/**
  * Registers the CLEVR modules for program tokens (e.g. every token of `program_token_to_idx`): `scene` (and any
- * other arity-0 token) returns the features, binary tokens get residual binary blocks, the rest residual unary
- * blocks. Special tokens are skipped, as are tokens already registered.
+ * other arity-0 token) returns the features; the others get modules of `kind` (residual: binary tokens residual
+ * binary blocks, the rest residual unary blocks). Special tokens are skipped, as are tokens already registered.
  */
 export function defineClevrModules(
   registry: ModuleRegistry<ModuleBuildConfig>,
   tokens: Iterable<string>,
   arityOf: ArityFunction = clevrArity,
+  kind: ClevrModuleKind = 'residual',
 ): ModuleRegistry<ModuleBuildConfig> {
   for (const token of tokens) {
     if (isSpecialProgramToken(token) || registry.has(token)) continue;
     const arity = arityOf(token);
     if (arity === null) continue;
-    registry.define(
-      arity === 0
-        ? sceneModule(token)
-        : arity === 1
-          ? residualUnaryModule(token)
-          : residualBinaryModule(token),
-    );
+    registry.define(arity === 0 ? sceneModule(token) : clevrModule(token, arity, kind));
   }
   return registry;
 }

@@ -9,6 +9,11 @@ export const StemConfigSchema = z.object({
   dim: z.number().int().positive().default(256),
   numLayers: z.number().int().positive().default(2),
   kernelSize: z.number().int().positive().default(3),
+  /**
+   * The last of the `dim` channels is 1 at every cell instead of a learned one, so that a map masked by an
+   * attention (attention modules) carries that attention in its last channel.
+   */
+  attentionChannel: z.boolean().default(false),
 });
 export type StemConfig = z.input<typeof StemConfigSchema>;
 
@@ -19,10 +24,13 @@ export class Stem {
 
   constructor(scope: ParameterScope, config: StemConfig = {}) {
     this.config = StemConfigSchema.parse(config);
-    const { inChannels, dim, numLayers, kernelSize } = this.config;
+    const { inChannels, dim, numLayers, kernelSize, attentionChannel } = this.config;
+    const learned = attentionChannel ? dim - 1 : dim;
+    if (learned < 1)
+      throw new Error(`stem: dim ${dim} leaves no learned channel beside the attention channel`);
     for (let i = 0; i < numLayers; i++) {
       this.layers.push(
-        new Conv2d(scope.scope(`conv${i + 1}`), i === 0 ? inChannels : dim, dim, kernelSize, {
+        new Conv2d(scope.scope(`conv${i + 1}`), i === 0 ? inChannels : learned, learned, kernelSize, {
           init: kaimingNormal,
         }),
       );
@@ -38,7 +46,9 @@ export class Stem {
     return tf.tidy(() => {
       let x = features;
       for (const layer of this.layers) x = tf.relu(layer.apply(x));
-      return x;
+      if (!this.config.attentionChannel) return x;
+      const [n, h, w] = x.shape;
+      return tf.concat([x, tf.ones([n, h, w, 1])], 3) as tf.Tensor4D;
     });
   }
 }

@@ -8,7 +8,7 @@ import { formatDuration, type ProgressSink } from '../metrics/progress.js';
 import { TensorBoardWriter } from '../metrics/tensorboard.js';
 import { buildReportHtml, type ReportData } from '../report/html-report.js';
 import { pngSize } from '../report/png-size.js';
-import { TrainingDivergedError } from './errors.js';
+import { isWasmTrap, TrainingDivergedError, wasmTrapMessage } from './errors.js';
 import type { EvalResult } from './evaluate.js';
 import { evaluate } from './evaluate.js';
 import { learningRateFactor } from './lr-schedule.js';
@@ -103,13 +103,14 @@ export class TrainingRun {
       try {
         result = t.iteration();
       } catch (error) {
-        if (error instanceof TrainingDivergedError) {
-          const manifest = this.dir.hasManifest() ? this.dir.readManifest() : undefined;
-          const keep = manifest
-            ? `the last good checkpoint is ${join(this.dir.dir, manifest.latest)} (step ${manifest.step}); resume with --resume ${this.dir.dir} and perhaps a lower --lr`
-            : 'no checkpoint had been written yet';
-          throw new TrainingDivergedError(`${error.message}; ${keep}`);
-        }
+        const manifest = this.dir.hasManifest() ? this.dir.readManifest() : undefined;
+        const keep = manifest
+          ? `the last good checkpoint is ${join(this.dir.dir, manifest.latest)} (step ${manifest.step}); resume with --resume ${this.dir.dir}`
+          : 'no checkpoint had been written yet';
+        if (error instanceof TrainingDivergedError)
+          throw new TrainingDivergedError(`${error.message}; ${keep} and perhaps a lower --lr`);
+        if (isWasmTrap(error))
+          throw new Error(`${wasmTrapMessage(error, t.step + 1, cfg.batch_size)}; ${keep}`);
         throw error;
       }
       const seconds = (performance.now() - started) / 1000;

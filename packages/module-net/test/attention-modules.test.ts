@@ -1,0 +1,108 @@
+import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
+import { describe, expect, it } from 'vitest';
+import {
+  answerModule,
+  attentionModule,
+  buildProgramVocabulary,
+  createModuleNetwork,
+  isAnswerToken,
+  type ModuleCall,
+  selectedMean,
+} from '../src/index.js';
+import { maxAbsDiff, TOKENS, useBackend } from './helpers.js';
+
+const CONFIG = { dim: 4, height: 3, width: 2 };
+
+/** Positive features whose last channel is 1, as the attention networks' stem gives them. */
+function stemLikeFeatures(rows: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const learned = tf.abs(tf.randomNormal([rows, 3, 2, 3], 0, 1, 'float32', 5));
+    return tf.concat([learned, tf.ones([rows, 3, 2, 1])], 3) as tf.Tensor4D;
+  });
+}
+
+function callOn(features: tf.Tensor4D): ModuleCall {
+  return { samples: [0, 1], features, gather: (t) => t };
+}
+
+describe('attention modules', () => {
+  it('sort the CLEVR tokens into answering and selecting modules', () => {
+    for (const t of [
+      'query_color',
+      'count',
+      'exist',
+      'equal_size',
+      'equal_integer',
+      'greater_than',
+      'less_than',
+    ])
+      expect(isAnswerToken(t)).toBe(true);
+    for (const t of ['filter_color[red]', 'relate[left]', 'same_shape', 'unique', 'union', 'intersect'])
+      expect(isAnswerToken(t)).toBe(false);
+  });
+
+  it('a selecting module returns the features times one attention in [0, 1] per cell', async () => {
+    await useBackend('wasm');
+    const store = new ParameterStore(createRng(1));
+    const filter = attentionModule('filter_color[red]', 1).create(store.scope('f'), CONFIG);
+    const union = attentionModule('union', 2).create(store.scope('u'), CONFIG);
+    const features = stemLikeFeatures(2);
+    for (const out of [filter([features], callOn(features)), union([features, features], callOn(features))]) {
+      const attention = tf.slice(out, [0, 0, 0, 3], [2, 3, 2, 1]);
+      const a = attention.dataSync();
+      expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...a)).toBeLessThanOrEqual(1);
+      expect(maxAbsDiff(out.dataSync(), tf.mul(features, attention).dataSync())).toBeLessThan(1e-6);
+    }
+    store.dispose();
+  });
+
+  it('the selected mean weighs each cell by the attention it carries', async () => {
+    await useBackend('wasm');
+    // One row, 1x3 cells, channels [value, attention]: cells (2, 1), (10, 0.5) masked, and one unselected.
+    const x = tf.tensor4d([2, 1, 5, 0.5, 0, 0], [1, 1, 3, 2]);
+    const mean = selectedMean(x).dataSync();
+    expect(mean[0]).toBeCloseTo(7 / 1.501, 4);
+    expect(mean[1]).toBeCloseTo(1.5 / 1.501, 4);
+    expect(Math.abs(selectedMean(tf.zeros([1, 1, 3, 2])).dataSync()[0])).toBe(0);
+  });
+
+  it('an answering module returns the same code at every cell', async () => {
+    await useBackend('wasm');
+    const store = new ParameterStore(createRng(2));
+    const query = answerModule('query_color', 1).create(store.scope('q'), CONFIG);
+    const equal = answerModule('equal_color', 2).create(store.scope('e'), CONFIG);
+    const features = stemLikeFeatures(2);
+    const code = query([features], callOn(features));
+    for (const out of [code, equal([code, code], callOn(features))]) {
+      expect(out.shape).toEqual([2, 3, 2, 4]);
+      const first = tf.slice(out, [0, 0, 0, 0], [2, 1, 1, 4]);
+      expect(maxAbsDiff(out.dataSync(), tf.broadcastTo(first, [2, 3, 2, 4]).dataSync())).toBe(0);
+    }
+    store.dispose();
+  });
+
+  it('a module network with `modules: attention` has them for its tokens and a stem with the attention channel', async () => {
+    await useBackend('wasm');
+    const vocab = buildProgramVocabulary(TOKENS);
+    const { model, store } = createModuleNetwork(
+      {
+        inChannels: 3,
+        stemDim: 5,
+        height: 2,
+        width: 2,
+        modules: 'attention',
+        classifier: { projDim: 4, hiddenDim: 8 },
+      },
+      { program_token_to_idx: vocab, answer_token_to_idx: { a: 0, b: 1 } },
+    );
+    const names = store.names();
+    expect(names).toContain('modules.filter_color[red].mask.kernel');
+    expect(names).toContain('modules.query_color.combine.weight');
+    expect(names.some((n) => n.startsWith('modules.query_color.mask'))).toBe(false);
+    const stemOut = model.stem.apply(tf.randomNormal([1, 2, 2, 3]) as tf.Tensor4D);
+    expect(stemOut.shape).toEqual([1, 2, 2, 5]);
+    expect([...tf.slice(stemOut, [0, 0, 0, 4], [1, 2, 2, 1]).dataSync()]).toEqual([1, 1, 1, 1]);
+    store.dispose();
+  });
+});
