@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type BackendName, initBackend } from '@mmnet/core-tensors';
+import { type BackendName, describeWasmTrap, initBackend, isWasmTrap } from '@mmnet/core-tensors';
 import { BENCH_CONFIGS, type BenchModel, createBenchSetup, measureModel } from './harness.js';
 import { benchModels as pgModels } from './pg.js';
 
@@ -109,6 +109,7 @@ function stripModels(argv: string[]): string[] {
 }
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
+  if (isWasmTrap(error)) console.error(`${describeWasmTrap(error)}: this config's sizes do not fit`);
+  else console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

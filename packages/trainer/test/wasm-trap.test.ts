@@ -1,5 +1,6 @@
+import { isWasmTrap } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
-import { isWasmTrap, wasmTrapMessage } from '../src/training/errors.js';
+import { wasmTrapMessage } from '../src/training/errors.js';
 
 function runtimeError(message: string): Error {
   const error = new Error(message);

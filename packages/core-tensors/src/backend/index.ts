@@ -1,1 +1,2 @@
 export * from './init-backend.js';
+export * from './wasm-trap.js';

@@ -1,14 +1,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listPngFiles } from '@mmnet/clevr-data';
-import { writeFileAtomic } from '@mmnet/core-tensors';
+import { isWasmTrap, writeFileAtomic } from '@mmnet/core-tensors';
 import { RunDirectory } from '../checkpoint/run-directory.js';
 import { JsonlMetrics, type MetricsRecord } from '../metrics/jsonl.js';
 import { formatDuration, type ProgressSink } from '../metrics/progress.js';
 import { TensorBoardWriter } from '../metrics/tensorboard.js';
 import { buildReportHtml, type ReportData } from '../report/html-report.js';
 import { pngSize } from '../report/png-size.js';
-import { isWasmTrap, TrainingDivergedError, wasmTrapMessage } from './errors.js';
+import { TrainingDivergedError, wasmTrapMessage } from './errors.js';
 import type { EvalResult } from './evaluate.js';
 import { evaluate } from './evaluate.js';
 import { learningRateFactor } from './lr-schedule.js';
