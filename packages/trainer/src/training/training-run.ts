@@ -103,14 +103,14 @@ export class TrainingRun {
       try {
         result = t.iteration();
       } catch (error) {
-        const manifest = this.dir.hasManifest() ? this.dir.readManifest() : undefined;
-        const keep = manifest
-          ? `the last good checkpoint is ${join(this.dir.dir, manifest.latest)} (step ${manifest.step}); resume with --resume ${this.dir.dir}`
-          : 'no checkpoint had been written yet';
         if (error instanceof TrainingDivergedError)
-          throw new TrainingDivergedError(`${error.message}; ${keep} and perhaps a lower --lr`);
+          throw new TrainingDivergedError(
+            `${error.message}; ${this.lastGoodCheckpoint(' and perhaps a lower --lr')}`,
+          );
         if (isWasmTrap(error))
-          throw new Error(`${wasmTrapMessage(error, t.step + 1, cfg.batch_size)}; ${keep}`);
+          throw new Error(
+            `${wasmTrapMessage(error, t.step + 1, cfg.batch_size)}; ${this.lastGoodCheckpoint('')}`,
+          );
         throw error;
       }
       const seconds = (performance.now() - started) / 1000;
@@ -291,5 +291,13 @@ export class TrainingRun {
     const path = this.dir.path('report.html');
     writeFileAtomic(path, buildReportHtml(data));
     return path;
+  }
+
+  /** Where training can continue from after a failed step (`resumeHint` follows the resume command). */
+  private lastGoodCheckpoint(resumeHint: string): string {
+    const manifest = this.dir.hasManifest() ? this.dir.readManifest() : undefined;
+    return manifest
+      ? `the last good checkpoint is ${join(this.dir.dir, manifest.latest)} (step ${manifest.step}); resume with --resume ${this.dir.dir}${resumeHint}`
+      : 'no checkpoint had been written yet';
   }
 }
