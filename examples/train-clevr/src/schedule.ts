@@ -82,8 +82,26 @@ export function defaultTrainArgs(
           stemKernelSize: 1,
         },
       };
+    case 'PG':
+      // Attention modules (see above): they learn from far fewer questions than IEP's residual ones.
+      return {
+        args: {
+          ...common,
+          stem_dim: '64',
+          batch_size: '64',
+          lr: '2e-3',
+          max_epochs: '20',
+          num_iterations: '150',
+        },
+        modelConfig: {
+          modules: 'attention',
+          stemKernelSize: 1,
+          classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
+        },
+      };
     default: {
-      // PG, PG_memory and PG_endtoend: one residual module per program token, hence the smaller batch and stem.
+      // PG_memory and PG_endtoend: one residual module per program token (their memory holds residual
+      // blocks), hence the smaller batch and stem.
       const args = {
         ...common,
         stem_dim: '32',
