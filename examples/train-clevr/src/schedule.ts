@@ -17,9 +17,10 @@
  *
  * PG (fourth session, same data, one thread beside other jobs): IEP's residual modules stay at the prior (0.455 after
  * 72,000 questions, colour answers at chance; on one zero-hop family they memorise the training images); PG with
- * attention modules (`modules: 'attention'`, stem 64 1x1, batch 64, Adam 2e-3) learns more per question than SAN
- * once it starts (0.512 after 128,000 questions, 0.529 after 162,000, rising) but runs ~45 questions/s on one
- * thread, so SAN, at ~500 questions/s, stays the default until the attention network is cheaper per question.
+ * attention modules (`modules: 'attention'`, stem 64 1x1, batch 64, Adam 2e-3: PG's recipe below) learns far more
+ * per question than SAN once it starts (0.512 after 128,000 questions, 0.610 after 218,000) but runs 48.5
+ * questions/s on the two quiet cores, i.e. ~65,000 questions in the budget (~0.45), so SAN, at ~500 questions/s,
+ * stays the default until the attention network is cheaper per question.
  *
  * The recipe notes below were measured on the earlier split, which repeated training questions in val: they
  * compare recipes on how fast they fit the training questions, not on generalisation.
