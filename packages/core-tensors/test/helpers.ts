@@ -65,3 +65,16 @@ export function finiteDifference(
 export function weightedSum(y: tf.Tensor, seed = 99): tf.Scalar {
   return tf.sum(tf.mul(y, randomTensor(y.shape, seed))) as tf.Scalar;
 }
+
+/** Runs the same computation on cpu and wasm from the same input values and compares every output. */
+export async function onBothBackends(shapes: number[][], compute: (xs: tf.Tensor[]) => tf.Tensor[]) {
+  const values = shapes.map((shape, i) => randomTensor(shape, 100 + i).dataSync() as Float32Array);
+  const results: Record<string, Float32Array[]> = {};
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await useBackend(backend);
+    results[backend] = tf
+      .tidy(() => compute(values.map((v, i) => tf.tensor(v, shapes[i]))))
+      .map((t) => t.dataSync() as Float32Array);
+  }
+  results.cpu.forEach((c, i) => expectClose(results.wasm[i], c, 1e-4));
+}

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conv2d, createRng, matMul, perSampleConv2d, tf } from '../src/index.js';
-import { expectClose, randomTensor, useBackend, weightedSum } from './helpers.js';
-
-/** Runs the same computation on cpu and wasm from the same input values and compares every output. */
-async function onBothBackends(shapes: number[][], compute: (xs: tf.Tensor[]) => tf.Tensor[]) {
-  const values = shapes.map((shape, i) => randomTensor(shape, 100 + i).dataSync() as Float32Array);
-  const results: Record<string, Float32Array[]> = {};
-  for (const backend of ['cpu', 'wasm'] as const) {
-    await useBackend(backend);
-    results[backend] = tf
-      .tidy(() => compute(values.map((v, i) => tf.tensor(v, shapes[i]))))
-      .map((t) => t.dataSync() as Float32Array);
-  }
-  results.cpu.forEach((c, i) => expectClose(results.wasm[i], c, 1e-4));
-}
+import { onBothBackends, useBackend, weightedSum } from './helpers.js';
 
 describe('wasm results equal cpu results', () => {
   it('in-place Slice kernel on non-contiguous and contiguous slices of rank 1-5', async () => {

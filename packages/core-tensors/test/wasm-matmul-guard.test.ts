@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../src/index.js';
-import { expectClose, randomTensor, useBackend } from './helpers.js';
+import { onBothBackends, randomTensor, useBackend } from './helpers.js';
 
 // The stock wasm kernels, not the native (BLAS) ones: this file runs in its own worker.
 process.env.MMNET_NATIVE_KERNELS = 'off';
@@ -18,17 +18,14 @@ describe('wasm matMul guard', () => {
       }
       return out;
     };
-    const inputs = [randomTensor([1, 64], 1), randomTensor([64, 64], 2), randomTensor([64, 1], 3)];
-    const values = inputs.map((t) => t.dataSync() as Float32Array);
-    const shapes = inputs.map((t) => t.shape);
-    const results: Record<string, Float32Array[]> = {};
-    for (const backend of ['cpu', 'wasm'] as const) {
-      await useBackend(backend);
-      results[backend] = tf
-        .tidy(() => compute(values.map((v, i) => tf.tensor(v, shapes[i]))))
-        .map((t) => t.dataSync() as Float32Array);
-    }
-    results.cpu.forEach((c, i) => expectClose(results.wasm[i], c, 1e-4));
+    await onBothBackends(
+      [
+        [1, 64],
+        [64, 64],
+        [64, 1],
+      ],
+      compute,
+    );
     await useBackend('wasm');
     for (let i = 0; i < 30; i++) {
       tf.tidy(() => {

@@ -13,23 +13,21 @@ import { heapView, type WasmBackendInternals } from './wasm-heap.js';
  */
 const firstUse = new WeakMap<object, string>();
 
-function guardedProduct(stock: tf.KernelFunc): tf.KernelFunc {
-  return (args) => {
-    const backend = args.backend as unknown as WasmBackendInternals;
-    const b = args.inputs.b as tf.TensorInfo;
-    const attrs = args.attrs as unknown as { transposeB?: boolean };
-    const key = `${b.shape.join('x')}:${attrs.transposeB ? 't' : 'n'}`;
-    const seen = firstUse.get(b.dataId);
-    if (seen === undefined) firstUse.set(b.dataId, key);
-    if (seen === undefined || seen === key || b.dtype !== 'float32') return stock(args);
-    const copy = backend.makeOutput([...b.shape], b.dtype);
-    heapView(backend, copy).set(heapView(backend, b));
-    try {
-      return stock({ ...args, inputs: { ...args.inputs, b: copy } });
-    } finally {
-      backend.disposeData(copy.dataId);
-    }
-  };
+function guardedProduct(stock: tf.KernelFunc, args: Parameters<tf.KernelFunc>[0]): ReturnType<tf.KernelFunc> {
+  const backend = args.backend as unknown as WasmBackendInternals;
+  const b = args.inputs.b as tf.TensorInfo;
+  const attrs = args.attrs as unknown as { transposeB?: boolean };
+  const key = `${b.shape.join('x')}:${attrs.transposeB ? 't' : 'n'}`;
+  const seen = firstUse.get(b.dataId);
+  if (seen === undefined) firstUse.set(b.dataId, key);
+  if (seen === undefined || seen === key || b.dtype !== 'float32') return stock(args);
+  const copy = backend.makeOutput([...b.shape], b.dtype);
+  heapView(backend, copy).set(heapView(backend, b));
+  try {
+    return stock({ ...args, inputs: { ...args.inputs, b: copy } });
+  } finally {
+    backend.disposeData(copy.dataId);
+  }
 }
 
 let installed = false;
@@ -39,7 +37,7 @@ export function installWasmMatMulGuard(): void {
   if (installed) return;
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     let stock: tf.KernelFunc | undefined;
-    const guard: tf.KernelFunc = (args) => guardedProduct(stock!)(args);
+    const guard: tf.KernelFunc = (args) => guardedProduct(stock!, args);
     stock = replaceWasmKernel(name, guard, 'installWasmMatMulGuard');
   }
   installed = true;
