@@ -5,6 +5,7 @@ import {
   conv2d,
   createRng,
   embed,
+  globalMaxPool,
   gumbelSoftmax,
   linear,
   lstmCell,
@@ -281,6 +282,27 @@ describe('dense, embedding, attention, pooling', () => {
       .grad((t) => tf.sum(maxPool2d(t as tf.Tensor4D)))(x)
       .dataSync();
     expect(Array.from(g)).toEqual([0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  });
+
+  it('global max-pool: values and gradient match tfjs maxPool over the whole map', () => {
+    const x = randomTensor([3, 4, 5, 6], 11) as tf.Tensor4D;
+    const ours = globalMaxPool(x);
+    const theirs = tf.reshape(tf.maxPool(x, [4, 5], [4, 5], 'valid'), [3, 6]);
+    expectClose(ours, theirs, 1e-7);
+    const [g] = gradsOf((t) => globalMaxPool(t as tf.Tensor4D), [x]);
+    const [expected] = gradsOf(
+      (t) => tf.reshape(tf.maxPool(t as tf.Tensor4D, [4, 5], [4, 5], 'valid'), [3, 6]),
+      [x],
+    );
+    expectClose(g, expected, 1e-6);
+  });
+
+  it('global max-pool: a tie gives the gradient to the first maximal cell only', () => {
+    const x = tf.tensor4d([2, 7, 7, 1, 7, 0], [1, 2, 3, 1]);
+    const g = tf
+      .grad((t) => tf.sum(globalMaxPool(t as tf.Tensor4D)))(x)
+      .dataSync();
+    expect(Array.from(g)).toEqual([0, 1, 0, 0, 0, 0]);
   });
 });
 

@@ -112,6 +112,17 @@ describe('wasm results equal cpu results', () => {
     });
   });
 
+  it('OneHot with a float32 dtype gives its on and off values (the stock wasm kernel wrote int32 bits)', async () => {
+    await onBothBackends([[1]], () => {
+      const ids = tf.tensor2d([0, 3, 1, -1, 7, 2], [2, 3], 'int32');
+      return [
+        tf.oneHot(ids, 4, 1, 0, 'float32'),
+        tf.oneHot(ids, 4, 0.75, -0.5, 'float32'),
+        tf.cast(tf.oneHot(ids, 4), 'float32'),
+      ];
+    });
+  });
+
   it('Tanh kernel is within 3e-7 of Math.tanh, keeps NaN and saturates at +-Infinity', async () => {
     await useBackend('wasm');
     const rng = createRng(9);
