@@ -45,6 +45,11 @@ function sizes(smoke: boolean) {
     return {
       san: { wordEmbedDim: 8, attentionDim: 16, classifierHidden: 16, rnnLayers: 1 },
       modules: { classifier: { projDim: 16, hiddenDim: 32 } },
+      attentionModules: {
+        modules: 'attention',
+        stemKernelSize: 1,
+        classifier: { projDim: 16, hiddenDim: 32 },
+      },
       endToEnd: {
         executor: { classifier: { projDim: 16, hiddenDim: 32 } },
         programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
@@ -54,6 +59,12 @@ function sizes(smoke: boolean) {
   return {
     san: { wordEmbedDim: 64, attentionDim: 128, classifierHidden: 256, rnnLayers: 1, stemKernelSize: 1 },
     modules: { classifier: { projDim: 64, hiddenDim: 128 } },
+    // PG with attention modules: the clevr-mini example's `--model PG` recipe.
+    attentionModules: {
+      modules: 'attention',
+      stemKernelSize: 1,
+      classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
+    },
     endToEnd: {
       executor: { classifier: { projDim: 64, hiddenDim: 128 } },
       programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
@@ -68,7 +79,7 @@ function sizes(smoke: boolean) {
  * learning curves have points. Smoke runs: a few iterations.
  */
 function trainArgs(
-  kind: 'san' | 'sanWordByWord' | 'modules' | 'endToEnd' | 'programs',
+  kind: 'san' | 'sanWordByWord' | 'modules' | 'attentionModules' | 'endToEnd' | 'programs',
   o: PlanOptions,
 ): Record<string, string> {
   const common = { seed: String(o.seed), max_epochs: '50' };
@@ -95,6 +106,16 @@ function trainArgs(
       return { ...san, num_iterations: '50', num_val_samples: '500' };
     case 'modules':
       return { ...modules, num_iterations: '100', num_val_samples: '500' };
+    case 'attentionModules':
+      // ~100 questions/s on the two quiet cores: a validation every ~6 minutes.
+      return {
+        ...common,
+        stem_dim: '64',
+        batch_size: '64',
+        lr: '2e-3',
+        num_iterations: '500',
+        num_val_samples: '1000',
+      };
     case 'endToEnd':
       return { ...modules, num_iterations: '20', num_val_samples: '200' };
     case 'programs':
@@ -135,6 +156,13 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       model,
       stages: one({ model, ...trainArgs('modules', o) }, size.modules),
     });
+  out.push({
+    id: 'PG_attention',
+    group: 'baselines',
+    label: 'PG, attention modules (ground-truth programs)',
+    model: 'PG',
+    stages: one({ model: 'PG', ...trainArgs('attentionModules', o) }, size.attentionModules),
+  });
   for (const mode of END_TO_END_MODES)
     for (const curriculum of [false, true])
       out.push({

@@ -205,7 +205,10 @@ describe('charts', () => {
 describe('experiment plan and helpers', () => {
   it('has every model of the issue once, with budgets that add up', () => {
     const plan = experimentPlan({ smoke: false, seed: 3, weakDecoderModes: ['hard', 'hard+penalty'] });
-    expect(plan).toHaveLength(4 + 8 + 8);
+    expect(plan).toHaveLength(5 + 8 + 8);
+    expect(plan.find((e) => e.id === 'PG_attention')?.stages[0].modelConfig).toMatchObject({
+      modules: 'attention',
+    });
     expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
     for (const e of plan) {
       expect(e.stages.reduce((s, st) => s + st.budgetShare, 0)).toBeCloseTo(1);

@@ -22,7 +22,7 @@ function stemLikeFeatures(rows: number): tf.Tensor4D {
 }
 
 function callOn(features: tf.Tensor4D): ModuleCall {
-  return { samples: [0, 1], features, gather: (t) => t };
+  return { samples: [0, 1], members: [0, 0], features, gather: (t) => t };
 }
 
 describe('attention modules', () => {
@@ -97,9 +97,9 @@ describe('attention modules', () => {
       { program_token_to_idx: vocab, answer_token_to_idx: { a: 0, b: 1 } },
     );
     const names = store.names();
-    expect(names).toContain('modules.filter_color[red].mask.kernel');
-    expect(names).toContain('modules.query_color.combine.weight');
-    expect(names.some((n) => n.startsWith('modules.query_color.mask'))).toBe(false);
+    expect(names).toContain('modules.attention_unary.mask.weight');
+    expect(names).toContain('modules.answer_unary.combine.weight');
+    expect(names.some((n) => n.startsWith('modules.answer_unary.mask'))).toBe(false);
     const stemOut = model.stem.apply(tf.randomNormal([1, 2, 2, 3]) as tf.Tensor4D);
     expect(stemOut.shape).toEqual([1, 2, 2, 5]);
     expect([...tf.slice(stemOut, [0, 0, 0, 4], [1, 2, 2, 1]).dataSync()]).toEqual([1, 1, 1, 1]);

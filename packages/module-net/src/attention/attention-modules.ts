@@ -1,5 +1,10 @@
-import { Conv2d, kaimingNormal, Linear, type ParameterScope, tf } from '@mmnet/core-tensors';
-import type { ModuleBuildConfig, ModuleDefinition } from '../registry/module-registry.js';
+import { kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
+import type {
+  ModuleBuildConfig,
+  ModuleDefinition,
+  ModuleFamilyDefinition,
+} from '../registry/module-registry.js';
+import { applyMemberDense, createMemberDense, type MemberDense } from './member-dense.js';
 
 /*
  * Attention modules: a module set for the same programs and the same executor as IEP's residual modules, with
@@ -13,6 +18,10 @@ import type { ModuleBuildConfig, ModuleDefinition } from '../registry/module-reg
  * was. Every convolution is 1x1: the image features already describe each cell's object, and what a module must
  * know about the rest of the image (where the selected object is, what colour it has) comes from a pooled
  * summary added at every cell.
+ *
+ * The CLEVR tokens' attention modules come in four families (selecting or answering, one or two inputs): all nodes
+ * of a family at one height run as one call, each row with its token's parameters, so a batch costs a few large
+ * kernel calls per height instead of a few small ones per token.
  */
 
 /** Sum over the cells: [rows, H, W, C] -> [rows, C]. */
@@ -38,72 +47,98 @@ function addAtEveryCell(maps: tf.Tensor4D, v: tf.Tensor2D): tf.Tensor4D {
   return tf.add(maps, tf.reshape(v, [v.shape[0], 1, 1, v.shape[1]])) as tf.Tensor4D;
 }
 
-/**
- * The attention of a selecting module: hidden = ReLU(conv1x1(inputs and features, on channels) + linear(the
- * selected mean of each input)); hidden = ReLU(conv1x1(hidden)); attention = sigmoid(conv1x1(hidden)).
- */
-class AttentionHead {
-  private readonly local: Conv2d;
-  private readonly context: Linear;
-  private readonly hidden: Conv2d;
-  private readonly mask: Conv2d;
+/** [rows, H, W, C] -> [rows, H * W, C]. */
+function cellsOf(x: tf.Tensor4D): tf.Tensor3D {
+  const [rows, h, w, c] = x.shape;
+  return tf.reshape(x, [rows, h * w, c]);
+}
 
-  constructor(scope: ParameterScope, inputs: number, dim: number) {
-    this.local = new Conv2d(scope.scope('local'), (inputs + 1) * dim, dim, 1, { init: kaimingNormal });
-    this.context = new Linear(scope.scope('context'), inputs * dim, dim, { init: kaimingNormal });
-    this.hidden = new Conv2d(scope.scope('hidden'), dim, dim, 1, { init: kaimingNormal });
-    this.mask = new Conv2d(scope.scope('mask'), dim, 1, 1);
+/**
+ * The attention of selecting modules, for every member of a family: hidden = ReLU(local(inputs and features, on
+ * channels) + context(the selected mean of each input)); hidden = ReLU(hidden(hidden)); attention =
+ * sigmoid(mask(hidden)); each a 1x1 convolution (a dense layer over the channels of every cell) per member.
+ * `local` has no bias: the features' attention channel is 1 everywhere, which is one.
+ */
+class AttentionHeads {
+  private readonly local: MemberDense;
+  private readonly context: MemberDense;
+  private readonly hidden: MemberDense;
+  private readonly mask: MemberDense;
+
+  constructor(scope: ParameterScope, members: number, inputs: number, dim: number) {
+    const relu = { init: kaimingNormal };
+    this.local = createMemberDense(scope.scope('local'), members, (inputs + 1) * dim, dim, {
+      ...relu,
+      bias: false,
+    });
+    this.context = createMemberDense(scope.scope('context'), members, inputs * dim, dim, relu);
+    this.hidden = createMemberDense(scope.scope('hidden'), members, dim, dim, relu);
+    this.mask = createMemberDense(scope.scope('mask'), members, dim, 1);
   }
 
   /** inputs: masked maps [rows, H, W, dim] each; features: the stem's [rows, H, W, dim] -> [rows, H, W, 1]. */
-  apply(inputs: tf.Tensor4D[], features: tf.Tensor4D): tf.Tensor4D {
+  apply(inputs: tf.Tensor4D[], features: tf.Tensor4D, members: readonly number[]): tf.Tensor4D {
     return tf.tidy(() => {
-      const maps = tf.concat([...inputs, features], 3) as tf.Tensor4D;
-      const summary = tf.concat(inputs.map(selectedMean), 1) as tf.Tensor2D;
-      const h1 = tf.relu(addAtEveryCell(this.local.apply(maps), this.context.apply(summary) as tf.Tensor2D));
-      const h2 = tf.relu(this.hidden.apply(h1 as tf.Tensor4D));
-      return tf.sigmoid(this.mask.apply(h2 as tf.Tensor4D)) as tf.Tensor4D;
+      const [rows, h, w] = features.shape;
+      const maps = cellsOf(tf.concat([...inputs, features], 3) as tf.Tensor4D);
+      const summary = tf.reshape(tf.concat(inputs.map(selectedMean), 1), [rows, 1, -1]) as tf.Tensor3D;
+      const context = applyMemberDense(this.context, summary, members);
+      const h1 = tf.relu(tf.add(applyMemberDense(this.local, maps, members), context)) as tf.Tensor3D;
+      const h2 = tf.relu(applyMemberDense(this.hidden, h1, members)) as tf.Tensor3D;
+      return tf.reshape(tf.sigmoid(applyMemberDense(this.mask, h2, members)), [rows, h, w, 1]);
     });
   }
 }
 
-/** A module that selects objects: out = features * attention(inputs, features), for arity 1 or 2. */
-export function attentionModule<A extends 1 | 2>(
+/**
+ * A family of modules that select objects (arity 1 or 2), one member per token: out = features *
+ * attention(inputs, features), each row with its member's parameters (`modules.<name>.*`, stacked by member).
+ */
+export function attentionFamily<A extends 1 | 2>(
   name: string,
   arity: A,
-): ModuleDefinition<A, ModuleBuildConfig> {
+  members: readonly string[],
+): ModuleFamilyDefinition<A, ModuleBuildConfig> {
   return {
     name,
     arity,
-    description: `attention module (${arity} input${arity === 1 ? '' : 's'}): the features of the objects it selects`,
+    members,
+    description: `attention modules (${arity} input${arity === 1 ? '' : 's'}): the features of the objects they select`,
     create: (scope, config) => {
-      const head = new AttentionHead(scope, arity, config.dim);
+      const heads = new AttentionHeads(scope, members.length, arity, config.dim);
       return (inputs, call) =>
-        tf.tidy(() => tf.mul(call.features, head.apply(inputs as tf.Tensor4D[], call.features)));
+        tf.tidy(() =>
+          tf.mul(call.features, heads.apply(inputs as tf.Tensor4D[], call.features, call.members)),
+        );
     },
   };
 }
 
 /**
- * A module that answers. One input (a selection: query, count, exist): its selected mean and its mean over the
- * cells (which holds the selected area); two inputs (answer codes: equal, compare): each input's mean over the
- * cells. Then ReLU(linear) twice -> the answer code [rows, dim] at every cell.
+ * A family of modules that answer, one member per token. One input (a selection: query, count, exist): its
+ * selected mean and its mean over the cells (which holds the selected area); two inputs (answer codes: equal,
+ * compare): each input's mean over the cells. Then ReLU(dense) twice -> the answer code [rows, dim] at every
+ * cell.
  */
-export function answerModule<A extends 1 | 2>(
+export function answerFamily<A extends 1 | 2>(
   name: string,
   arity: A,
-): ModuleDefinition<A, ModuleBuildConfig> {
+  members: readonly string[],
+): ModuleFamilyDefinition<A, ModuleBuildConfig> {
   return {
     name,
     arity,
-    description: `answer module (${arity} input${arity === 1 ? '' : 's'}): a pooled answer code at every cell`,
+    members,
+    description: `answer modules (${arity} input${arity === 1 ? '' : 's'}): a pooled answer code at every cell`,
     create: (scope, config) => {
       const { dim, height, width } = config;
-      const combine = new Linear(scope.scope('combine'), 2 * dim, dim, { init: kaimingNormal });
-      const output = new Linear(scope.scope('output'), dim, dim, { init: kaimingNormal });
-      return (inputs) =>
+      const relu = { init: kaimingNormal };
+      const combine = createMemberDense(scope.scope('combine'), members.length, 2 * dim, dim, relu);
+      const output = createMemberDense(scope.scope('output'), members.length, dim, dim, relu);
+      return (inputs, call) =>
         tf.tidy(() => {
           const xs = inputs as tf.Tensor4D[];
+          const rows = xs[0].shape[0];
           const pooled =
             xs.length === 1
               ? tf.concat([selectedMean(xs[0]), tf.mean(xs[0], [1, 2])], 1)
@@ -111,11 +146,38 @@ export function answerModule<A extends 1 | 2>(
                   xs.map((x) => tf.mean(x, [1, 2])),
                   1,
                 );
-          const code = tf.relu(output.apply(tf.relu(combine.apply(pooled as tf.Tensor2D))));
-          return addAtEveryCell(tf.zeros([1, height, width, dim]), code as tf.Tensor2D);
+          const hidden = tf.relu(
+            applyMemberDense(combine, tf.reshape(pooled, [rows, 1, 2 * dim]), call.members),
+          );
+          const code = tf.relu(applyMemberDense(output, hidden as tf.Tensor3D, call.members));
+          return addAtEveryCell(tf.zeros([1, height, width, dim]), tf.reshape(code, [rows, dim]));
         });
     },
   };
+}
+
+/** A family's sole member as a plain module definition (its own parameters under `modules.<name>.*`). */
+function soleMember<A extends 1 | 2>(
+  family: ModuleFamilyDefinition<A, ModuleBuildConfig>,
+): ModuleDefinition<A, ModuleBuildConfig> {
+  const { name, arity, description } = family;
+  return { name, arity, description, create: (scope, config) => family.create(scope, config, [name]) };
+}
+
+/** A module that selects objects: out = features * attention(inputs, features), for arity 1 or 2. */
+export function attentionModule<A extends 1 | 2>(
+  name: string,
+  arity: A,
+): ModuleDefinition<A, ModuleBuildConfig> {
+  return soleMember(attentionFamily(name, arity, [name]));
+}
+
+/** A module that answers (see `answerFamily`), for arity 1 or 2. */
+export function answerModule<A extends 1 | 2>(
+  name: string,
+  arity: A,
+): ModuleDefinition<A, ModuleBuildConfig> {
+  return soleMember(answerFamily(name, arity, [name]));
 }
 
 const ANSWER_PREFIXES = ['query_', 'count', 'exist', 'equal_', 'greater_than', 'less_than'];

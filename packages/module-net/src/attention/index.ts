@@ -1,1 +1,2 @@
 export * from './attention-modules.js';
+export * from './member-dense.js';

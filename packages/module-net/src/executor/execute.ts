@@ -29,7 +29,7 @@ export interface ExecutionResult {
   plan: ExecutionPlan;
 }
 
-function makeCall(samples: number[], features: tf.Tensor4D): ModuleCall {
+function makeCall(samples: number[], members: number[], features: tf.Tensor4D): ModuleCall {
   let cached: tf.Tensor4D | null = null;
   const rows = samples.map((s) => [0, s] as const);
   const gather = <T extends tf.Tensor>(perSample: T): T => {
@@ -42,6 +42,7 @@ function makeCall(samples: number[], features: tf.Tensor4D): ModuleCall {
   };
   return {
     samples,
+    members,
     get features() {
       cached ??= gather(features);
       return cached;
@@ -52,8 +53,9 @@ function makeCall(samples: number[], features: tf.Tensor4D): ModuleCall {
 
 /**
  * Runs a batch of program trees (one per sample) on the image features [N, H, W, C] (N = number of programs).
- * Nodes are scheduled by height; at each height all nodes of one module run as one batched call whose inputs
- * are gathered from the outputs of earlier calls. Returns the roots' outputs in sample order. Differentiable.
+ * Nodes are scheduled by height; at each height all nodes of one module (or one module family: modules with the
+ * same `group`) run as one batched call whose inputs are gathered from the outputs of earlier calls. Returns the
+ * roots' outputs in sample order. Differentiable.
  */
 export function executePrograms(
   programs: readonly ProgramTreeNode[],
@@ -64,22 +66,30 @@ export function executePrograms(
   if (features.shape[0] !== programs.length) {
     throw new Error(`executor: ${programs.length} programs for features of ${features.shape[0]} samples`);
   }
-  const plan = planExecution(programs, (token) => modules.get(token)?.arity ?? null);
+  const plan = planExecution(
+    programs,
+    (token) => modules.get(token)?.arity ?? null,
+    (token) => modules.get(token)?.group ?? token,
+  );
   const captures: NodeCapture[][] | undefined = options.capture ? programs.map(() => []) : undefined;
   const outputs = tf.tidy(() => {
     const results: tf.Tensor[] = [];
     plan.calls.forEach((call, index) => {
       const inputs = call.inputs.map((picks) => gatherFrom(results, picks));
       const module = modules.get(call.token)!;
-      const y = module.apply(inputs as ModuleInputs<typeof module.arity>, makeCall(call.samples, features));
+      const members = call.tokens.map((token) => modules.get(token)?.member ?? 0);
+      const y = module.apply(
+        inputs as ModuleInputs<typeof module.arity>,
+        makeCall(call.samples, members, features),
+      );
       if (y.shape[0] !== call.nodes.length) {
         throw new Error(
-          `module '${call.token}' returned ${y.shape[0]} rows for a call of ${call.nodes.length} (shape [${y.shape}])`,
+          `module '${call.group}' returned ${y.shape[0]} rows for a call of ${call.nodes.length} (shape [${y.shape}])`,
         );
       }
       if (results.length > 0 && y.shape.slice(1).join(',') !== results[0].shape.slice(1).join(',')) {
         throw new Error(
-          `module '${call.token}' returns [${y.shape}] but '${plan.calls[0].token}' returned [${results[0].shape}]: every module must return the same shape per row`,
+          `module '${call.group}' returns [${y.shape}] but '${plan.calls[0].group}' returned [${results[0].shape}]: every module must return the same shape per row`,
         );
       }
       results.push(y);

@@ -16,9 +16,14 @@ export interface PlannedNode {
   row: number;
 }
 
-/** All nodes of one module at one height: a single batched call. */
+/** All nodes of one module (or one module family) at one height: a single batched call. */
 export interface PlannedCall {
+  /** The module of the call's first row (of every row unless the call runs a family). */
   token: string;
+  /** The module, or the family, the call runs. */
+  group: string;
+  /** The module of each row. */
+  tokens: string[];
   arity: ModuleArity;
   height: number;
   /** Node ids in row order (by sample, then step). */
@@ -30,20 +35,22 @@ export interface PlannedCall {
 
 export interface ExecutionPlan {
   nodes: PlannedNode[];
-  /** Calls in execution order: by height, then by module in order of first appearance. */
+  /** Calls in execution order: by height, then by module (group) in order of first appearance. */
   calls: PlannedCall[];
   /** [call, row] of each sample's root, in sample order. */
   roots: RowPick[];
 }
 
 /**
- * Schedules a batch of program trees by height: every node of the same module and height runs in one call
- * (its inputs are all computed at lower heights). Checks every token against `arityOf` (modules the executor
- * has) and throws ProgramParseError naming the sample and step of the first bad node.
+ * Schedules a batch of program trees by height: every node of the same module (or of the same group, with
+ * `groupOf`: a module family's members) and height runs in one call (its inputs are all computed at lower
+ * heights). Checks every token against `arityOf` (modules the executor has) and throws ProgramParseError naming
+ * the sample and step of the first bad node.
  */
 export function planExecution(
   programs: readonly ProgramTreeNode[],
   arityOf: (token: string) => ModuleArity | null,
+  groupOf: (token: string) => string = (token) => token,
 ): ExecutionPlan {
   if (programs.length === 0) throw new Error('executor: no programs');
   const nodes: PlannedNode[] = [];
@@ -78,23 +85,41 @@ export function planExecution(
   for (const n of nodes) byHeight[n.height - 1].push(n);
   const calls: PlannedCall[] = [];
   for (const level of byHeight) {
-    const byToken = new Map<string, PlannedCall>();
+    const byGroup = new Map<string, PlannedCall>();
     for (const n of level) {
-      let call = byToken.get(n.token);
+      const group = groupOf(n.token);
+      let call = byGroup.get(group);
       if (!call) {
         const arity = n.inputs.length as ModuleArity;
-        call = { token: n.token, arity, height: n.height, nodes: [], samples: [], inputs: [] };
+        call = {
+          token: n.token,
+          group,
+          tokens: [],
+          arity,
+          height: n.height,
+          nodes: [],
+          samples: [],
+          inputs: [],
+        };
         for (let k = 0; k < arity; k++) call.inputs.push([]);
-        byToken.set(n.token, call);
+        byGroup.set(group, call);
+      } else if (call.arity !== n.inputs.length) {
+        throw new ProgramParseError(
+          n.sample,
+          n.step,
+          n.token,
+          `group '${group}' mixes arities ${call.arity} and ${n.inputs.length}`,
+        );
       }
       n.row = call.nodes.length;
       call.nodes.push(n.id);
+      call.tokens.push(n.token);
       call.samples.push(n.sample);
       n.inputs.forEach((child, k) => {
         call.inputs[k].push([nodes[child].group, nodes[child].row]);
       });
     }
-    for (const call of byToken.values()) {
+    for (const call of byGroup.values()) {
       for (const id of call.nodes) nodes[id].group = calls.length;
       calls.push(call);
     }

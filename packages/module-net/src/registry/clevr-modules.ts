@@ -1,5 +1,5 @@
 import type { tf } from '@mmnet/core-tensors';
-import { answerModule, attentionModule, isAnswerToken } from '../attention/attention-modules.js';
+import { answerFamily, attentionFamily, isAnswerToken } from '../attention/attention-modules.js';
 import { ResidualBinaryModule, ResidualUnaryModule } from '../blocks/residual-modules.js';
 import { type ArityFunction, clevrArity } from '../program/arity.js';
 import { isSpecialProgramToken } from '../program/vocabulary.js';
@@ -47,20 +47,20 @@ export function residualBinaryModule(name: string): ModuleDefinition<2, ModuleBu
  */
 export type ClevrModuleKind = 'residual' | 'attention';
 
-function clevrModule(
-  token: string,
-  arity: 1 | 2,
-  kind: ClevrModuleKind,
-): ModuleDefinition<1 | 2, ModuleBuildConfig> {
-  if (kind === 'attention')
-    return isAnswerToken(token) ? answerModule(token, arity) : attentionModule(token, arity);
-  return arity === 1 ? residualUnaryModule(token) : residualBinaryModule(token);
-}
+/** The families of CLEVR's attention modules: whether the token answers, and its arity. */
+const ATTENTION_FAMILIES = [
+  { name: 'attention_unary', answers: false, arity: 1 },
+  { name: 'attention_binary', answers: false, arity: 2 },
+  { name: 'answer_unary', answers: true, arity: 1 },
+  { name: 'answer_binary', answers: true, arity: 2 },
+] as const;
 
 /**
  * Registers the CLEVR modules for program tokens (e.g. every token of `program_token_to_idx`): `scene` (and any
- * other arity-0 token) returns the features; the others get modules of `kind` (residual: binary tokens residual
- * binary blocks, the rest residual unary blocks). Special tokens are skipped, as are tokens already registered.
+ * other arity-0 token) returns the features; the others get modules of `kind`: `residual`, one residual block per
+ * token (binary tokens residual binary blocks); `attention`, one member per token in four families
+ * (`attention_unary`, `attention_binary`, `answer_unary`, `answer_binary`, parameters under `modules.<family>.*`)
+ * whose nodes at one height run as one call. Special tokens are skipped, as are tokens already registered.
  */
 export function defineClevrModules(
   registry: ModuleRegistry<ModuleBuildConfig>,
@@ -68,11 +68,25 @@ export function defineClevrModules(
   arityOf: ArityFunction = clevrArity,
   kind: ClevrModuleKind = 'residual',
 ): ModuleRegistry<ModuleBuildConfig> {
+  const grouped = new Map<string, string[]>(ATTENTION_FAMILIES.map((f) => [f.name, []]));
   for (const token of tokens) {
     if (isSpecialProgramToken(token) || registry.has(token)) continue;
     const arity = arityOf(token);
     if (arity === null) continue;
-    registry.define(arity === 0 ? sceneModule(token) : clevrModule(token, arity, kind));
+    if (arity === 0) registry.define(sceneModule(token));
+    else if (kind === 'residual')
+      registry.define(arity === 1 ? residualUnaryModule(token) : residualBinaryModule(token));
+    else {
+      const family = ATTENTION_FAMILIES.find((f) => f.answers === isAnswerToken(token) && f.arity === arity)!;
+      grouped.get(family.name)!.push(token);
+    }
+  }
+  for (const { name, answers, arity } of ATTENTION_FAMILIES) {
+    const members = grouped.get(name)!;
+    if (members.length === 0) continue;
+    registry.defineFamily(
+      answers ? answerFamily(name, arity, members) : attentionFamily(name, arity, members),
+    );
   }
   return registry;
 }

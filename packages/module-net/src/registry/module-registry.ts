@@ -17,6 +17,11 @@ export interface ModuleCall {
   readonly features: tf.Tensor4D;
   /** Rows of any per-sample tensor [N, ...] for this call's samples (side inputs of a custom DSL). */
   gather<T extends tf.Tensor>(perSample: T): T;
+  /**
+   * For a module family's call: the member (index in the family's `members`) each row runs. A plain module's
+   * calls have every row at 0.
+   */
+  readonly members: readonly number[];
 }
 
 /** A module's computation: one call runs every ready node of that module across the batch at once. */
@@ -43,11 +48,33 @@ export interface ModuleDefinition<A extends ModuleArity = ModuleArity, C = Modul
   create(scope: ParameterScope, config: C): ModuleFunction<A>;
 }
 
+/**
+ * A family of modules of one arity whose members differ only by their parameters (e.g. every `filter_*` and
+ * `relate[*]` attention module): the executor runs all nodes of a family at one height as one call, each row
+ * with its member's parameters (`call.members`), instead of one call per token. `create` makes the parameters of
+ * every member in `scope` (`modules.<family name>.*`, stacked by member) and returns the call's function.
+ */
+export interface ModuleFamilyDefinition<A extends ModuleArity = ModuleArity, C = ModuleBuildConfig> {
+  name: string;
+  arity: A;
+  /** The program tokens it runs; member i is `members[i]`. */
+  members: readonly string[];
+  description?: string;
+  create(scope: ParameterScope, config: C, members: readonly string[]): ModuleFunction<A>;
+}
+
 /** A built module: its parameters exist and `apply` runs a batched call. */
 export interface ModuleInstance {
   readonly name: string;
   readonly arity: ModuleArity;
   apply: ModuleFunction;
+  /**
+   * Modules of the same group share `apply` and run as one call per height (a family's members); the group is
+   * the module's own name when absent.
+   */
+  readonly group?: string;
+  /** Its index in the group (what `call.members` holds for its rows); 0 when absent. */
+  readonly member?: number;
 }
 
 /** Built modules by program token (what the executor reads). */
@@ -76,53 +103,119 @@ export class ModuleSet implements ModuleLookup {
   }
 }
 
-/** Module types keyed by program token. A user's DSL defines its own; `defineClevrModules` adds CLEVR's. */
+interface RegisteredModule<C> {
+  family: ModuleFamilyDefinition<ModuleArity, C>;
+  member: number;
+  description?: string;
+}
+
+/**
+ * Module types keyed by program token. A user's DSL defines its own; `defineClevrModules` adds CLEVR's. A module
+ * is defined alone (`define`) or in a family (`defineFamily`); parameters live under the module's name, or the
+ * family's.
+ */
 export class ModuleRegistry<C = ModuleBuildConfig> {
-  private readonly definitions = new Map<string, ModuleDefinition<ModuleArity, C>>();
+  private readonly modules = new Map<string, RegisteredModule<C>>();
+  private readonly families = new Map<string, ModuleFamilyDefinition<ModuleArity, C>>();
 
   /** Adds a module type; an error if the name is taken, is a special token, or the arity is not 0, 1 or 2. */
   define<A extends ModuleArity>(definition: ModuleDefinition<A, C>): this {
-    const { name, arity } = definition;
+    const { name, arity, description } = definition;
+    return this.addFamily(
+      {
+        name,
+        arity,
+        members: [name],
+        description,
+        create: (scope, config) => definition.create(scope, config) as ModuleFunction<A>,
+      },
+      'module',
+    );
+  }
+
+  /**
+   * Adds a family of modules (one per member token) whose nodes at one height run as one call; errors as
+   * `define` for each member, and if the family's name is taken by a module or another family.
+   */
+  defineFamily<A extends ModuleArity>(family: ModuleFamilyDefinition<A, C>): this {
+    return this.addFamily(family, 'family');
+  }
+
+  private addFamily<A extends ModuleArity>(family: ModuleFamilyDefinition<A, C>, kind: string): this {
+    const { name, arity, members } = family;
     if (typeof name !== 'string' || name.length === 0)
-      throw new Error('module registry: a module needs a name');
-    if (isSpecialProgramToken(name))
-      throw new Error(`module registry: '${name}' is a special token, not a module`);
-    if (this.definitions.has(name)) throw new Error(`module registry: module '${name}' is already defined`);
+      throw new Error(`module registry: a ${kind} needs a name`);
     if (arity !== 0 && arity !== 1 && arity !== 2) {
-      throw new Error(`module registry: module '${name}' has arity ${arity} (expected 0, 1 or 2)`);
+      throw new Error(`module registry: ${kind} '${name}' has arity ${arity} (expected 0, 1 or 2)`);
     }
-    this.definitions.set(name, definition as unknown as ModuleDefinition<ModuleArity, C>);
+    if (!Array.isArray(members) || members.length === 0)
+      throw new Error(`module registry: family '${name}' has no members`);
+    const taken = (n: string) => this.families.has(n) || this.modules.has(n);
+    if (kind === 'family' && taken(name))
+      throw new Error(`module registry: the name '${name}' is already taken by a module or family`);
+    members.forEach((member, i) => {
+      if (typeof member !== 'string' || member.length === 0)
+        throw new Error(`module registry: member ${i} of '${name}' has no name`);
+      if (isSpecialProgramToken(member))
+        throw new Error(`module registry: '${member}' is a special token, not a module`);
+      if (this.modules.has(member)) throw new Error(`module registry: module '${member}' is already defined`);
+      if (this.families.has(member))
+        throw new Error(`module registry: '${member}' is already the name of a module family`);
+      if (members.indexOf(member) !== i)
+        throw new Error(`module registry: '${member}' appears twice in family '${name}'`);
+    });
+    const stored = family as unknown as ModuleFamilyDefinition<ModuleArity, C>;
+    this.families.set(name, stored);
+    members.forEach((member, i) => {
+      this.modules.set(member, { family: stored, member: i, description: family.description });
+    });
     return this;
   }
 
   has(name: string): boolean {
-    return this.definitions.has(name);
+    return this.modules.has(name);
   }
 
-  get(name: string): ModuleDefinition<ModuleArity, C> | undefined {
-    return this.definitions.get(name);
+  /** The arity, description and family (name, members) of a registered token. */
+  get(
+    name: string,
+  ): { name: string; arity: ModuleArity; description?: string; family: string; member: number } | undefined {
+    const entry = this.modules.get(name);
+    if (!entry) return undefined;
+    const { family, member, description } = entry;
+    return { name, arity: family.arity, description, family: family.name, member };
   }
 
-  /** Names in definition order. */
+  /** Token names in definition order. */
   names(): string[] {
-    return [...this.definitions.keys()];
+    return [...this.modules.keys()];
   }
 
   get size(): number {
-    return this.definitions.size;
+    return this.modules.size;
   }
 
   /** The arity of a registered token, null for anything else (what the program parser needs). */
-  readonly arityOf: ArityFunction = (token) => this.definitions.get(token)?.arity ?? null;
+  readonly arityOf: ArityFunction = (token) => this.modules.get(token)?.family.arity ?? null;
 
-  /** Builds every module (or the named ones), each with parameters under `scope.scope(name)`. */
+  /**
+   * Builds every module (or the named ones; a family is built whole when one of its members is named), each with
+   * parameters under `scope.scope(name)`, a family's under `scope.scope(family name)`.
+   */
   instantiate(scope: ParameterScope, config: C, only?: Iterable<string>): ModuleSet {
     const names = only ? [...only] : this.names();
+    const built = new Map<string, ModuleFunction>();
     return new ModuleSet(
-      names.map((name) => {
-        const def = this.definitions.get(name);
-        if (!def) throw new Error(`module registry: no module named '${name}'`);
-        return { name, arity: def.arity, apply: def.create(scope.scope(name), config) as ModuleFunction };
+      names.map((name): ModuleInstance => {
+        const entry = this.modules.get(name);
+        if (!entry) throw new Error(`module registry: no module named '${name}'`);
+        const { family, member } = entry;
+        let apply = built.get(family.name);
+        if (!apply) {
+          apply = family.create(scope.scope(family.name), config, family.members) as ModuleFunction;
+          built.set(family.name, apply);
+        }
+        return { name, arity: family.arity, apply, group: family.name, member };
       }),
     );
   }

@@ -1,0 +1,99 @@
+import {
+  type Initializer,
+  linear,
+  matMul,
+  type ParameterScope,
+  type Rng,
+  tf,
+  torchDefault,
+} from '@mmnet/core-tensors';
+
+/**
+ * A fully connected layer of every member of a module family: `weight` [members, in, out], `bias`
+ * [members, out]. A call applies each row's member to that row, so one call runs a whole family.
+ */
+export interface MemberDense {
+  weight: tf.Variable;
+  bias: tf.Variable | null;
+}
+
+/** An initializer applied to each member's slice ([in, out] or [out]) of a stacked parameter. */
+export function perMember(init: Initializer): Initializer {
+  return (shape: readonly number[], rng: Rng) => {
+    const [members, ...rest] = shape;
+    const size = rest.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(members * size);
+    for (let m = 0; m < members; m++) out.set(init(rest, rng), m * size);
+    return out;
+  };
+}
+
+export function createMemberDense(
+  scope: ParameterScope,
+  members: number,
+  inDim: number,
+  outDim: number,
+  options: { init?: Initializer; bias?: boolean } = {},
+): MemberDense {
+  const init = options.init ?? torchDefault(inDim);
+  return {
+    weight: scope.create('weight', [members, inDim, outDim], perMember(init)),
+    bias: options.bias === false ? null : scope.create('bias', [members, outDim], torchDefault(inDim)),
+  };
+}
+
+/** The member of every row when they are all the same, else null. */
+function commonMember(members: readonly number[]): number | null {
+  return members.every((m) => m === members[0]) ? members[0] : null;
+}
+
+/** Member `m`'s slice of a stacked parameter [members, ...rest] -> [...rest]. */
+function memberSlice(stack: tf.Tensor, m: number): tf.Tensor {
+  const [, ...rest] = stack.shape;
+  const begin = stack.shape.map((_, i) => (i === 0 ? m : 0));
+  return tf.reshape(tf.slice(stack, begin, [1, ...rest]), rest);
+}
+
+/**
+ * Each row's member's slice of a stacked parameter [members, ...rest] -> [rows, ...rest], as a one-hot product
+ * (a gather on wasm is several times slower, and its gradient needs a kernel wasm lacks).
+ */
+function rowSlices(stack: tf.Tensor, members: readonly number[]): tf.Tensor {
+  const [count, ...rest] = stack.shape;
+  const flat = tf.reshape(stack, [count, rest.reduce((a, b) => a * b, 1)]) as tf.Tensor2D;
+  const oneHot = tf.oneHot(tf.tensor1d(members as number[], 'int32'), count, 1, 0, 'float32') as tf.Tensor2D;
+  return tf.reshape(tf.matMul(oneHot, flat), [members.length, ...rest]);
+}
+
+/**
+ * x [rows, positions, in] -> [rows, positions, out]: row r through member `members[r]`'s layer. When every row
+ * has the same member this is one ordinary product; otherwise each row's weights are gathered (with a one-hot
+ * product as gradient) and applied in one batched product.
+ */
+export function applyMemberDense(
+  layer: MemberDense,
+  x: tf.Tensor3D,
+  members: readonly number[],
+): tf.Tensor3D {
+  const [rows, positions, inDim] = x.shape;
+  if (members.length !== rows) {
+    throw new Error(`member dense: ${members.length} members for ${rows} rows`);
+  }
+  const [count, expectedIn, outDim] = layer.weight.shape;
+  if (inDim !== expectedIn) {
+    throw new Error(`member dense: input has ${inDim} features, the layer expects ${expectedIn}`);
+  }
+  const bad = members.findIndex((m) => !(Number.isInteger(m) && m >= 0 && m < count));
+  if (bad >= 0) throw new Error(`member dense: row ${bad} names member ${members[bad]} of ${count}`);
+  return tf.tidy(() => {
+    const shared = commonMember(members);
+    if (shared !== null) {
+      const w = memberSlice(layer.weight, shared) as tf.Tensor2D;
+      const b = layer.bias ? (memberSlice(layer.bias, shared) as tf.Tensor1D) : null;
+      return tf.reshape(linear(tf.reshape(x, [rows * positions, inDim]), w, b), [rows, positions, outDim]);
+    }
+    const y = matMul(x, rowSlices(layer.weight, members)) as tf.Tensor3D;
+    if (!layer.bias) return y;
+    return tf.add(y, tf.reshape(rowSlices(layer.bias, members), [rows, 1, outDim])) as tf.Tensor3D;
+  });
+}
