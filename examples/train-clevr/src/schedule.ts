@@ -1,28 +1,30 @@
 /**
  * The model the example trains by default, and its settings.
  *
- * SAN is the default: on a CPU it is by far the cheapest model per question (one small stem, an LSTM and three
- * attention hops, against one residual conv module per program token for PG / PG_memory), and it needs no
- * programs. The reference's PG recipe sat at the answer-type prior for 50 minutes on this kind of machine
- * (shared/design/environment.md); on clevr-mini PG trained at ~6 questions/s (loaded machine), i.e. not even
- * one epoch in the budget. The training time is capped with --max_minutes so that the whole run (data build,
- * training, evaluation) stays under 45 minutes whatever the machine's speed.
+ * PG is the default: IEP's module network on clevr-mini's ground-truth programs, with attention modules
+ * (`model_config.modules: 'attention'` of @mmnet/module-net, not the reference's residual blocks). The training
+ * time is capped with --max_minutes so that the whole run (data build, training, evaluation) stays under 45
+ * minutes whatever the machine's speed. Measured (2026-11-27, fifth session, quiet machine, README command 1's
+ * data): 2,611 iterations of 64 questions (167,000 questions, 102 questions/s) in 28 minutes, **0.7107 on all 4,000
+ * val questions** (best checkpoint, chosen on the first 1,000) against an answer-type prior of 0.385; per kind
+ * yes/no 0.75, count 0.57, colour 0.65, shape 0.75, material 0.80, size 0.83. Curve on 1,000 val questions: ~0.42
+ * up to 67,000 questions, 0.507 at 77,000, 0.588 at 86,000, 0.623 at 106,000, 0.683 at 125,000, 0.709 at 163,000.
  *
- * Measured on the fixed split (2026-11-27, quiet machine, README command 1 with clevr-mini's 80,000 training
- * questions and the 4,000-step built-in extractor): 806,000 questions in 28 minutes (500 questions/s), val accuracy
- * 0.486 on all 4,000 val questions (best checkpoint; 0.503 on the 1,000 validation questions at the end) against an
- * answer-type prior of 0.385. The curve flattens: 0.464 at 86,000 questions, 0.479 at 240,000, 0.489 at 470,000,
- * 0.503 at 780,000. yes/no (41 % of the questions) stays near chance (0.55), as SAN's compare-attribute answers
- * do on the real CLEVR; the 0.60 aim is not reached by SAN.
- *
- * PG (fourth session, same data, one thread beside other jobs): IEP's residual modules stay at the prior (0.455 after
- * 72,000 questions, colour answers at chance; on one zero-hop family they memorise the training images); PG with
- * attention modules (`modules: 'attention'`, stem 64 1x1, batch 64, Adam 2e-3: PG's recipe below) learns far more
- * per question than SAN once it starts (0.512 after 128,000 questions, 0.610 after 218,000). Its modules now run as
- * module families (one call per family and program height): 114 questions/s instead of 48.5; a quiet 28-minute
- * `--model PG` run (187,000 questions) reached 0.4955 on the 4,000 val questions, SAN's default run 0.486. That
- * run's curve rose later than the earlier one (0.45 after 106,000 questions against 64,000), so PG is not clearly
- * better inside the budget and SAN, which needs no programs, stays the default.
+ * How it got there (issue #8):
+ * - The reference's PG (residual conv modules, one per token) sat at the prior: 0.455 after 72,000 questions with
+ *   colour answers at chance; on one zero-hop family it memorised the training images (train 1.0, val 0.21).
+ * - Attention modules (TbD-net's bias: a selecting module returns the features times a per-cell attention; an
+ *   answering module pools) learnt: 0.610 after 218,000 questions, but at 48.5 questions/s (~200 small module
+ *   calls per batch).
+ * - Module families (fifth session): a family's nodes at one program height run as one call with per-row
+ *   parameters, 2.3x the questions per second (114 on the quiet machine). Alone that run reached 0.4955 (its
+ *   curve rose late: 0.45 after 106,000 questions).
+ * - `filter_*` and `unique` select within their input (attention = the input's attention times the module's own;
+ *   `attention_filter` family): the filter chains of CLEVR programs then only learn attribute tests, and the
+ *   run above went from the prior to 0.59 between 67,000 and 86,000 questions, to 0.71 at the end.
+ * SAN (the default before; no programs) reached 0.486 in the same 28 minutes at 500 questions/s (806,000
+ * questions): its curve flattens (0.479 at 240,000, 0.503 at 780,000), yes/no at chance. PG_memory and
+ * PG_endtoend keep the residual recipe: their memories hold residual blocks.
  *
  * The recipe notes below were measured on the earlier split, which repeated training questions in val: they
  * compare recipes on how fast they fit the training questions, not on generalisation.
@@ -47,7 +49,7 @@
  * and an answer-type prior of 0.417; still rising at the end.
  * Every setting below is an `mmnet train` flag or model option, so any of them can be overridden.
  */
-export const DEFAULT_MODEL = 'SAN';
+export const DEFAULT_MODEL = 'PG';
 
 export interface TrainDefaults {
   /** `mmnet train` flags (snake_case names). */
@@ -86,7 +88,7 @@ export function defaultTrainArgs(
         },
       };
     case 'PG':
-      // Attention modules (see above): they learn from far fewer questions than IEP's residual ones.
+      // The default (see above): attention modules, which learn from far fewer questions than IEP's residual ones.
       return {
         args: {
           ...common,

@@ -8,6 +8,7 @@ import {
   isAnswerToken,
   type ModuleCall,
   selectedMean,
+  selectsWithinInput,
 } from '../src/index.js';
 import { maxAbsDiff, TOKENS, useBackend } from './helpers.js';
 
@@ -39,6 +40,8 @@ describe('attention modules', () => {
       expect(isAnswerToken(t)).toBe(true);
     for (const t of ['filter_color[red]', 'relate[left]', 'same_shape', 'unique', 'union', 'intersect'])
       expect(isAnswerToken(t)).toBe(false);
+    expect(['filter_color[red]', 'filter_size[large]', 'unique'].every(selectsWithinInput)).toBe(true);
+    expect(['relate[left]', 'same_shape', 'union', 'scene'].some(selectsWithinInput)).toBe(false);
   });
 
   it('a selecting module returns the features times one attention in [0, 1] per cell', async () => {
@@ -54,6 +57,29 @@ describe('attention modules', () => {
       expect(Math.max(...a)).toBeLessThanOrEqual(1);
       expect(maxAbsDiff(out.dataSync(), tf.mul(features, attention).dataSync())).toBeLessThan(1e-6);
     }
+    store.dispose();
+  });
+
+  it('a module selecting within its input attends nowhere its input did not', async () => {
+    await useBackend('wasm');
+    const store = new ParameterStore(createRng(3));
+    const filter = attentionModule('filter_color[red]', 1, { withinInput: true }).create(
+      store.scope('f'),
+      CONFIG,
+    );
+    const features = stemLikeFeatures(2);
+    // The input selected the first column of cells only, with attention 0.8.
+    const selection = tf.tile(tf.tensor4d([0.8, 0], [1, 1, 2, 1]), [2, 3, 1, 1]) as tf.Tensor4D;
+    const input = tf.mul(features, selection) as tf.Tensor4D;
+    const out = filter([input], callOn(features));
+    const attention = tf.slice(out, [0, 0, 0, 3], [2, 3, 2, 1]).dataSync();
+    const inputAttention = selection.dataSync();
+    attention.forEach((a, i) => {
+      expect(a).toBeLessThanOrEqual(inputAttention[i] + 1e-6);
+      if (inputAttention[i] === 0) expect(a).toBe(0);
+    });
+    expect(Math.max(...attention)).toBeGreaterThan(0);
+    expect(() => attentionModule('union', 2, { withinInput: true })).toThrow('withinInput needs arity 1');
     store.dispose();
   });
 
@@ -97,7 +123,7 @@ describe('attention modules', () => {
       { program_token_to_idx: vocab, answer_token_to_idx: { a: 0, b: 1 } },
     );
     const names = store.names();
-    expect(names).toContain('modules.attention_unary.mask.weight');
+    expect(names).toContain('modules.attention_filter.mask.weight');
     expect(names).toContain('modules.answer_unary.combine.weight');
     expect(names.some((n) => n.startsWith('modules.answer_unary.mask'))).toBe(false);
     const stemOut = model.stem.apply(tf.randomNormal([1, 2, 2, 3]) as tf.Tensor4D);

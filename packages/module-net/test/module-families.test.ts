@@ -143,12 +143,13 @@ describe('module families in the registry and the executor (cpu)', () => {
     expect(outputs.shape).toEqual([PROGRAMS.length, 2, 2, 5]);
     // Height 2: filter_color[red] (samples 0, 3), filter_shape[cube] (1, 3), unique (2), count (4).
     const height2 = plan.calls.filter((c) => c.height === 2);
-    expect(height2.map((c) => c.group).sort()).toEqual(['answer_unary', 'attention_unary']);
+    expect(height2.map((c) => c.group).sort()).toEqual(['answer_unary', 'attention_filter']);
     expect(plan.calls.filter((c) => c.group === 'attention_binary').map((c) => c.height)).toEqual([3, 4]);
-    const unary = height2.find((c) => c.group === 'attention_unary')!;
+    const unary = height2.find((c) => c.group === 'attention_filter')!;
     expect(new Set(unary.tokens)).toEqual(new Set(['filter_color[red]', 'filter_shape[cube]', 'unique']));
-    const members = ['filter_color[red]', 'filter_shape[cube]', 'unique', 'relate[left]'];
-    expect(store.get('modules.attention_unary.local.weight').shape).toEqual([members.length, 10, 5]);
+    // filter_color[red], filter_shape[cube], unique; relate[left] alone in its family.
+    expect(store.get('modules.attention_filter.local.weight').shape).toEqual([3, 10, 5]);
+    expect(store.get('modules.attention_relate.local.weight').shape).toEqual([1, 10, 5]);
     expect(store.get('modules.answer_unary.combine.weight').shape).toEqual([3, 10, 5]); // query_color, count, exist
     expect(store.get('modules.answer_binary.output.weight').shape).toEqual([1, 5, 5]); // equal_color
     expect(store.names().some((n) => n.startsWith('modules.filter_color'))).toBe(false);

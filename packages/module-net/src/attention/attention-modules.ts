@@ -90,26 +90,48 @@ class AttentionHeads {
   }
 }
 
+/** The attention a masked map carries: its last channel, [rows, H, W, 1]. */
+export function carriedAttention(x: tf.Tensor4D): tf.Tensor4D {
+  const [rows, h, w, c] = x.shape;
+  return tf.slice(x, [0, 0, 0, c - 1], [rows, h, w, 1]);
+}
+
+export interface AttentionFamilyOptions {
+  /**
+   * Select only among what the input selected (arity 1): the attention is the input's attention times the
+   * module's own, as a filter's result is a subset of its input. For `filter_*` and `unique`, not for `relate` or
+   * `same_*`, which select other objects.
+   */
+  withinInput?: boolean;
+}
+
 /**
  * A family of modules that select objects (arity 1 or 2), one member per token: out = features *
- * attention(inputs, features), each row with its member's parameters (`modules.<name>.*`, stacked by member).
+ * attention(inputs, features) (times the input's attention with `withinInput`), each row with its member's
+ * parameters (`modules.<name>.*`, stacked by member).
  */
 export function attentionFamily<A extends 1 | 2>(
   name: string,
   arity: A,
   members: readonly string[],
+  options: AttentionFamilyOptions = {},
 ): ModuleFamilyDefinition<A, ModuleBuildConfig> {
+  if (options.withinInput && arity !== 1)
+    throw new Error(`attention family '${name}': withinInput needs arity 1, got ${arity}`);
   return {
     name,
     arity,
     members,
-    description: `attention modules (${arity} input${arity === 1 ? '' : 's'}): the features of the objects they select`,
+    description: `attention modules (${arity} input${arity === 1 ? '' : 's'}): the features of the objects they select${options.withinInput ? ' among those the input selected' : ''}`,
     create: (scope, config) => {
       const heads = new AttentionHeads(scope, members.length, arity, config.dim);
       return (inputs, call) =>
-        tf.tidy(() =>
-          tf.mul(call.features, heads.apply(inputs as tf.Tensor4D[], call.features, call.members)),
-        );
+        tf.tidy(() => {
+          const xs = inputs as tf.Tensor4D[];
+          let attention = heads.apply(xs, call.features, call.members);
+          if (options.withinInput) attention = tf.mul(attention, carriedAttention(xs[0]));
+          return tf.mul(call.features, attention);
+        });
     },
   };
 }
@@ -168,8 +190,9 @@ function soleMember<A extends 1 | 2>(
 export function attentionModule<A extends 1 | 2>(
   name: string,
   arity: A,
+  options: AttentionFamilyOptions = {},
 ): ModuleDefinition<A, ModuleBuildConfig> {
-  return soleMember(attentionFamily(name, arity, [name]));
+  return soleMember(attentionFamily(name, arity, [name], options));
 }
 
 /** A module that answers (see `answerFamily`), for arity 1 or 2. */
@@ -181,6 +204,11 @@ export function answerModule<A extends 1 | 2>(
 }
 
 const ANSWER_PREFIXES = ['query_', 'count', 'exist', 'equal_', 'greater_than', 'less_than'];
+
+/** Whether a CLEVR token selects among its input's objects (`filter_*`, `unique`) rather than others. */
+export function selectsWithinInput(token: string): boolean {
+  return token.startsWith('filter_') || token === 'unique';
+}
 
 /** Whether a CLEVR token answers (query, count, exist, equal, compare) rather than selects objects. */
 export function isAnswerToken(token: string): boolean {

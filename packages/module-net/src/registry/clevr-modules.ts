@@ -1,5 +1,10 @@
 import type { tf } from '@mmnet/core-tensors';
-import { answerFamily, attentionFamily, isAnswerToken } from '../attention/attention-modules.js';
+import {
+  answerFamily,
+  attentionFamily,
+  isAnswerToken,
+  selectsWithinInput,
+} from '../attention/attention-modules.js';
 import { ResidualBinaryModule, ResidualUnaryModule } from '../blocks/residual-modules.js';
 import { type ArityFunction, clevrArity } from '../program/arity.js';
 import { isSpecialProgramToken } from '../program/vocabulary.js';
@@ -47,20 +52,28 @@ export function residualBinaryModule(name: string): ModuleDefinition<2, ModuleBu
  */
 export type ClevrModuleKind = 'residual' | 'attention';
 
-/** The families of CLEVR's attention modules: whether the token answers, and its arity. */
+/** The families of CLEVR's attention modules: whether the token answers, selects within its input, its arity. */
 const ATTENTION_FAMILIES = [
-  { name: 'attention_unary', answers: false, arity: 1 },
-  { name: 'attention_binary', answers: false, arity: 2 },
-  { name: 'answer_unary', answers: true, arity: 1 },
-  { name: 'answer_binary', answers: true, arity: 2 },
+  { name: 'attention_filter', answers: false, within: true, arity: 1 },
+  { name: 'attention_relate', answers: false, within: false, arity: 1 },
+  { name: 'attention_binary', answers: false, within: false, arity: 2 },
+  { name: 'answer_unary', answers: true, within: false, arity: 1 },
+  { name: 'answer_binary', answers: true, within: false, arity: 2 },
 ] as const;
+
+function attentionFamilyOf(token: string, arity: 1 | 2) {
+  const answers = isAnswerToken(token);
+  const within = !answers && arity === 1 && selectsWithinInput(token);
+  return ATTENTION_FAMILIES.find((f) => f.answers === answers && f.within === within && f.arity === arity)!;
+}
 
 /**
  * Registers the CLEVR modules for program tokens (e.g. every token of `program_token_to_idx`): `scene` (and any
  * other arity-0 token) returns the features; the others get modules of `kind`: `residual`, one residual block per
- * token (binary tokens residual binary blocks); `attention`, one member per token in four families
- * (`attention_unary`, `attention_binary`, `answer_unary`, `answer_binary`, parameters under `modules.<family>.*`)
- * whose nodes at one height run as one call. Special tokens are skipped, as are tokens already registered.
+ * token (binary tokens residual binary blocks); `attention`, one member per token in five families
+ * (`attention_filter`: filter_* and unique, which select within their input; `attention_relate`: relate and same_*;
+ * `attention_binary`, `answer_unary`, `answer_binary`; parameters under `modules.<family>.*`) whose nodes at one
+ * height run as one call. Special tokens are skipped, as are tokens already registered.
  */
 export function defineClevrModules(
   registry: ModuleRegistry<ModuleBuildConfig>,
@@ -77,15 +90,16 @@ export function defineClevrModules(
     else if (kind === 'residual')
       registry.define(arity === 1 ? residualUnaryModule(token) : residualBinaryModule(token));
     else {
-      const family = ATTENTION_FAMILIES.find((f) => f.answers === isAnswerToken(token) && f.arity === arity)!;
-      grouped.get(family.name)!.push(token);
+      grouped.get(attentionFamilyOf(token, arity).name)!.push(token);
     }
   }
-  for (const { name, answers, arity } of ATTENTION_FAMILIES) {
+  for (const { name, answers, within, arity } of ATTENTION_FAMILIES) {
     const members = grouped.get(name)!;
     if (members.length === 0) continue;
     registry.defineFamily(
-      answers ? answerFamily(name, arity, members) : attentionFamily(name, arity, members),
+      answers
+        ? answerFamily(name, arity, members)
+        : attentionFamily(name, arity, members, { withinInput: within }),
     );
   }
   return registry;
