@@ -3,24 +3,14 @@ import { describe, expect, it } from 'vitest';
 import {
   answerModule,
   attentionModule,
-  buildProgramVocabulary,
-  createModuleNetwork,
   isAnswerToken,
   type ModuleCall,
   selectedMean,
   selectsWithinInput,
 } from '../src/index.js';
-import { maxAbsDiff, TOKENS, useBackend } from './helpers.js';
+import { maxAbsDiff, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
 
 const CONFIG = { dim: 4, height: 3, width: 2 };
-
-/** Positive features whose last channel is 1, as the attention networks' stem gives them. */
-function stemLikeFeatures(rows: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const learned = tf.abs(tf.randomNormal([rows, 3, 2, 3], 0, 1, 'float32', 5));
-    return tf.concat([learned, tf.ones([rows, 3, 2, 1])], 3) as tf.Tensor4D;
-  });
-}
 
 function callOn(features: tf.Tensor4D): ModuleCall {
   return { samples: [0, 1], members: [0, 0], features, gather: (t) => t };
@@ -110,18 +100,7 @@ describe('attention modules', () => {
 
   it('a module network with `modules: attention` has them for its tokens and a stem with the attention channel', async () => {
     await useBackend('wasm');
-    const vocab = buildProgramVocabulary(TOKENS);
-    const { model, store } = createModuleNetwork(
-      {
-        inChannels: 3,
-        stemDim: 5,
-        height: 2,
-        width: 2,
-        modules: 'attention',
-        classifier: { projDim: 4, hiddenDim: 8 },
-      },
-      { program_token_to_idx: vocab, answer_token_to_idx: { a: 0, b: 1 } },
-    );
+    const { model, store } = tinyAttentionNetwork();
     const names = store.names();
     expect(names).toContain('modules.attention_filter.mask.weight');
     expect(names).toContain('modules.answer_unary.combine.weight');

@@ -1,5 +1,6 @@
 import { type BackendName, initBackend, tf } from '@mmnet/core-tensors';
 import { expect } from 'vitest';
+import { buildProgramVocabulary, createModuleNetwork } from '../src/index.js';
 
 export async function useBackend(name: BackendName): Promise<void> {
   await initBackend({ prefer: name, env: {}, log: null });
@@ -34,3 +35,28 @@ export const PROGRAMS: string[][] = [
   ['exist', 'union', 'filter_color[red]', 'scene', 'union', 'scene', 'filter_shape[cube]', 'scene'],
   ['count', 'scene'],
 ];
+
+/** Positive features [rows, 3, 2, 4] whose last channel is 1, as the attention networks' stem gives them. */
+export function stemLikeFeatures(rows: number, seed = 5): tf.Tensor4D {
+  return tf.tidy(() => {
+    const learned = tf.abs(tf.randomNormal([rows, 3, 2, 3], 0, 1, 'float32', seed));
+    return tf.concat([learned, tf.ones([rows, 3, 2, 1])], 3) as tf.Tensor4D;
+  });
+}
+
+/** A tiny module network with attention modules for TOKENS (3 input channels, stem 5, 2x2 maps, 2 answers). */
+export function tinyAttentionNetwork() {
+  const vocab = buildProgramVocabulary(TOKENS);
+  const built = createModuleNetwork(
+    {
+      inChannels: 3,
+      stemDim: 5,
+      height: 2,
+      width: 2,
+      modules: 'attention',
+      classifier: { projDim: 4, hiddenDim: 8 },
+    },
+    { program_token_to_idx: vocab, answer_token_to_idx: { a: 0, b: 1 } },
+  );
+  return { ...built, vocab };
+}

@@ -5,25 +5,15 @@ import {
   answerModule,
   attentionFamily,
   attentionModule,
-  buildProgramVocabulary,
-  createModuleNetwork,
   encodePrefixPrograms,
   type ModuleCall,
   type ModuleFunction,
   ModuleRegistry,
   residualUnaryModule,
 } from '../src/index.js';
-import { maxAbsDiff, PROGRAMS, TOKENS, useBackend } from './helpers.js';
+import { maxAbsDiff, PROGRAMS, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
 
 const CONFIG = { dim: 4, height: 3, width: 2 };
-
-/** Positive features whose last channel is 1, as the attention networks' stem gives them. */
-function stemLikeFeatures(rows: number, seed: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const learned = tf.abs(tf.randomNormal([rows, 3, 2, 3], 0, 1, 'float32', seed));
-    return tf.concat([learned, tf.ones([rows, 3, 2, 1])], 3) as tf.Tensor4D;
-  });
-}
 
 function callOf(features: tf.Tensor4D, members: number[]): ModuleCall {
   return { samples: members.map((_, i) => i), members, features, gather: (t) => t };
@@ -123,18 +113,7 @@ describe('module families in the registry and the executor (cpu)', () => {
   beforeAll(() => useBackend('cpu'));
 
   it("runs a family's nodes of one height as one call, and puts its parameters under the family", () => {
-    const vocab = buildProgramVocabulary(TOKENS);
-    const { model, store } = createModuleNetwork(
-      {
-        inChannels: 3,
-        stemDim: 5,
-        height: 2,
-        width: 2,
-        modules: 'attention',
-        classifier: { projDim: 4, hiddenDim: 8 },
-      },
-      { program_token_to_idx: vocab, answer_token_to_idx: { a: 0, b: 1 } },
-    );
+    const { model, store, vocab } = tinyAttentionNetwork();
     const trees = model.parsePrograms(encodePrefixPrograms(PROGRAMS, vocab));
     const { plan, outputs } = model.execute(
       tf.randomNormal([PROGRAMS.length, 2, 2, 3]) as tf.Tensor4D,
