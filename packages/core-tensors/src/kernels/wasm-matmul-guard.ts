@@ -31,6 +31,12 @@ function guardedProduct(stock: tf.KernelFunc, args: Parameters<tf.KernelFunc>[0]
 }
 
 let installed = false;
+const guards = new Set<tf.KernelFunc>();
+
+/** Whether a kernel is this guard (in front of the stock wasm product, whose speed it keeps). */
+export function isWasmMatMulGuard(kernel: tf.KernelFunc | undefined): boolean {
+  return kernel !== undefined && guards.has(kernel);
+}
 
 /** Puts the guard in front of the wasm backend's BatchMatMul and _FusedMatMul (idempotent). */
 export function installWasmMatMulGuard(): void {
@@ -38,6 +44,7 @@ export function installWasmMatMulGuard(): void {
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     let stock: tf.KernelFunc | undefined;
     const guard: tf.KernelFunc = (args) => guardedProduct(stock!, args);
+    guards.add(guard);
     stock = replaceWasmKernel(name, guard, 'installWasmMatMulGuard');
   }
   installed = true;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replaceWasmKernel } from './replace-wasm-kernel.js';
 import { heapView, type WasmBackendInternals } from './wasm-heap.js';
+import { isWasmMatMulGuard } from './wasm-matmul-guard.js';
 
 /**
  * Slice for the wasm backend that reads the input in place. tfjs-backend-wasm's own Slice copies the whole
@@ -115,11 +116,12 @@ export function installWasmSlice(): void {
 }
 
 /**
- * True when the active backend is wasm with its stock BatchMatMul, which runs batched products ~10x slower
- * than 2-D ones (an accelerator that replaces the kernel turns this off).
+ * True when the active backend is wasm with its stock BatchMatMul (alone or behind mmnet's operator-cache
+ * guard), which runs batched products ~10x slower than 2-D ones (an accelerator that replaces the kernel turns
+ * this off).
  */
 export function hasSlowBatchedMatMul(): boolean {
   if (tf.getBackend() !== 'wasm') return false;
   const current = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
-  return current !== undefined && current === stockBatchMatMul;
+  return current !== undefined && (current === stockBatchMatMul || isWasmMatMulGuard(current));
 }
