@@ -19,9 +19,9 @@ import { applyMemberDense, createMemberDense, type MemberDense } from './member-
  * know about the rest of the image (where the selected object is, what colour it has) comes from a pooled
  * summary added at every cell.
  *
- * The CLEVR tokens' attention modules come in four families (selecting or answering, one or two inputs): all nodes
- * of a family at one height run as one call, each row with its token's parameters, so a batch costs a few large
- * kernel calls per height instead of a few small ones per token.
+ * The CLEVR tokens' attention modules come in five families (`defineClevrModules`): all nodes of a family at one
+ * height run as one call, each row with its token's parameters, so a batch costs a few large kernel calls per
+ * height instead of a few small ones per token.
  */
 
 /** Sum over the cells: [rows, H, W, C] -> [rows, C]. */
@@ -57,7 +57,7 @@ function cellsOf(x: tf.Tensor4D): tf.Tensor3D {
  * The attention of selecting modules, for every member of a family: hidden = ReLU(local(inputs and features, on
  * channels) + context(the selected mean of each input)); hidden = ReLU(hidden(hidden)); attention =
  * sigmoid(mask(hidden)); each a 1x1 convolution (a dense layer over the channels of every cell) per member.
- * `local` has no bias: the features' attention channel is 1 everywhere, which is one.
+ * `local` has no bias of its own: its weight on the features' attention channel (1 at every cell) is one.
  */
 class AttentionHeads {
   private readonly local: MemberDense;

@@ -176,7 +176,7 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
     return this.modules.has(name);
   }
 
-  /** The arity, description and family (name, members) of a registered token. */
+  /** The arity, description, family name and member index (0 for a module defined alone) of a registered token. */
   get(
     name: string,
   ): { name: string; arity: ModuleArity; description?: string; family: string; member: number } | undefined {
