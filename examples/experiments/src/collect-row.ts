@@ -18,6 +18,7 @@ export function collectRow(
   evaluation: SplitEvaluation,
   trainQuestions: number,
   command: string,
+  budgetHours: number,
 ): ResultRow {
   const last = e.stages.at(-1)!;
   const dir = new RunDirectory(stageDir(runsDir, e, last));
@@ -51,6 +52,7 @@ export function collectRow(
     evaluatedQuestions: evaluation.questions,
     checkpoint: evaluation.checkpoint,
     trainingMinutes: minutes,
+    budgetHours,
     questionsSeen: questionsSeen(steps, perEpoch, config.batch_size),
     questionsPerSecond:
       typeof lastTrain?.questions_per_second === 'number' ? lastTrain.questions_per_second : 0,

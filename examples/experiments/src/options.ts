@@ -1,9 +1,9 @@
 import { DECODER_MODES, type OptionSpec } from '@mmnet/trainer';
 import { z } from 'zod';
+import { DEFAULT_HOURS } from './plan.js';
 
 /** Longest training allowed per model by issue #9. */
 export const MAX_HOURS_PER_MODEL = 8;
-export const DEFAULT_HOURS_PER_MODEL = 2;
 
 export const EXPERIMENT_OPTIONS: OptionSpec[] = [
   {
@@ -18,8 +18,10 @@ export const EXPERIMENT_OPTIONS: OptionSpec[] = [
     key: 'hours_per_model',
     value: 'H',
     kind: 'number',
-    description: `training time budget per model (weak supervision: both stages together), at most ${MAX_HOURS_PER_MODEL}`,
-    defaultText: `${DEFAULT_HOURS_PER_MODEL} (smoke: 0.01)`,
+    description: `training time budget of every selected experiment (weak supervision: both stages together), at most ${MAX_HOURS_PER_MODEL}`,
+    defaultText: `each experiment's own: ${Object.entries(DEFAULT_HOURS)
+      .map(([group, h]) => `${group} ${h}`)
+      .join(', ')} (smoke: 0.01)`,
   },
   {
     flag: '--only',

@@ -26,6 +26,8 @@ export interface Experiment {
   curriculum?: boolean;
   /** Weak supervision: fraction of the training questions whose programs the generator saw. */
   supervisionFraction?: number;
+  /** Training time budget (all stages together), unless --hours-per-model overrides it. */
+  hours: number;
   stages: StageSpec[];
 }
 
@@ -51,7 +53,7 @@ function sizes(smoke: boolean) {
         classifier: { projDim: 16, hiddenDim: 32 },
       },
       endToEnd: {
-        executor: { classifier: { projDim: 16, hiddenDim: 32 } },
+        executor: { modules: 'attention', stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
         programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
       },
     };
@@ -65,8 +67,13 @@ function sizes(smoke: boolean) {
       stemKernelSize: 1,
       classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
     },
+    // PG_endtoend's executor: PG_attention's (its memory = the attention families' stacked parameters).
     endToEnd: {
-      executor: { classifier: { projDim: 64, hiddenDim: 128 } },
+      executor: {
+        modules: 'attention',
+        stemKernelSize: 1,
+        classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
+      },
       programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
     },
   };
@@ -74,9 +81,9 @@ function sizes(smoke: boolean) {
 
 /**
  * `mmnet train` flags per kind of model. Real runs: as many epochs as the time budget allows; validation on a
- * slice of val (and a checkpoint) every ~10-30 minutes at the throughputs measured on the loaded 2-core machines
- * (SAN ~15 q/s, SAN_wbw ~2, PG ~6, PG_memory ~9, PG_endtoend 0.1-3), so that a stopped run loses little and the
- * learning curves have points. Smoke runs: a few iterations.
+ * slice of val (and a checkpoint) every few minutes at the throughputs of one thread per run (two runs share the
+ * 2-core machines), so that a stopped run loses little and the learning curves have points. Smoke runs: a few
+ * iterations.
  */
 function trainArgs(
   kind: 'san' | 'sanWordByWord' | 'modules' | 'attentionModules' | 'endToEnd' | 'programs',
@@ -117,11 +124,20 @@ function trainArgs(
         num_val_samples: '1000',
       };
     case 'endToEnd':
-      return { ...modules, num_iterations: '20', num_val_samples: '200' };
+      // The attention executor's recipe; a validation every ~4-8 minutes.
+      return {
+        ...common,
+        stem_dim: '64',
+        batch_size: '64',
+        lr: '2e-3',
+        num_iterations: '200',
+        num_val_samples: '500',
+      };
     case 'programs':
       // Teacher forcing of the program generator alone: cheap, so at most 3,000 updates of 64 programs.
       return {
         ...modules,
+        stem_dim: '64',
         batch_size: '64',
         max_epochs: '100000',
         max_iterations: '3000',
@@ -133,6 +149,12 @@ function trainArgs(
 
 const fractionId = (f: number) => `${Number((f * 100).toPrecision(3))}pct`;
 
+/**
+ * Default training budgets (hours, all stages of an experiment together; --hours-per-model overrides them):
+ * what the 2-core machines can give every row within a few sessions (the issue allows up to 8 h per model).
+ */
+export const DEFAULT_HOURS = { baselines: 1, 'end-to-end': 0.5, 'weak supervision': 1 } as const;
+
 /** Every experiment of issue #9, in the order they run (cheapest groups first). */
 export function experimentPlan(o: PlanOptions): Experiment[] {
   const size = sizes(o.smoke);
@@ -140,29 +162,33 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
     { name: 'train', args, modelConfig, budgetShare: 1 },
   ];
   const out: Experiment[] = [];
+  const baseline = (id: string, label: string, model: string, stages: StageSpec[]) =>
+    out.push({ id, group: 'baselines', label, model, hours: DEFAULT_HOURS.baselines, stages });
   for (const model of ['SAN', 'SAN_wbw'] as const)
-    out.push({
-      id: model,
-      group: 'baselines',
-      label: model,
+    baseline(
       model,
-      stages: one({ model, ...trainArgs(model === 'SAN' ? 'san' : 'sanWordByWord', o) }, size.san),
-    });
-  for (const model of ['PG', 'PG_memory'] as const)
-    out.push({
-      id: model,
-      group: 'baselines',
-      label: `${model} (ground-truth programs)`,
       model,
-      stages: one({ model, ...trainArgs('modules', o) }, size.modules),
-    });
-  out.push({
-    id: 'PG_attention',
-    group: 'baselines',
-    label: 'PG, attention modules (ground-truth programs)',
-    model: 'PG',
-    stages: one({ model: 'PG', ...trainArgs('attentionModules', o) }, size.attentionModules),
-  });
+      model,
+      one({ model, ...trainArgs(model === 'SAN' ? 'san' : 'sanWordByWord', o) }, size.san),
+    );
+  baseline(
+    'PG',
+    "PG, residual modules (the reference's; ground-truth programs)",
+    'PG',
+    one({ model: 'PG', ...trainArgs('modules', o) }, size.modules),
+  );
+  baseline(
+    'PG_attention',
+    'PG, attention modules (ground-truth programs)',
+    'PG',
+    one({ model: 'PG', ...trainArgs('attentionModules', o) }, size.attentionModules),
+  );
+  baseline(
+    'PG_memory',
+    'PG_memory, attention memory (ground-truth programs)',
+    'PG_memory',
+    one({ model: 'PG_memory', ...trainArgs('attentionModules', o) }, size.attentionModules),
+  );
   for (const mode of END_TO_END_MODES)
     for (const curriculum of [false, true])
       out.push({
@@ -172,6 +198,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
         model: 'PG_endtoend',
         decoderMode: mode,
         curriculum,
+        hours: DEFAULT_HOURS['end-to-end'],
         stages: one(
           {
             model: 'PG_endtoend',
@@ -192,6 +219,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
         decoderMode: mode,
         curriculum: false,
         supervisionFraction: fraction,
+        hours: DEFAULT_HOURS['weak supervision'],
         stages: [
           {
             name: 'programs',

@@ -20,6 +20,8 @@ export const resultRowSchema = z.object({
   evaluatedQuestions: z.number().int(),
   checkpoint: z.string(),
   trainingMinutes: z.number().nonnegative(),
+  /** The row's training time budget in hours (all stages). */
+  budgetHours: z.number().positive(),
   questionsSeen: z.number().nonnegative(),
   /** Training throughput of the last training process of the evaluated stage. */
   questionsPerSecond: z.number().nonnegative(),
@@ -38,7 +40,7 @@ export type ResultRow = z.output<typeof resultRowSchema>;
 
 export const resultsSchema = z.object({
   format: z.literal('mmnet-experiments'),
-  version: z.literal(1),
+  version: z.literal(2),
   updated: z.string(),
   smoke: z.boolean(),
   dataset: z.object({
@@ -51,7 +53,8 @@ export const resultsSchema = z.object({
     /** Questions of the final split evaluated (its first N, --test-questions). */
     evaluatedQuestions: z.number().int(),
   }),
-  hoursPerModel: z.number().positive(),
+  /** --hours-per-model, when it overrode every row's own budget (`budgetHours`). */
+  hoursPerModel: z.number().positive().nullable(),
   seed: z.number().int(),
   command: z.string(),
   prior: z.object({ accuracy, perFamily: z.record(z.string(), accuracy.nullable()) }),

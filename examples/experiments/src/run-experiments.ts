@@ -12,12 +12,7 @@ import {
 } from '@mmnet/trainer';
 import { collectRow, evaluationFile } from './collect-row.js';
 import { familyNames } from './families.js';
-import {
-  DEFAULT_HOURS_PER_MODEL,
-  EXPERIMENT_OPTIONS,
-  type ExperimentOptions,
-  experimentOptionsSchema,
-} from './options.js';
+import { EXPERIMENT_OPTIONS, type ExperimentOptions, experimentOptionsSchema } from './options.js';
 import { type Experiment, experimentPlan, selectExperiments } from './plan.js';
 import type { ResultRow, Results } from './results.js';
 import { experimentTrained, trainExperiment } from './run-experiment.js';
@@ -54,11 +49,12 @@ function parseOptions(argv: string[]): ExperimentOptions {
 }
 
 /** The command that reproduces everything (or one experiment) with these options. */
-function reproduceCommand(o: ExperimentOptions, hours: number, id?: string): string {
+function reproduceCommand(o: ExperimentOptions, id?: string): string {
   const parts = ['pnpm experiments'];
   if (o.smoke) parts.push('--smoke');
   if (id) parts.push(`--only ${id}`);
-  parts.push(`--hours-per-model ${hours}`, `--seed ${o.seed}`);
+  if (o.hours_per_model !== undefined) parts.push(`--hours-per-model ${o.hours_per_model}`);
+  parts.push(`--seed ${o.seed}`);
   if (o.test_questions) parts.push(`--test-questions ${o.test_questions}`);
   if (o.weak_decoder_modes.join(',') !== 'hard')
     parts.push(`--weak-decoder-modes ${o.weak_decoder_modes.join(',')}`);
@@ -94,7 +90,7 @@ export async function runExperiments(
     return 0;
   }
   const registry = options.registry ?? builtinModels();
-  const hours = o.hours_per_model ?? (o.smoke ? SMOKE_HOURS : DEFAULT_HOURS_PER_MODEL);
+  const hoursOf = (e: Experiment) => o.hours_per_model ?? (o.smoke ? SMOKE_HOURS : e.hours);
   const presetName = o.smoke ? SMOKE_PRESET : REAL_PRESET;
   const preset = getPreset(presetName);
   const finalSplit = preset.splits.some((s) => s.split === 'test') ? 'test' : 'val';
@@ -121,7 +117,7 @@ export async function runExperiments(
   if (o.list) {
     for (const e of plan)
       io.out(
-        `${e.id.padEnd(36)} ${experimentTrained(e, runsDir, hours) ? 'trained' : 'to train'}  ${e.label}`,
+        `${e.id.padEnd(36)} ${experimentTrained(e, runsDir, hoursOf(e)) ? 'trained' : 'to train'}  ${hoursOf(e)} h  ${e.label}`,
       );
     return 0;
   }
@@ -153,11 +149,11 @@ export async function runExperiments(
       const file = evaluationFile(runsDir, e, finalSplit);
       if (!existsSync(file)) continue;
       const evaluation = JSON.parse(readFileSync(file, 'utf8')) as SplitEvaluation;
-      rows.push(collectRow(e, runsDir, evaluation, questions.train, reproduceCommand(o, hours, e.id)));
+      rows.push(collectRow(e, runsDir, evaluation, questions.train, reproduceCommand(o, e.id), hoursOf(e)));
     }
     return {
       format: 'mmnet-experiments',
-      version: 1,
+      version: 2,
       updated: new Date().toISOString(),
       smoke: o.smoke,
       dataset: {
@@ -169,9 +165,9 @@ export async function runExperiments(
         validationQuestions,
         evaluatedQuestions,
       },
-      hoursPerModel: hours,
+      hoursPerModel: o.hours_per_model ?? null,
       seed: o.seed,
-      command: reproduceCommand(o, hours),
+      command: reproduceCommand(o),
       prior,
       families: familyNames(),
       rows,
@@ -183,7 +179,7 @@ export async function runExperiments(
     const evaluated = existsSync(evalFile)
       ? (JSON.parse(readFileSync(evalFile, 'utf8')) as SplitEvaluation).questions === evaluatedQuestions
       : false;
-    if (experimentTrained(e, runsDir, hours) && evaluated) {
+    if (experimentTrained(e, runsDir, hoursOf(e)) && evaluated) {
       io.err(`[${e.id}] done (skipped)`);
       continue;
     }
@@ -192,7 +188,7 @@ export async function runExperiments(
       runsDir,
       datasetDir,
       valImages: files.splits.val?.imageDir,
-      hoursPerModel: hours,
+      hoursPerModel: hoursOf(e),
       trainQuestions: questions.train,
       backend: o.backend,
       registry,

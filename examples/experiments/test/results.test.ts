@@ -5,7 +5,7 @@ import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/
 import { resultCharts } from '../src/charts.js';
 import { accuracyByFamily, familyNames } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
-import { experimentPlan, selectExperiments } from '../src/plan.js';
+import { DEFAULT_HOURS, experimentPlan, selectExperiments } from '../src/plan.js';
 import { parseResults, type ResultRow, type Results } from '../src/results.js';
 import {
   README_END,
@@ -31,13 +31,14 @@ function row(id: string, overrides: Partial<ResultRow> = {}): ResultRow {
     evaluatedQuestions: 5000,
     checkpoint: `runs/${id}/train/checkpoints/step-0000500.safetensors`,
     trainingMinutes: 95,
+    budgetHours: 2,
     questionsSeen: 123456,
     questionsPerSecond: 21.66,
     backend: 'wasm',
     steps: 500,
     completed: true,
     seed: 0,
-    command: `pnpm experiments --only ${id} --hours-per-model 2 --seed 0`,
+    command: `pnpm experiments --only ${id} --seed 0`,
     curve: [
       { questions: 1000, accuracy: 0.4 },
       { questions: 2000, accuracy: 0.45 },
@@ -50,7 +51,7 @@ function results(rows: ResultRow[]): Results {
   return parseResults(
     JSON.stringify({
       format: 'mmnet-experiments',
-      version: 1,
+      version: 2,
       updated: '2026-01-01T00:00:00.000Z',
       smoke: false,
       dataset: {
@@ -62,9 +63,9 @@ function results(rows: ResultRow[]): Results {
         validationQuestions: 1000,
         evaluatedQuestions: 5000,
       },
-      hoursPerModel: 2,
+      hoursPerModel: null,
       seed: 0,
-      command: 'pnpm experiments --hours-per-model 2 --seed 0',
+      command: 'pnpm experiments --seed 0',
       prior: { accuracy: 0.417, perFamily: { ...perFamily(0.4), zero_hop: null } },
       families,
       rows,
@@ -93,12 +94,14 @@ describe('results table and README section', () => {
     expect(lines).toHaveLength(2 + 1 + 2);
     expect(families).toHaveLength(9);
     expect(lines[0]).toBe(
-      `| model | test accuracy | ${families.join(' | ')} | program exact match | training time | questions seen | questions/s | backend |`,
+      `| model | test accuracy | ${families.join(' | ')} | program exact match | budget | training time | questions seen | questions/s | backend |`,
     );
-    expect(lines[2]).toBe(`| answer-type prior | 41.7 | ${'40.0 | '.repeat(8)}– | – | – | – | – | – |`);
-    expect(lines[3]).toBe(`| SAN | **50.0** | ${'50.0 | '.repeat(9)}– | 1.6 h | 123,456 | 21.7 | wasm |`);
+    expect(lines[2]).toBe(`| answer-type prior | 41.7 | ${'40.0 | '.repeat(8)}– | – | – | – | – | – | – |`);
+    expect(lines[3]).toBe(
+      `| SAN | **50.0** | ${'50.0 | '.repeat(9)}– | 2 h | 1.6 h | 123,456 | 21.7 | wasm |`,
+    );
     expect(lines[4]).toMatch(
-      /^\| PG_endtoend hard, programs of 1 % ⏱ \| \*\*61\.2\*\* \|.* \| 25\.0 \| 1\.6 h \|/,
+      /^\| PG_endtoend hard, programs of 1 % ⏱ \| \*\*61\.2\*\* \|.* \| 25\.0 \| 2 h \| 1\.6 h \|/,
     );
   });
 
@@ -108,7 +111,7 @@ describe('results table and README section', () => {
     expect(text).toContain('generator seed 7');
     expect(text).toContain('![Weak supervision](results/weak-supervision.png)');
     expect(text).toContain(
-      '| weak-1pct-hard | 0 | 500 | `pnpm experiments --only weak-1pct-hard --hours-per-model 2 --seed 0` |',
+      '| weak-1pct-hard | 0 | 500 | `pnpm experiments --only weak-1pct-hard --seed 0` |',
     );
   });
 
@@ -209,6 +212,14 @@ describe('experiment plan and helpers', () => {
     expect(plan.find((e) => e.id === 'PG_attention')?.stages[0].modelConfig).toMatchObject({
       modules: 'attention',
     });
+    // The module memory networks run attention memories (PG: the reference's residual modules).
+    expect(plan.find((e) => e.id === 'PG_memory')?.stages[0].modelConfig).toMatchObject({
+      modules: 'attention',
+    });
+    for (const e of plan.filter((x) => x.model === 'PG_endtoend'))
+      for (const st of e.stages) expect(st.modelConfig).toMatchObject({ executor: { modules: 'attention' } });
+    expect(plan.find((e) => e.id === 'PG')?.stages[0].modelConfig).not.toHaveProperty('modules');
+    for (const e of plan) expect(e.hours).toBe(DEFAULT_HOURS[e.group]);
     expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
     for (const e of plan) {
       expect(e.stages.reduce((s, st) => s + st.budgetShare, 0)).toBeCloseTo(1);

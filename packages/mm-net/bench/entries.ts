@@ -5,6 +5,8 @@
  * *   PG_endtoend_<mode>, mode soft | gumbel | hard | hard+penalty: programs decoded from the bench's
  *     questions by the seq2seq generator, whose addresses read the memory; loss = the learner's training
  *     loss (answer cross-entropy, plus REINFORCE in the hard modes), both parameter groups trained.
+ * *   PG_memory_attention, PG_endtoend_attention_<mode>: the same with attention modules (the memory is the
+ *     attention families' stacked parameters; 1x1 stem, global max-pool classifier, as PG_attention).
  * From packages/mm-net: npx tsx ../module-net/bench/models.ts --config small --models PG_memory,PG_endtoend_soft
  */
 import { tf } from '@mmnet/core-tensors';
@@ -26,6 +28,20 @@ function programVocabOf(setup: BenchSetup): Record<string, number> {
 
 export const pgMemoryBenchModel: BenchModel = programBenchModel('PG_memory', createModuleMemoryNetwork);
 
+/** The attention recipe of examples/train-clevr's PG, for a bench config's sizes. */
+function attentionExecutor(height: number) {
+  return {
+    modules: 'attention' as const,
+    stemKernelSize: 1,
+    classifier: { projDim: 64, hiddenDim: 128, poolSize: height },
+  };
+}
+
+export const pgMemoryAttentionBenchModel: BenchModel = programBenchModel(
+  'PG_memory_attention',
+  (config, vocab) => createModuleMemoryNetwork({ ...config, ...attentionExecutor(config.height) }, vocab),
+);
+
 /** Question vocabulary of the bench's random questions (ids 4..95 after the four specials). */
 function questionVocab(): Record<string, number> {
   const specials = ['<NULL>', '<START>', '<END>', '<UNK>'];
@@ -34,8 +50,9 @@ function questionVocab(): Record<string, number> {
   );
 }
 
-function endToEndBenchModel(mode: DecoderMode): BenchModel {
-  return trainedBenchModel(`PG_endtoend_${mode}`, (setup) => {
+function endToEndBenchModel(mode: DecoderMode, attention = false): BenchModel {
+  const name = `PG_endtoend_${attention ? 'attention_' : ''}${mode}`;
+  return trainedBenchModel(name, (setup) => {
     const { config } = setup;
     const { model, store } = createEndToEndNetwork(
       {
@@ -44,6 +61,7 @@ function endToEndBenchModel(mode: DecoderMode): BenchModel {
           stemDim: config.stemDim,
           height: config.size,
           width: config.size,
+          ...(attention ? attentionExecutor(config.size) : {}),
         },
         decoder: { mode },
       },
@@ -74,8 +92,15 @@ function endToEndBenchModel(mode: DecoderMode): BenchModel {
   });
 }
 
-export const endToEndBenchModels: BenchModel[] = (['soft', 'gumbel', 'hard', 'hard+penalty'] as const).map(
-  endToEndBenchModel,
-);
+const MODES = ['soft', 'gumbel', 'hard', 'hard+penalty'] as const;
 
-export const benchModels: BenchModel[] = [pgMemoryBenchModel, ...endToEndBenchModels];
+export const endToEndBenchModels: BenchModel[] = MODES.map((mode) => endToEndBenchModel(mode));
+
+export const endToEndAttentionBenchModels: BenchModel[] = MODES.map((mode) => endToEndBenchModel(mode, true));
+
+export const benchModels: BenchModel[] = [
+  pgMemoryBenchModel,
+  pgMemoryAttentionBenchModel,
+  ...endToEndBenchModels,
+  ...endToEndAttentionBenchModels,
+];

@@ -126,6 +126,14 @@ describe('module families in the registry and the executor (cpu)', () => {
     expect(plan.calls.filter((c) => c.group === 'attention_binary').map((c) => c.height)).toEqual([3, 4]);
     const unary = height2.find((c) => c.group === 'attention_filter')!;
     expect(new Set(unary.tokens)).toEqual(new Set(['filter_color[red]', 'filter_shape[cube]', 'unique']));
+    // A group's tokens in member order: the columns of its member addresses.
+    expect(model.modules.groupMembers('attention_filter')).toEqual([
+      'filter_color[red]',
+      'filter_shape[cube]',
+      'unique',
+    ]);
+    expect(model.modules.groupMembers('scene')).toEqual(['scene']);
+    expect(model.modules.groupMembers('nothing')).toEqual([]);
     // filter_color[red], filter_shape[cube], unique; relate[left] alone in its family.
     expect(store.get('modules.attention_filter.local.weight').shape).toEqual([3, 10, 5]);
     expect(store.get('modules.attention_relate.local.weight').shape).toEqual([1, 10, 5]);

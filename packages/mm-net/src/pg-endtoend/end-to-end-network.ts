@@ -1,9 +1,13 @@
 import { createRng, matMul, type ParameterScope, ParameterStore, type Rng, tf } from '@mmnet/core-tensors';
 import {
   answerCount,
+  defineClevrModules,
+  executePrograms,
   gatherRows,
   type ModuleArity,
   ModuleClassifier,
+  ModuleNetwork,
+  ModuleRegistry,
   type NodeCapture,
   type ProgramTreeNode,
   Stem,
@@ -17,6 +21,7 @@ import {
   type RepairedProgram,
   Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
+import { distributionMemberAddresses, FamilySelections } from '../attention-memory/member-addresses.js';
 import { checkNodeWeightBudget, countWeightedNodes } from '../execution/node-weight-budget.js';
 import {
   executeWithNodeWeights,
@@ -58,21 +63,31 @@ export interface EndToEndOutput {
 
 /**
  * PG_endtoend: a seq2seq program generator (`programGenerator.*`) whose per-step distribution over program
- * tokens addresses one memory bank of module weights (`executor.memory.bank`, one row per function token,
- * width 4k; unary functions use the first 2k). The executed tree follows the chosen tokens' arities; each
- * node runs module-net's residual block with the weights read by its step's address. In soft and gumbel
- * modes the read weights are differentiable mixtures (per-node kernels, perSampleConv2d); in the hard modes
- * the address is a one-hot sample without gradient, so nodes group by token and run ordinary convolutions.
+ * tokens addresses a memory of module weights; the executed tree follows the chosen tokens' arities.
+ *
+ * `executor.modules: 'residual'` (the reference): one bank (`executor.memory.bank`, one row per function token,
+ * width 4k; unary functions use the first 2k), each node running module-net's residual block with the weights
+ * read by its step's address. In soft and gumbel modes the read weights are differentiable mixtures (per-node
+ * kernels, perSampleConv2d); in the hard modes the address is a one-hot sample without gradient, so nodes group
+ * by token and run ordinary convolutions.
+ *
+ * `executor.modules: 'attention'`: the banks are module-net's attention families (`executor.modules.<family>.*`,
+ * member parameters stacked, one row per function token). A node runs the family of its chosen token; in soft and
+ * gumbel modes it reads the mix of the family's rows weighted by its step's distribution over the family's
+ * tokens (`ModuleCall.addresses`), in the hard modes its chosen token's row.
  */
 export class EndToEndModuleMemoryNetwork {
   readonly config: EndToEndConfig;
   readonly generator: Seq2SeqProgramGenerator;
   readonly stem: Stem;
-  readonly bank: ModuleMemoryBank;
   readonly classifier: ModuleClassifier;
   readonly numAnswers: number;
   /** Program-vocabulary id of each memory row. */
   readonly rowTokenIds: number[];
+  /** With attention modules: the executor whose families hold the memory (`executor.modules.<family>.*`). */
+  readonly attention: ModuleNetwork | null;
+  private readonly residualBank: ModuleMemoryBank | null;
+  private readonly familySelections: FamilySelections | null;
   private readonly selection: tf.Tensor2D;
 
   constructor(
@@ -87,37 +102,61 @@ export class EndToEndModuleMemoryNetwork {
     this.rowTokenIds = programs.functionIds();
     const executor = scope.scope('executor');
     const d = c.executor.stemDim;
-    const { kernel, binary } = blockRowWidths(d);
-    this.stem = new Stem(executor.scope('stem'), {
-      inChannels: c.executor.inChannels,
-      dim: d,
-      numLayers: c.executor.stemLayers,
-    });
-    this.bank = new ModuleMemoryBank(
-      executor.scope('memory'),
-      'bank',
-      this.rowTokenIds.map((id) => programs.token(id)),
-      binary,
-      segmentedKaimingInit([
-        // A unary read uses [k | k] with fan-ins 9d; a binary read [2k | k | k] with 18d, 9d, 9d.
-        { width: 2 * kernel, fanIn: 18 * d },
-        { width: kernel, fanIn: 9 * d },
-        { width: kernel, fanIn: 9 * d },
-      ]),
-    );
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
-    this.classifier = new ModuleClassifier(executor.scope('classifier'), {
-      inChannels: d,
-      height: c.executor.height,
-      width: c.executor.width,
-      numAnswers: this.numAnswers,
-      ...c.executor.classifier,
-    });
+    if (c.executor.modules === 'attention') {
+      const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));
+      const registry = defineClevrModules(new ModuleRegistry(), tokens, this.arityOf, 'attention');
+      this.attention = new ModuleNetwork(executor, c.executor, registry, this.numAnswers);
+      this.stem = this.attention.stem;
+      this.classifier = this.attention.classifier;
+      this.familySelections = new FamilySelections(this.attention.modules, programs.size, (token) =>
+        tokens.indexOf(token),
+      );
+      this.residualBank = null;
+    } else {
+      this.attention = null;
+      this.familySelections = null;
+      const { kernel, binary } = blockRowWidths(d);
+      this.stem = new Stem(executor.scope('stem'), {
+        inChannels: c.executor.inChannels,
+        dim: d,
+        numLayers: c.executor.stemLayers,
+        kernelSize: c.executor.stemKernelSize,
+      });
+      this.residualBank = new ModuleMemoryBank(
+        executor.scope('memory'),
+        'bank',
+        this.rowTokenIds.map((id) => programs.token(id)),
+        binary,
+        segmentedKaimingInit([
+          // A unary read uses [k | k] with fan-ins 9d; a binary read [2k | k | k] with 18d, 9d, 9d.
+          { width: 2 * kernel, fanIn: 18 * d },
+          { width: kernel, fanIn: 9 * d },
+          { width: kernel, fanIn: 9 * d },
+        ]),
+      );
+      this.classifier = new ModuleClassifier(executor.scope('classifier'), {
+        inChannels: d,
+        height: c.executor.height,
+        width: c.executor.width,
+        numAnswers: this.numAnswers,
+        ...c.executor.classifier,
+      });
+    }
     const sel = new Float32Array(programs.size * this.rowTokenIds.length);
     this.rowTokenIds.forEach((id, r) => {
       sel[id * this.rowTokenIds.length + r] = 1;
     });
     this.selection = tf.keep(tf.tensor2d(sel, [programs.size, this.rowTokenIds.length]));
+  }
+
+  /** The residual memory bank (an error with attention modules, whose banks are the families' parameters). */
+  get bank(): ModuleMemoryBank {
+    if (!this.residualBank)
+      throw new Error(
+        "PG_endtoend with attention modules has no residual bank: its memory is the attention families' parameters (executor.modules.<family>.*)",
+      );
+    return this.residualBank;
   }
 
   private readonly arityOf = (token: string): ModuleArity | null => {
@@ -166,56 +205,25 @@ export class EndToEndModuleMemoryNetwork {
     });
     const batch = questions.shape[0];
     const T = decoded.steps;
-    const R = this.bank.rows;
+    const R = this.rowTokenIds.length;
     const flat = tf.reshape(decoded.addresses, [batch * T, this.generator.programs.size]) as tf.Tensor2D;
     let rowAddresses = matMul(flat, this.selection) as tf.Tensor2D;
     if (this.config.renormalizeAddresses) {
       rowAddresses = tf.div(rowAddresses, tf.maximum(tf.sum(rowAddresses, 1, true), 1e-12)) as tf.Tensor2D;
     }
     const trees = this.treesOf(decoded.programs);
-    const d = this.config.executor.stemDim;
     const v = this.stem.apply(features);
-    let result: ReturnType<typeof executeWithNodeWeights>;
-    if (mode === 'hard' || mode === 'hard+penalty') {
-      // One-hot addresses without gradient: one read per token used, grouped execution.
-      const used = [...new Set(decoded.programs.flatMap((p) => p.tokens))].filter(
-        (id) => this.generator.programs.arity(id) > 0,
-      );
-      const rows = new Map<string, tf.Tensor2D>();
-      if (used.length > 0) {
-        const read = this.bank.read(this.bank.oneHot(used.map((id) => this.rowTokenIds.indexOf(id))));
-        const parts = used.length === 1 ? [read] : tf.split(read, used.length, 0);
-        used.forEach((id, i) => rows.set(this.generator.programs.token(id), parts[i] as tf.Tensor2D));
-      }
-      result = executeWithTokenWeights(trees, v, d, this.arityOf, rows, { capture: options.capture });
-    } else {
-      const size = { height: this.config.executor.height, width: this.config.executor.width };
-      checkNodeWeightBudget(
-        countWeightedNodes(trees, this.arityOf),
-        d,
-        size,
-        this.config.nodeWeightBudgetMB,
-        {
-          length: 'programGenerator.maxProgramLength / decoder.curriculum / the maxLength option',
-          dim: 'executor.stemDim',
-          budget: 'nodeWeightBudgetMB',
-        },
-      );
-      // Every executed node mixes its own weights with its step's address, only the kernels of its arity
-      // (unary nodes mix 2k values, not 4k): one product per kernel for all calls of the pass.
-      const addressesOf = (_arity: 1 | 2, nodes: readonly NodeRef[]) =>
-        gatherRows(
-          rowAddresses,
-          nodes.map((n) => n.sample * T + n.step),
-        );
-      result = executeWithNodeWeights(
-        trees,
-        v,
-        this.arityOf,
-        plannedBankReader({ unary: this.bank, binary: this.bank }, d, addressesOf),
-        { capture: options.capture },
-      );
-    }
+    const hard = mode === 'hard' || mode === 'hard+penalty';
+    const result =
+      this.attention && this.familySelections
+        ? executePrograms(trees, v, this.attention.modules, {
+            capture: options.capture,
+            // Hard modes: one-hot samples without gradient, each row runs its token's own member.
+            memberAddresses: hard
+              ? undefined
+              : distributionMemberAddresses(flat, T, this.familySelections, this.config.renormalizeAddresses),
+          })
+        : this.executeResidual(trees, v, decoded, rowAddresses, T, hard, options.capture);
     const logits = this.classifier.apply(result.outputs as tf.Tensor4D);
     return {
       logits,
@@ -226,8 +234,55 @@ export class EndToEndModuleMemoryNetwork {
     };
   }
 
+  /** Executes the trees with the residual bank (see the class comment). */
+  private executeResidual(
+    trees: ProgramTreeNode[],
+    v: tf.Tensor4D,
+    decoded: AddressedPrograms,
+    rowAddresses: tf.Tensor2D,
+    T: number,
+    hard: boolean,
+    capture: boolean | undefined,
+  ): ReturnType<typeof executeWithNodeWeights> {
+    const d = this.config.executor.stemDim;
+    if (hard) {
+      // One-hot addresses without gradient: one read per token used, grouped execution.
+      const used = [...new Set(decoded.programs.flatMap((p) => p.tokens))].filter(
+        (id) => this.generator.programs.arity(id) > 0,
+      );
+      const rows = new Map<string, tf.Tensor2D>();
+      if (used.length > 0) {
+        const read = this.bank.read(this.bank.oneHot(used.map((id) => this.rowTokenIds.indexOf(id))));
+        const parts = used.length === 1 ? [read] : tf.split(read, used.length, 0);
+        used.forEach((id, i) => rows.set(this.generator.programs.token(id), parts[i] as tf.Tensor2D));
+      }
+      return executeWithTokenWeights(trees, v, d, this.arityOf, rows, { capture });
+    }
+    const size = { height: this.config.executor.height, width: this.config.executor.width };
+    checkNodeWeightBudget(countWeightedNodes(trees, this.arityOf), d, size, this.config.nodeWeightBudgetMB, {
+      length: 'programGenerator.maxProgramLength / decoder.curriculum / the maxLength option',
+      dim: 'executor.stemDim',
+      budget: 'nodeWeightBudgetMB',
+    });
+    // Every executed node mixes its own weights with its step's address, only the kernels of its arity
+    // (unary nodes mix 2k values, not 4k): one product per kernel for all calls of the pass.
+    const addressesOf = (_arity: 1 | 2, nodes: readonly NodeRef[]) =>
+      gatherRows(
+        rowAddresses,
+        nodes.map((n) => n.sample * T + n.step),
+      );
+    return executeWithNodeWeights(
+      trees,
+      v,
+      this.arityOf,
+      plannedBankReader({ unary: this.bank, binary: this.bank }, d, addressesOf),
+      { capture },
+    );
+  }
+
   dispose(): void {
     this.selection.dispose();
+    this.familySelections?.dispose();
     this.generator.dispose();
   }
 }

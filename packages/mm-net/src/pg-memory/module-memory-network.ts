@@ -3,8 +3,12 @@ import {
   type ArityFunction,
   answerCount,
   clevrArity,
+  defineClevrModules,
+  executePrograms,
   ModuleClassifier,
+  ModuleNetwork,
   type ModuleNetworkVocab,
+  ModuleRegistry,
   type NodeCapture,
   type ProgramIdRows,
   type ProgramTreeNode,
@@ -13,6 +17,7 @@ import {
 } from '@mmnet/module-net';
 import type { z } from 'zod';
 import type { AddressingMaps } from '../addressing.js';
+import { oneHotMemberAddresses } from '../attention-memory/member-addresses.js';
 import {
   executeWithNodeWeights,
   executeWithTokenWeights,
@@ -36,19 +41,25 @@ function isTreeList(p: unknown): p is readonly ProgramTreeNode[] {
 }
 
 /**
- * PG_memory (module memory network): the per-token modules of PG replaced by two memory banks of module
- * weights, `memory.unary` [unary functions, 2k] and `memory.binary` [binary functions, 4k] (k = 9 dim^2,
- * layout in block-layout.ts), read with one-hot addresses given by the ground-truth program tokens and run
- * through module-net's parameter-free residual blocks. Stem and classifier are module-net's (`stem.*`,
- * `classifier.*`).
+ * PG_memory (module memory network): the per-token modules of PG replaced by memory banks of module weights,
+ * read with one-hot addresses given by the ground-truth program tokens. With `modules: 'residual'` (the
+ * reference): two banks, `memory.unary` [unary functions, 2k] and `memory.binary` [binary functions, 4k]
+ * (k = 9 dim^2, layout in block-layout.ts), run through module-net's parameter-free residual blocks; stem and
+ * classifier are module-net's (`stem.*`, `classifier.*`). With `modules: 'attention'`: the banks are the
+ * stacked member parameters of module-net's attention families (`modules.<family>.*`, one row per function
+ * token), each node reading its row by a one-hot address (`ModuleCall.addresses`).
  */
 export class ModuleMemoryNetwork {
   readonly config: z.output<typeof ModuleMemoryNetworkConfigSchema>;
   readonly stem: Stem;
   readonly classifier: ModuleClassifier;
-  readonly unaryBank: ModuleMemoryBank;
-  readonly binaryBank: ModuleMemoryBank;
   readonly numAnswers: number;
+  /** The unary and the binary function tokens, in vocabulary order (the rows of the addressing maps). */
+  readonly unaryTokens: readonly string[];
+  readonly binaryTokens: readonly string[];
+  /** With attention modules: the network whose families hold the memory (`modules.<family>.*`). */
+  readonly attention: ModuleNetwork | null;
+  private readonly banks: { unary: ModuleMemoryBank; binary: ModuleMemoryBank } | null;
 
   constructor(
     scope: ParameterScope,
@@ -61,34 +72,57 @@ export class ModuleMemoryNetwork {
     const tokens = Object.entries(vocab.program_token_to_idx)
       .sort((a, b) => a[1] - b[1])
       .map(([t]) => t);
-    const unary = tokens.filter((t) => arityOf(t) === 1);
-    const binary = tokens.filter((t) => arityOf(t) === 2);
+    this.unaryTokens = tokens.filter((t) => arityOf(t) === 1);
+    this.binaryTokens = tokens.filter((t) => arityOf(t) === 2);
+    this.numAnswers = answerCount(vocab.answer_token_to_idx);
+    if (c.modules === 'attention') {
+      const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention');
+      const { execution: _, ...networkConfig } = c;
+      this.attention = new ModuleNetwork(
+        scope,
+        networkConfig,
+        registry,
+        this.numAnswers,
+        vocab.program_token_to_idx,
+      );
+      this.stem = this.attention.stem;
+      this.classifier = this.attention.classifier;
+      this.banks = null;
+      return;
+    }
+    this.attention = null;
     const d = c.stemDim;
     const { kernel, unary: unaryWidth, binary: binaryWidth } = blockRowWidths(d);
-    this.stem = new Stem(scope.scope('stem'), { inChannels: c.inChannels, dim: d, numLayers: c.stemLayers });
+    this.stem = new Stem(scope.scope('stem'), {
+      inChannels: c.inChannels,
+      dim: d,
+      numLayers: c.stemLayers,
+      kernelSize: c.stemKernelSize,
+    });
     const memory = scope.scope('memory');
-    this.unaryBank = new ModuleMemoryBank(
-      memory,
-      'unary',
-      unary,
-      unaryWidth,
-      segmentedKaimingInit([
-        { width: kernel, fanIn: 9 * d },
-        { width: kernel, fanIn: 9 * d },
-      ]),
-    );
-    this.binaryBank = new ModuleMemoryBank(
-      memory,
-      'binary',
-      binary,
-      binaryWidth,
-      segmentedKaimingInit([
-        { width: 2 * kernel, fanIn: 18 * d },
-        { width: kernel, fanIn: 9 * d },
-        { width: kernel, fanIn: 9 * d },
-      ]),
-    );
-    this.numAnswers = answerCount(vocab.answer_token_to_idx);
+    this.banks = {
+      unary: new ModuleMemoryBank(
+        memory,
+        'unary',
+        this.unaryTokens,
+        unaryWidth,
+        segmentedKaimingInit([
+          { width: kernel, fanIn: 9 * d },
+          { width: kernel, fanIn: 9 * d },
+        ]),
+      ),
+      binary: new ModuleMemoryBank(
+        memory,
+        'binary',
+        this.binaryTokens,
+        binaryWidth,
+        segmentedKaimingInit([
+          { width: 2 * kernel, fanIn: 18 * d },
+          { width: kernel, fanIn: 9 * d },
+          { width: kernel, fanIn: 9 * d },
+        ]),
+      ),
+    };
     this.classifier = new ModuleClassifier(scope.scope('classifier'), {
       inChannels: d,
       height: c.height,
@@ -96,6 +130,24 @@ export class ModuleMemoryNetwork {
       numAnswers: this.numAnswers,
       ...c.classifier,
     });
+  }
+
+  /** The residual unary bank [unary functions, 2k] (an error with attention modules, whose banks are families). */
+  get unaryBank(): ModuleMemoryBank {
+    return this.residualBanks().unary;
+  }
+
+  /** The residual binary bank [binary functions, 4k] (an error with attention modules). */
+  get binaryBank(): ModuleMemoryBank {
+    return this.residualBanks().binary;
+  }
+
+  private residualBanks(): { unary: ModuleMemoryBank; binary: ModuleMemoryBank } {
+    if (!this.banks)
+      throw new Error(
+        "PG_memory with attention modules has no residual banks: its memory is the attention families' parameters (modules.<family>.*)",
+      );
+    return this.banks;
   }
 
   /** Prefix id rows (`<START> ... <END> <NULL>...`) to trees; errors name the sample, step and token. */
@@ -114,18 +166,26 @@ export class ModuleMemoryNetwork {
     let captures: NodeCapture[][] | undefined;
     const logits = tf.tidy(() => {
       const v = this.stem.apply(features);
-      const result =
-        this.config.execution === 'grouped'
-          ? executeWithTokenWeights(trees, v, d, this.arityOf, this.readTokenRows(trees), options)
-          : executeWithNodeWeights(
-              trees,
-              v,
-              this.arityOf,
-              plannedBankReader({ unary: this.unaryBank, binary: this.binaryBank }, d, (arity, nodes) =>
-                this.nodeAddresses(trees, arity, nodes),
-              ),
-              options,
-            );
+      let result: { outputs: tf.Tensor; captures?: NodeCapture[][] };
+      if (this.attention) {
+        const { modules } = this.attention;
+        result = executePrograms(trees, v, modules, {
+          ...options,
+          memberAddresses: oneHotMemberAddresses(modules),
+        });
+      } else if (this.config.execution === 'grouped') {
+        result = executeWithTokenWeights(trees, v, d, this.arityOf, this.readTokenRows(trees), options);
+      } else {
+        result = executeWithNodeWeights(
+          trees,
+          v,
+          this.arityOf,
+          plannedBankReader({ unary: this.unaryBank, binary: this.binaryBank }, d, (arity, nodes) =>
+            this.nodeAddresses(trees, arity, nodes),
+          ),
+          options,
+        );
+      }
       captures = result.captures;
       return this.classifier.apply(result.outputs as tf.Tensor4D);
     });
@@ -184,16 +244,16 @@ export class ModuleMemoryNetwork {
       };
       visit(t);
     });
-    const maps = (bank: ModuleMemoryBank): AddressingMaps => {
-      const R = bank.rows;
+    const maps = (rowNames: readonly string[]): AddressingMaps => {
+      const R = rowNames.length;
       const values = new Float32Array(trees.length * steps * R);
       for (const n of all) {
-        const r = bank.rowNames.indexOf(n.token);
+        const r = rowNames.indexOf(n.token);
         if (r >= 0 && n.step >= 0) values[(n.sample * steps + n.step) * R + r] = 1;
       }
-      return { rowNames: bank.rowNames, batch: trees.length, steps, values };
+      return { rowNames, batch: trees.length, steps, values };
     };
-    return { unary: maps(this.unaryBank), binary: maps(this.binaryBank) };
+    return { unary: maps(this.unaryTokens), binary: maps(this.binaryTokens) };
   }
 }
 

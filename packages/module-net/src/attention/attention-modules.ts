@@ -4,7 +4,13 @@ import type {
   ModuleDefinition,
   ModuleFamilyDefinition,
 } from '../registry/module-registry.js';
-import { applyMemberDense, createMemberDense, type MemberDense } from './member-dense.js';
+import {
+  applyMemberDense,
+  createMemberDense,
+  type MemberChoice,
+  type MemberDense,
+  memberChoice,
+} from './member-dense.js';
 
 /*
  * Attention modules: a module set for the same programs and the same executor as IEP's residual modules, with
@@ -77,7 +83,7 @@ class AttentionHeads {
   }
 
   /** inputs: masked maps [rows, H, W, dim] each; features: the stem's [rows, H, W, dim] -> [rows, H, W, 1]. */
-  apply(inputs: tf.Tensor4D[], features: tf.Tensor4D, members: readonly number[]): tf.Tensor4D {
+  apply(inputs: tf.Tensor4D[], features: tf.Tensor4D, members: MemberChoice): tf.Tensor4D {
     return tf.tidy(() => {
       const [rows, h, w] = features.shape;
       const maps = cellsOf(tf.concat([...inputs, features], 3) as tf.Tensor4D);
@@ -128,7 +134,7 @@ export function attentionFamily<A extends 1 | 2>(
       return (inputs, call) =>
         tf.tidy(() => {
           const xs = inputs as tf.Tensor4D[];
-          let attention = heads.apply(xs, call.features, call.members);
+          let attention = heads.apply(xs, call.features, memberChoice(call));
           if (options.withinInput) attention = tf.mul(attention, carriedAttention(xs[0]));
           return tf.mul(call.features, attention);
         });
@@ -169,9 +175,9 @@ export function answerFamily<A extends 1 | 2>(
                   1,
                 );
           const hidden = tf.relu(
-            applyMemberDense(combine, tf.reshape(pooled, [rows, 1, 2 * dim]), call.members),
+            applyMemberDense(combine, tf.reshape(pooled, [rows, 1, 2 * dim]), memberChoice(call)),
           );
-          const code = tf.relu(applyMemberDense(output, hidden as tf.Tensor3D, call.members));
+          const code = tf.relu(applyMemberDense(output, hidden as tf.Tensor3D, memberChoice(call)));
           return addAtEveryCell(tf.zeros([1, height, width, dim]), tf.reshape(code, [rows, dim]));
         });
     },

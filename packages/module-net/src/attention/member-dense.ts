@@ -55,45 +55,73 @@ function memberSlice(stack: tf.Tensor, m: number): tf.Tensor {
 }
 
 /**
- * Each row's member's slice of a stacked parameter [members, ...rest] -> [rows, ...rest], as a one-hot product
- * (a gather on wasm is several times slower, and its gradient needs a kernel wasm lacks).
+ * One-hot addresses of members [rows, count]: a product with them gathers each row's slice (a gather on wasm is
+ * several times slower, and its gradient needs a kernel wasm lacks).
  */
-function rowSlices(stack: tf.Tensor, members: readonly number[]): tf.Tensor {
-  const [count, ...rest] = stack.shape;
-  const flat = tf.reshape(stack, [count, rest.reduce((a, b) => a * b, 1)]) as tf.Tensor2D;
-  const oneHot = tf.oneHot(tf.tensor1d(members as number[], 'int32'), count, 1, 0, 'float32') as tf.Tensor2D;
-  return tf.reshape(tf.matMul(oneHot, flat), [members.length, ...rest]);
+function oneHotAddresses(members: readonly number[], count: number): tf.Tensor2D {
+  return tf.oneHot(tf.tensor1d(members as number[], 'int32'), count, 1, 0, 'float32') as tf.Tensor2D;
 }
 
 /**
- * x [rows, positions, in] -> [rows, positions, out]: row r through member `members[r]`'s layer. When every row
- * has the same member this is one ordinary product; otherwise each row's weights are gathered (with a one-hot
- * product as gradient) and applied in one batched product.
+ * Which member's parameters each row of a call uses: an index per row, or an address per row, [rows, members]
+ * weights over the members (a module memory read: the row runs the address-weighted mix of the members'
+ * parameters; a one-hot address is the same as the index, a soft one mixes, with a gradient to the address).
  */
-export function applyMemberDense(
-  layer: MemberDense,
-  x: tf.Tensor3D,
-  members: readonly number[],
-): tf.Tensor3D {
-  const [rows, positions, inDim] = x.shape;
-  if (members.length !== rows) {
-    throw new Error(`member dense: ${members.length} members for ${rows} rows`);
+export type MemberChoice = readonly number[] | tf.Tensor2D;
+
+/** The member choice of a module call: its addresses when the executor gave some, else its members. */
+export function memberChoice(call: { members: readonly number[]; addresses?: tf.Tensor2D }): MemberChoice {
+  return call.addresses ?? call.members;
+}
+
+function checkChoice(choice: MemberChoice, rows: number, count: number): void {
+  if (Array.isArray(choice)) {
+    const members = choice as readonly number[];
+    if (members.length !== rows) throw new Error(`member dense: ${members.length} members for ${rows} rows`);
+    const bad = members.findIndex((m) => !(Number.isInteger(m) && m >= 0 && m < count));
+    if (bad >= 0) throw new Error(`member dense: row ${bad} names member ${members[bad]} of ${count}`);
+    return;
   }
+  const address = choice as tf.Tensor2D;
+  if (address.rank !== 2 || address.shape[0] !== rows || address.shape[1] !== count) {
+    throw new Error(
+      `member dense: addresses of shape [${address.shape}] for ${rows} rows of ${count} members (expected [${rows}, ${count}])`,
+    );
+  }
+}
+
+/** Each row's mix of a stacked parameter [members, ...rest] by its address [rows, members] -> [rows, ...rest]. */
+function addressedSlices(stack: tf.Tensor, address: tf.Tensor2D): tf.Tensor {
+  const [count, ...rest] = stack.shape;
+  const flat = tf.reshape(stack, [count, rest.reduce((a, b) => a * b, 1)]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(address, flat), [address.shape[0], ...rest]);
+}
+
+/**
+ * x [rows, positions, in] -> [rows, positions, out]: row r through its member's layer (`choice`: member indices, or
+ * addresses mixing the members' parameters). When every row has the same member this is one ordinary product;
+ * otherwise each row's weights are gathered (or mixed) by a product with the one-hot (or given) addresses and
+ * applied in one batched product.
+ */
+export function applyMemberDense(layer: MemberDense, x: tf.Tensor3D, choice: MemberChoice): tf.Tensor3D {
+  const [rows, positions, inDim] = x.shape;
   const [count, expectedIn, outDim] = layer.weight.shape;
+  checkChoice(choice, rows, count);
   if (inDim !== expectedIn) {
     throw new Error(`member dense: input has ${inDim} features, the layer expects ${expectedIn}`);
   }
-  const bad = members.findIndex((m) => !(Number.isInteger(m) && m >= 0 && m < count));
-  if (bad >= 0) throw new Error(`member dense: row ${bad} names member ${members[bad]} of ${count}`);
   return tf.tidy(() => {
-    const shared = commonMember(members);
+    const shared = Array.isArray(choice) ? commonMember(choice as readonly number[]) : null;
     if (shared !== null) {
       const w = memberSlice(layer.weight, shared) as tf.Tensor2D;
       const b = layer.bias ? (memberSlice(layer.bias, shared) as tf.Tensor1D) : null;
       return tf.reshape(linear(tf.reshape(x, [rows * positions, inDim]), w, b), [rows, positions, outDim]);
     }
-    const y = matMul(x, rowSlices(layer.weight, members)) as tf.Tensor3D;
+    const address = Array.isArray(choice)
+      ? oneHotAddresses(choice as readonly number[], count)
+      : (choice as tf.Tensor2D);
+    const y = matMul(x, addressedSlices(layer.weight, address)) as tf.Tensor3D;
     if (!layer.bias) return y;
-    return tf.add(y, tf.reshape(rowSlices(layer.bias, members), [rows, 1, outDim])) as tf.Tensor3D;
+    return tf.add(y, tf.reshape(addressedSlices(layer.bias, address), [rows, 1, outDim])) as tf.Tensor3D;
   });
 }

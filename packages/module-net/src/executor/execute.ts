@@ -2,7 +2,7 @@ import { tf } from '@mmnet/core-tensors';
 import { gatherFrom } from '../ops/gather-rows.js';
 import type { ProgramTreeNode } from '../program/tree.js';
 import type { ModuleCall, ModuleInputs, ModuleLookup } from '../registry/module-registry.js';
-import { type ExecutionPlan, planExecution } from './plan.js';
+import { type ExecutionPlan, type PlannedCall, planExecution } from './plan.js';
 
 /** The spatial map of one node's output: the L2 norm over channels at each position. */
 export interface NodeCapture {
@@ -16,9 +16,17 @@ export interface NodeCapture {
   shape: [number, number];
 }
 
+/**
+ * The addresses of a call's rows over its family's members [rows, members] (see `ModuleCall.addresses`), or
+ * undefined to run each row's own member. Called inside the execution's tidy: the tensor may be new.
+ */
+export type MemberAddressFunction = (call: PlannedCall, plan: ExecutionPlan) => tf.Tensor2D | undefined;
+
 export interface ExecuteOptions {
   /** Record every node's output map (channel L2 norm) for visualisation. */
   capture?: boolean;
+  /** Soft member addresses per call (a module memory network's reads); default: every row its own member. */
+  memberAddresses?: MemberAddressFunction;
 }
 
 export interface ExecutionResult {
@@ -29,7 +37,12 @@ export interface ExecutionResult {
   plan: ExecutionPlan;
 }
 
-function makeCall(samples: number[], members: number[], features: tf.Tensor4D): ModuleCall {
+function makeCall(
+  samples: number[],
+  members: number[],
+  features: tf.Tensor4D,
+  addresses: tf.Tensor2D | undefined,
+): ModuleCall {
   let cached: tf.Tensor4D | null = null;
   const rows = samples.map((s) => [0, s] as const);
   const gather = <T extends tf.Tensor>(perSample: T): T => {
@@ -43,6 +56,7 @@ function makeCall(samples: number[], members: number[], features: tf.Tensor4D): 
   return {
     samples,
     members,
+    addresses,
     get features() {
       cached ??= gather(features);
       return cached;
@@ -80,7 +94,7 @@ export function executePrograms(
       const members = call.tokens.map((token) => modules.get(token)?.member ?? 0);
       const y = module.apply(
         inputs as ModuleInputs<typeof module.arity>,
-        makeCall(call.samples, members, features),
+        makeCall(call.samples, members, features, options.memberAddresses?.(call, plan)),
       );
       if (y.shape[0] !== call.nodes.length) {
         throw new Error(

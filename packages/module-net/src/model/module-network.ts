@@ -1,7 +1,12 @@
 import { createRng, type ParameterScope, ParameterStore, tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { ModuleClassifier } from '../classifier/module-classifier.js';
-import { type ExecutionResult, executePrograms, type NodeCapture } from '../executor/execute.js';
+import {
+  type ExecuteOptions,
+  type ExecutionResult,
+  executePrograms,
+  type NodeCapture,
+} from '../executor/execute.js';
 import { type ProgramIdRows, parsePrefixPrograms } from '../program/parse-prefix.js';
 import type { ProgramTreeNode } from '../program/tree.js';
 import type { ProgramVocabulary } from '../program/vocabulary.js';
@@ -116,7 +121,7 @@ export class ModuleNetwork {
   forward(
     features: tf.Tensor4D,
     programs: readonly ProgramTreeNode[] | ProgramIdRows,
-    options: { capture?: boolean } = {},
+    options: ExecuteOptions = {},
   ): ModuleNetworkOutput {
     const trees = isTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
     let captures: NodeCapture[][] | undefined;

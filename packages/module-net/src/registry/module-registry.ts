@@ -22,6 +22,12 @@ export interface ModuleCall {
    * calls have every row at 0.
    */
   readonly members: readonly number[];
+  /**
+   * For a family's call whose executor reads module weights from a memory (`ExecuteOptions.memberAddresses`):
+   * each row's address over the family's members [rows, members]; the row runs the address-weighted mix of
+   * the members' parameters (`applyMemberDense` with `memberChoice(call)`). Absent: each row runs `members`.
+   */
+  readonly addresses?: tf.Tensor2D;
 }
 
 /** A module's computation: one call runs every ready node of that module across the batch at once. */
@@ -96,6 +102,16 @@ export class ModuleSet implements ModuleLookup {
 
   names(): string[] {
     return [...this.byName.keys()];
+  }
+
+  /**
+   * The tokens of a group (a family's members, or a module alone) in member order: what the columns of the
+   * group's member addresses (`ModuleCall.addresses`) stand for. Empty for an unknown group.
+   */
+  groupMembers(group: string): string[] {
+    const members: string[] = [];
+    for (const m of this.byName.values()) if ((m.group ?? m.name) === group) members[m.member ?? 0] = m.name;
+    return members;
   }
 
   get size(): number {

@@ -7,12 +7,12 @@ import { answerLoss, featureTensor, requirePrograms } from './classification-los
 export const createPgMemoryAdapter: ModelFactory = (ctx) => {
   const config = ModuleMemoryNetworkConfigSchema.parse(imageModelConfigInput(ctx));
   const { model, store } = createModuleMemoryNetwork(config, ctx.vocab);
-  const labels = [...model.unaryBank.rowNames, ...model.binaryBank.rowNames];
+  const labels = [...model.unaryTokens, ...model.binaryTokens];
   const adapter: ModelAdapter = {
     name: 'PG_memory',
     store,
     config,
-    groups: { programGenerator: [], executor: ['stem', 'memory', 'classifier'] },
+    groups: { programGenerator: [], executor: ['stem', 'memory', 'modules', 'classifier'] },
     addressingLabels: labels,
     forward(batch, fctx) {
       const out = model.forward(featureTensor(batch), requirePrograms(batch, 'PG_memory'));
