@@ -22,9 +22,22 @@ export function collectRow(
 ): ResultRow {
   const last = e.stages.at(-1)!;
   const dir = new RunDirectory(stageDir(runsDir, e, last));
-  const { config, perEpoch, steps, completed } = runProgress(dir.dir, trainQuestions);
+  const { config, steps, completed } = runProgress(dir.dir, trainQuestions);
   const records = new JsonlMetrics(dir.path('metrics.jsonl')).read();
   const lastTrain = records.filter((r) => r.kind === 'train').at(-1);
+  // The stages that learn from answers (not the generator's programs stage), one after the other.
+  const curve: { questions: number; accuracy: number }[] = [];
+  let seen = 0;
+  for (const stage of e.stages.filter((s) => s.args.train_mode !== 'PG')) {
+    const stageRun = stageDir(runsDir, e, stage);
+    if (!existsSync(join(stageRun, 'metrics.jsonl'))) continue;
+    const progress = runProgress(stageRun, trainQuestions);
+    const at = (step: number) => seen + questionsSeen(step, progress.perEpoch, progress.config.batch_size);
+    for (const r of new JsonlMetrics(join(stageRun, 'metrics.jsonl')).read())
+      if (r.kind === 'val' && typeof r.accuracy === 'number')
+        curve.push({ questions: at(r.step), accuracy: r.accuracy });
+    seen = at(progress.steps);
+  }
   const minutes = e.stages.reduce((sum, s) => sum + readStageState(stageStateFile(runsDir, e, s)).minutes, 0);
   const programsStage = e.stages.find((s) => s.name === 'programs');
   let programStageExactMatch: number | null | undefined;
@@ -53,7 +66,7 @@ export function collectRow(
     checkpoint: evaluation.checkpoint,
     trainingMinutes: minutes,
     budgetHours,
-    questionsSeen: questionsSeen(steps, perEpoch, config.batch_size),
+    questionsSeen: seen,
     questionsPerSecond:
       typeof lastTrain?.questions_per_second === 'number' ? lastTrain.questions_per_second : 0,
     backend: evaluation.backend,
@@ -61,12 +74,7 @@ export function collectRow(
     completed,
     seed: config.seed,
     command,
-    curve: records
-      .filter((r) => r.kind === 'val' && typeof r.accuracy === 'number')
-      .map((r) => ({
-        questions: questionsSeen(r.step, perEpoch, config.batch_size),
-        accuracy: r.accuracy as number,
-      })),
+    curve,
     programStageExactMatch,
   };
 }

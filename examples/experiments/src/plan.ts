@@ -234,6 +234,20 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
             budgetShare: 0.2,
           },
           {
+            // clevr-iep's second step: the executor learns on the generator's programs (the generator frozen).
+            name: 'executor',
+            args: {
+              model: 'PG_endtoend',
+              ...trainArgs('endToEnd', o),
+              decoder_mode: mode,
+              train_mode: 'EE',
+            },
+            modelConfig: size.endToEnd,
+            budgetShare: 0.5,
+            loadPrevious: 'PG',
+          },
+          {
+            // Then both together, the generator learning from answers (REINFORCE through the executor).
             name: 'answers',
             args: {
               model: 'PG_endtoend',
@@ -243,8 +257,8 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
               pg_lr: o.smoke ? '1e-3' : '1e-4',
             },
             modelConfig: size.endToEnd,
-            budgetShare: 0.8,
-            loadPrevious: 'PG',
+            budgetShare: 0.3,
+            loadPrevious: 'PG+EE',
           },
         ],
       });

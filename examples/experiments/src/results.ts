@@ -31,7 +31,7 @@ export const resultRowSchema = z.object({
   completed: z.boolean(),
   seed: z.number().int(),
   command: z.string(),
-  /** Validation accuracy against training questions seen (the evaluated stage). */
+  /** Validation accuracy against training questions seen (the stages that learn from answers, one after another). */
   curve: z.array(curvePointSchema),
   /** Weak supervision: program exact match on val at the end of the programs stage. */
   programStageExactMatch: accuracy.nullable().optional(),

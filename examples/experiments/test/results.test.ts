@@ -231,7 +231,8 @@ describe('experiment plan and helpers', () => {
       weak[0].stages.map((s) => [s.args.train_mode, s.args.program_supervision_fraction, s.loadPrevious]),
     ).toEqual([
       ['PG', '0.01', undefined],
-      ['PG+EE', undefined, 'PG'],
+      ['EE', undefined, 'PG'],
+      ['PG+EE', undefined, 'PG+EE'],
     ]);
     expect(() => selectExperiments(plan, ['SAN', 'nope'])).toThrow(/--only: unknown experiment nope/);
     expect(selectExperiments(plan, ['PG', 'SAN']).map((e) => e.id)).toEqual(['SAN', 'PG']);

@@ -24,7 +24,9 @@
  *   run above went from the prior to 0.59 between 67,000 and 86,000 questions, to 0.71 at the end.
  * SAN (the default before; no programs) reached 0.486 in the same 28 minutes at 500 questions/s (806,000
  * questions): its curve flattens (0.479 at 240,000, 0.503 at 780,000), yes/no at chance. PG_memory and
- * PG_endtoend keep the residual recipe: their memories hold residual blocks.
+ * PG_endtoend take the same recipe: their memories hold attention modules (`modules: 'attention'` of
+ * @mmnet/mm-net: a node reads its module's parameters from the attention families' stacked parameters by an
+ * address, one-hot from the ground-truth program or the program generator's distribution).
  *
  * The recipe notes below were measured on the earlier split, which repeated training questions in val: they
  * compare recipes on how fast they fit the training questions, not on generalisation.
@@ -87,40 +89,27 @@ export function defaultTrainArgs(
           stemKernelSize: 1,
         },
       };
-    case 'PG':
-      // The default (see above): attention modules, which learn from far fewer questions than IEP's residual ones.
-      return {
-        args: {
-          ...common,
-          stem_dim: '64',
-          batch_size: '64',
-          lr: '2e-3',
-          max_epochs: '20',
-          num_iterations: '150',
-        },
-        modelConfig: {
-          modules: 'attention',
-          stemKernelSize: 1,
-          classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
-        },
-      };
     default: {
-      // PG_memory and PG_endtoend: one residual module per program token (their memory holds residual
-      // blocks), hence the smaller batch and stem.
+      // PG (the default, see above), PG_memory and PG_endtoend: attention modules, which learn from far fewer
+      // questions than IEP's residual ones (the memory networks read them from their memories).
       const args = {
         ...common,
-        stem_dim: '32',
-        batch_size: '32',
-        lr: '1e-3',
-        max_epochs: '5',
+        stem_dim: '64',
+        batch_size: '64',
+        lr: '2e-3',
+        max_epochs: '20',
         num_iterations: '150',
       };
-      const classifier = { projDim: 64, hiddenDim: 128 };
-      if (model !== 'PG_endtoend') return { args, modelConfig: { classifier } };
+      const attention = {
+        modules: 'attention',
+        stemKernelSize: 1,
+        classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
+      };
+      if (model !== 'PG_endtoend') return { args, modelConfig: attention };
       return {
         args: { ...args, use_curriculum: '1' },
         modelConfig: {
-          executor: { classifier },
+          executor: attention,
           programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
         },
       };

@@ -4,13 +4,14 @@ import { defaultTrainArgs } from '../src/schedule.js';
 const paths = { clevr_dataset: 'd', clevr_val_images: 'v', out: 'o' };
 
 describe('defaultTrainArgs', () => {
-  it('gives PG attention modules, and the memory networks one residual recipe (PG_endtoend adding the curriculum and its generator)', () => {
+  it('gives PG and the memory networks the attention recipe (PG_endtoend adding the curriculum and its generator)', () => {
     const pg = defaultTrainArgs('PG', { ...paths, model: 'PG' });
     const memory = defaultTrainArgs('PG_memory', { ...paths, model: 'PG_memory' });
     const endToEnd = defaultTrainArgs('PG_endtoend', { ...paths, model: 'PG_endtoend' });
     expect(pg.args).toMatchObject({ model: 'PG', stem_dim: '64', batch_size: '64', lr: '2e-3', out: 'o' });
     expect(pg.modelConfig).toMatchObject({ modules: 'attention', stemKernelSize: 1 });
-    expect(memory.args).toMatchObject({ stem_dim: '32', batch_size: '32', lr: '1e-3' });
+    expect(memory.args).toEqual({ ...pg.args, model: 'PG_memory' });
+    expect(memory.modelConfig).toEqual(pg.modelConfig);
     expect(memory.args.use_curriculum).toBeUndefined();
     expect(endToEnd.args).toEqual({ ...memory.args, model: 'PG_endtoend', use_curriculum: '1' });
     expect(endToEnd.modelConfig).toEqual({
