@@ -1,3 +1,4 @@
+import { aimsMarkdown } from './aims.js';
 import type { ResultRow, Results } from './results.js';
 
 export const README_START = '<!-- results:start -->';
@@ -87,6 +88,10 @@ export function resultsSection(
       'Accuracies in %, per question family for the 9 CLEVR families; program exact match where programs are predicted.',
     '',
     resultsTable(results),
+    '',
+    `${h} Aims of the results issue (on the ${results.dataset.finalSplit} split)`,
+    '',
+    aimsMarkdown(results),
     '',
   ];
   if (results.smoke)

@@ -1,5 +1,6 @@
 import { decodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
+import { aimStatuses } from '../src/aims.js';
 import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
@@ -113,6 +114,40 @@ describe('results table and README section', () => {
     expect(text).toContain(
       '| weak-1pct-hard | 0 | 500 | `pnpm experiments --only weak-1pct-hard --seed 0` |',
     );
+  });
+
+  it('states each aim of the issue with the measured figures, and what limits a row that misses it', () => {
+    const curve = [
+      { questions: 1000, accuracy: 0.5 },
+      { questions: 2000, accuracy: 0.6 },
+      { questions: 3000, accuracy: 0.7 },
+    ];
+    const aims = aimStatuses(
+      results([
+        row('SAN', { model: 'SAN', accuracy: 0.55 }),
+        row('PG_attention', { model: 'PG', label: 'PG attention', accuracy: 0.93 }),
+        row('PG_memory', {
+          model: 'PG_memory',
+          label: 'PG_memory',
+          accuracy: 0.7,
+          curve,
+          questionsSeen: 80000,
+        }),
+        row('weak', { model: 'PG_endtoend', supervisionFraction: 0.1, accuracy: 0.45 }),
+      ]),
+    );
+    expect(aims.map((a) => a.reached)).toEqual([true, false, false, true, false]);
+    expect(aims[1].detail).toBe(
+      'PG_memory: 70.0 % (trained 1.6 h of the 2 h it was given (at most 8 allowed), 80,000 questions (2.0 epochs) at 22 questions/s; its val curve was still rising at the end (60.0 % -> 70.0 %): a longer budget is the next lever)',
+    );
+    expect(aims[3].detail).toBe('SAN 55.0 %; best module network PG attention 93.0 %');
+    expect(aims[4].aim).toContain('41.7 %');
+    expect(aims[4].detail).toContain('not: weak 45.0 %');
+    // Rows not trained yet leave their aims pending.
+    expect(aimStatuses(results([row('SAN', { model: 'SAN', accuracy: 0.6 })])).map((a) => a.reached)).toEqual(
+      [null, null, null, null, true],
+    );
+    expect(resultsSection(r, [])).toContain('### Aims of the results issue (on the test split)');
   });
 
   it('rewrites only the text between the README markers', () => {

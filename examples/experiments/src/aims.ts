@@ -1,0 +1,114 @@
+import type { ResultRow, Results } from './results.js';
+
+/** How far above the answer-type prior "well above" is (accuracy points). */
+export const WELL_ABOVE_PRIOR = 0.1;
+/** How far below the best module network "clearly below" is (accuracy points). */
+export const CLEARLY_BELOW = 0.05;
+
+/** One aim of issue #9 and where the results stand. */
+export interface AimStatus {
+  aim: string;
+  /** null: a row it needs is not trained yet. */
+  reached: boolean | null;
+  /** The measured figures, and for an aim not reached what the run's record says about its limit. */
+  detail: string;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * What a row's record says limits it: the share of the 8-hour ceiling it used, the epochs it saw, and whether
+ * its validation curve was still rising at the end (the last point above the best of the earlier ones).
+ */
+export function limitOf(row: ResultRow, trainQuestions: number): string {
+  const epochs = row.questionsSeen / trainQuestions;
+  const parts = [
+    `trained ${(row.trainingMinutes / 60).toFixed(1)} h of the ${row.budgetHours} h it was given (at most 8 allowed), ${count(row.questionsSeen)} questions (${epochs.toFixed(1)} epochs) at ${row.questionsPerSecond.toFixed(0)} questions/s`,
+  ];
+  const curve = row.curve;
+  if (curve.length >= 3) {
+    const last = curve.at(-1)!.accuracy;
+    const before = Math.max(...curve.slice(0, -1).map((p) => p.accuracy));
+    parts.push(
+      last > before
+        ? `its val curve was still rising at the end (${pct(before)} -> ${pct(last)}): a longer budget is the next lever`
+        : `its val curve had flattened (best earlier ${pct(before)}, last ${pct(last)})`,
+    );
+  }
+  return parts.join('; ');
+}
+
+function atLeast(aim: string, rows: ResultRow[], target: number, trainQuestions: number): AimStatus {
+  if (!rows.length) return { aim, reached: null, detail: 'not trained yet' };
+  const reached = rows.every((r) => r.accuracy >= target);
+  const detail = rows
+    .map((r) => {
+      const ok = r.accuracy >= target;
+      return `${r.label}: ${pct(r.accuracy)}${ok ? '' : ` (${limitOf(r, trainQuestions)})`}`;
+    })
+    .join('; ');
+  return { aim, reached, detail };
+}
+
+/** The aims of issue #9, checked against the rows trained so far. */
+export function aimStatuses(results: Results): AimStatus[] {
+  const rows = results.rows;
+  const train = results.dataset.questions.train ?? 1;
+  const statuses: AimStatus[] = [
+    atLeast(
+      'PG (ground-truth programs) at least 90 %',
+      rows.filter((r) => r.model === 'PG'),
+      0.9,
+      train,
+    ),
+    atLeast(
+      'PG_memory at least 90 %',
+      rows.filter((r) => r.model === 'PG_memory'),
+      0.9,
+      train,
+    ),
+    atLeast(
+      'PG_endtoend with 10 % of the programs at least 80 %',
+      rows.filter((r) => r.supervisionFraction === 0.1),
+      0.8,
+      train,
+    ),
+  ];
+  const sans = rows.filter((r) => r.model.startsWith('SAN'));
+  const modules = rows.filter((r) => r.model.startsWith('PG') && r.supervisionFraction === undefined);
+  const bestModule = modules.length ? modules.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)) : null;
+  statuses.push(
+    !sans.length || !bestModule
+      ? {
+          aim: 'SAN clearly below the module networks',
+          reached: null,
+          detail: 'needs SAN and a module network',
+        }
+      : {
+          aim: 'SAN clearly below the module networks',
+          reached: sans.every((s) => s.accuracy <= bestModule.accuracy - CLEARLY_BELOW),
+          detail: `${sans.map((s) => `${s.label} ${pct(s.accuracy)}`).join(', ')}; best module network ${bestModule.label} ${pct(bestModule.accuracy)}`,
+        },
+  );
+  const prior = results.prior.accuracy;
+  const low = rows.filter((r) => r.accuracy < prior + WELL_ABOVE_PRIOR);
+  statuses.push({
+    aim: `every model well above the answer-type prior (${pct(prior)}; by at least ${WELL_ABOVE_PRIOR * 100} points)`,
+    reached: rows.length ? low.length === 0 : null,
+    detail: !rows.length
+      ? 'no row yet'
+      : low.length === 0
+        ? `all ${rows.length} trained rows`
+        : `not: ${low.map((r) => `${r.label} ${pct(r.accuracy)} (${limitOf(r, train)})`).join('; ')}`,
+  });
+  return statuses;
+}
+
+/** The aims as a Markdown list. */
+export function aimsMarkdown(results: Results): string {
+  const mark = (s: AimStatus) => (s.reached === null ? 'pending' : s.reached ? 'reached' : '**not reached**');
+  return aimStatuses(results)
+    .map((s) => `- ${s.aim}: ${mark(s)} — ${s.detail}.`)
+    .join('\n');
+}
