@@ -6,51 +6,25 @@ import {
   createEndToEndNetwork,
   createModuleMemoryNetwork,
   distributionMemberAddresses,
-  EndToEndLearner,
   FamilySelections,
 } from '../src/index.js';
-import { programRows, programVocab, randomFeatures, smallConfig, vocab } from './fixtures.js';
+import {
+  endToEndConfig,
+  endToEndVocab,
+  programRows,
+  programVocab,
+  randomFeatures,
+  randomQuestions,
+  smallConfig,
+  vocab,
+} from './fixtures.js';
 import { useBackend } from './helpers.js';
 
 const attentionConfig = { ...smallConfig, stemDim: 5, modules: 'attention' as const, stemKernelSize: 1 };
 
-const words = ['how', 'many', 'red', 'blue', 'things', 'is', 'there', 'a', 'cube', '?'];
-const questionVocab: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, '<UNK>': 3 };
-for (const w of words) questionVocab[w] = Object.keys(questionVocab).length;
-const endToEndVocab = { ...vocab, question_token_to_idx: questionVocab };
-
-function endToEndConfig(mode: DecoderMode) {
-  return {
-    executor: {
-      inChannels: 4,
-      stemDim: 5,
-      height: 4,
-      width: 4,
-      modules: 'attention' as const,
-      stemKernelSize: 1,
-      classifier: smallConfig.classifier,
-    },
-    programGenerator: {
-      encoderWordvecDim: 5,
-      decoderWordvecDim: 4,
-      hiddenDim: 6,
-      numLayers: 1,
-      maxProgramLength: 6,
-    },
-    decoder: { mode, curriculum: { start: 2, increment: 2, every: 2, max: 6 } },
-    seed: 3,
-  };
-}
-
-function questions(n: number, seed: number): tf.Tensor2D {
-  const rng = createRng(seed);
-  const rows = Array.from({ length: n }, () => [
-    1,
-    ...Array.from({ length: 5 }, () => 4 + rng.int(words.length)),
-    2,
-  ]);
-  return tf.tensor2d(rows, [n, 7], 'int32');
-}
+const attentionEndToEnd = (mode: DecoderMode) =>
+  endToEndConfig(mode, { stemDim: 5, modules: 'attention', stemKernelSize: 1 });
+const questions = randomQuestions;
 
 const tokensOf = (n: { token: string; inputs: { token: string; inputs: unknown[] }[] }): string[] => [
   n.token,
@@ -139,7 +113,7 @@ describe('attention module memories (cpu)', () => {
   });
 
   it('PG_endtoend with attention modules: gumbel (one-hot forward) = hard execution of the same trees; soft and gumbel reach the generator', () => {
-    const { model, store } = createEndToEndNetwork(endToEndConfig('gumbel'), endToEndVocab);
+    const { model, store } = createEndToEndNetwork(attentionEndToEnd('gumbel'), endToEndVocab);
     expect(store.names().some((n) => n.startsWith('executor.modules.attention_filter.'))).toBe(true);
     expect(store.names().some((n) => n.startsWith('executor.memory'))).toBe(false);
     tf.tidy(() => {
@@ -168,28 +142,5 @@ describe('attention module memories (cpu)', () => {
     }
     model.dispose();
     store.dispose();
-  });
-});
-
-describe('attention module memories training (wasm)', () => {
-  beforeAll(() => useBackend('wasm'));
-
-  it.each(['soft', 'hard'] as const)('PG_endtoend %s with attention modules: stable tensor count', (mode) => {
-    const { model, store } = createEndToEndNetwork(endToEndConfig(mode), endToEndVocab);
-    const learner = new EndToEndLearner(model, store, {
-      trainMode: 'PG+EE',
-      generatorLearningRate: 1e-2,
-      executorLearningRate: 1e-2,
-    });
-    const batch = {
-      features: randomFeatures(4, 3),
-      questions: questions(4, 4),
-      answers: tf.tensor1d([0, 1, 2, 3], 'int32'),
-    };
-    learner.step(batch);
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 4; i++) learner.step(batch);
-    expect(tf.memory().numTensors).toBe(before);
-    learner.dispose();
   });
 });

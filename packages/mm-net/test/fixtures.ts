@@ -1,5 +1,6 @@
 import { createRng, type ParameterStore, tf } from '@mmnet/core-tensors';
 import { buildProgramVocabulary, encodePrefixPrograms, type ModuleNetwork } from '@mmnet/module-net';
+import type { DecoderMode } from '@mmnet/program-decoders';
 import { blockKernelsToRow, type ModuleMemoryNetwork } from '../src/index.js';
 
 export const PROGRAMS: string[][] = [
@@ -32,6 +33,46 @@ export const smallConfig = {
   classifier: { projDim: 5, poolSize: 2, hiddenDim: 6 },
   seed: 1,
 };
+
+/** PG_endtoend's vocabularies: questions of 10 words, the programs' tokens, 4 answers. */
+export const QUESTION_WORDS = ['how', 'many', 'red', 'blue', 'things', 'is', 'there', 'a', 'cube', '?'];
+const questionVocab: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, '<UNK>': 3 };
+for (const w of QUESTION_WORDS) questionVocab[w] = Object.keys(questionVocab).length;
+export const endToEndVocab = { ...vocab, question_token_to_idx: questionVocab };
+
+/** A small PG_endtoend config (curriculum 2, 4, 6) whose executor takes `executor` on top of the small sizes. */
+export function endToEndConfig(mode: DecoderMode, executor: Record<string, unknown> = {}) {
+  return {
+    executor: {
+      inChannels: 4,
+      stemDim: 3,
+      height: 4,
+      width: 4,
+      classifier: smallConfig.classifier,
+      ...executor,
+    },
+    programGenerator: {
+      encoderWordvecDim: 5,
+      decoderWordvecDim: 4,
+      hiddenDim: 6,
+      numLayers: 1,
+      maxProgramLength: 6,
+    },
+    decoder: { mode, curriculum: { start: 2, increment: 2, every: 2, max: 6 } },
+    seed: 3,
+  };
+}
+
+/** n random questions `<START> w w w w w <END>` [n, 7] (int32). */
+export function randomQuestions(n: number, seed: number): tf.Tensor2D {
+  const rng = createRng(seed);
+  const rows = Array.from({ length: n }, () => [
+    1,
+    ...Array.from({ length: 5 }, () => 4 + rng.int(QUESTION_WORDS.length)),
+    2,
+  ]);
+  return tf.tensor2d(rows, [n, 7], 'int32');
+}
 
 export function programRows(programs: string[][] = PROGRAMS): number[][] {
   return encodePrefixPrograms(programs, programVocab);

@@ -2,42 +2,12 @@ import { createRng, tf } from '@mmnet/core-tensors';
 import type { DecoderMode } from '@mmnet/program-decoders';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEndToEndNetwork, EndToEndLearner, executeWithTokenWeights } from '../src/index.js';
-import { programVocab, randomFeatures, smallConfig } from './fixtures.js';
+import { endToEndConfig, endToEndVocab, randomFeatures, randomQuestions } from './fixtures.js';
 import { useBackend } from './helpers.js';
 
-const words = ['how', 'many', 'red', 'blue', 'things', 'is', 'there', 'a', 'cube', '?'];
-const questionVocab: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, '<UNK>': 3 };
-for (const w of words) questionVocab[w] = Object.keys(questionVocab).length;
-const vocab = {
-  question_token_to_idx: questionVocab,
-  program_token_to_idx: programVocab,
-  answer_token_to_idx: { a0: 0, a1: 1, a2: 2, a3: 3 },
-};
-
-function config(mode: DecoderMode) {
-  return {
-    executor: { inChannels: 4, stemDim: 3, height: 4, width: 4, classifier: smallConfig.classifier },
-    programGenerator: {
-      encoderWordvecDim: 5,
-      decoderWordvecDim: 4,
-      hiddenDim: 6,
-      numLayers: 1,
-      maxProgramLength: 6,
-    },
-    decoder: { mode, curriculum: { start: 2, increment: 2, every: 2, max: 6 } },
-    seed: 3,
-  };
-}
-
-function questions(n: number, seed: number): tf.Tensor2D {
-  const rng = createRng(seed);
-  const rows = Array.from({ length: n }, () => [
-    1,
-    ...Array.from({ length: 5 }, () => 4 + rng.int(words.length)),
-    2,
-  ]);
-  return tf.tensor2d(rows, [n, 7], 'int32');
-}
+const config = (mode: DecoderMode) => endToEndConfig(mode);
+const questions = randomQuestions;
+const vocab = endToEndVocab;
 
 function generatorGradientNorm(mode: DecoderMode): number {
   const { model, store } = createEndToEndNetwork(config(mode), vocab);
@@ -128,33 +98,35 @@ describe('PG_endtoend training (wasm)', () => {
     await useBackend('wasm');
   });
 
-  it.each(['soft', 'gumbel', 'hard', 'hard+penalty'] as const)(
-    '%s: trains with a stable tensor count and the curriculum',
-    (mode) => {
-      const { model, store } = createEndToEndNetwork(config(mode), vocab);
-      const learner = new EndToEndLearner(model, store, {
-        trainMode: 'PG+EE',
-        generatorLearningRate: 1e-2,
-        executorLearningRate: 1e-2,
-      });
-      const batch = {
-        features: randomFeatures(4, 3),
-        questions: questions(4, 4),
-        answers: tf.tensor1d([0, 1, 2, 3], 'int32'),
-      };
-      const first = learner.step(batch);
-      const before = tf.memory().numTensors;
-      const lengths = [first.maxLength];
-      for (let i = 0; i < 5; i++) lengths.push(learner.step(batch).maxLength);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(lengths).toEqual([2, 2, 4, 4, 6, 6]);
-      if (mode === 'hard' || mode === 'hard+penalty') expect(first.meanReward).not.toBeNull();
-      if (mode === 'gumbel') expect(first.gumbelTemperature).toBe(1);
-      const counts = first.programs;
-      expect(counts.valid + counts.padded + counts.truncated).toBe(4);
-      learner.dispose();
-    },
-  );
+  const MODES = ['soft', 'gumbel', 'hard', 'hard+penalty'] as const;
+  it.each([
+    ...MODES.map((mode) => [mode, 'residual'] as const),
+    ...MODES.map((mode) => [mode, 'attention'] as const),
+  ])('%s, %s memory: trains with a stable tensor count and the curriculum', (mode, modules) => {
+    const executor = modules === 'attention' ? { stemDim: 5, modules, stemKernelSize: 1 } : {};
+    const { model, store } = createEndToEndNetwork(endToEndConfig(mode, executor), vocab);
+    const learner = new EndToEndLearner(model, store, {
+      trainMode: 'PG+EE',
+      generatorLearningRate: 1e-2,
+      executorLearningRate: 1e-2,
+    });
+    const batch = {
+      features: randomFeatures(4, 3),
+      questions: questions(4, 4),
+      answers: tf.tensor1d([0, 1, 2, 3], 'int32'),
+    };
+    const first = learner.step(batch);
+    const before = tf.memory().numTensors;
+    const lengths = [first.maxLength];
+    for (let i = 0; i < 5; i++) lengths.push(learner.step(batch).maxLength);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(lengths).toEqual([2, 2, 4, 4, 6, 6]);
+    if (mode === 'hard' || mode === 'hard+penalty') expect(first.meanReward).not.toBeNull();
+    if (mode === 'gumbel') expect(first.gumbelTemperature).toBe(1);
+    const counts = first.programs;
+    expect(counts.valid + counts.padded + counts.truncated).toBe(4);
+    learner.dispose();
+  });
 
   it('PG mode trains only the generator, EE only the executor', () => {
     for (const trainMode of ['PG', 'EE'] as const) {
