@@ -203,6 +203,9 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
           {
             model: 'PG_endtoend',
             ...trainArgs('endToEnd', o),
+            // From scratch the generator decodes random programs of the full length (30 tokens, ~30 nodes per
+            // question): batch 32 keeps a step at ~2.1-2.6 GB of the 4 GB wasm heap (batch 64 runs out of it).
+            ...(o.smoke ? {} : { batch_size: '32' }),
             decoder_mode: mode,
             use_curriculum: curriculum ? '1' : '0',
           },

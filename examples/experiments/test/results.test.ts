@@ -255,6 +255,9 @@ describe('experiment plan and helpers', () => {
       for (const st of e.stages) expect(st.modelConfig).toMatchObject({ executor: { modules: 'attention' } });
     expect(plan.find((e) => e.id === 'PG')?.stages[0].modelConfig).not.toHaveProperty('modules');
     for (const e of plan) expect(e.hours).toBe(DEFAULT_HOURS[e.group]);
+    // End to end from scratch: batch 32 (random full-length programs); the weak-supervision stages 64.
+    expect(plan.find((e) => e.id === 'PG_endtoend-soft')?.stages[0].args.batch_size).toBe('32');
+    expect(plan.find((e) => e.id === 'weak-10pct-hard')?.stages[2].args.batch_size).toBe('64');
     expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
     for (const e of plan) {
       expect(e.stages.reduce((s, st) => s + st.budgetShare, 0)).toBeCloseTo(1);
