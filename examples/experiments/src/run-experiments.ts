@@ -11,6 +11,7 @@ import {
   UsageError,
 } from '@mmnet/trainer';
 import { collectRow, evaluationFile } from './collect-row.js';
+import { readExperimentRecord, writeExperimentRecord } from './experiment-record.js';
 import { familyNames } from './families.js';
 import { EXPERIMENT_OPTIONS, type ExperimentOptions, experimentOptionsSchema } from './options.js';
 import { type Experiment, experimentPlan, selectExperiments } from './plan.js';
@@ -149,7 +150,11 @@ export async function runExperiments(
       const file = evaluationFile(runsDir, e, finalSplit);
       if (!existsSync(file)) continue;
       const evaluation = JSON.parse(readFileSync(file, 'utf8')) as SplitEvaluation;
-      rows.push(collectRow(e, runsDir, evaluation, questions.train, reproduceCommand(o, e.id), hoursOf(e)));
+      const record = readExperimentRecord(runsDir, e.id) ?? {
+        budgetHours: hoursOf(e),
+        command: reproduceCommand(o, e.id),
+      };
+      rows.push(collectRow(e, runsDir, evaluation, questions.train, record.command, record.budgetHours));
     }
     return {
       format: 'mmnet-experiments',
@@ -179,11 +184,16 @@ export async function runExperiments(
     const evaluated = existsSync(evalFile)
       ? (JSON.parse(readFileSync(evalFile, 'utf8')) as SplitEvaluation).questions === evaluatedQuestions
       : false;
-    if (experimentTrained(e, runsDir, hoursOf(e)) && evaluated) {
+    const trained = experimentTrained(e, runsDir, hoursOf(e));
+    if (trained && evaluated) {
       io.err(`[${e.id}] done (skipped)`);
       continue;
     }
     const t0 = performance.now();
+    if (!trained) {
+      // The budget it trains with now (a trained one keeps the record of the budget that trained it).
+      writeExperimentRecord(runsDir, e.id, { budgetHours: hoursOf(e), command: reproduceCommand(o, e.id) });
+    }
     await trainExperiment(e, {
       runsDir,
       datasetDir,

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
 import { aimStatuses } from '../src/aims.js';
 import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
+import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
 import { accuracyByFamily, familyNames } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
 import { DEFAULT_HOURS, experimentPlan, selectExperiments } from '../src/plan.js';
@@ -274,6 +278,22 @@ describe('experiment plan and helpers', () => {
     ]);
     expect(() => selectExperiments(plan, ['SAN', 'nope'])).toThrow(/--only: unknown experiment nope/);
     expect(selectExperiments(plan, ['PG', 'SAN']).map((e) => e.id)).toEqual(['SAN', 'PG']);
+  });
+
+  it('keeps the budget and command an experiment was trained with, and names a malformed record', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-record-'));
+    expect(readExperimentRecord(dir, 'PG')).toBeUndefined();
+    writeExperimentRecord(dir, 'PG', {
+      budgetHours: 3,
+      command: 'pnpm experiments --only PG --hours-per-model 3',
+    });
+    expect(readExperimentRecord(dir, 'PG')).toEqual({
+      budgetHours: 3,
+      command: 'pnpm experiments --only PG --hours-per-model 3',
+    });
+    writeFileSync(join(dir, 'PG', 'experiment.json'), '{"budgetHours": -1, "command": "x"}');
+    expect(() => readExperimentRecord(dir, 'PG')).toThrow(/experiment\.json: budgetHours:/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('counts questions seen over epochs with a short last batch', () => {
