@@ -134,13 +134,17 @@ function trainArgs(
         num_val_samples: '500',
       };
     case 'programs':
-      // Teacher forcing of the program generator alone: cheap, so at most 3,000 updates of 64 programs.
+      // Teacher forcing of the program generator alone: cheap, so at most 4,000 updates of 64 programs, Adam 3e-3
+      // with a cosine decay (program-decoders' supervised recipe: 95.5 % exact match after 4,000 steps on 40,000
+      // programs; Adam 1e-3 constant gave 67.5 % after 2,900 steps on clevr-small's 12,000).
       return {
         ...modules,
         stem_dim: '64',
         batch_size: '64',
+        lr: '3e-3',
+        lr_schedule: 'cosine',
         max_epochs: '100000',
-        max_iterations: '3000',
+        max_iterations: '4000',
         num_iterations: '500',
         num_val_samples: '200',
       };
@@ -234,7 +238,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
               program_supervision_fraction: String(fraction),
             },
             modelConfig: size.endToEnd,
-            budgetShare: 0.2,
+            budgetShare: 0.25,
           },
           {
             // clevr-iep's second step: the executor learns on the generator's programs (the generator frozen).
@@ -246,7 +250,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
               train_mode: 'EE',
             },
             modelConfig: size.endToEnd,
-            budgetShare: 0.5,
+            budgetShare: 0.45,
             loadPrevious: 'PG',
           },
           {
