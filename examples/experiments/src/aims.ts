@@ -17,23 +17,29 @@ export interface AimStatus {
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** Accuracy points the second half of a curve must gain over the first to count as still rising. */
+export const RISING = 0.01;
+
 /**
- * What a row's record says limits it: the share of the 8-hour ceiling it used, the epochs it saw, and whether
- * its validation curve was still rising at the end (the last point above the best of the earlier ones).
+ * What a row's record says limits it: its training time against its budget and the 8-hour ceiling, the epochs it
+ * saw, and whether its validation curve was still rising (the best of the second half of its questions above the
+ * best of the first half by at least RISING).
  */
 export function limitOf(row: ResultRow, trainQuestions: number): string {
   const epochs = row.questionsSeen / trainQuestions;
   const parts = [
-    `trained ${(row.trainingMinutes / 60).toFixed(1)} h of the ${row.budgetHours} h it was given (at most 8 allowed), ${count(row.questionsSeen)} questions (${epochs.toFixed(1)} epochs) at ${row.questionsPerSecond.toFixed(0)} questions/s`,
+    `trained ${(row.trainingMinutes / 60).toFixed(1)} h (budget ${row.budgetHours} h, at most 8 allowed) on ${count(row.questionsSeen)} questions (${epochs.toFixed(1)} epochs) at ${row.questionsPerSecond.toFixed(0)} questions/s`,
   ];
   const curve = row.curve;
   if (curve.length >= 3) {
-    const last = curve.at(-1)!.accuracy;
-    const before = Math.max(...curve.slice(0, -1).map((p) => p.accuracy));
+    const half = curve.at(-1)!.questions / 2;
+    const best = (points: typeof curve) => Math.max(...points.map((p) => p.accuracy));
+    const first = best(curve.filter((p) => p.questions <= half));
+    const second = best(curve.filter((p) => p.questions > half));
     parts.push(
-      last > before
-        ? `its val curve was still rising at the end (${pct(before)} -> ${pct(last)}): a longer budget is the next lever`
-        : `its val curve had flattened (best earlier ${pct(before)}, last ${pct(last)})`,
+      second >= first + RISING
+        ? `val curve still rising (best ${pct(first)} in the first half of those questions, ${pct(second)} in the second): a longer budget is the next lever`
+        : `val curve flat (best ${pct(first)} in the first half of those questions, ${pct(second)} in the second)`,
     );
   }
   return parts.join('; ');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
-import { aimStatuses } from '../src/aims.js';
+import { aimStatuses, limitOf } from '../src/aims.js';
 import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
@@ -142,9 +142,13 @@ describe('results table and README section', () => {
     );
     expect(aims.map((a) => a.reached)).toEqual([true, false, false, true, false]);
     expect(aims[1].detail).toBe(
-      'PG_memory: 70.0 % (trained 1.6 h of the 2 h it was given (at most 8 allowed), 80,000 questions (2.0 epochs) at 22 questions/s; its val curve was still rising at the end (60.0 % -> 70.0 %): a longer budget is the next lever)',
+      'PG_memory: 70.0 % (trained 1.6 h (budget 2 h, at most 8 allowed) on 80,000 questions (2.0 epochs) at 22 questions/s; val curve still rising (best 50.0 % in the first half of those questions, 70.0 % in the second): a longer budget is the next lever)',
     );
     expect(aims[3].detail).toBe('SAN 55.0 %; best module network PG attention 93.0 %');
+    const flat = [0.5, 0.53, 0.52, 0.525].map((accuracy, i) => ({ questions: (i + 1) * 1000, accuracy }));
+    expect(limitOf(row('SAN', { curve: flat }), 40000)).toContain(
+      'val curve flat (best 53.0 % in the first half of those questions, 52.5 % in the second)',
+    );
     expect(aims[4].aim).toContain('41.7 %');
     expect(aims[4].detail).toContain('not: weak 45.0 %');
     // Rows not trained yet leave their aims pending.
