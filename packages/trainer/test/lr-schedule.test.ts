@@ -1,7 +1,7 @@
 import { createRng, initBackend, ParameterStore, tf, zeros } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
 import { GroupOptimizer } from '../src/training/group-optimizer.js';
-import { learningRateFactor } from '../src/training/lr-schedule.js';
+import { learningRateFactor, scheduleProgress } from '../src/training/lr-schedule.js';
 
 describe('learningRateFactor', () => {
   const cosine = { schedule: 'cosine', warmup: 4, finalFactor: 0.1 } as const;
@@ -21,6 +21,25 @@ describe('learningRateFactor', () => {
 
   it('stays at 1 when constant', () => {
     expect(learningRateFactor({ schedule: 'constant', warmup: 0, finalFactor: 0.1 }, 50, 0.99)).toBe(1);
+  });
+});
+
+describe('scheduleProgress', () => {
+  it('is the share of the iterations, or of the minutes when a time budget ends the run first', () => {
+    expect(
+      scheduleProgress({ step: 25, totalIterations: 100, minutesBefore: 0, minutesThisProcess: 5 }),
+    ).toBe(0.25);
+    const timed = { step: 10, totalIterations: 100, minutesBefore: 0, maxMinutes: 60 };
+    expect(scheduleProgress({ ...timed, minutesThisProcess: 30 })).toBeCloseTo(0.5, 10);
+    expect(scheduleProgress({ ...timed, step: 80, minutesThisProcess: 30 })).toBeCloseTo(0.8, 10);
+  });
+
+  it('counts the minutes trained before a resume: a run stopped at 40 of 60 minutes goes on from 2/3', () => {
+    // Resumed with the 20 minutes left: it starts where it stopped and ends at 1 with the budget.
+    const resumed = { step: 10, totalIterations: 10_000, minutesBefore: 40, maxMinutes: 20 };
+    expect(scheduleProgress({ ...resumed, minutesThisProcess: 0 })).toBeCloseTo(2 / 3, 10);
+    expect(scheduleProgress({ ...resumed, minutesThisProcess: 10 })).toBeCloseTo(5 / 6, 10);
+    expect(scheduleProgress({ ...resumed, minutesThisProcess: 20 })).toBeCloseTo(1, 10);
   });
 });
 

@@ -85,6 +85,9 @@ describe('mmnet train --resume', () => {
     writeFileSync(join(checkpoints, '.step-0000999.safetensors.1.1.tmp'), 'partial');
     writeFileSync(join(checkpoints, 'step-0000999.safetensors'), 'partial');
 
+    const atKill = loadCheckpoint(join(killed, new RunDirectory(killed).readManifest().latest));
+    const minutesAtKill = atKill.metadata.schedule_minutes as number;
+    expect(minutesAtKill).toBeGreaterThan(0);
     const resumeIo = captureIo();
     expect(await runCli(['train', '--resume', killed], resumeIo, testRegistry())).toBe(0);
     expect(resumeIo.stderr.join('\n')).toMatch(/resumed at step \d+/);
@@ -101,6 +104,8 @@ describe('mmnet train --resume', () => {
       expect(Array.from(b.tensors[name].data), name).toEqual(Array.from(t.data));
     }
     expect(b.metadata.rng).toEqual(a.metadata.rng);
+    // The time-based schedule's clock went on from the checkpoint's (it did not restart at 0).
+    expect(b.metadata.schedule_minutes as number).toBeGreaterThan(minutesAtKill);
     // The resumed run's metrics have each step once.
     const steps = readFileSync(join(killed, 'metrics.jsonl'), 'utf8')
       .trim()

@@ -292,7 +292,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
     key: 'lr_schedule',
     value: 'NAME',
     kind: 'string',
-    description: `learning rate after warmup: ${LR_SCHEDULES.join('|')} (decays over the iterations or --max_minutes)`,
+    description: `learning rate after warmup: ${LR_SCHEDULES.join('|')} (decays over the iterations, or over the minutes when --max_minutes ends the run first; a resumed run continues its decay)`,
     defaultText: 'constant',
   },
   {

@@ -24,3 +24,22 @@ export function learningRateFactor(settings: LrScheduleSettings, step: number, p
   const shape = schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * t)) : 1 - t;
   return finalFactor + (1 - finalFactor) * shape;
 }
+
+/**
+ * The fraction of a run's budget used, for `learningRateFactor`: of its iterations, or of its time when
+ * --max_minutes is set and the time ends it first. Time counts across resumes: a run resumed after
+ * `minutesBefore` minutes of training with `maxMinutes` more has `minutesBefore + maxMinutes` in all, so a
+ * decaying schedule continues where the checkpoint left it instead of starting again.
+ */
+export function scheduleProgress(run: {
+  step: number;
+  totalIterations: number;
+  minutesBefore: number;
+  minutesThisProcess: number;
+  maxMinutes?: number;
+}): number {
+  const byIterations = run.step / Math.max(1, run.totalIterations);
+  if (run.maxMinutes === undefined) return byIterations;
+  const total = run.minutesBefore + run.maxMinutes;
+  return Math.max(byIterations, (run.minutesBefore + run.minutesThisProcess) / Math.max(1e-9, total));
+}

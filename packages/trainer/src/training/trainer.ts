@@ -58,6 +58,8 @@ export class Trainer {
   readonly position: TrainPosition = { epoch: 0, batchInEpoch: 0 };
   step = 0;
   bestValAccuracy = Number.NEGATIVE_INFINITY;
+  /** Minutes of training before this process (from the resumed checkpoint): the time-based schedule's start. */
+  scheduleMinutesBefore = 0;
   readonly optimizers: { programGenerator: GroupOptimizer; executor: GroupOptimizer };
   private readonly trainable: tf.Variable[];
   private order?: { epoch: number; indices: Int32Array };
@@ -381,6 +383,7 @@ export class Trainer {
       this.model.setState(meta.model_state as Record<string, unknown>);
     this.bestValAccuracy =
       typeof meta.best_val_accuracy === 'number' ? meta.best_val_accuracy : Number.NEGATIVE_INFINITY;
+    this.scheduleMinutesBefore = typeof meta.schedule_minutes === 'number' ? meta.schedule_minutes : 0;
   }
 
   /** Writes the parameters alone (with config and vocab hash), as --save_model and `mmnet eval` use. */

@@ -11,7 +11,7 @@ import { pngSize } from '../report/png-size.js';
 import { TrainingDivergedError, wasmTrapMessage } from './errors.js';
 import type { EvalResult } from './evaluate.js';
 import { evaluate } from './evaluate.js';
-import { learningRateFactor } from './lr-schedule.js';
+import { learningRateFactor, scheduleProgress } from './lr-schedule.js';
 import type { Trainer } from './trainer.js';
 
 export interface RunSummary {
@@ -39,6 +39,7 @@ export class TrainingRun {
   private valImages?: string[] | null;
   private trainSeconds = 0;
   private trainQuestions = 0;
+  private loopStart?: number;
 
   constructor(
     readonly trainer: Trainer,
@@ -88,8 +89,9 @@ export class TrainingRun {
     let windowCorrect = 0;
     let windowQuestions = 0;
     let windowCount = 0;
+    this.loopStart = performance.now();
     const deadline =
-      cfg.max_minutes !== undefined ? performance.now() + cfg.max_minutes * 60_000 : Number.POSITIVE_INFINITY;
+      cfg.max_minutes !== undefined ? this.loopStart + cfg.max_minutes * 60_000 : Number.POSITIVE_INFINITY;
     let stoppedByTime = false;
     while (!t.finished) {
       if (performance.now() > deadline) {
@@ -97,7 +99,7 @@ export class TrainingRun {
         this.progress.log(`--max_minutes ${cfg.max_minutes}: stopping at step ${t.step} of ${total}`);
         break;
       }
-      t.setLearningRateFactor(this.learningRateFactor(deadline));
+      t.setLearningRateFactor(this.learningRateFactor());
       const started = performance.now();
       let result: ReturnType<Trainer['iteration']>;
       try {
@@ -172,20 +174,27 @@ export class TrainingRun {
     };
   }
 
-  /** --lr_schedule's factor for the next iteration; the budget used is of the iterations or of --max_minutes. */
-  private learningRateFactor(deadline: number): number {
+  /** --lr_schedule's factor for the next iteration (`scheduleProgress`: iterations, or minutes across resumes). */
+  private learningRateFactor(): number {
     const t = this.trainer;
     const cfg = t.config;
-    let progress = t.step / Math.max(1, t.totalIterations);
-    if (cfg.max_minutes !== undefined) {
-      const budget = cfg.max_minutes * 60_000;
-      progress = Math.max(progress, 1 - (deadline - performance.now()) / budget);
-    }
+    const progress = scheduleProgress({
+      step: t.step,
+      totalIterations: t.totalIterations,
+      minutesBefore: t.scheduleMinutesBefore,
+      minutesThisProcess: this.minutesThisProcess(),
+      maxMinutes: cfg.max_minutes,
+    });
     return learningRateFactor(
       { schedule: cfg.lr_schedule, warmup: cfg.lr_warmup, finalFactor: cfg.lr_final_factor },
       t.step,
       progress,
     );
+  }
+
+  /** Wall-clock minutes since this process's training loop began (0 before it). */
+  private minutesThisProcess(): number {
+    return this.loopStart === undefined ? 0 : (performance.now() - this.loopStart) / 60_000;
   }
 
   private startStep?: number;
@@ -209,6 +218,8 @@ export class TrainingRun {
     const isBest = result.accuracy > t.bestValAccuracy;
     if (isBest) t.bestValAccuracy = result.accuracy;
     const state = await t.state();
+    // The schedule's clock at this checkpoint: a resumed run continues its time-based decay from here.
+    state.metadata.schedule_minutes = t.scheduleMinutesBefore + this.minutesThisProcess();
     const manifest = this.dir.commit(t.step, state.tensors, state.metadata, {
       isBest,
       valAccuracy: result.accuracy,
