@@ -254,14 +254,16 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
             loadPrevious: 'PG',
           },
           {
-            // Then both together, the generator learning from answers (REINFORCE through the executor).
+            // Then both together, the generator learning from answers (REINFORCE through the executor) at
+            // clevr-iep's joint fine-tuning rate: at 1e-4 the rewards of a ~45 %-accurate executor took the 10 %
+            // run's programs from 83 % exact match to 33 % in 800 updates.
             name: 'answers',
             args: {
               model: 'PG_endtoend',
               ...trainArgs('endToEnd', o),
               decoder_mode: mode,
               train_mode: 'PG+EE',
-              pg_lr: o.smoke ? '1e-3' : '1e-4',
+              pg_lr: o.smoke ? '1e-3' : '1e-5',
             },
             modelConfig: size.endToEnd,
             budgetShare: 0.3,
