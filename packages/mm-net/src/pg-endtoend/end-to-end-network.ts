@@ -1,16 +1,18 @@
 import { createRng, matMul, type ParameterScope, ParameterStore, type Rng, tf } from '@mmnet/core-tensors';
 import {
   answerCount,
+  createNetworkClassifier,
+  createNetworkStem,
   defineClevrModules,
   executePrograms,
   gatherRows,
   type ModuleArity,
-  ModuleClassifier,
+  type ModuleClassifier,
   ModuleNetwork,
   ModuleRegistry,
   type NodeCapture,
   type ProgramTreeNode,
-  Stem,
+  type Stem,
 } from '@mmnet/module-net';
 import {
   type AddressedPrograms,
@@ -84,10 +86,12 @@ export class EndToEndModuleMemoryNetwork {
   readonly numAnswers: number;
   /** Program-vocabulary id of each memory row. */
   readonly rowTokenIds: number[];
-  /** With attention modules: the executor whose families hold the memory (`executor.modules.<family>.*`). */
-  readonly attention: ModuleNetwork | null;
+  /**
+   * With attention modules: the executor whose families hold the memory (`executor.modules.<family>.*`), and
+   * each family's columns of the generator's distributions.
+   */
+  private readonly attentionMemory: { network: ModuleNetwork; selections: FamilySelections } | null;
   private readonly residualBank: ModuleMemoryBank | null;
-  private readonly familySelections: FamilySelections | null;
   private readonly selection: tf.Tensor2D;
 
   constructor(
@@ -101,28 +105,21 @@ export class EndToEndModuleMemoryNetwork {
     const programs = this.generator.programs;
     this.rowTokenIds = programs.functionIds();
     const executor = scope.scope('executor');
-    const d = c.executor.stemDim;
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     if (c.executor.modules === 'attention') {
       const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));
       const registry = defineClevrModules(new ModuleRegistry(), tokens, this.arityOf, 'attention');
-      this.attention = new ModuleNetwork(executor, c.executor, registry, this.numAnswers);
-      this.stem = this.attention.stem;
-      this.classifier = this.attention.classifier;
-      this.familySelections = new FamilySelections(this.attention.modules, programs.size, (token) =>
-        tokens.indexOf(token),
-      );
+      const network = new ModuleNetwork(executor, c.executor, registry, this.numAnswers);
+      this.stem = network.stem;
+      this.classifier = network.classifier;
+      const selections = new FamilySelections(network.modules, programs.size, (token) => programs.id(token));
+      this.attentionMemory = { network, selections };
       this.residualBank = null;
     } else {
-      this.attention = null;
-      this.familySelections = null;
+      this.attentionMemory = null;
+      const d = c.executor.stemDim;
       const { kernel, binary } = blockRowWidths(d);
-      this.stem = new Stem(executor.scope('stem'), {
-        inChannels: c.executor.inChannels,
-        dim: d,
-        numLayers: c.executor.stemLayers,
-        kernelSize: c.executor.stemKernelSize,
-      });
+      this.stem = createNetworkStem(executor.scope('stem'), c.executor);
       this.residualBank = new ModuleMemoryBank(
         executor.scope('memory'),
         'bank',
@@ -135,19 +132,18 @@ export class EndToEndModuleMemoryNetwork {
           { width: kernel, fanIn: 9 * d },
         ]),
       );
-      this.classifier = new ModuleClassifier(executor.scope('classifier'), {
-        inChannels: d,
-        height: c.executor.height,
-        width: c.executor.width,
-        numAnswers: this.numAnswers,
-        ...c.executor.classifier,
-      });
+      this.classifier = createNetworkClassifier(executor.scope('classifier'), c.executor, this.numAnswers);
     }
     const sel = new Float32Array(programs.size * this.rowTokenIds.length);
     this.rowTokenIds.forEach((id, r) => {
       sel[id * this.rowTokenIds.length + r] = 1;
     });
     this.selection = tf.keep(tf.tensor2d(sel, [programs.size, this.rowTokenIds.length]));
+  }
+
+  /** With attention modules: the executor whose families hold the memory (`executor.modules.<family>.*`). */
+  get attention(): ModuleNetwork | null {
+    return this.attentionMemory?.network ?? null;
   }
 
   /** The residual memory bank (an error with attention modules, whose banks are the families' parameters). */
@@ -214,16 +210,20 @@ export class EndToEndModuleMemoryNetwork {
     const trees = this.treesOf(decoded.programs);
     const v = this.stem.apply(features);
     const hard = mode === 'hard' || mode === 'hard+penalty';
-    const result =
-      this.attention && this.familySelections
-        ? executePrograms(trees, v, this.attention.modules, {
-            capture: options.capture,
-            // Hard modes: one-hot samples without gradient, each row runs its token's own member.
-            memberAddresses: hard
-              ? undefined
-              : distributionMemberAddresses(flat, T, this.familySelections, this.config.renormalizeAddresses),
-          })
-        : this.executeResidual(trees, v, decoded, rowAddresses, T, hard, options.capture);
+    const result = this.attentionMemory
+      ? executePrograms(trees, v, this.attentionMemory.network.modules, {
+          capture: options.capture,
+          // Hard modes: one-hot samples without gradient, each row runs its token's own member.
+          memberAddresses: hard
+            ? undefined
+            : distributionMemberAddresses(
+                flat,
+                T,
+                this.attentionMemory.selections,
+                this.config.renormalizeAddresses,
+              ),
+        })
+      : this.executeResidual(trees, v, decoded, rowAddresses, T, hard, options.capture);
     const logits = this.classifier.apply(result.outputs as tf.Tensor4D);
     return {
       logits,
@@ -282,7 +282,7 @@ export class EndToEndModuleMemoryNetwork {
 
   dispose(): void {
     this.selection.dispose();
-    this.familySelections?.dispose();
+    this.attentionMemory?.selections.dispose();
     this.generator.dispose();
   }
 }

@@ -3,9 +3,11 @@ import {
   type ArityFunction,
   answerCount,
   clevrArity,
+  createNetworkClassifier,
+  createNetworkStem,
   defineClevrModules,
   executePrograms,
-  ModuleClassifier,
+  type ModuleClassifier,
   ModuleNetwork,
   type ModuleNetworkVocab,
   ModuleRegistry,
@@ -13,7 +15,7 @@ import {
   type ProgramIdRows,
   type ProgramTreeNode,
   parsePrefixPrograms,
-  Stem,
+  type Stem,
 } from '@mmnet/module-net';
 import type { z } from 'zod';
 import type { AddressingMaps } from '../addressing.js';
@@ -93,12 +95,7 @@ export class ModuleMemoryNetwork {
     this.attention = null;
     const d = c.stemDim;
     const { kernel, unary: unaryWidth, binary: binaryWidth } = blockRowWidths(d);
-    this.stem = new Stem(scope.scope('stem'), {
-      inChannels: c.inChannels,
-      dim: d,
-      numLayers: c.stemLayers,
-      kernelSize: c.stemKernelSize,
-    });
+    this.stem = createNetworkStem(scope.scope('stem'), c);
     const memory = scope.scope('memory');
     this.banks = {
       unary: new ModuleMemoryBank(
@@ -123,13 +120,7 @@ export class ModuleMemoryNetwork {
         ]),
       ),
     };
-    this.classifier = new ModuleClassifier(scope.scope('classifier'), {
-      inChannels: d,
-      height: c.height,
-      width: c.width,
-      numAnswers: this.numAnswers,
-      ...c.classifier,
-    });
+    this.classifier = createNetworkClassifier(scope.scope('classifier'), c, this.numAnswers);
   }
 
   /** The residual unary bank [unary functions, 2k] (an error with attention modules, whose banks are families). */

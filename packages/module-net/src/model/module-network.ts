@@ -63,6 +63,42 @@ export function answerCount(answers: Record<string, number>): number {
   return Math.max(...ids) + 1;
 }
 
+/** The fields of a parsed module network config that the stem and the classifier read. */
+type NetworkSizes = Pick<
+  z.output<typeof ModuleNetworkConfigSchema>,
+  'inChannels' | 'stemDim' | 'stemLayers' | 'stemKernelSize' | 'modules' | 'height' | 'width' | 'classifier'
+>;
+
+/**
+ * The stem of a module network config (`stem.*` of `scope` when given `scope.scope('stem')`): its sizes, kernel,
+ * and the attention channel attention modules need. Module networks that bring their own modules (the memory
+ * networks of @mmnet/mm-net) build theirs here too.
+ */
+export function createNetworkStem(scope: ParameterScope, c: NetworkSizes): Stem {
+  return new Stem(scope, {
+    inChannels: c.inChannels,
+    dim: c.stemDim,
+    numLayers: c.stemLayers,
+    kernelSize: c.stemKernelSize,
+    attentionChannel: c.modules === 'attention',
+  });
+}
+
+/** The classifier of a module network config over `numAnswers` answers. */
+export function createNetworkClassifier(
+  scope: ParameterScope,
+  c: NetworkSizes,
+  numAnswers: number,
+): ModuleClassifier {
+  return new ModuleClassifier(scope, {
+    inChannels: c.stemDim,
+    height: c.height,
+    width: c.width,
+    numAnswers,
+    ...c.classifier,
+  });
+}
+
 export class ModuleNetwork {
   readonly config: z.output<typeof ModuleNetworkConfigSchema>;
   readonly stem: Stem;
@@ -82,25 +118,13 @@ export class ModuleNetwork {
   ) {
     this.config = ModuleNetworkConfigSchema.parse(config);
     const c = this.config;
-    this.stem = new Stem(scope.scope('stem'), {
-      inChannels: c.inChannels,
-      dim: c.stemDim,
-      numLayers: c.stemLayers,
-      kernelSize: c.stemKernelSize,
-      attentionChannel: c.modules === 'attention',
-    });
+    this.stem = createNetworkStem(scope.scope('stem'), c);
     this.modules = registry.instantiate(scope.scope('modules'), {
       dim: c.stemDim,
       height: c.height,
       width: c.width,
     });
-    this.classifier = new ModuleClassifier(scope.scope('classifier'), {
-      inChannels: c.stemDim,
-      height: c.height,
-      width: c.width,
-      numAnswers,
-      ...c.classifier,
-    });
+    this.classifier = createNetworkClassifier(scope.scope('classifier'), c, numAnswers);
   }
 
   /** Prefix id rows to trees, checked against this network's modules (errors name the sample and step). */
