@@ -6,6 +6,7 @@ import {
   encodePrefixPrograms,
   type ModuleCall,
   type ModuleFunction,
+  memberOneHot,
 } from '../src/index.js';
 import { maxAbsDiff, PROGRAMS, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
 
@@ -23,10 +24,6 @@ const ADDRESSES = [
   [0.1, 0.1, 0.8],
   [0.6, 0.4, 0],
 ];
-
-function oneHotRows(members: readonly number[], count: number): tf.Tensor2D {
-  return tf.tensor2d(members.map((m) => Array.from({ length: count }, (_, k) => (k === m ? 1 : 0))));
-}
 
 const FAMILIES = [
   { kind: 'attention', arity: 1, family: attentionFamily },
@@ -68,7 +65,7 @@ describe.each(['cpu', 'wasm'] as const)('member addresses (module memory reads) 
       });
       // A one-hot address is the member itself.
       const members = [2, 0, 1, 2];
-      const oneHot = oneHotRows(members, 3);
+      const oneHot = memberOneHot(members, 3);
       const byAddress = fam(inputs as [tf.Tensor], callOf(features, [0, 0, 0, 0], oneHot));
       const byMember = fam(inputs as [tf.Tensor], callOf(features, members));
       expect(maxAbsDiff(byAddress.dataSync(), byMember.dataSync())).toBeLessThan(1e-5);
@@ -126,7 +123,7 @@ describe('member addresses: gradient and executor (cpu)', () => {
           seen.push(call.group);
           if (call.group === 'scene') return undefined;
           const members = call.tokens.map((t) => model.modules.get(t)?.member ?? 0);
-          return oneHotRows(members, memberCount(call.group));
+          return memberOneHot(members, memberCount(call.group));
         },
       })
       .logits.dataSync();

@@ -1,5 +1,5 @@
 import { matMul, tf } from '@mmnet/core-tensors';
-import { gatherRows, type MemberAddressFunction, type ModuleSet } from '@mmnet/module-net';
+import { gatherRows, type MemberAddressFunction, type ModuleSet, memberOneHot } from '@mmnet/module-net';
 
 /*
  * Module memory reads of attention modules. module-net's attention families keep every member's parameters
@@ -7,15 +7,6 @@ import { gatherRows, type MemberAddressFunction, type ModuleSet } from '@mmnet/m
  * address over the rows times the bank (`ModuleCall.addresses`, `applyMemberDense`): one-hot with ground-truth
  * programs (PG_memory), the program generator's distribution in PG_endtoend's soft and gumbel modes.
  */
-
-/** [rows, count] rows with a 1 at each given column. */
-function oneHotRows(columns: readonly number[], count: number): tf.Tensor2D {
-  const values = new Float32Array(columns.length * count);
-  columns.forEach((c, r) => {
-    values[r * count + c] = 1;
-  });
-  return tf.tensor2d(values, [columns.length, count]);
-}
 
 /** One-hot addresses of every family call: each row reads its own token's row of the family's bank. */
 export function oneHotMemberAddresses(modules: ModuleSet): MemberAddressFunction {
@@ -27,7 +18,7 @@ export function oneHotMemberAddresses(modules: ModuleSet): MemberAddressFunction
       size = modules.groupMembers(call.group).length;
       sizes.set(call.group, size);
     }
-    return oneHotRows(
+    return memberOneHot(
       call.tokens.map((t) => modules.get(t)?.member ?? 0),
       size,
     );

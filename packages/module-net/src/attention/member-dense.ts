@@ -55,11 +55,16 @@ function memberSlice(stack: tf.Tensor, m: number): tf.Tensor {
 }
 
 /**
- * One-hot addresses of members [rows, count]: a product with them gathers each row's slice (a gather on wasm is
- * several times slower, and its gradient needs a kernel wasm lacks).
+ * One-hot addresses of members [rows, count] (a 1 at each row's member): a product with them gathers each row's
+ * slice of a stacked parameter (a gather on wasm is several times slower, and its gradient needs a kernel wasm
+ * lacks), and they are the addresses of a memory read by token. Any count, 1 included (tf.oneHot refuses 1).
  */
-function oneHotAddresses(members: readonly number[], count: number): tf.Tensor2D {
-  return tf.oneHot(tf.tensor1d(members as number[], 'int32'), count, 1, 0, 'float32') as tf.Tensor2D;
+export function memberOneHot(members: readonly number[], count: number): tf.Tensor2D {
+  const values = new Float32Array(members.length * count);
+  members.forEach((m, r) => {
+    values[r * count + m] = 1;
+  });
+  return tf.tensor2d(values, [members.length, count]);
 }
 
 /**
@@ -118,7 +123,7 @@ export function applyMemberDense(layer: MemberDense, x: tf.Tensor3D, choice: Mem
       return tf.reshape(linear(tf.reshape(x, [rows * positions, inDim]), w, b), [rows, positions, outDim]);
     }
     const address = Array.isArray(choice)
-      ? oneHotAddresses(choice as readonly number[], count)
+      ? memberOneHot(choice as readonly number[], count)
       : (choice as tf.Tensor2D);
     const y = matMul(x, addressedSlices(layer.weight, address)) as tf.Tensor3D;
     if (!layer.bias) return y;
