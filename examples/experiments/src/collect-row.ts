@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonlMetrics, RunDirectory } from '@mmnet/trainer';
+import { JsonlMetrics } from '@mmnet/trainer';
 import type { Experiment } from './plan.js';
 import type { ResultRow } from './results.js';
 import { experimentDir, stageDir, stageStateFile } from './run-experiment.js';
@@ -21,21 +21,22 @@ export function collectRow(
   budgetHours: number,
 ): ResultRow {
   const last = e.stages.at(-1)!;
-  const dir = new RunDirectory(stageDir(runsDir, e, last));
-  const { config, steps, completed } = runProgress(dir.dir, trainQuestions);
-  const records = new JsonlMetrics(dir.path('metrics.jsonl')).read();
-  const lastTrain = records.filter((r) => r.kind === 'train').at(-1);
-  // The stages that learn from answers (not the generator's programs stage), one after the other.
+  const { config, steps, completed } = runProgress(stageDir(runsDir, e, last), trainQuestions);
+  // The stages that learn from answers (not the generator's programs stage), one after the other; the last of
+  // them is the evaluated one, whose last training record gives the throughput.
   const curve: { questions: number; accuracy: number }[] = [];
   let seen = 0;
+  let lastTrain: Record<string, unknown> | undefined;
   for (const stage of e.stages.filter((s) => s.args.train_mode !== 'PG')) {
     const stageRun = stageDir(runsDir, e, stage);
     if (!existsSync(join(stageRun, 'metrics.jsonl'))) continue;
     const progress = runProgress(stageRun, trainQuestions);
     const at = (step: number) => seen + questionsSeen(step, progress.perEpoch, progress.config.batch_size);
-    for (const r of new JsonlMetrics(join(stageRun, 'metrics.jsonl')).read())
+    const records = new JsonlMetrics(join(stageRun, 'metrics.jsonl')).read();
+    for (const r of records)
       if (r.kind === 'val' && typeof r.accuracy === 'number')
         curve.push({ questions: at(r.step), accuracy: r.accuracy });
+    if (stage === last) lastTrain = records.filter((r) => r.kind === 'train').at(-1);
     seen = at(progress.steps);
   }
   const minutes = e.stages.reduce((sum, s) => sum + readStageState(stageStateFile(runsDir, e, s)).minutes, 0);
