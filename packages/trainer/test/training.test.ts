@@ -117,6 +117,28 @@ describe('mmnet train', () => {
     expect(existsSync(join(out, manifest.latest))).toBe(true);
   });
 
+  it("lets the process's timers run between iterations (a caller can record the time used while it trains)", async () => {
+    const out = join(tempDir('timers'), 'run');
+    const metricsFile = join(out, 'metrics.jsonl');
+    // What a timer sees of the run: the number of train iterations logged so far, at each tick.
+    const seen = new Set<number>();
+    const timer = setInterval(() => {
+      if (existsSync(metricsFile)) seen.add(readFileSync(metricsFile, 'utf8').split('\n').length - 1);
+    }, 1);
+    try {
+      const code = await runCli(
+        ['train', ...base(), '--max-epochs', '4', '--num_iterations', '1000', '--out', out],
+        captureIo(),
+        testRegistry(),
+      );
+      expect(code).toBe(0);
+    } finally {
+      clearInterval(timer);
+    }
+    // 48 iterations (96 questions / 8 x 4 epochs): the timer ran in the middle of training, not only before and after.
+    expect([...seen].filter((n) => n > 0 && n < 48).length).toBeGreaterThanOrEqual(5);
+  });
+
   it('keeps the number of tfjs tensors constant across training steps', async () => {
     const config = trainConfigSchema.parse({
       model: 'TEST_BOW',

@@ -123,6 +123,9 @@ export class TrainingRun {
       windowQuestions += result.questions;
       windowCount++;
       const qps = this.trainQuestions / Math.max(1e-9, this.trainSeconds);
+      // Training is synchronous tensor work: without a yield, timers and I/O callbacks of the process (a caller
+      // recording the time used, a progress bar) would wait until the run ends.
+      await yieldToEventLoop();
       this.progress.update({
         step: t.step,
         totalSteps: total,
@@ -312,3 +315,6 @@ export class TrainingRun {
       : 'no checkpoint had been written yet';
   }
 }
+
+/** Resolves after the event loop's pending timers and I/O callbacks have had their turn. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
