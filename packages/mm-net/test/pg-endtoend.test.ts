@@ -128,6 +128,55 @@ describe('PG_endtoend training (wasm)', () => {
     learner.dispose();
   });
 
+  it.each(['residual', 'attention'] as const)(
+    'greedy (%s memory): gumbel and hard execute the most likely programs, whatever the rng',
+    (modules) => {
+      const executor = modules === 'attention' ? { stemDim: 5, modules, stemKernelSize: 1 } : {};
+      tf.tidy(() => {
+        const features = randomFeatures(4, 3);
+        const q = questions(4, 4);
+        const run = (mode: DecoderMode, options: { greedy?: boolean; seed?: number }) => {
+          const { model } = createEndToEndNetwork(endToEndConfig(mode, executor), vocab);
+          const out = model.forward(features, q, {
+            rng: createRng(options.seed ?? 0),
+            greedy: options.greedy,
+            gumbelTemperature: 0.8,
+          });
+          return { tokens: out.trees.map((t) => JSON.stringify(t)), logits: out.logits.arraySync() };
+        };
+        // Soft mode decodes the argmax tokens (same initial weights: the seed is the config's).
+        const soft = run('soft', {});
+        const hard = run('hard', { greedy: true, seed: 1 });
+        expect(hard.tokens).toEqual(soft.tokens);
+        expect(run('hard', { greedy: true, seed: 2 }).logits).toEqual(hard.logits);
+        expect(run('gumbel', { greedy: true, seed: 3 }).logits).toEqual(hard.logits);
+        expect(run('hard', { seed: 1 }).tokens).not.toEqual(hard.tokens);
+      });
+    },
+  );
+
+  it('EE mode trains the executor on the greedy programs; PG+EE samples them', () => {
+    const batch = {
+      features: randomFeatures(4, 3),
+      questions: questions(4, 4),
+      answers: tf.tensor1d([0, 1, 2, 3], 'int32'),
+    };
+    const firstLoss = (trainMode: 'EE' | 'PG+EE', seed: number) => {
+      const { model, store } = createEndToEndNetwork(config('hard'), vocab);
+      const learner = new EndToEndLearner(model, store, { trainMode, seed });
+      let metrics!: ReturnType<EndToEndLearner['trainingLoss']>['metrics'];
+      tf.tidy(() => {
+        metrics = learner.trainingLoss(batch).metrics;
+      });
+      learner.dispose();
+      return metrics;
+    };
+    const ee = firstLoss('EE', 1);
+    expect(firstLoss('EE', 2).answerLoss).toBe(ee.answerLoss);
+    expect(ee.meanReward).toBeNull();
+    expect(firstLoss('PG+EE', 1).answerLoss).not.toBe(firstLoss('PG+EE', 2).answerLoss);
+  });
+
   it('PG mode trains only the generator, EE only the executor', () => {
     for (const trainMode of ['PG', 'EE'] as const) {
       const { model, store } = createEndToEndNetwork(config('soft'), vocab);

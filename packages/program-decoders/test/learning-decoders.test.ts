@@ -32,7 +32,10 @@ describe('learning decoders (cpu)', () => {
   const V = generator.programs.size;
 
   /** Gradient norm of a loss built on the addresses, with respect to the generator's parameters. */
-  function addressGradientNorm(mode: DecoderMode): {
+  function addressGradientNorm(
+    mode: DecoderMode,
+    options: { greedy?: boolean } = {},
+  ): {
     norm: number;
     addresses: number[][][];
     decoded: ReturnType<typeof decodeAddresses>;
@@ -46,6 +49,7 @@ describe('learning decoders (cpu)', () => {
         maxLength: 6,
         rng: createRng(9),
         gumbelTemperature: 0.7,
+        ...options,
       });
       addresses = decoded.addresses.arraySync();
       // The zero-weighted log-probability term only connects the loss to the parameters in every mode.
@@ -91,6 +95,35 @@ describe('learning decoders (cpu)', () => {
     }, store.variables());
     const n = Object.values(grads).reduce((acc, g) => acc + tf.sum(tf.square(g)).dataSync()[0], 0);
     expect(n).toBeGreaterThan(1e-8);
+  });
+
+  it('greedy (gumbel and hard): the most likely token at every step, one-hot addresses, no rng needed', () => {
+    tf.tidy(() => {
+      const soft = decodeAddresses(generator, questions, { mode: 'soft', maxLength: 6 });
+      for (const mode of ['gumbel', 'hard', 'hard+penalty'] as const) {
+        const d = decodeAddresses(generator, questions, { mode, maxLength: 6, greedy: true });
+        // Soft mode's tokens are the argmax of the same logits.
+        expect(Array.from(d.tokens)).toEqual(Array.from(soft.tokens));
+        const addresses = d.addresses.arraySync();
+        addresses.forEach((row, b) =>
+          row.forEach((address, t) => {
+            expect(address.filter((a) => a === 1)).toHaveLength(1);
+            expect(address.filter((a) => a === 0)).toHaveLength(address.length - 1);
+            expect(address.indexOf(1)).toBe(d.tokens[b * d.steps + t]);
+          }),
+        );
+        expect(d.logProbs.arraySync()).toEqual(soft.logProbs.arraySync());
+      }
+      // Sampling differs from the argmax somewhere (untrained generator: flat distributions).
+      const sampled = decodeAddresses(generator, questions, {
+        mode: 'hard',
+        maxLength: 6,
+        rng: createRng(9),
+      });
+      expect(Array.from(sampled.tokens)).not.toEqual(Array.from(soft.tokens));
+    });
+    for (const mode of ['gumbel', 'hard'] as const)
+      expect(addressGradientNorm(mode, { greedy: true }).norm).toBe(0);
   });
 
   it('maps every executed program token to its decoding step', () => {

@@ -48,6 +48,11 @@ export interface EndToEndForwardOptions {
   rng?: Rng;
   gumbelTemperature?: number;
   sampleTemperature?: number;
+  /**
+   * Gumbel and hard modes: execute the generator's most likely program (no noise, no sampling), e.g. for
+   * evaluation or while only the executor trains (see `decodeAddresses`).
+   */
+  greedy?: boolean;
   capture?: boolean;
 }
 
@@ -198,6 +203,7 @@ export class EndToEndModuleMemoryNetwork {
       rng: options.rng,
       gumbelTemperature: options.gumbelTemperature,
       sampleTemperature: options.sampleTemperature,
+      greedy: options.greedy,
     });
     const batch = questions.shape[0];
     const T = decoded.steps;
@@ -209,11 +215,12 @@ export class EndToEndModuleMemoryNetwork {
     }
     const trees = this.treesOf(decoded.programs);
     const v = this.stem.apply(features);
-    const hard = mode === 'hard' || mode === 'hard+penalty';
+    // One-hot addresses without gradient: each row runs its token's own module.
+    const hard = mode === 'hard' || mode === 'hard+penalty' || (mode === 'gumbel' && options.greedy === true);
     const result = this.attentionMemory
       ? executePrograms(trees, v, this.attentionMemory.network.modules, {
           capture: options.capture,
-          // Hard modes: one-hot samples without gradient, each row runs its token's own member.
+          // Hard modes and greedy gumbel: one-hot addresses without gradient, each row runs its token's own member.
           memberAddresses: hard
             ? undefined
             : distributionMemberAddresses(

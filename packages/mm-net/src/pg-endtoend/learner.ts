@@ -104,6 +104,8 @@ export class EndToEndLearner {
       rng: this.rng,
       gumbelTemperature: temperature ?? undefined,
       sampleTemperature: cfg.reinforce.sampleTemperature,
+      // Train mode EE: the executor learns the generator's most likely programs (the generator does not learn).
+      greedy: this.training.trainMode === 'EE',
     });
     const n = batch.questions.shape[0];
     const labels = tf.cast(tf.oneHot(batch.answers, this.model.numAnswers), 'float32');
@@ -117,7 +119,7 @@ export class EndToEndLearner {
     let meanReward: number | null = null;
     let baseline: number | null = null;
     let loss: tf.Scalar = answerLoss;
-    if (hard) {
+    if (hard && this.training.trainMode !== 'EE') {
       const statuses = out.decoded.programs.map((p) => p.status);
       const rewards = answerRewards(mode, { correct, crossEntropy: ce, statuses }, cfg.reinforce);
       meanReward = rewards.reduce((a, r) => a + r, 0) / n;

@@ -19,6 +19,13 @@ export interface AddressDecodeOptions {
   gumbelTemperature?: number;
   /** Sampling temperature (hard modes). */
   sampleTemperature?: number;
+  /**
+   * Gumbel and hard modes: take the most likely token at every step, without noise or sampling, and address
+   * with its one-hot (no gradient), as clevr-iep's PG+EE evaluates (`reinforce_sample(argmax=True)`). For
+   * evaluation, and for training an executor on the programs of a generator that does not learn. Soft mode
+   * is deterministic already and ignores it.
+   */
+  greedy?: boolean;
 }
 
 /** The generator's decisions for a batch, with the addresses a module memory reads with. */
@@ -67,7 +74,8 @@ export function decodeAddresses(
   if (!(Number.isInteger(maxLength) && maxLength >= 1)) {
     throw new Error(`decodeAddresses: maxLength must be an integer >= 1, got ${maxLength}`);
   }
-  const needsRng = mode !== 'soft';
+  const greedy = mode !== 'soft' && options.greedy === true;
+  const needsRng = mode !== 'soft' && !greedy;
   if (needsRng && !options.rng) throw new Error(`decodeAddresses: mode '${mode}' needs a seeded rng`);
   const batch = questions.shape[0];
   const V = generator.programs.size;
@@ -88,14 +96,15 @@ export function decodeAddresses(
     let tokens: Int32Array;
     let logp: tf.Tensor1D;
     let entropy: tf.Tensor1D;
-    if (mode === 'soft') {
+    if (mode === 'soft' || greedy) {
       const logSoft = tf.logSoftmax(logits);
-      address = tf.exp(logSoft) as tf.Tensor2D;
+      const distribution = tf.exp(logSoft) as tf.Tensor2D;
       const values = logits.dataSync() as Float32Array;
       tokens = Int32Array.from({ length: batch }, (_, b) => rowArgMax(values, V, b));
-      const oneHot = tf.oneHot(tf.tensor1d(tokens, 'int32'), V);
+      const oneHot = tf.cast(tf.oneHot(tf.tensor1d(tokens, 'int32'), V), 'float32') as tf.Tensor2D;
+      address = mode === 'soft' ? distribution : (stopGradient(oneHot) as tf.Tensor2D);
       logp = tf.sum(tf.mul(oneHot, logSoft), -1) as tf.Tensor1D;
-      entropy = tf.neg(tf.sum(tf.mul(address, logSoft), -1)) as tf.Tensor1D;
+      entropy = tf.neg(tf.sum(tf.mul(distribution, logSoft), -1)) as tf.Tensor1D;
       input = generator.embedTokens(tf.tensor1d(tokens, 'int32')) as tf.Tensor2D;
     } else if (mode === 'gumbel') {
       const temperature = options.gumbelTemperature ?? 1;

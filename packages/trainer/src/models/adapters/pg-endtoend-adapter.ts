@@ -53,12 +53,15 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
         gumbelTemperature:
           mode === 'gumbel' ? gumbelTemperature(config.decoder.gumbel, fctx.step) : undefined,
         sampleTemperature: config.decoder.reinforce.sampleTemperature,
+        // The generator's most likely programs where it does not learn from this pass: evaluation (as
+        // clevr-iep evaluates PG+EE) and --train_mode EE (the executor learns the generator's programs).
+        greedy: !fctx.training || fctx.trainMode === 'EE',
       });
       const answers = batch.answers ?? new Int32Array(n);
       const labels = tf.cast(tf.oneHot(tf.tensor1d(answers, 'int32'), model.numAnswers), 'float32');
       const perSample = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(out.logits)), 1));
       let loss = tf.mean(perSample) as tf.Scalar;
-      if (hard && fctx.training) {
+      if (hard && fctx.training && fctx.trainMode !== 'EE') {
         const predicted = tf.argMax(out.logits, 1).dataSync();
         const correct = Array.from({ length: n }, (_, i) => predicted[i] === answers[i]);
         const rewards = answerRewards(
