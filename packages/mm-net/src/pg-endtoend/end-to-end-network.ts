@@ -216,7 +216,7 @@ export class EndToEndModuleMemoryNetwork {
     const trees = this.treesOf(decoded.programs);
     const v = this.stem.apply(features);
     // One-hot addresses without gradient: each row runs its token's own module.
-    const hard = mode === 'hard' || mode === 'hard+penalty' || (mode === 'gumbel' && options.greedy === true);
+    const hard = decoded.oneHotWithoutGradient;
     const result = this.attentionMemory
       ? executePrograms(trees, v, this.attentionMemory.network.modules, {
           capture: options.capture,

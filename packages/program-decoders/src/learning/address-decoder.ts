@@ -38,6 +38,8 @@ export interface AddressedPrograms {
    * Gumbel one-hot (gumbel), or the sampled one-hot with no gradient (hard modes).
    */
   addresses: tf.Tensor3D;
+  /** The addresses are one-hot and carry no gradient (hard modes, and greedy decoding in gumbel mode). */
+  oneHotWithoutGradient: boolean;
   /** The token chosen at every step, row-major [B * T]: the most likely (soft) or the sampled one. */
   tokens: Int32Array;
   /** log p of the chosen tokens [B, T] (differentiable), under the sampling distribution. */
@@ -145,6 +147,7 @@ export function decodeAddresses(
     mode,
     steps,
     addresses: tf.stack(addresses, 1) as tf.Tensor3D,
+    oneHotWithoutGradient: mode === 'hard' || mode === 'hard+penalty' || greedy,
     tokens: Int32Array.from(chosen.flat()),
     logProbs: tf.stack(logProbs, 1) as tf.Tensor2D,
     entropy: tf.stack(entropies, 1) as tf.Tensor2D,
