@@ -1,12 +1,10 @@
 import { createRng, type ParameterStore, type Rng, tf } from '@mmnet/core-tensors';
 import { fillMissingGradients } from '@mmnet/module-net';
 import {
-  answerRewards,
   curriculumLength,
   gumbelTemperature,
   MovingAverageBaseline,
   type ProgramStatusCounts,
-  reinforceLoss,
   teacherForcedLoss,
 } from '@mmnet/program-decoders';
 import {
@@ -16,6 +14,7 @@ import {
   type TrainMode,
 } from './config.js';
 import type { EndToEndModuleMemoryNetwork } from './end-to-end-network.js';
+import { endToEndObjective } from './objective.js';
 
 /** One batch for PG_endtoend: image features, encoded questions and answer ids. */
 export interface EndToEndBatch {
@@ -97,7 +96,6 @@ export class EndToEndLearner {
     const mode = cfg.mode;
     const maxLength = options.maxLength ?? curriculumLength(cfg.curriculum, this.steps);
     const temperature = mode === 'gumbel' ? gumbelTemperature(cfg.gumbel, this.steps) : null;
-    const hard = mode === 'hard' || mode === 'hard+penalty';
     const out = this.model.forward(batch.features, batch.questions, {
       mode,
       maxLength,
@@ -107,46 +105,25 @@ export class EndToEndLearner {
       // Train mode EE: the executor learns the generator's most likely programs (the generator does not learn).
       greedy: this.training.trainMode === 'EE',
     });
-    const n = batch.questions.shape[0];
-    const labels = tf.cast(tf.oneHot(batch.answers, this.model.numAnswers), 'float32');
-    const logp = tf.logSoftmax(out.logits);
-    const perSample = tf.neg(tf.sum(tf.mul(labels, logp), 1));
-    const answerLoss = tf.mean(perSample) as tf.Scalar;
-    const ce = perSample.dataSync() as Float32Array;
-    const predicted = tf.argMax(out.logits, 1).dataSync();
-    const truth = batch.answers.dataSync();
-    const correct = Array.from({ length: n }, (_, i) => predicted[i] === truth[i]);
-    let meanReward: number | null = null;
-    let baseline: number | null = null;
-    let loss: tf.Scalar = answerLoss;
-    if (hard && this.training.trainMode !== 'EE') {
-      const statuses = out.decoded.programs.map((p) => p.status);
-      const rewards = answerRewards(mode, { correct, crossEntropy: ce, statuses }, cfg.reinforce);
-      meanReward = rewards.reduce((a, r) => a + r, 0) / n;
-      baseline = this.baseline.update(rewards);
-      const b = baseline;
-      const advantages = Array.from(rewards, (r) => r - b);
-      const policy = reinforceLoss(
-        out.decoded.logProbs,
-        out.decoded.entropy,
-        out.decoded.decodedMask,
-        advantages,
-        cfg.reinforce.entropyWeight,
-      );
-      loss = tf.add(answerLoss, policy) as tf.Scalar;
-    }
+    const objective = endToEndObjective(out, Int32Array.from(batch.answers.dataSync()), {
+      mode,
+      reinforce: cfg.reinforce,
+      baseline: this.baseline,
+      generatorLearns: this.training.trainMode !== 'EE',
+    });
+    const n = objective.correct.length;
     const metrics: EndToEndStepMetrics = {
       step: this.steps,
       trainMode: this.training.trainMode,
-      answerLoss: answerLoss.dataSync()[0],
-      accuracy: correct.filter(Boolean).length / n,
-      meanReward,
-      baseline,
+      answerLoss: objective.answerLoss.dataSync()[0],
+      accuracy: objective.correct.filter(Boolean).length / n,
+      meanReward: objective.meanReward,
+      baseline: objective.baseline,
       maxLength,
       gumbelTemperature: temperature,
       programs: out.decoded.statusCounts,
     };
-    return { loss, metrics };
+    return { loss: objective.loss, metrics };
   }
 
   /** One step on a batch (the decoder mode is the model config's). */

@@ -1,13 +1,11 @@
 import { tf } from '@mmnet/core-tensors';
-import { createEndToEndNetwork, EndToEndConfigSchema } from '@mmnet/mm-net';
+import { createEndToEndNetwork, EndToEndConfigSchema, endToEndObjective } from '@mmnet/mm-net';
 import {
-  answerRewards,
   curriculumLength,
   gumbelTemperature,
   MovingAverageBaseline,
   maskedSequenceCrossEntropy,
   NULL_ID,
-  reinforceLoss,
 } from '@mmnet/program-decoders';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { featureTensor, requirePrograms } from './classification-loss.js';
@@ -16,8 +14,8 @@ const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<
 
 /**
  * PG_endtoend (@mmnet/mm-net): a seq2seq program generator whose per-step distributions address one memory of
- * module weights. The loss is mm-net's EndToEndLearner's: answer cross-entropy, plus REINFORCE (moving-average
- * baseline, entropy bonus) in the hard modes; curriculum on program length and Gumbel temperature by step.
+ * module weights. The loss is mm-net's `endToEndObjective` (as its EndToEndLearner's): answer cross-entropy, plus
+ * REINFORCE (moving-average baseline, entropy bonus) in the hard modes; curriculum on program length and Gumbel temperature by step.
  */
 export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
   const [h, w, c] = ctx.featureShape;
@@ -33,7 +31,6 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
   const names = model.generator.programs;
   const programIds = ctx.vocab.program_token_to_idx;
   const mode = config.decoder.mode;
-  const hard = mode === 'hard' || mode === 'hard+penalty';
   const adapter: ModelAdapter = {
     name: 'PG_endtoend',
     store,
@@ -57,32 +54,12 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
         // clevr-iep evaluates PG+EE) and --train_mode EE (the executor learns the generator's programs).
         greedy: !fctx.training || fctx.trainMode === 'EE',
       });
-      const answers = batch.answers ?? new Int32Array(n);
-      const labels = tf.cast(tf.oneHot(tf.tensor1d(answers, 'int32'), model.numAnswers), 'float32');
-      const perSample = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(out.logits)), 1));
-      let loss = tf.mean(perSample) as tf.Scalar;
-      if (hard && fctx.training && fctx.trainMode !== 'EE') {
-        const predicted = tf.argMax(out.logits, 1).dataSync();
-        const correct = Array.from({ length: n }, (_, i) => predicted[i] === answers[i]);
-        const rewards = answerRewards(
-          mode,
-          {
-            correct,
-            crossEntropy: perSample.dataSync() as Float32Array,
-            statuses: out.decoded.programs.map((p) => p.status),
-          },
-          config.decoder.reinforce,
-        );
-        const b = baseline.update(rewards);
-        const policy = reinforceLoss(
-          out.decoded.logProbs,
-          out.decoded.entropy,
-          out.decoded.decodedMask,
-          Array.from(rewards, (r) => r - b),
-          config.decoder.reinforce.entropyWeight,
-        );
-        loss = tf.add(loss, policy) as tf.Scalar;
-      }
+      const { loss } = endToEndObjective(out, batch.answers ?? new Int32Array(n), {
+        mode,
+        reinforce: config.decoder.reinforce,
+        baseline,
+        generatorLearns: fctx.training && fctx.trainMode !== 'EE',
+      });
       // Predicted programs as vocab ids: <START> tokens <END>, padded with <NULL>.
       const rows = out.decoded.programs.map((p) => [
         programIds['<START>'],
