@@ -98,6 +98,25 @@ describe('attention modules', () => {
     store.dispose();
   });
 
+  it('an answering code selects every cell, so a module reading it as a selection sees the code itself', async () => {
+    await useBackend('wasm');
+    const store = new ParameterStore(createRng(4));
+    const count = answerModule('count', 1).create(store.scope('c'), CONFIG);
+    const filter = attentionModule('filter_color[red]', 1).create(store.scope('f'), CONFIG);
+    const features = stemLikeFeatures(2);
+    const code = count([features], callOn(features)) as tf.Tensor4D;
+    expect([...tf.slice(code, [0, 0, 0, 3], [2, 3, 2, 1]).dataSync()]).toEqual(new Array(12).fill(1));
+    // A type error, as a decoded program may have: count(count(...)), filter(count(...)).
+    const perCell = tf.slice(code, [0, 0, 0, 0], [2, 1, 1, 4]).reshape([2, 4]);
+    expect(maxAbsDiff(selectedMean(code).dataSync(), perCell.dataSync())).toBeLessThan(1e-3);
+    const bound = tf.max(tf.abs(features)).dataSync()[0];
+    for (const out of [count([code], callOn(features)), filter([code], callOn(features))]) {
+      expect(Number.isFinite(tf.max(tf.abs(out)).dataSync()[0])).toBe(true);
+      expect(tf.max(tf.abs(out)).dataSync()[0]).toBeLessThan(100 * bound);
+    }
+    store.dispose();
+  });
+
   it('a module network with `modules: attention` has them for its tokens and a stem with the attention channel', async () => {
     await useBackend('wasm');
     const { model, store } = tinyAttentionNetwork();

@@ -138,7 +138,7 @@ describe('module families in the registry and the executor (cpu)', () => {
     expect(store.get('modules.attention_filter.local.weight').shape).toEqual([3, 10, 5]);
     expect(store.get('modules.attention_relate.local.weight').shape).toEqual([1, 10, 5]);
     expect(store.get('modules.answer_unary.combine.weight').shape).toEqual([3, 10, 5]); // query_color, count, exist
-    expect(store.get('modules.answer_binary.output.weight').shape).toEqual([1, 5, 5]); // equal_color
+    expect(store.get('modules.answer_binary.output.weight').shape).toEqual([1, 5, 4]); // equal_color; its code's last channel is the attention channel, 1
     expect(store.names().some((n) => n.startsWith('modules.filter_color'))).toBe(false);
     store.dispose();
   });

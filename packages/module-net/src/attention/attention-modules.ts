@@ -21,7 +21,8 @@ import {
  * (`attentionChannel`), so a masked map carries its attention in that channel and a module can average the
  * features of what its input selected. A module that answers (query, count, exist, equal, compare) pools its
  * input(s) into one code and returns it at every cell, so the classifier reads the same code wherever the object
- * was. Every convolution is 1x1: the image features already describe each cell's object, and what a module must
+ * was; its last channel is 1, so every map modules exchange carries an attention in [0, 1] there and the selected
+ * mean of any map is bounded by its features, whatever the program's composition. Every convolution is 1x1: the image features already describe each cell's object, and what a module must
  * know about the rest of the image (where the selected object is, what colour it has) comes from a pooled
  * summary added at every cell.
  *
@@ -145,8 +146,8 @@ export function attentionFamily<A extends 1 | 2>(
 /**
  * A family of modules that answer, one member per token. One input (a selection: query, count, exist): its
  * selected mean and its mean over the cells (which holds the selected area); two inputs (answer codes: equal,
- * compare): each input's mean over the cells. Then ReLU(dense) twice -> the answer code [rows, dim] at every
- * cell.
+ * compare): each input's mean over the cells. Then ReLU(dense) twice -> the answer code [rows, dim - 1], and
+ * the attention channel 1 after it, at every cell.
  */
 export function answerFamily<A extends 1 | 2>(
   name: string,
@@ -162,7 +163,10 @@ export function answerFamily<A extends 1 | 2>(
       const { dim, height, width } = config;
       const relu = { init: kaimingNormal };
       const combine = createMemberDense(scope.scope('combine'), members.length, 2 * dim, dim, relu);
-      const output = createMemberDense(scope.scope('output'), members.length, dim, dim, relu);
+      // The code's last channel is the attention channel, 1 at every cell (as the stem's features): a code that
+      // reaches a module reading a selection (a program with a type error, e.g. a decoded one) is the code
+      // itself there, not divided by a near-zero mass.
+      const output = createMemberDense(scope.scope('output'), members.length, dim, dim - 1, relu);
       return (inputs, call) =>
         tf.tidy(() => {
           const xs = inputs as tf.Tensor4D[];
@@ -178,7 +182,8 @@ export function answerFamily<A extends 1 | 2>(
             applyMemberDense(combine, tf.reshape(pooled, [rows, 1, 2 * dim]), memberChoice(call)),
           );
           const code = tf.relu(applyMemberDense(output, hidden as tf.Tensor3D, memberChoice(call)));
-          return addAtEveryCell(tf.zeros([1, height, width, dim]), tf.reshape(code, [rows, dim]));
+          const withAttention = tf.concat([tf.reshape(code, [rows, dim - 1]), tf.ones([rows, 1])], 1);
+          return addAtEveryCell(tf.zeros([1, height, width, dim]), withAttention as tf.Tensor2D);
         });
     },
   };
