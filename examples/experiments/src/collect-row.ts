@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlMetrics } from '@mmnet/trainer';
+import type { ExperimentRecord } from './experiment-record.js';
 import type { Experiment } from './plan.js';
 import type { ResultRow } from './results.js';
 import { experimentDir, stageDir, stageStateFile } from './run-experiment.js';
@@ -17,8 +18,7 @@ export function collectRow(
   runsDir: string,
   evaluation: SplitEvaluation,
   trainQuestions: number,
-  command: string,
-  budgetHours: number,
+  record: ExperimentRecord,
 ): ResultRow {
   const last = e.stages.at(-1)!;
   const { config, steps, completed } = runProgress(stageDir(runsDir, e, last), trainQuestions);
@@ -66,7 +66,7 @@ export function collectRow(
     evaluatedQuestions: evaluation.questions,
     checkpoint: evaluation.checkpoint,
     trainingMinutes: minutes,
-    budgetHours,
+    budgetHours: record.budgetHours,
     questionsSeen: seen,
     questionsPerSecond:
       typeof lastTrain?.questions_per_second === 'number' ? lastTrain.questions_per_second : 0,
@@ -74,7 +74,8 @@ export function collectRow(
     steps,
     completed,
     seed: config.seed,
-    command,
+    command: record.command,
+    commit: record.commit ?? null,
     curve,
     programStageExactMatch,
   };

@@ -4,12 +4,15 @@ import { writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 
 /**
- * `runs/<id>/experiment.json`: the budget an experiment was last trained with and the command that does it, so
- * that its row keeps them whatever options a later `pnpm experiments` (which only collects it) runs with.
+ * `runs/<id>/experiment.json`: the budget an experiment was last trained with, the command that does it and the
+ * code that did it, so that its row keeps them whatever options a later `pnpm experiments` (which only collects it)
+ * runs with.
  */
 export const experimentRecordSchema = z.object({
   budgetHours: z.number().positive(),
   command: z.string().min(1),
+  /** The git commit of the code that last trained it (`-dirty`: with uncommitted changes); absent when unknown. */
+  commit: z.string().min(1).optional(),
 });
 export type ExperimentRecord = z.output<typeof experimentRecordSchema>;
 

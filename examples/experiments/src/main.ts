@@ -8,6 +8,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processIo } from '@mmnet/trainer';
+import { gitCodeVersion } from './code-version.js';
 import { runExperiments } from './run-experiments.js';
 
 const packageDir = resolve(join(dirname(fileURLToPath(import.meta.url)), '..'));
@@ -15,6 +16,7 @@ const packageDir = resolve(join(dirname(fileURLToPath(import.meta.url)), '..'));
 runExperiments(process.argv.slice(2), processIo, {
   packageDir,
   repoDir: resolve(packageDir, '..', '..'),
+  codeVersion: gitCodeVersion(packageDir),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -52,8 +52,9 @@ export function resultsTable(results: Results): string {
 
 /** The table of how to reproduce each row. */
 export function reproduceTable(rows: readonly ResultRow[]): string {
-  const lines = ['| row | seed | steps | command |', '| --- | --- | --- | --- |'];
-  for (const r of rows) lines.push(`| ${r.id} | ${r.seed} | ${count(r.steps)} | \`${r.command}\` |`);
+  const lines = ['| row | seed | steps | code | command |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rows)
+    lines.push(`| ${r.id} | ${r.seed} | ${count(r.steps)} | ${r.commit ?? '–'} | \`${r.command}\` |`);
   return lines.join('\n');
 }
 

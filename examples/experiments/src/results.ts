@@ -31,6 +31,8 @@ export const resultRowSchema = z.object({
   completed: z.boolean(),
   seed: z.number().int(),
   command: z.string(),
+  /** The git commit of the code that last trained the row; null when not recorded (rows trained before it was). */
+  commit: z.string().nullable().optional(),
   /** Validation accuracy against training questions seen (the stages that learn from answers, one after another). */
   curve: z.array(curvePointSchema),
   /** Weak supervision: program exact match on val at the end of the programs stage. */

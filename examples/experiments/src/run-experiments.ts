@@ -30,6 +30,8 @@ export interface RunExperimentsOptions {
   /** The package folder (default places of data/ and runs/). */
   packageDir: string;
   registry?: ModelRegistry;
+  /** The code's version (git commit), recorded with each experiment it trains. */
+  codeVersion?: string;
 }
 
 function parseOptions(argv: string[]): ExperimentOptions {
@@ -154,7 +156,7 @@ export async function runExperiments(
         budgetHours: hoursOf(e),
         command: reproduceCommand(o, e.id),
       };
-      rows.push(collectRow(e, runsDir, evaluation, questions.train, record.command, record.budgetHours));
+      rows.push(collectRow(e, runsDir, evaluation, questions.train, record));
     }
     return {
       format: 'mmnet-experiments',
@@ -192,7 +194,11 @@ export async function runExperiments(
     const t0 = performance.now();
     if (!trained) {
       // The budget it trains with now (a trained one keeps the record of the budget that trained it).
-      writeExperimentRecord(runsDir, e.id, { budgetHours: hoursOf(e), command: reproduceCommand(o, e.id) });
+      writeExperimentRecord(runsDir, e.id, {
+        budgetHours: hoursOf(e),
+        command: reproduceCommand(o, e.id),
+        commit: options.codeVersion,
+      });
     }
     await trainExperiment(e, {
       runsDir,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { aimStatuses, limitOf } from '../src/aims.js';
 import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
+import { gitCodeVersion } from '../src/code-version.js';
 import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
 import { accuracyByFamily, familyNames } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
@@ -91,6 +93,7 @@ describe('results table and README section', () => {
       accuracy: 0.61234,
       programExactMatch: 0.25,
       completed: false,
+      commit: 'abc1234',
     }),
   ]);
 
@@ -115,9 +118,11 @@ describe('results table and README section', () => {
     expect(text).toContain('40,000 train / 5,000 val / 5,000 test questions');
     expect(text).toContain('generator seed 7');
     expect(text).toContain('![Weak supervision](results/weak-supervision.png)');
+    expect(text).toContain('| row | seed | steps | code | command |');
     expect(text).toContain(
-      '| weak-1pct-hard | 0 | 500 | `pnpm experiments --only weak-1pct-hard --seed 0` |',
+      '| weak-1pct-hard | 0 | 500 | abc1234 | `pnpm experiments --only weak-1pct-hard --seed 0` |',
     );
+    expect(text).toContain('| SAN | 0 | 500 | – | `pnpm experiments --only SAN --seed 0` |');
   });
 
   it('states each aim of the issue with the measured figures, and what limits a row that misses it', () => {
@@ -290,13 +295,37 @@ describe('experiment plan and helpers', () => {
     writeExperimentRecord(dir, 'PG', {
       budgetHours: 3,
       command: 'pnpm experiments --only PG --hours-per-model 3',
+      commit: 'db8c053',
     });
     expect(readExperimentRecord(dir, 'PG')).toEqual({
       budgetHours: 3,
       command: 'pnpm experiments --only PG --hours-per-model 3',
+      commit: 'db8c053',
     });
     writeFileSync(join(dir, 'PG', 'experiment.json'), '{"budgetHours": -1, "command": "x"}');
     expect(() => readExperimentRecord(dir, 'PG')).toThrow(/experiment\.json: budgetHours:/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records the code as its git commit, marked dirty when tracked files changed, and nothing outside git', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-code-'));
+    expect(gitCodeVersion(dir)).toBeUndefined();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        stdio: 'ignore',
+      });
+    git('init', '-q');
+    writeFileSync(join(dir, 'a.txt'), 'one');
+    git('add', 'a.txt');
+    git('commit', '-q', '-m', 'one');
+    const head = execFileSync('git', ['-C', dir, 'rev-parse', '--short=7', 'HEAD'], {
+      encoding: 'utf8',
+    }).trim();
+    expect(gitCodeVersion(dir)).toBe(head);
+    writeFileSync(join(dir, 'untracked.txt'), 'x');
+    expect(gitCodeVersion(dir)).toBe(head);
+    writeFileSync(join(dir, 'a.txt'), 'two');
+    expect(gitCodeVersion(dir)).toBe(`${head}-dirty`);
     rmSync(dir, { recursive: true, force: true });
   });
 
