@@ -209,7 +209,13 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
             ...trainArgs('endToEnd', o),
             // From scratch the generator decodes random programs of the full length (30 tokens, ~30 nodes per
             // question): batch 32 keeps a step at ~2.1-2.6 GB of the 4 GB wasm heap (batch 64 runs out of it).
-            ...(o.smoke ? {} : { batch_size: '32' }),
+            // Gumbel samples a program per question, each node a mixture of member weights, and ran out of the
+            // heap at batch 32 (step 74): 16 questions twice per update, the same 32 per update.
+            ...(o.smoke
+              ? {}
+              : mode === 'gumbel'
+                ? { batch_size: '16', batch_multiplier: '2' }
+                : { batch_size: '32' }),
             decoder_mode: mode,
             use_curriculum: curriculum ? '1' : '0',
           },

@@ -270,6 +270,9 @@ describe('experiment plan and helpers', () => {
     for (const e of plan) expect(e.hours).toBe(DEFAULT_HOURS[e.group]);
     // End to end from scratch: batch 32 (random full-length programs); the weak-supervision stages 64.
     expect(plan.find((e) => e.id === 'PG_endtoend-soft')?.stages[0].args.batch_size).toBe('32');
+    // Gumbel: 16 twice per update (32 ran out of the wasm heap), the same 32 questions per update.
+    const gumbel = plan.find((e) => e.id === 'PG_endtoend-gumbel-curriculum')?.stages[0].args;
+    expect([gumbel?.batch_size, gumbel?.batch_multiplier]).toEqual(['16', '2']);
     expect(plan.find((e) => e.id === 'weak-10pct-hard')?.stages[2].args.batch_size).toBe('64');
     expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
     for (const e of plan) {
