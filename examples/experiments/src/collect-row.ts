@@ -31,7 +31,8 @@ export function collectRow(
     const stageRun = stageDir(runsDir, e, stage);
     if (!existsSync(join(stageRun, 'metrics.jsonl'))) continue;
     const progress = runProgress(stageRun, trainQuestions);
-    const at = (step: number) => seen + questionsSeen(step, progress.perEpoch, progress.config.batch_size);
+    const { batch_size, batch_multiplier } = progress.config;
+    const at = (step: number) => seen + questionsSeen(step, progress.perEpoch, batch_size, batch_multiplier);
     const records = new JsonlMetrics(join(stageRun, 'metrics.jsonl')).read();
     for (const r of records)
       if (r.kind === 'val' && typeof r.accuracy === 'number')

@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { RunDirectory, selectSupervisedQuestions, type TrainConfig, trainConfigSchema } from '@mmnet/trainer';
 
-/** Training questions served after `step` updates of `batchSize` (batch_multiplier 1), epochs of `perEpoch`. */
-export function questionsSeen(step: number, perEpoch: number, batchSize: number): number {
-  const batches = Math.ceil(perEpoch / batchSize);
-  const epochs = Math.floor(step / batches);
-  return epochs * perEpoch + Math.min((step % batches) * batchSize, perEpoch);
+/**
+ * Training questions served after `step` updates, each of `batchMultiplier` batches of `batchSize`, in epochs of
+ * `perEpoch` questions (the last batch of an epoch may be short).
+ */
+export function questionsSeen(
+  step: number,
+  perEpoch: number,
+  batchSize: number,
+  batchMultiplier = 1,
+): number {
+  const served = step * batchMultiplier;
+  const batchesPerEpoch = Math.ceil(perEpoch / batchSize);
+  const epochs = Math.floor(served / batchesPerEpoch);
+  return epochs * perEpoch + Math.min((served % batchesPerEpoch) * batchSize, perEpoch);
 }
 
 /** Where an `mmnet train` run folder is: its config, questions per epoch, steps done and steps planned. */

@@ -337,6 +337,9 @@ describe('experiment plan and helpers', () => {
     expect(questionsSeen(3, 100, 32)).toBe(96);
     expect(questionsSeen(4, 100, 32)).toBe(100);
     expect(questionsSeen(6, 100, 32)).toBe(164);
+    // Two batches of 16 per update (--batch_multiplier 2): 7 batches per epoch, the 7th of 4 questions.
+    expect(questionsSeen(3, 100, 16, 2)).toBe(96);
+    expect(questionsSeen(4, 100, 16, 2)).toBe(116);
   });
 
   it('sums template tallies into the 9 families', () => {
