@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { RunDirectory, selectSupervisedQuestions, type TrainConfig, trainConfigSchema } from '@mmnet/trainer';
+import {
+  RunDirectory,
+  selectSupervisedQuestions,
+  type TrainConfig,
+  totalIterations,
+  trainConfigSchema,
+} from '@mmnet/trainer';
 
 /**
  * Training questions served after `step` updates, each of `batchMultiplier` batches of `batchSize`, in epochs of
@@ -28,12 +34,11 @@ export function runProgress(
     ? selectSupervisedQuestions(trainQuestions, config.program_supervision_fraction, config.seed).length
     : trainQuestions;
   const steps = dir.readManifest().step;
-  const totalSteps = Math.min(
-    config.max_iterations ?? Number.POSITIVE_INFINITY,
-    Math.max(
-      1,
-      Math.floor((config.max_epochs * Math.ceil(perEpoch / config.batch_size)) / config.batch_multiplier),
-    ),
+  const totalSteps = totalIterations(
+    Math.ceil(perEpoch / config.batch_size),
+    config.max_epochs,
+    config.batch_multiplier,
+    config.max_iterations,
   );
   return { config, perEpoch, steps, totalSteps, completed: steps >= totalSteps };
 }

@@ -28,5 +28,6 @@ export {
   evaluateCheckpoint,
 } from './training/evaluate-checkpoint.js';
 export { GroupOptimizer } from './training/group-optimizer.js';
+export { totalIterations } from './training/train-position.js';
 export { Trainer, type TrainerSetup } from './training/trainer.js';
 export { type RunSummary, TrainingRun } from './training/training-run.js';
