@@ -274,6 +274,9 @@ describe('experiment plan and helpers', () => {
     const gumbel = plan.find((e) => e.id === 'PG_endtoend-gumbel-curriculum')?.stages[0].args;
     expect([gumbel?.batch_size, gumbel?.batch_multiplier]).toEqual(['16', '2']);
     expect(plan.find((e) => e.id === 'weak-10pct-hard')?.stages[2].args.batch_size).toBe('64');
+    // PG with attention modules and PG_memory decay their learning rate over the budget.
+    for (const id of ['PG_attention', 'PG_memory'])
+      expect(plan.find((e) => e.id === id)?.stages[0].args.lr_schedule).toBe('cosine');
     expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
     for (const e of plan) {
       expect(e.stages.reduce((s, st) => s + st.budgetShare, 0)).toBeCloseTo(1);
