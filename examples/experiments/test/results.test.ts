@@ -277,6 +277,13 @@ describe('experiment plan and helpers', () => {
     // PG with attention modules and PG_memory decay their learning rate over the budget.
     for (const id of ['PG_attention', 'PG_memory'])
       expect(plan.find((e) => e.id === id)?.stages[0].args.lr_schedule).toBe('cosine');
+    // So does the weak-supervision executor stage; the joint stage goes on at the rate it ended at.
+    const [, executor, answers] = plan.find((e) => e.id === 'weak-10pct-hard')?.stages ?? [];
+    expect([executor?.args.lr_schedule, executor?.args.lr, answers?.args.lr]).toEqual([
+      'cosine',
+      '2e-3',
+      '1e-4',
+    ]);
     expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
     for (const e of plan) {
       expect(e.stages.reduce((s, st) => s + st.budgetShare, 0)).toBeCloseTo(1);
