@@ -36,12 +36,17 @@ const MIN_MINUTES = 0.05;
  */
 export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Promise<void> {
   mkdirSync(experimentDir(ctx.runsDir, e), { recursive: true });
+  // Minutes each stage before the current one used (what they left unused passes on).
+  const usedBefore: number[] = [];
   for (const [k, stage] of e.stages.entries()) {
     const dir = stageDir(ctx.runsDir, e, stage);
     const stateFile = stageStateFile(ctx.runsDir, e, stage);
     let state = readStageState(stateFile);
-    const budget = stageBudgetMinutes(ctx.hoursPerModel, stage);
-    if (stageFinished(state, budget, MIN_MINUTES)) continue;
+    const budget = stageBudgetMinutes(ctx.hoursPerModel, e.stages, k, usedBefore);
+    if (stageFinished(state, budget, MIN_MINUTES)) {
+      usedBefore.push(state.minutes);
+      continue;
+    }
     const started = new RunDirectory(dir).hasManifest();
     if (!started) {
       // A process stopped before its first checkpoint left nothing to continue from: start the stage afresh.
@@ -51,6 +56,7 @@ export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Pr
     const left = budget - state.minutes;
     if (started && left < MIN_MINUTES) {
       writeStageState(stateFile, { ...state, done: true });
+      usedBefore.push(state.minutes);
       continue;
     }
     const minutes = Math.max(left, MIN_MINUTES);
@@ -86,9 +92,9 @@ export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Pr
     }
     if (ctx.backend) argv.push(`--backend=${ctx.backend}`);
     const t0 = performance.now();
-    const used = () => state.minutes + (performance.now() - t0) / 60_000;
+    const minutesUsed = () => state.minutes + (performance.now() - t0) / 60_000;
     const timer = setInterval(
-      () => writeStageState(stateFile, { minutes: used(), done: false, completed: false }),
+      () => writeStageState(stateFile, { minutes: minutesUsed(), done: false, completed: false }),
       (ctx.stateIntervalSeconds ?? 30) * 1000,
     );
     let code: number;
@@ -98,26 +104,39 @@ export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Pr
       clearInterval(timer);
     }
     if (code !== 0) {
-      writeStageState(stateFile, { minutes: used(), done: false, completed: false });
+      writeStageState(stateFile, { minutes: minutesUsed(), done: false, completed: false });
       throw new Error(
         `experiment ${e.id}: mmnet train (${stage.name}) exited with code ${code}; rerun to resume`,
       );
     }
     const { completed } = runProgress(dir, ctx.trainQuestions);
-    writeStageState(stateFile, { minutes: used(), done: true, completed });
+    const stageMinutes = minutesUsed();
+    writeStageState(stateFile, { minutes: stageMinutes, done: true, completed });
+    usedBefore.push(stageMinutes);
   }
 }
 
-export const stageBudgetMinutes = (hoursPerModel: number, stage: StageSpec) =>
-  hoursPerModel * 60 * stage.budgetShare;
+/**
+ * Minutes stage `k` of `stages` may train within `hoursPerModel`: its share of the budget plus what the stages
+ * before it left unused (one that completed its iterations early passes its time on), `usedBefore` being the
+ * minutes those stages used.
+ */
+export function stageBudgetMinutes(
+  hoursPerModel: number,
+  stages: readonly StageSpec[],
+  k: number,
+  usedBefore: readonly number[],
+): number {
+  const shares = stages.slice(0, k + 1).reduce((sum, s) => sum + s.budgetShare, 0);
+  const used = usedBefore.slice(0, k).reduce((sum, m) => sum + m, 0);
+  return hoursPerModel * 60 * shares - used;
+}
 
 /** True when every stage of the experiment completed or used its budget of `hoursPerModel`. */
 export function experimentTrained(e: Experiment, runsDir: string, hoursPerModel: number): boolean {
-  return e.stages.every((s) =>
-    stageFinished(
-      readStageState(stageStateFile(runsDir, e, s)),
-      stageBudgetMinutes(hoursPerModel, s),
-      MIN_MINUTES,
-    ),
+  const states = e.stages.map((s) => readStageState(stageStateFile(runsDir, e, s)));
+  const minutes = states.map((s) => s.minutes);
+  return states.every((state, k) =>
+    stageFinished(state, stageBudgetMinutes(hoursPerModel, e.stages, k, minutes), MIN_MINUTES),
   );
 }

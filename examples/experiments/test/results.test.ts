@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '@mmnet/clevr-data';
@@ -21,7 +21,9 @@ import {
   resultsSection,
   resultsTable,
 } from '../src/results-table.js';
+import { experimentTrained, stageBudgetMinutes, stageStateFile } from '../src/run-experiment.js';
 import { questionsSeen } from '../src/run-progress.js';
+import { writeStageState } from '../src/stage-state.js';
 
 const families = familyNames();
 const perFamily = (v: number) => Object.fromEntries(families.map((f) => [f, v]));
@@ -300,6 +302,39 @@ describe('experiment plan and helpers', () => {
     ]);
     expect(() => selectExperiments(plan, ['SAN', 'nope'])).toThrow(/--only: unknown experiment nope/);
     expect(selectExperiments(plan, ['PG', 'SAN']).map((e) => e.id)).toEqual(['SAN', 'PG']);
+  });
+
+  it('passes the time a stage left unused on to the next ones, within the experiment budget', () => {
+    const weak = experimentPlan({ smoke: false, seed: 0, weakDecoderModes: ['hard'] }).find(
+      (e) => e.id === 'weak-10pct-hard',
+    )!;
+    // Shares 0.25 / 0.45 / 0.3 of 4 h: the programs stage completed its updates in 25 of its 60 minutes.
+    expect(stageBudgetMinutes(4, weak.stages, 0, [])).toBeCloseTo(60);
+    expect(stageBudgetMinutes(4, weak.stages, 1, [25])).toBeCloseTo(0.7 * 240 - 25);
+    expect(stageBudgetMinutes(4, weak.stages, 2, [25, 143])).toBeCloseTo(240 - 168);
+    // Stages that used their shares leave the next ones their own shares.
+    expect(stageBudgetMinutes(1, weak.stages, 2, [15, 27])).toBeCloseTo(18);
+
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-stages-'));
+    mkdirSync(join(dir, weak.id));
+    const state = (stage: string, minutes: number, completed = false) =>
+      writeStageState(stageStateFile(dir, weak, weak.stages.find((s) => s.name === stage)!), {
+        minutes,
+        done: true,
+        completed,
+      });
+    state('programs', 25, true);
+    state('executor', 27);
+    state('answers', 18);
+    // With 1 h the executor's 27 minutes were more than its share; with 4 h it has 143 - 27 to go.
+    expect(experimentTrained(weak, dir, 1)).toBe(true);
+    expect(experimentTrained(weak, dir, 4)).toBe(false);
+    state('executor', 143);
+    state('answers', 72);
+    expect(experimentTrained(weak, dir, 4)).toBe(true);
+    state('answers', 60);
+    expect(experimentTrained(weak, dir, 4)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps the budget and command an experiment was trained with, and names a malformed record', () => {
