@@ -202,27 +202,14 @@ describe('mmnet-data command line', () => {
 
   it('generate writes a small synthetic split that preprocess-questions reads', async () => {
     const out = join(dir, 'synthetic');
-    const gen = await run(
-      'generate',
-      '--output_dir',
-      out,
-      '--num_images',
-      '2',
-      '--split',
-      'val',
-      '--seed',
-      '5',
-      '--width',
-      '48',
-      '--height',
-      '32',
-      '--antialias',
-      '0',
-      '--shadows',
-      '0',
-      '--date',
-      '2026-01-01',
-    );
+    // Two seeded 48x32 images of the val split; the second run finds them written.
+    const generate = () =>
+      run(
+        'generate',
+        ...['--output_dir', out, '--num_images', '2', '--split', 'val', '--seed', '5'],
+        ...['--width', '48', '--height', '32', '--antialias', '0', '--shadows', '0', '--date', '2026-01-01'],
+      );
+    const gen = await generate();
     expect(gen.code, gen.err.join('\n')).toBe(0);
     expect(gen.out[0]).toMatch(/2 images, \d+ questions/);
     for (const f of [
@@ -242,27 +229,7 @@ describe('mmnet-data command line', () => {
       join(out, 'vocab.json'),
     );
     expect(pre.code, pre.err.join('\n')).toBe(0);
-    const again = await run(
-      'generate',
-      '--output_dir',
-      out,
-      '--num_images',
-      '2',
-      '--split',
-      'val',
-      '--seed',
-      '5',
-      '--width',
-      '48',
-      '--height',
-      '32',
-      '--antialias',
-      '0',
-      '--shadows',
-      '0',
-      '--date',
-      '2026-01-01',
-    );
+    const again = await generate();
     expect(again.out[0]).toMatch(/2 images \(2 reused\)/);
   });
 
