@@ -1,0 +1,188 @@
+import {
+  COLORS,
+  executeProgram,
+  MATERIALS,
+  type Question,
+  type Scene,
+  SHAPES,
+  SIZES,
+} from '@mmnet/clevr-data';
+import { accuracyByFamily, type Tally } from './families.js';
+
+/*
+ * The perception ceiling of a feature file: how many questions the ground-truth programs answer right when
+ * executed on the scene as the features' label maps describe it. The built-in extractor's channels 0-15 are
+ * p(object) x p(value | object) for every colour, shape, material and size (clevr-data's LABEL_MAP_CHANNELS
+ * order); each object gets, per attribute, the most likely value over its cells (the cells it covers most of,
+ * from its rendered object ids; else the cell under its centre). Positions, spatial relations and the programs
+ * stay the true ones: what perfect reasoning reaches when it reads attributes from the label-map channels
+ * alone (a model also has the embedding channels and may read them better).
+ */
+
+/** The attributes in the label-map channel order, with their values. */
+export const ATTRIBUTES = [
+  ['color', COLORS],
+  ['shape', SHAPES],
+  ['material', MATERIALS],
+  ['size', SIZES],
+] as const satisfies readonly (readonly [string, readonly string[]])[];
+
+export type Attribute = (typeof ATTRIBUTES)[number][0];
+
+/** One image's features, NCHW [channels, height, width] (a row of features.h5). */
+export interface FeatureMap {
+  data: Float32Array;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+/** The grid cell under an image point (pixels of a `width` x `height` image), clamped to the grid. */
+export function cellOf(
+  x: number,
+  y: number,
+  image: { width: number; height: number },
+  grid: { width: number; height: number },
+): { row: number; col: number } {
+  const clamp = (v: number, n: number) => Math.min(n - 1, Math.max(0, Math.floor(v)));
+  return {
+    row: clamp((y / image.height) * grid.height, grid.height),
+    col: clamp((x / image.width) * grid.width, grid.width),
+  };
+}
+
+/**
+ * The most likely value of each attribute over some cells (flat indices row * width + col) of the label-map
+ * channels: the value with the largest probability summed over them.
+ */
+export function attributesOver(map: FeatureMap, cells: readonly number[]): Record<Attribute, string> {
+  const needed = ATTRIBUTES.reduce((n, [, values]) => n + values.length, 0);
+  if (map.channels < needed)
+    throw new Error(
+      `perception ceiling: features have ${map.channels} channels, the label maps need ${needed}`,
+    );
+  if (cells.length === 0) throw new Error('perception ceiling: an object needs at least one cell');
+  const plane = map.height * map.width;
+  const score = (channel: number) => cells.reduce((sum, cell) => sum + map.data[channel * plane + cell], 0);
+  const out = {} as Record<Attribute, string>;
+  let channel = 0;
+  for (const [name, values] of ATTRIBUTES) {
+    const scores = values.map((_, v) => score(channel + v));
+    out[name] = values[scores.indexOf(Math.max(...scores))];
+    channel += values.length;
+  }
+  return out;
+}
+
+/**
+ * Which cells each object of a scene is read from: `objectCells(k)` lists the flat cells of object k (e.g. the
+ * cells it covers most of); an object with none is read at the cell under its centre.
+ */
+export type ObjectCells = (objectIndex: number) => readonly number[];
+
+/** Reads an object's attributes from the features at its cells (`attributesOver`, or a trained probe). */
+export type AttributeReader = (map: FeatureMap, cells: readonly number[]) => Record<Attribute, string>;
+
+/** How the objects of a scene are perceived: at which cells, read how. */
+export interface PerceptionOptions {
+  /** The cells of each object of a scene (default: none, so each object is read at its centre cell). */
+  objectCellsOf?: (scene: Scene) => ObjectCells;
+  /** Default: the label-map channels' most likely values (`attributesOver`). */
+  read?: AttributeReader;
+}
+
+/** The scene with each object's attributes as the features show them at its cells. */
+export function perceivedScene(
+  scene: Scene,
+  map: FeatureMap,
+  image: { width: number; height: number },
+  objectCells: ObjectCells = () => [],
+  read: AttributeReader = attributesOver,
+): Scene {
+  const grid = { width: map.width, height: map.height };
+  return {
+    ...scene,
+    objects: scene.objects.map((o, k) => {
+      let cells = objectCells(k);
+      if (cells.length === 0) {
+        const { row, col } = cellOf(o.pixel_coords[0], o.pixel_coords[1], image, grid);
+        cells = [row * map.width + col];
+      }
+      return { ...o, ...read(map, cells) };
+    }),
+  };
+}
+
+export interface PerceptionCeiling {
+  questions: number;
+  /** Questions whose program, executed on the perceived scene, gives the true answer. */
+  accuracy: number;
+  perFamily: Record<string, number | null>;
+  /** Objects whose perceived value is the true one, per attribute. */
+  objectAccuracy: Record<Attribute, number>;
+  objects: number;
+  /** Objects with no cells of their own (`objectCellsOf`), read at their centre cells. */
+  objectsReadAtCentre: number;
+}
+
+/**
+ * Executes each question's ground-truth program on the perceived scene of its image (`featuresOf(image_index)`,
+ * objects read at `options.objectCellsOf(scene)`, by default at their centre cells, with `options.read`). A program that fails on the
+ * perceived scene (e.g. `unique` of two objects) counts as wrong. Questions need a program, an answer and a
+ * question family; a scene missing for an image is an error.
+ */
+export function perceptionCeiling(
+  questions: readonly Question[],
+  scenes: readonly Scene[],
+  featuresOf: (imageIndex: number) => FeatureMap,
+  image: { width: number; height: number },
+  options: PerceptionOptions = {},
+): PerceptionCeiling {
+  const sceneByImage = new Map(scenes.map((s) => [s.image_index, s]));
+  const perceived = new Map<number, Scene>();
+  const objectTally = Object.fromEntries(ATTRIBUTES.map(([name]) => [name, 0])) as Record<Attribute, number>;
+  let objects = 0;
+  let readAtCentre = 0;
+  const perceive = (index: number): Scene => {
+    let p = perceived.get(index);
+    if (p) return p;
+    const scene = sceneByImage.get(index);
+    if (!scene) throw new Error(`perception ceiling: no scene for image_index ${index}`);
+    const objectCells = options.objectCellsOf?.(scene) ?? (() => []);
+    p = perceivedScene(scene, featuresOf(index), image, objectCells, options.read);
+    scene.objects.forEach((_, k) => {
+      if (objectCells(k).length === 0) readAtCentre++;
+    });
+    scene.objects.forEach((o, k) => {
+      for (const [name] of ATTRIBUTES) if (p!.objects[k][name] === o[name]) objectTally[name]++;
+    });
+    objects += scene.objects.length;
+    perceived.set(index, p);
+    return p;
+  };
+  const perTemplate: Record<string, Tally> = {};
+  let correct = 0;
+  questions.forEach((q, i) => {
+    if (!q.program || q.answer === undefined || q.question_family_index === undefined)
+      throw new Error(`perception ceiling: question ${i} needs a program, an answer and a question family`);
+    const result = executeProgram(q.program, perceive(q.image_index));
+    const right = result.ok && result.answer === q.answer;
+    const key = String(q.question_family_index);
+    perTemplate[key] ??= { correct: 0, total: 0 };
+    perTemplate[key].total++;
+    if (right) {
+      perTemplate[key].correct++;
+      correct++;
+    }
+  });
+  return {
+    questions: questions.length,
+    accuracy: questions.length ? correct / questions.length : 0,
+    perFamily: accuracyByFamily(perTemplate),
+    objectAccuracy: Object.fromEntries(
+      ATTRIBUTES.map(([name]) => [name, objects ? objectTally[name] / objects : 0]),
+    ) as Record<Attribute, number>,
+    objects,
+    objectsReadAtCentre: readAtCentre,
+  };
+}
