@@ -11,12 +11,12 @@ import { accuracyByFamily, type Tally } from './families.js';
 
 /*
  * The perception ceiling of a feature file: how many questions the ground-truth programs answer right when
- * executed on the scene as the features' label maps describe it. The built-in extractor's channels 0-15 are
- * p(object) x p(value | object) for every colour, shape, material and size (clevr-data's LABEL_MAP_CHANNELS
- * order); each object gets, per attribute, the most likely value over its cells (the cells it covers most of,
- * from its rendered object ids; else the cell under its centre). Positions, spatial relations and the programs
- * stay the true ones: what perfect reasoning reaches when it reads attributes from the label-map channels
- * alone (a model also has the embedding channels and may read them better).
+ * executed on each scene as the features show it. Positions, spatial relations and the programs stay the true
+ * ones; each object's colour, shape, material and size are read from the features at its cells (the cells it
+ * covers most of, else the cell under its centre): by default the label-map channels' most likely values (the
+ * built-in extractor's channels 0-15 are p(object) x p(value | object) in clevr-data's LABEL_MAP_CHANNELS
+ * order), or another reader (attribute-probe.ts). Not a strict bound on a trained model, which may read the
+ * features better or hedge between readings: it tells how much of the error the per-object perception explains.
  */
 
 /** The attributes in the label-map channel order, with their values. */
@@ -126,10 +126,10 @@ export interface PerceptionCeiling {
 }
 
 /**
- * Executes each question's ground-truth program on the perceived scene of its image (`featuresOf(image_index)`,
- * objects read at `options.objectCellsOf(scene)`, by default at their centre cells, with `options.read`). A program that fails on the
- * perceived scene (e.g. `unique` of two objects) counts as wrong. Questions need a program, an answer and a
- * question family; a scene missing for an image is an error.
+ * Executes each question's ground-truth program on the perceived scene of its image (`featuresOf(image_index)`;
+ * objects read at `options.objectCellsOf(scene)`, by default at their centre cells, with `options.read`). A
+ * program that fails on the perceived scene (e.g. `unique` of two objects) counts as wrong. Questions need a
+ * program, an answer and a question family; a scene missing for an image is an error.
  */
 export function perceptionCeiling(
   questions: readonly Question[],
@@ -144,21 +144,19 @@ export function perceptionCeiling(
   let objects = 0;
   let readAtCentre = 0;
   const perceive = (index: number): Scene => {
-    let p = perceived.get(index);
-    if (p) return p;
+    const known = perceived.get(index);
+    if (known) return known;
     const scene = sceneByImage.get(index);
     if (!scene) throw new Error(`perception ceiling: no scene for image_index ${index}`);
     const objectCells = options.objectCellsOf?.(scene) ?? (() => []);
-    p = perceivedScene(scene, featuresOf(index), image, objectCells, options.read);
-    scene.objects.forEach((_, k) => {
-      if (objectCells(k).length === 0) readAtCentre++;
-    });
+    const seen = perceivedScene(scene, featuresOf(index), image, objectCells, options.read);
     scene.objects.forEach((o, k) => {
-      for (const [name] of ATTRIBUTES) if (p!.objects[k][name] === o[name]) objectTally[name]++;
+      if (objectCells(k).length === 0) readAtCentre++;
+      for (const [name] of ATTRIBUTES) if (seen.objects[k][name] === o[name]) objectTally[name]++;
     });
     objects += scene.objects.length;
-    perceived.set(index, p);
-    return p;
+    perceived.set(index, seen);
+    return seen;
   };
   const perTemplate: Record<string, Tally> = {};
   let correct = 0;
