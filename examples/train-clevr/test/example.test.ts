@@ -48,7 +48,7 @@ describe('examples/train-clevr', () => {
     expect(text).toContain(`report: ${join(out, 'report.html')}`);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(existsSync(join(base, 'data', 'clevr-micro', 'val_features.h5'))).toBe(true);
-  }, 300_000); // renders, extracts, trains and evaluates: over the shared 120 s beside two training runs on 2 cores
+  });
 
   it('refuses an unknown preset with one line and exit code 2', async () => {
     const io = capture();
