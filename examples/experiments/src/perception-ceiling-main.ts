@@ -165,6 +165,19 @@ async function main(argv: string[]): Promise<void> {
         how: 'label maps over the cells each object covers most of',
         ...run({ objectCellsOf: cells }),
       },
+      // What perfect perception of one attribute would add to the label maps' reading.
+      trueShape: {
+        how: 'label maps over the covered cells, true shapes',
+        ...run({ objectCellsOf: cells, trueAttributes: ['shape'] }),
+      },
+      trueColor: {
+        how: 'label maps over the covered cells, true colours',
+        ...run({ objectCellsOf: cells, trueAttributes: ['color'] }),
+      },
+      trueShapeAndColor: {
+        how: 'label maps over the covered cells, true shapes and colours',
+        ...run({ objectCellsOf: cells, trueAttributes: ['shape', 'color'] }),
+      },
       linearProbe: {
         how: `linear probes (mean and max of the ${channels} channels over the covered cells; ${examples.length} objects of ${trainScenes.length} training scenes)`,
         ...run({ objectCellsOf: cells, read: probeReader(probes) }),

@@ -89,6 +89,8 @@ export interface PerceptionOptions {
   objectCellsOf?: (scene: Scene) => ObjectCells;
   /** Default: the label-map channels' most likely values (`attributesOver`). */
   read?: AttributeReader;
+  /** Attributes taken from the true scene instead (what perfect perception of them would add). */
+  trueAttributes?: readonly Attribute[];
 }
 
 /** The scene with each object's attributes as the features show them at its cells. */
@@ -151,6 +153,7 @@ export function perceptionCeiling(
     const objectCells = options.objectCellsOf?.(scene) ?? (() => []);
     const seen = perceivedScene(scene, featuresOf(index), image, objectCells, options.read);
     scene.objects.forEach((o, k) => {
+      for (const name of options.trueAttributes ?? []) seen.objects[k][name] = o[name];
       if (objectCells(k).length === 0) readAtCentre++;
       for (const [name] of ATTRIBUTES) if (seen.objects[k][name] === o[name]) objectTally[name]++;
     });

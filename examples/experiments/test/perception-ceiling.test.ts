@@ -111,6 +111,13 @@ describe('perception ceiling', () => {
     });
     expect(covered.accuracy).toBe(1);
     expect([centre.objectsReadAtCentre, covered.objectsReadAtCentre]).toEqual([2, 1]);
+    // With the true shapes the misread sphere no longer matters; with the true colours it still does.
+    expect(
+      perceptionCeiling(questions, [scene], () => misread, image, { trueAttributes: ['shape'] }).accuracy,
+    ).toBe(1);
+    expect(
+      perceptionCeiling(questions, [scene], () => misread, image, { trueAttributes: ['color'] }).accuracy,
+    ).toBe(0.5);
     expect(perceivedScene(scene, misread, image).objects[1].shape).toBe('cylinder');
   });
 
