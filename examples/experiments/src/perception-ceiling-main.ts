@@ -151,12 +151,22 @@ async function main(argv: string[]): Promise<void> {
       measured.questions,
     );
     const scenes = readScenes(measured.scenes);
-    const cells = coveredCells(
+    // Every readout below perceives the same scenes: each is rendered and each feature row read once.
+    const renderCells = coveredCells(
       { name: o.split, seed: seedOf(o.split), scenesFile: measured.scenes },
       image,
       grid,
     );
-    const featuresOf = mapOf(measuredReader);
+    const cellsByImage = new Map<number, ObjectCells>();
+    const cells = (scene: Scene) => {
+      if (!cellsByImage.has(scene.image_index)) cellsByImage.set(scene.image_index, renderCells(scene));
+      return cellsByImage.get(scene.image_index)!;
+    };
+    const mapByImage = new Map<number, FeatureMap>();
+    const featuresOf = (index: number) => {
+      if (!mapByImage.has(index)) mapByImage.set(index, mapOf(measuredReader)(index));
+      return mapByImage.get(index)!;
+    };
     const run = (options: Parameters<typeof perceptionCeiling>[4]) =>
       perceptionCeiling(questions.questions, scenes, featuresOf, image, options);
     const readouts: Record<string, PerceptionCeiling & { how: string }> = {
