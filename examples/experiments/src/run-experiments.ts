@@ -11,6 +11,7 @@ import {
   UsageError,
 } from '@mmnet/trainer';
 import { collectRow, evaluationFile } from './collect-row.js';
+import { datasetMismatch, mergeWithEarlierRows, readEarlierResults } from './earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from './experiment-record.js';
 import { familyNames } from './families.js';
 import { EXPERIMENT_OPTIONS, type ExperimentOptions, experimentOptionsSchema } from './options.js';
@@ -146,6 +147,25 @@ export async function runExperiments(
     Math.max(...plan.flatMap((e) => e.stages.map((s) => Number(s.args.num_val_samples ?? 1000)))),
   );
 
+  const dataset = {
+    preset: presetName,
+    description: preset.description,
+    seed: preset.seed,
+    questions,
+    finalSplit,
+    validationQuestions,
+    evaluatedQuestions,
+  };
+  // Rows of the results file written before whose run folders are not here (a fresh clone has none) stay.
+  const resultsFile = join(resultsDir, 'results.json');
+  let earlierRows: ResultRow[] = [];
+  const earlier = readEarlierResults(resultsFile);
+  if (earlier) {
+    const mismatch = datasetMismatch(earlier, dataset, o.smoke);
+    if (mismatch) io.err(`experiments: not keeping the rows of ${resultsFile}: ${mismatch}`);
+    else earlierRows = earlier.rows;
+  }
+
   const collect = async (): Promise<Results> => {
     const rows: ResultRow[] = [];
     for (const e of plan) {
@@ -163,21 +183,17 @@ export async function runExperiments(
       version: 2,
       updated: new Date().toISOString(),
       smoke: o.smoke,
-      dataset: {
-        preset: presetName,
-        description: preset.description,
-        seed: preset.seed,
-        questions,
-        finalSplit,
-        validationQuestions,
-        evaluatedQuestions,
-      },
+      dataset,
       hoursPerModel: o.hours_per_model ?? null,
       seed: o.seed,
       command: reproduceCommand(o),
       prior,
       families: familyNames(),
-      rows,
+      rows: mergeWithEarlierRows(
+        plan.map((e) => e.id),
+        rows,
+        earlierRows,
+      ),
     };
   };
 

@@ -9,6 +9,7 @@ import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
 import { gitCodeVersion } from '../src/code-version.js';
+import { datasetMismatch, mergeWithEarlierRows, readEarlierResults } from '../src/earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
 import { accuracyByFamily, familyNames } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
@@ -175,6 +176,52 @@ describe('results table and README section', () => {
 
   it('refuses a results file with a bad field, naming it', () => {
     expect(() => parseResults('{"format":"mmnet-experiments"}', 'r.json')).toThrow(/^r\.json: version:/);
+  });
+});
+
+describe('rows of an earlier results file', () => {
+  const earlier = results([
+    row('SAN', { accuracy: 0.51 }),
+    row('PG_memory', { accuracy: 0.78 }),
+    row('gone'),
+  ]);
+
+  it('keeps the earlier rows of experiments not measured now, in plan order, and drops ids left out of the plan', () => {
+    const merged = mergeWithEarlierRows(
+      ['SAN', 'PG_attention', 'PG_memory'],
+      [row('PG_memory', { accuracy: 0.86 })],
+      earlier.rows,
+    );
+    expect(merged.map((r) => [r.id, r.accuracy])).toEqual([
+      ['SAN', 0.51],
+      ['PG_memory', 0.86],
+    ]);
+    expect(mergeWithEarlierRows(['SAN'], [], [])).toEqual([]);
+  });
+
+  it('keeps them only for the same dataset, split and number of evaluated questions', () => {
+    expect(datasetMismatch(earlier, earlier.dataset, false)).toBeUndefined();
+    expect(datasetMismatch(earlier, earlier.dataset, true)).toMatch(/a real run's/);
+    expect(datasetMismatch(earlier, { ...earlier.dataset, seed: 8 }, false)).toMatch(
+      /seed 7, not clevr-small seed 8/,
+    );
+    expect(datasetMismatch(earlier, { ...earlier.dataset, evaluatedQuestions: 100 }, false)).toMatch(
+      /5000 test questions, not 100 test/,
+    );
+  });
+
+  it('reads the earlier file if there is one, naming it when malformed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-earlier-'));
+    try {
+      const file = join(dir, 'results.json');
+      expect(readEarlierResults(file)).toBeUndefined();
+      writeFileSync(file, JSON.stringify(earlier));
+      expect(readEarlierResults(file)?.rows.map((r) => r.id)).toEqual(['SAN', 'PG_memory', 'gone']);
+      writeFileSync(file, '{"format":"mmnet-experiments","version":2,"rows":');
+      expect(() => readEarlierResults(file)).toThrow(/results\.json: not valid JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseResults, type ResultRow, type Results } from './results.js';
+
+/** The results file written before, if any; a malformed one is an error naming the file and the field. */
+export function readEarlierResults(file: string): Results | undefined {
+  return existsSync(file) ? parseResults(readFileSync(file, 'utf8'), file) : undefined;
+}
+
+/** Why an earlier results file's rows cannot stand beside rows measured on `dataset`; undefined when they can. */
+export function datasetMismatch(
+  earlier: Results,
+  dataset: Results['dataset'],
+  smoke: boolean,
+): string | undefined {
+  const was = earlier.dataset;
+  if (earlier.smoke !== smoke) return `it is ${earlier.smoke ? 'a smoke' : 'a real'} run's`;
+  if (was.preset !== dataset.preset || was.seed !== dataset.seed)
+    return `its dataset is ${was.preset} seed ${was.seed}, not ${dataset.preset} seed ${dataset.seed}`;
+  if (was.finalSplit !== dataset.finalSplit || was.evaluatedQuestions !== dataset.evaluatedQuestions)
+    return `it evaluated ${was.evaluatedQuestions} ${was.finalSplit} questions, not ${dataset.evaluatedQuestions} ${dataset.finalSplit}`;
+  return undefined;
+}
+
+/**
+ * The table's rows in plan order: each experiment's row from its run folder when it has one, else its row from
+ * the earlier results file (run folders are local and a fresh clone has none, so the committed results.json is
+ * the record of the rows not retrained here). Rows of ids no longer in the plan are dropped.
+ */
+export function mergeWithEarlierRows(
+  planIds: readonly string[],
+  fresh: readonly ResultRow[],
+  earlier: readonly ResultRow[],
+): ResultRow[] {
+  const freshById = new Map(fresh.map((r) => [r.id, r]));
+  const earlierById = new Map(earlier.map((r) => [r.id, r]));
+  return planIds.flatMap((id) => {
+    const row = freshById.get(id) ?? earlierById.get(id);
+    return row ? [row] : [];
+  });
+}
