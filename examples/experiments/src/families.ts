@@ -15,6 +15,22 @@ export function familyOfTemplate(): Map<number, string> {
   return new Map(builtinTemplateSet().templates.map((t) => [t.familyIndex, t.family]));
 }
 
+/** Per-template tallies of `count` answers: answer i was to a question of template `templateOf(i)`, right or not. */
+export function tallyByTemplate(
+  count: number,
+  templateOf: (i: number) => number,
+  isRight: (i: number) => boolean,
+): Record<string, Tally> {
+  const perTemplate: Record<string, Tally> = {};
+  for (let i = 0; i < count; i++) {
+    const key = String(templateOf(i));
+    perTemplate[key] ??= { correct: 0, total: 0 };
+    perTemplate[key].total++;
+    if (isRight(i)) perTemplate[key].correct++;
+  }
+  return perTemplate;
+}
+
 /** Sums per-template tallies into per-family accuracies (null for a family with no question). */
 export function accuracyByFamily(
   perTemplate: Readonly<Record<string, Tally>>,

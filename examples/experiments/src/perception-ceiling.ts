@@ -7,7 +7,7 @@ import {
   SHAPES,
   SIZES,
 } from '@mmnet/clevr-data';
-import { accuracyByFamily, type Tally } from './families.js';
+import { accuracyByFamily, tallyByTemplate } from './families.js';
 
 /*
  * The perception ceiling of a feature file: how many questions the ground-truth programs answer right when
@@ -161,21 +161,18 @@ export function perceptionCeiling(
     perceived.set(index, seen);
     return seen;
   };
-  const perTemplate: Record<string, Tally> = {};
-  let correct = 0;
-  questions.forEach((q, i) => {
+  const right = questions.map((q, i) => {
     if (!q.program || q.answer === undefined || q.question_family_index === undefined)
       throw new Error(`perception ceiling: question ${i} needs a program, an answer and a question family`);
     const result = executeProgram(q.program, perceive(q.image_index));
-    const right = result.ok && result.answer === q.answer;
-    const key = String(q.question_family_index);
-    perTemplate[key] ??= { correct: 0, total: 0 };
-    perTemplate[key].total++;
-    if (right) {
-      perTemplate[key].correct++;
-      correct++;
-    }
+    return result.ok && result.answer === q.answer;
   });
+  const correct = right.filter(Boolean).length;
+  const perTemplate = tallyByTemplate(
+    questions.length,
+    (i) => questions[i].question_family_index!,
+    (i) => right[i],
+  );
   return {
     questions: questions.length,
     accuracy: questions.length ? correct / questions.length : 0,

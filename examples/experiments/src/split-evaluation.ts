@@ -10,7 +10,7 @@ import {
   resolveCheckpoint,
   tokensByIndex,
 } from '@mmnet/trainer';
-import { accuracyByFamily, type Tally } from './families.js';
+import { accuracyByFamily, tallyByTemplate } from './families.js';
 
 /** What the results keep of an evaluation on one split. */
 export interface SplitEvaluation {
@@ -79,12 +79,11 @@ export async function answerTypePriorOnSplit(
     );
   const answers = evaluated.answers.subarray(0, maxQuestions ?? evaluated.answers.length);
   const prior = answerTypePrior(train.answers, answers, tokens);
-  const perTemplate: Record<string, Tally> = {};
-  answers.forEach((a, i) => {
-    const key = String(evaluated.questionFamilies![i]);
-    perTemplate[key] ??= { correct: 0, total: 0 };
-    perTemplate[key].total++;
-    if (prior.byKind[answerKind(tokens[a] ?? '')] === a) perTemplate[key].correct++;
-  });
+  const families = evaluated.questionFamilies;
+  const perTemplate = tallyByTemplate(
+    answers.length,
+    (i) => families[i],
+    (i) => prior.byKind[answerKind(tokens[answers[i]] ?? '')] === answers[i],
+  );
   return { accuracy: prior.accuracy, perFamily: accuracyByFamily(perTemplate) };
 }

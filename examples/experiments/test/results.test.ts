@@ -11,7 +11,7 @@ import { resultCharts } from '../src/charts.js';
 import { gitCodeVersion } from '../src/code-version.js';
 import { datasetMismatch, mergeWithEarlierRows, readEarlierResults } from '../src/earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
-import { accuracyByFamily, familyNames } from '../src/families.js';
+import { accuracyByFamily, familyNames, tallyByTemplate } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
 import { DEFAULT_HOURS, experimentPlan, selectExperiments } from '../src/plan.js';
 import { parseResults, type ResultRow, type Results } from '../src/results.js';
@@ -434,7 +434,15 @@ describe('experiment plan and helpers', () => {
     expect(questionsSeen(4, 100, 16, 2)).toBe(116);
   });
 
-  it('sums template tallies into the 9 families', () => {
+  it('tallies answers per template and sums template tallies into the 9 families', () => {
+    const templates = [3, 0, 3, 3];
+    expect(
+      tallyByTemplate(
+        4,
+        (i) => templates[i],
+        (i) => i !== 2,
+      ),
+    ).toEqual({ '3': { correct: 2, total: 3 }, '0': { correct: 1, total: 1 } });
     const acc = accuracyByFamily({ '0': { correct: 1, total: 2 }, '1': { correct: 1, total: 2 } });
     expect(Object.keys(acc)).toEqual(families);
     expect(Object.values(acc).filter((v) => v !== null)).toHaveLength(1);
