@@ -118,11 +118,18 @@ export async function runExperiments(
     io.err(`experiments: ${(error as Error).message}`);
     return 2;
   }
+  const resultsFile = join(resultsDir, 'results.json');
   if (o.list) {
-    for (const e of plan)
-      io.out(
-        `${e.id.padEnd(36)} ${experimentTrained(e, runsDir, hoursOf(e)) ? 'trained' : 'to train'}  ${hoursOf(e)} h  ${e.label}`,
-      );
+    // A row of results.json without a run folder here was trained elsewhere (a fresh clone has no run folders).
+    const inResults = new Set(readEarlierResults(resultsFile)?.rows.map((r) => r.id));
+    for (const e of plan) {
+      const state = experimentTrained(e, runsDir, hoursOf(e))
+        ? 'trained'
+        : inResults.has(e.id)
+          ? 'in results.json, to train here'
+          : 'to train';
+      io.out(`${e.id.padEnd(36)} ${state.padEnd(30)} ${hoursOf(e)} h  ${e.label}`);
+    }
     return 0;
   }
 
@@ -157,7 +164,6 @@ export async function runExperiments(
     evaluatedQuestions,
   };
   // Rows of the results file written before whose run folders are not here (a fresh clone has none) stay.
-  const resultsFile = join(resultsDir, 'results.json');
   let earlierRows: ResultRow[] = [];
   const earlier = readEarlierResults(resultsFile);
   if (earlier) {

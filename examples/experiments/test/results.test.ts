@@ -23,6 +23,7 @@ import {
   resultsTable,
 } from '../src/results-table.js';
 import { experimentTrained, stageBudgetMinutes, stageStateFile } from '../src/run-experiment.js';
+import { runExperiments } from '../src/run-experiments.js';
 import { questionsSeen } from '../src/run-progress.js';
 import { writeStageState } from '../src/stage-state.js';
 
@@ -208,6 +209,25 @@ describe('rows of an earlier results file', () => {
     expect(datasetMismatch(earlier, { ...earlier.dataset, evaluatedQuestions: 100 }, false)).toMatch(
       /5000 test questions, not 100 test/,
     );
+  });
+
+  it('lists the experiments with a row in results.json but no run folder here as such', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-list-'));
+    try {
+      writeFileSync(join(dir, 'results.json'), JSON.stringify(earlier));
+      const out: string[] = [];
+      const io = { out: (l: string) => out.push(l), err: () => {}, progressStream: process.stderr };
+      const argv = ['--list', '--runs-dir', join(dir, 'runs'), '--results-dir', dir];
+      expect(await runExperiments(argv, io, { repoDir: dir, packageDir: dir })).toBe(0);
+      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/in results\.json, to train here/);
+      expect(out.find((l) => l.startsWith('PG_attention '))).toMatch(/^PG_attention +to train +1 h/);
+      writeFileSync(join(dir, 'results.json'), '{');
+      await expect(runExperiments(argv, io, { repoDir: dir, packageDir: dir })).rejects.toThrow(
+        /results\.json: not valid JSON/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads the earlier file if there is one, naming it when malformed', () => {
