@@ -38,3 +38,13 @@ export function mergeWithEarlierRows(
     return row ? [row] : [];
   });
 }
+
+/** `--hours-per-model H` as the table's budget: H when every row trained with it, else null (rows kept from before may not have). */
+export function tableBudgetOverride(
+  rows: readonly ResultRow[],
+  hoursPerModel: number | undefined,
+): number | null {
+  return hoursPerModel !== undefined && rows.every((r) => r.budgetHours === hoursPerModel)
+    ? hoursPerModel
+    : null;
+}

@@ -101,7 +101,9 @@ export function resultsSection(
   lines.push(
     `${h} Reproducing a row`,
     '',
-    `All rows: \`${results.command}\`.`,
+    results.hoursPerModel === null
+      ? `All rows, each with the plan's budget: \`${results.command}\`; each row as it was trained: its command below.`
+      : `All rows: \`${results.command}\`.`,
     '',
     reproduceTable(results.rows),
   );

@@ -11,7 +11,12 @@ import {
   UsageError,
 } from '@mmnet/trainer';
 import { collectRow, evaluationFile } from './collect-row.js';
-import { datasetMismatch, mergeWithEarlierRows, readEarlierResults } from './earlier-rows.js';
+import {
+  datasetMismatch,
+  mergeWithEarlierRows,
+  readEarlierResults,
+  tableBudgetOverride,
+} from './earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from './experiment-record.js';
 import { familyNames } from './families.js';
 import { EXPERIMENT_OPTIONS, type ExperimentOptions, experimentOptionsSchema } from './options.js';
@@ -184,22 +189,24 @@ export async function runExperiments(
       };
       rows.push(collectRow(e, runsDir, evaluation, questions.train, record));
     }
+    const table = mergeWithEarlierRows(
+      plan.map((e) => e.id),
+      rows,
+      earlierRows,
+    );
+    const hoursPerModel = tableBudgetOverride(table, o.hours_per_model);
     return {
       format: 'mmnet-experiments',
       version: 2,
       updated: new Date().toISOString(),
       smoke: o.smoke,
       dataset,
-      hoursPerModel: o.hours_per_model ?? null,
+      hoursPerModel,
       seed: o.seed,
-      command: reproduceCommand(o),
+      command: reproduceCommand({ ...o, hours_per_model: hoursPerModel ?? undefined }),
       prior,
       families: familyNames(),
-      rows: mergeWithEarlierRows(
-        plan.map((e) => e.id),
-        rows,
-        earlierRows,
-      ),
+      rows: table,
     };
   };
 

@@ -9,7 +9,12 @@ import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
 import { gitCodeVersion } from '../src/code-version.js';
-import { datasetMismatch, mergeWithEarlierRows, readEarlierResults } from '../src/earlier-rows.js';
+import {
+  datasetMismatch,
+  mergeWithEarlierRows,
+  readEarlierResults,
+  tableBudgetOverride,
+} from '../src/earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
 import { accuracyByFamily, familyNames, tallyByTemplate } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
@@ -127,6 +132,14 @@ describe('results table and README section', () => {
       '| weak-1pct-hard | 0 | 500 | abc1234 | `pnpm experiments --only weak-1pct-hard --seed 0` |',
     );
     expect(text).toContain('| SAN | 0 | 500 | – | `pnpm experiments --only SAN --seed 0` |');
+    expect(text).toContain(
+      "All rows, each with the plan's budget: `pnpm experiments --seed 0`; each row as it",
+    );
+    const overridden = resultsSection(
+      { ...r, hoursPerModel: 2, command: 'pnpm experiments --hours-per-model 2' },
+      [],
+    );
+    expect(overridden).toContain('All rows: `pnpm experiments --hours-per-model 2`.');
   });
 
   it('states each aim of the issue with the measured figures, and what limits a row that misses it', () => {
@@ -198,6 +211,9 @@ describe('rows of an earlier results file', () => {
       ['PG_memory', 0.86],
     ]);
     expect(mergeWithEarlierRows(['SAN'], [], [])).toEqual([]);
+    expect(tableBudgetOverride(merged, 2)).toBe(2);
+    expect(tableBudgetOverride([...merged, row('PG', { budgetHours: 1 })], 2)).toBeNull();
+    expect(tableBudgetOverride(merged, undefined)).toBeNull();
   });
 
   it('keeps them only for the same dataset, split and number of evaluated questions', () => {
