@@ -24,8 +24,7 @@ const schema = z.object({
 
 export const buildPresetCommand = defineCommand({
   name: 'build-preset',
-  summary:
-    `Build a named synthetic dataset (${presetNames().join(', ')}) with everything training needs: images, scenes, questions, vocab.json, questions and built-in CNN features as HDF5. Steps already complete are skipped: rerun to continue.`,
+  summary: `Build a named synthetic dataset (${presetNames().join(', ')}) with everything training needs: images, scenes, questions, vocab.json, questions and built-in CNN features as HDF5. Steps already complete are skipped: rerun to continue.`,
   usage: 'mmnet-data build-preset --preset clevr-mini --output_dir <dir>',
   flags,
   schema,
