@@ -16,6 +16,8 @@ export function datasetMismatch(
   if (earlier.smoke !== smoke) return `it is ${earlier.smoke ? 'a smoke' : 'a real'} run's`;
   if (was.preset !== dataset.preset || was.seed !== dataset.seed)
     return `its dataset is ${was.preset} seed ${was.seed}, not ${dataset.preset} seed ${dataset.seed}`;
+  if (was.extractor !== undefined && dataset.extractor !== undefined && was.extractor !== dataset.extractor)
+    return `its features are by ${was.extractor}, not ${dataset.extractor}`;
   if (was.finalSplit !== dataset.finalSplit || was.evaluatedQuestions !== dataset.evaluatedQuestions)
     return `it evaluated ${was.evaluatedQuestions} ${was.finalSplit} questions, not ${dataset.evaluatedQuestions} ${dataset.finalSplit}`;
   return undefined;

@@ -64,7 +64,7 @@ function datasetLine(results: Results): string {
     .map(([split, n]) => `${count(n)} ${split}`)
     .join(' / ');
   return (
-    `Dataset: **${d.preset}** (${d.description}; generator seed ${d.seed}): ${splits} questions. ` +
+    `Dataset: **${d.preset}** (${d.description}; generator seed ${d.seed}${d.extractor ? `; features by ${d.extractor}` : ''}): ${splits} questions. ` +
     `The table is on the **${d.finalSplit}** split (${count(d.evaluatedQuestions)} questions); checkpoints were chosen on val alone (at most its first ${count(d.validationQuestions)} questions, fewer for the slow models).`
   );
 }

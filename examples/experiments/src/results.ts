@@ -54,6 +54,8 @@ export const resultsSchema = z.object({
     validationQuestions: z.number().int(),
     /** Questions of the final split evaluated (its first N, --test-questions). */
     evaluatedQuestions: z.number().int(),
+    /** The feature extractor's name with a hash of its weights (absent in files written before it was recorded). */
+    extractor: z.string().optional(),
   }),
   /** --hours-per-model, when it overrode every row's own budget (`budgetHours`). */
   hoursPerModel: z.number().positive().nullable(),

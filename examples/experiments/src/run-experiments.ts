@@ -167,6 +167,7 @@ export async function runExperiments(
     finalSplit,
     validationQuestions,
     evaluatedQuestions,
+    extractor: files.extractor,
   };
   // Rows of the results file written before whose run folders are not here (a fresh clone has none) stay.
   let earlierRows: ResultRow[] = [];

@@ -126,6 +126,9 @@ describe('results table and README section', () => {
     const text = resultsSection(r, [{ title: 'Weak supervision', path: 'results/weak-supervision.png' }]);
     expect(text).toContain('40,000 train / 5,000 val / 5,000 test questions');
     expect(text).toContain('generator seed 7');
+    expect(resultsSection({ ...r, dataset: { ...r.dataset, extractor: 'builtin-v1-x' } }, [])).toContain(
+      'generator seed 7; features by builtin-v1-x)',
+    );
     expect(text).toContain('![Weak supervision](results/weak-supervision.png)');
     expect(text).toContain('| row | seed | steps | code | command |');
     expect(text).toContain(
@@ -222,6 +225,15 @@ describe('rows of an earlier results file', () => {
     expect(datasetMismatch(earlier, { ...earlier.dataset, seed: 8 }, false)).toMatch(
       /seed 7, not clevr-small seed 8/,
     );
+    const withExtractor = { ...earlier.dataset, extractor: 'builtin-v2-abc' };
+    expect(datasetMismatch(earlier, withExtractor, false)).toBeUndefined(); // written before extractors were recorded
+    expect(
+      datasetMismatch(
+        { ...earlier, dataset: { ...withExtractor, extractor: 'builtin-v1-def' } },
+        withExtractor,
+        false,
+      ),
+    ).toMatch(/features are by builtin-v1-def, not builtin-v2-abc/);
     expect(datasetMismatch(earlier, { ...earlier.dataset, evaluatedQuestions: 100 }, false)).toMatch(
       /5000 test questions, not 100 test/,
     );
