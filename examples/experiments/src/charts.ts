@@ -1,5 +1,5 @@
 import type { LineChartInput } from './chart/line-chart.js';
-import type { Results } from './results.js';
+import type { ResultRow, Results } from './results.js';
 
 /** A chart to write: file name in the results folder, title, and its spec. */
 export interface ChartFile {
@@ -44,7 +44,11 @@ export function resultCharts(results: Results): ChartFile[] {
   }
   const weak = results.rows.filter((r) => r.supervisionFraction !== undefined);
   if (weak.length) {
-    const modes = [...new Set(weak.map((r) => r.decoderMode ?? '?'))];
+    // One series per decoder mode, and per budget when the rows had different ones (a line joins like runs only).
+    const budgets = new Set(weak.map((r) => r.budgetHours));
+    const seriesOf = (r: ResultRow) =>
+      `PG_endtoend ${r.decoderMode ?? '?'}${budgets.size > 1 ? `, ${r.budgetHours} h` : ''}`;
+    const labels = [...new Set(weak.map(seriesOf))];
     const title = `Weak supervision: ${results.dataset.finalSplit} accuracy`;
     charts.push({
       file: 'weak-supervision.png',
@@ -55,10 +59,10 @@ export function resultCharts(results: Results): ChartFile[] {
         yLabel: `${results.dataset.finalSplit} accuracy`,
         xScale: 'log',
         xFormat: 'percent',
-        series: modes.map((mode) => ({
-          label: `PG_endtoend ${mode}`,
+        series: labels.map((label) => ({
+          label,
           points: weak
-            .filter((r) => (r.decoderMode ?? '?') === mode)
+            .filter((r) => seriesOf(r) === label)
             .map((r) => ({ x: r.supervisionFraction!, y: r.accuracy })),
         })),
         references: prior,

@@ -347,6 +347,24 @@ describe('charts', () => {
       { x: 0.01, y: 0.5 },
       { x: 1, y: 0.5 },
     ]);
+    expect(weak.series?.map((s) => s.label)).toEqual(['PG_endtoend hard']);
+    // Rows of different budgets are not joined by one line.
+    const mixed = resultCharts(
+      results([
+        ...r.rows,
+        row('weak-10pct-hard', {
+          group: 'weak supervision',
+          decoderMode: 'hard',
+          supervisionFraction: 0.1,
+          budgetHours: 1,
+          accuracy: 0.7,
+        }),
+      ]),
+    )[2].spec;
+    expect(mixed.series?.map((s) => [s.label, s.points.length])).toEqual([
+      ['PG_endtoend hard, 2 h', 2],
+      ['PG_endtoend hard, 1 h', 1],
+    ]);
   });
 });
 
