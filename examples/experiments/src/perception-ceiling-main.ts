@@ -103,6 +103,16 @@ function coveredCells(
   };
 }
 
+/** `compute` called once per key of its argument; later calls with that key return the first result. */
+function oncePerKey<A, K, V>(compute: (arg: A) => V, keyOf: (arg: A) => K): (arg: A) => V {
+  const results = new Map<K, V>();
+  return (arg) => {
+    const key = keyOf(arg);
+    if (!results.has(key)) results.set(key, compute(arg));
+    return results.get(key) as V;
+  };
+}
+
 async function main(argv: string[]): Promise<void> {
   const parsed = optionsSchema.safeParse(parseArgv(argv, OPTIONS));
   if (!parsed.success) {
@@ -152,21 +162,11 @@ async function main(argv: string[]): Promise<void> {
     );
     const scenes = readScenes(measured.scenes);
     // Every readout below perceives the same scenes: each is rendered and each feature row read once.
-    const renderCells = coveredCells(
-      { name: o.split, seed: seedOf(o.split), scenesFile: measured.scenes },
-      image,
-      grid,
+    const cells = oncePerKey(
+      coveredCells({ name: o.split, seed: seedOf(o.split), scenesFile: measured.scenes }, image, grid),
+      (scene: Scene) => scene.image_index,
     );
-    const cellsByImage = new Map<number, ObjectCells>();
-    const cells = (scene: Scene) => {
-      if (!cellsByImage.has(scene.image_index)) cellsByImage.set(scene.image_index, renderCells(scene));
-      return cellsByImage.get(scene.image_index)!;
-    };
-    const mapByImage = new Map<number, FeatureMap>();
-    const featuresOf = (index: number) => {
-      if (!mapByImage.has(index)) mapByImage.set(index, mapOf(measuredReader)(index));
-      return mapByImage.get(index)!;
-    };
+    const featuresOf = oncePerKey(mapOf(measuredReader), (index: number) => index);
     const run = (options: Parameters<typeof perceptionCeiling>[4]) =>
       perceptionCeiling(questions.questions, scenes, featuresOf, image, options);
     const readouts: Record<string, PerceptionCeiling & { how: string }> = {
