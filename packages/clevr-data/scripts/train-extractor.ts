@@ -4,11 +4,13 @@
  *
  *   npx tsx scripts/train-extractor.ts [--seed 7] [--train_images 2000] [--val_images 200] [--steps 4000]
  *     [--batch 16] [--lr 0.002] [--work_dir /tmp/mmnet-builtin-extractor] [--out weights/builtin-extractor.safetensors]
+ *     [--config '{"stages":[{"patch":4,"channels":32,"convs":2},...]}']   (the CNN's shape: builtinCnnConfigSchema)
  *
  * Long: run in the background (`nohup npx tsx scripts/train-extractor.ts > train.log 2>&1 &`). Rendered
  * samples are cached in chunks and the model + Adam state are checkpointed in the work folder, so a stopped
  * run continues where it was when started again with the same flags. Progress lines are JSON on stdout.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +51,7 @@ const { values: args } = parseArgs({
     eval_every: { type: 'string', default: '100' },
     work_dir: { type: 'string', default: '/tmp/mmnet-builtin-extractor' },
     out: { type: 'string' },
+    config: { type: 'string' },
   },
 });
 
@@ -68,7 +71,24 @@ for (const [name, v] of Object.entries({ seed, trainImages, valImages, totalStep
   if (!Number.isFinite(v) || v < 0) throw new Error(`--${name}: not a valid number`);
 }
 
-const config = builtinCnnConfigSchema.parse({});
+function parseConfig(text: string | undefined) {
+  let json: unknown = {};
+  if (text !== undefined) {
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`--config: not JSON (${(e as Error).message})`);
+    }
+  }
+  const parsed = builtinCnnConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`--config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+const config = parseConfig(args.config);
 const grid = builtinCnnGrid(config);
 const input = { height: config.inputHeight, width: config.inputWidth };
 const CHUNK = 100;
@@ -210,7 +230,9 @@ async function main() {
   const optimizer = tf.train.adam(baseLr);
   // tfjs reads the rate on every update; the schedule sets it before each step.
   const adamRate = optimizer as unknown as { learningRate: number };
-  const checkpointFile = join(workDir, `checkpoint-seed${seed}.safetensors`);
+  // One checkpoint per seed and CNN shape, so runs of other shapes can share the work folder's rendered samples.
+  const shape = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 8);
+  const checkpointFile = join(workDir, `checkpoint-seed${seed}-${shape}.safetensors`);
   let step = 0;
   if (existsSync(checkpointFile)) {
     const ckpt = loadCheckpoint(checkpointFile);

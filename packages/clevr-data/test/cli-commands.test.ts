@@ -143,6 +143,25 @@ describe('mmnet-data command line', () => {
     expect(res.err.at(-1)).toContain(`mmnet-data extract-features: error: ${missing}`);
   });
 
+  it('build-preset --model_path names a missing weights file before building anything', async () => {
+    const missing = join(dir, 'no-weights.safetensors');
+    const out = join(dir, 'preset-with-missing-weights');
+    const res = await run(
+      'build-preset',
+      '--preset',
+      'clevr-mini',
+      '--output_dir',
+      out,
+      '--model_path',
+      missing,
+      '--backend',
+      'cpu',
+    );
+    expect(res.code).toBe(1);
+    expect(res.err.at(-1)).toContain(`mmnet-data build-preset: error: ${missing}`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('preprocess-questions, stats and extract-features end to end', async () => {
     const qjson = join(dir, 'q.json');
     await writeSampleQuestions(qjson, 10, 4);

@@ -1,5 +1,6 @@
 import { BackendNameSchema, initBackend } from '@mmnet/core-tensors';
 import { z } from 'zod';
+import { createBuiltinExtractor } from '../../builtin-extractor/create-builtin-extractor.js';
 import { buildPreset } from '../../presets/build-preset.js';
 import { presetNames } from '../../presets/preset-definitions.js';
 import { defineCommand } from '../command.js';
@@ -14,12 +15,18 @@ const flags: FlagSpecs = {
     required: true,
   },
   backend: { type: 'string', description: 'tfjs backend: tensorflow, wasm or cpu (default: best available)' },
+  model_path: {
+    type: 'string',
+    description:
+      "weights of the built-in CNN to extract features with (a file scripts/train-extractor.ts wrote; default: the package's committed weights)",
+  },
 };
 
 const schema = z.object({
   preset: z.string().min(1),
   output_dir: z.string().min(1),
   backend: BackendNameSchema.optional(),
+  model_path: z.string().min(1).optional(),
 });
 
 export const buildPresetCommand = defineCommand({
@@ -34,7 +41,16 @@ export const buildPresetCommand = defineCommand({
     }
     await initBackend({ prefer: f.backend, log: io.err });
     const started = Date.now();
-    const res = await buildPreset(f.preset, f.output_dir, task);
+    const extractor =
+      f.model_path === undefined
+        ? undefined
+        : await createBuiltinExtractor(undefined, { weightsPath: f.model_path });
+    let res: Awaited<ReturnType<typeof buildPreset>>;
+    try {
+      res = await buildPreset(f.preset, f.output_dir, { ...task, extractor });
+    } finally {
+      extractor?.dispose?.();
+    }
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     for (const s of Object.values(res.splits)) {
       io.out(`${s.split}: ${s.images} images, ${s.questions} questions -> ${s.questionsH5}, ${s.featuresH5}`);
