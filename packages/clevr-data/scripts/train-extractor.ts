@@ -230,9 +230,11 @@ async function main() {
   const optimizer = tf.train.adam(baseLr);
   // tfjs reads the rate on every update; the schedule sets it before each step.
   const adamRate = optimizer as unknown as { learningRate: number };
-  // One checkpoint per seed and CNN shape, so runs of other shapes can share the work folder's rendered samples.
-  const shape = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 8);
-  const checkpointFile = join(workDir, `checkpoint-seed${seed}-${shape}.safetensors`);
+  // One checkpoint per run (CNN shape and recipe), so runs of other shapes or recipes can share the work
+  // folder's rendered samples; only the same flags continue a run.
+  const run = JSON.stringify({ config, trainImages, totalSteps, batchSize, baseLr, objectCellWeight });
+  const runKey = createHash('sha256').update(run).digest('hex').slice(0, 8);
+  const checkpointFile = join(workDir, `checkpoint-seed${seed}-${runKey}.safetensors`);
   let step = 0;
   if (existsSync(checkpointFile)) {
     const ckpt = loadCheckpoint(checkpointFile);
