@@ -2,7 +2,7 @@
  * Trains the built-in feature extractor on the pretext task (per-cell colour/shape/material/size classes of
  * the renderer's own scenes) and writes weights/builtin-extractor.safetensors.
  *
- *   npx tsx scripts/train-extractor.ts [--seed 7] [--train_images 2000] [--val_images 200] [--steps 4000]
+ *   npx tsx scripts/train-extractor.ts [--seed 7] [--train_images 16000] [--val_images 200] [--steps 20000]
  *     [--batch 16] [--lr 0.002] [--work_dir /tmp/mmnet-builtin-extractor] [--out weights/builtin-extractor.safetensors]
  *     [--config '{"stages":[{"patch":4,"channels":32,"convs":2},...]}']   (the CNN's shape: builtinCnnConfigSchema)
  *
@@ -41,9 +41,9 @@ import {
 const { values: args } = parseArgs({
   options: {
     seed: { type: 'string', default: '7' },
-    train_images: { type: 'string', default: '2000' },
+    train_images: { type: 'string', default: '16000' },
     val_images: { type: 'string', default: '200' },
-    steps: { type: 'string', default: '4000' },
+    steps: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '16' },
     lr: { type: 'string', default: '0.002' },
     object_cell_weight: { type: 'string', default: '2' },
