@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildPreset, getPreset } from '@mmnet/clevr-data';
+import { buildPreset, builtinExtractorName, getPreset } from '@mmnet/clevr-data';
 import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
 import {
   builtinModels,
@@ -125,8 +125,18 @@ export async function runExperiments(
   }
   const resultsFile = join(resultsDir, 'results.json');
   if (o.list) {
-    // A row of results.json without a run folder here was trained elsewhere (a fresh clone has no run folders).
-    const inResults = new Set(readEarlierResults(resultsFile)?.rows.map((r) => r.id));
+    // A row of results.json without a run folder here was trained elsewhere (a fresh clone has no run folders);
+    // rows measured on the features of other extractor weights will not be kept (datasetMismatch).
+    const earlier = readEarlierResults(resultsFile);
+    const measuredOn = earlier?.dataset.extractor;
+    const current = builtinExtractorName();
+    const otherFeatures = measuredOn !== undefined && measuredOn !== current;
+    if (otherFeatures) {
+      io.out(
+        `results.json's rows were measured on features by ${measuredOn}, not by the current weights (${current}): none of them will be kept`,
+      );
+    }
+    const inResults = new Set(otherFeatures ? [] : earlier?.rows.map((r) => r.id));
     for (const e of plan) {
       const state = experimentTrained(e, runsDir, hoursOf(e))
         ? 'trained'

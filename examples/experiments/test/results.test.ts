@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodePng } from '@mmnet/clevr-data';
+import { builtinExtractorName, decodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
 import { aimStatuses, limitOf } from '../src/aims.js';
 import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
@@ -249,6 +249,23 @@ describe('rows of an earlier results file', () => {
       expect(await runExperiments(argv, io, { repoDir: dir, packageDir: dir })).toBe(0);
       expect(out.find((l) => l.startsWith('SAN '))).toMatch(/in results\.json, to train here/);
       expect(out.find((l) => l.startsWith('PG_attention '))).toMatch(/^PG_attention +to train +1 h/);
+      // Rows measured on the features of the current weights are kept; of other weights, not.
+      const measuredOn = (extractor: string) =>
+        writeFileSync(
+          join(dir, 'results.json'),
+          JSON.stringify({ ...earlier, dataset: { ...earlier.dataset, extractor } }),
+        );
+      measuredOn(builtinExtractorName());
+      out.length = 0;
+      expect(await runExperiments(argv, io, { repoDir: dir, packageDir: dir })).toBe(0);
+      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/in results\.json, to train here/);
+      measuredOn('builtin-v1-00000000');
+      out.length = 0;
+      expect(await runExperiments(argv, io, { repoDir: dir, packageDir: dir })).toBe(0);
+      expect(out[0]).toBe(
+        `results.json's rows were measured on features by builtin-v1-00000000, not by the current weights (${builtinExtractorName()}): none of them will be kept`,
+      );
+      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/^SAN +to train +1 h/);
       writeFileSync(join(dir, 'results.json'), '{');
       await expect(runExperiments(argv, io, { repoDir: dir, packageDir: dir })).rejects.toThrow(
         /results\.json: not valid JSON/,

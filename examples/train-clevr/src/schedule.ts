@@ -4,11 +4,12 @@
  * PG is the default: IEP's module network on clevr-mini's ground-truth programs, with attention modules
  * (`model_config.modules: 'attention'` of @mmnet/module-net, not the reference's residual blocks). The training
  * time is capped with --max_minutes so that the whole run (data build, training, evaluation) stays under 45
- * minutes whatever the machine's speed. Measured (2026-11-27, fifth session, quiet machine, README command 1's
- * data): 2,611 iterations of 64 questions (167,000 questions, 102 questions/s) in 28 minutes, **0.7107 on all 4,000
- * val questions** (best checkpoint, chosen on the first 1,000) against an answer-type prior of 0.385; per kind
- * yes/no 0.75, count 0.57, colour 0.65, shape 0.75, material 0.80, size 0.83. Curve on 1,000 val questions: ~0.42
- * up to 67,000 questions, 0.507 at 77,000, 0.588 at 86,000, 0.623 at 106,000, 0.683 at 125,000, 0.709 at 163,000.
+ * minutes whatever the machine's speed. Measured (2026-11-28, eleventh session, fresh clone, quiet machine, README
+ * command 1): 2,502 iterations of 64 questions (160,000 questions, 97.8 questions/s) in 28 minutes, **0.7680 on all
+ * 4,000 val questions** (best checkpoint, chosen on the first 1,000) against an answer-type prior of 0.385; per kind
+ * yes/no 0.79, count 0.63, colour 0.76, shape 0.80, material 0.87, size 0.88. Curve on 1,000 val questions: 0.40-0.47
+ * up to 67,000 questions, 0.536 at 77,000, 0.593 at 86,000, 0.670 at 106,000, 0.710 at 125,000, 0.748 at 160,000
+ * (2026-11-27, with the built-in extractor's earlier weights: 0.7107).
  *
  * How it got there (issue #8):
  * - The reference's PG (residual conv modules, one per token) sat at the prior: 0.455 after 72,000 questions with

@@ -7,6 +7,7 @@ import {
   ATTRIBUTE_GROUPS,
   assemblePretextBatch,
   type BuiltinExtractor,
+  builtinExtractorName,
   createBuiltinExtractor,
   createRegisteredExtractor,
   defaultBuiltinWeightsPath,
@@ -97,6 +98,7 @@ describe('built-in extractor with the committed weights', () => {
     expect(extractor.channels).toHaveLength(34);
     expect(extractor.channels[15]).toBe('p(background)');
     expect(extractor.name).toMatch(/^builtin-v1-[0-9a-f]{8}$/);
+    expect(builtinExtractorName()).toBe(extractor.name);
     const before = tf.memory().numTensors;
     const input = tf.tensor4d(
       assemblePretextBatch(samples.slice(0, 2), { height: 224, width: 224 }, { height: 14, width: 14 })

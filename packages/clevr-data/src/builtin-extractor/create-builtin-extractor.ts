@@ -26,6 +26,15 @@ function shortHash(bytes: Uint8Array): string {
 }
 
 /**
+ * The name feature files record for the built-in CNN with these weights (default: the committed ones),
+ * `builtin-v1-<hash of the file>`, known without loading the network (e.g. to tell which features a results
+ * file's rows were measured on).
+ */
+export function builtinExtractorName(weightsPath: string = defaultBuiltinWeightsPath()): string {
+  return `builtin-v1-${shortHash(readFileSync(weightsPath))}`;
+}
+
+/**
  * The project's own CNN as a `FeatureExtractor`: loads the committed weights (or `weightsPath`) and maps
  * images [B, H, W, 3] in [0, 1] to [B, 14, 14, 34] features (for the default weights): per cell, the
  * probability of an object with each colour (8), shape (3), material (2) and size (2) value and of the
@@ -54,7 +63,7 @@ export async function createBuiltinExtractor(
   const inW = input?.width ?? config.inputWidth;
   const resize = inH !== config.inputHeight || inW !== config.inputWidth;
   return {
-    name: `builtin-v1-${shortHash(readFileSync(weightsPath))}`,
+    name: builtinExtractorName(weightsPath),
     outputShape: [grid.height, grid.width, channels.length],
     metadata,
     channels,

@@ -14,7 +14,11 @@ export {
   attributeClassTargets,
   GROUP_OFFSETS,
 } from './attribute-groups.js';
-export { type BuiltinExtractor, createBuiltinExtractor } from './create-builtin-extractor.js';
+export {
+  type BuiltinExtractor,
+  builtinExtractorName,
+  createBuiltinExtractor,
+} from './create-builtin-extractor.js';
 export { builtinFeatureChannels, builtinFeatures, coordinateChannels } from './feature-map.js';
 export { assemblePretextBatch, type PretextBatch } from './pretext-batch.js';
 export { attributeProbabilities, PretextAccuracy, predictedClasses, pretextLoss } from './pretext-loss.js';
