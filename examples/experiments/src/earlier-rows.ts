@@ -6,6 +6,14 @@ export function readEarlierResults(file: string): Results | undefined {
   return existsSync(file) ? parseResults(readFileSync(file, 'utf8'), file) : undefined;
 }
 
+/**
+ * Whether rows measured on features by extractor `was` cannot stand beside features by `now` (names with a hash
+ * of the weights); a file written before the extractor was recorded (`was` undefined) is taken as matching.
+ */
+export function featuresDiffer(was: string | undefined, now: string | undefined): boolean {
+  return was !== undefined && now !== undefined && was !== now;
+}
+
 /** Why an earlier results file's rows cannot stand beside rows measured on `dataset`; undefined when they can. */
 export function datasetMismatch(
   earlier: Results,
@@ -16,7 +24,7 @@ export function datasetMismatch(
   if (earlier.smoke !== smoke) return `it is ${earlier.smoke ? 'a smoke' : 'a real'} run's`;
   if (was.preset !== dataset.preset || was.seed !== dataset.seed)
     return `its dataset is ${was.preset} seed ${was.seed}, not ${dataset.preset} seed ${dataset.seed}`;
-  if (was.extractor !== undefined && dataset.extractor !== undefined && was.extractor !== dataset.extractor)
+  if (featuresDiffer(was.extractor, dataset.extractor))
     return `its features are by ${was.extractor}, not ${dataset.extractor}`;
   if (was.finalSplit !== dataset.finalSplit || was.evaluatedQuestions !== dataset.evaluatedQuestions)
     return `it evaluated ${was.evaluatedQuestions} ${was.finalSplit} questions, not ${dataset.evaluatedQuestions} ${dataset.finalSplit}`;

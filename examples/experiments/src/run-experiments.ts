@@ -13,6 +13,7 @@ import {
 import { collectRow, evaluationFile } from './collect-row.js';
 import {
   datasetMismatch,
+  featuresDiffer,
   mergeWithEarlierRows,
   readEarlierResults,
   tableBudgetOverride,
@@ -130,7 +131,7 @@ export async function runExperiments(
     const earlier = readEarlierResults(resultsFile);
     const measuredOn = earlier?.dataset.extractor;
     const current = builtinExtractorName();
-    const otherFeatures = measuredOn !== undefined && measuredOn !== current;
+    const otherFeatures = featuresDiffer(measuredOn, current);
     if (otherFeatures) {
       io.out(
         `results.json's rows were measured on features by ${measuredOn}, not by the current weights (${current}): none of them will be kept`,

@@ -33,6 +33,7 @@ import {
   builtinCnnGrid,
   PretextAccuracy,
   type PretextSample,
+  parseWithSchema,
   predictedClasses,
   pretextLoss,
   renderPretextSample,
@@ -80,12 +81,7 @@ function parseConfig(text: string | undefined) {
       throw new Error(`--config: not JSON (${(e as Error).message})`);
     }
   }
-  const parsed = builtinCnnConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`--config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseWithSchema(builtinCnnConfigSchema, json, '--config');
 }
 
 const config = parseConfig(args.config);

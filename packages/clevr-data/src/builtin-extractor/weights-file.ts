@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Checkpoint, loadCheckpoint } from '@mmnet/core-tensors';
 import { z } from 'zod';
+import { formatZodError } from '../formats/zod-error.js';
 import { builtinCnnConfigSchema } from './architecture.js';
 
 /** The file name of the committed weights, in the package's `weights/` folder. */
@@ -61,10 +62,7 @@ export function readBuiltinWeights(path: string): {
   const checkpoint = loadCheckpoint(path);
   const parsed = builtinWeightsMetadataSchema.safeParse(checkpoint.metadata);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `${path}: not built-in extractor weights: metadata ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
+    throw new Error(`${path}: not built-in extractor weights: metadata ${formatZodError(parsed.error)}`);
   }
   const metadata = parsed.data;
   if (metadata.embeddingScale.length !== metadata.config.embeddingChannels) {
