@@ -32,6 +32,42 @@ export function datasetMismatch(
 }
 
 /**
+ * The rows of an earlier results file that were measured on the same dataset with the features of other
+ * extractor weights (each with its `extractor`), and the ones it carried itself, for `earlierFeatureRows`; none
+ * when the file is of another dataset, split or kind of run.
+ */
+export function rowsOnEarlierFeatures(
+  earlier: Results,
+  dataset: Results['dataset'],
+  smoke: boolean,
+): ResultRow[] {
+  const carried = earlier.earlierFeatureRows ?? [];
+  if (datasetMismatch(earlier, dataset, smoke) === undefined) return carried;
+  const sameDataset = datasetMismatch(earlier, { ...dataset, extractor: earlier.dataset.extractor }, smoke);
+  if (sameDataset !== undefined) return [];
+  return [
+    ...earlier.rows.map((r) => ({ ...r, extractor: r.extractor ?? earlier.dataset.extractor })),
+    ...carried,
+  ];
+}
+
+/**
+ * `earlierFeatureRows` in plan order: one row per experiment with no row in `table` (the first given wins, so
+ * the most recent features come first); ids no longer in the plan are dropped.
+ */
+export function earlierFeatureRowsFor(
+  planIds: readonly string[],
+  table: readonly ResultRow[],
+  candidates: readonly ResultRow[],
+): ResultRow[] {
+  const measured = new Set(table.map((r) => r.id));
+  return planIds.flatMap((id) => {
+    const row = measured.has(id) ? undefined : candidates.find((r) => r.id === id);
+    return row ? [row] : [];
+  });
+}
+
+/**
  * The table's rows in plan order: each experiment's row from its run folder when it has one, else its row from
  * the earlier results file (run folders are local and a fresh clone has none, so the committed results.json is
  * the record of the rows not retrained here). Rows of ids no longer in the plan are dropped.

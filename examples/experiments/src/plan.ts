@@ -50,10 +50,16 @@ function sizes(smoke: boolean) {
       attentionModules: {
         modules: 'attention',
         stemKernelSize: 1,
+        coordinates: true,
         classifier: { projDim: 16, hiddenDim: 32 },
       },
       endToEnd: {
-        executor: { modules: 'attention', stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
+        executor: {
+          modules: 'attention',
+          stemKernelSize: 1,
+          coordinates: true,
+          classifier: { projDim: 16, hiddenDim: 32 },
+        },
         programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
       },
     };
@@ -61,10 +67,12 @@ function sizes(smoke: boolean) {
   return {
     san: { wordEmbedDim: 64, attentionDim: 128, classifierHidden: 256, rnnLayers: 1, stemKernelSize: 1 },
     modules: { classifier: { projDim: 64, hiddenDim: 128 } },
-    // PG with attention modules: the clevr-mini example's `--model PG` recipe.
+    // PG with attention modules: the clevr-mini example's `--model PG` recipe, with coordinate channels in the
+    // stem's output (module-net's `coordinates`: relate modules read where a cell and the selection are exactly).
     attentionModules: {
       modules: 'attention',
       stemKernelSize: 1,
+      coordinates: true,
       classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
     },
     // PG_endtoend's executor: PG_attention's (its memory = the attention families' stacked parameters).
@@ -72,6 +80,7 @@ function sizes(smoke: boolean) {
       executor: {
         modules: 'attention',
         stemKernelSize: 1,
+        coordinates: true,
         classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
       },
       programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },

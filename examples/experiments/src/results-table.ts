@@ -14,8 +14,11 @@ export function formatMinutes(minutes: number): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** The results table (Markdown): the answer-type prior, then one row per trained model. Accuracies in %. */
-export function resultsTable(results: Results): string {
+/**
+ * The results table (Markdown): the answer-type prior, then one row per trained model (`rows`, the table's by
+ * default). Accuracies in %.
+ */
+export function resultsTable(results: Results, rows: readonly ResultRow[] = results.rows): string {
   const f = results.families;
   const header = [
     'model',
@@ -32,7 +35,7 @@ export function resultsTable(results: Results): string {
   lines.push(
     `| ${['answer-type prior', pct(results.prior.accuracy), ...f.map((k) => pct(results.prior.perFamily[k])), '–', '–', '–', '–', '–', '–'].join(' | ')} |`,
   );
-  for (const r of results.rows) {
+  for (const r of rows) {
     lines.push(
       `| ${[
         r.label + (r.completed ? '' : ' ⏱'),
@@ -98,6 +101,8 @@ export function resultsSection(
   if (results.smoke)
     lines.push('**Smoke run** (`--smoke`: tiny models, a few iterations): the numbers mean nothing.', '');
   for (const img of images) lines.push(`${h} ${img.title}`, '', `![${img.title}](${img.path})`, '');
+  const earlier = results.earlierFeatureRows ?? [];
+  if (earlier.length) lines.push(...earlierFeaturesSection(results, earlier, h), '');
   lines.push(
     `${h} Reproducing a row`,
     '',
@@ -108,6 +113,22 @@ export function resultsSection(
     reproduceTable(results.rows),
   );
   return lines.join('\n');
+}
+
+/** The rows on features of other extractor weights, apart from the table, with what reproduces each. */
+function earlierFeaturesSection(results: Results, rows: readonly ResultRow[], h: string): string[] {
+  const extractors = [...new Set(rows.map((r) => r.extractor ?? 'unrecorded'))];
+  return [
+    `${h} Rows on earlier features, to be retrained`,
+    '',
+    `${count(rows.length)} experiment${rows.length === 1 ? ' has' : 's have'} no row on the current features${results.dataset.extractor ? ` (${results.dataset.extractor})` : ''} yet; ` +
+      `their rows were measured on the same questions with the features of other weights of the extractor (${extractors.join(', ')}), ` +
+      'so they are not compared with the table above or counted in its aims. The code column of each says which commit reproduces it.',
+    '',
+    resultsTable(results, rows),
+    '',
+    reproduceTable(rows),
+  ];
 }
 
 /**

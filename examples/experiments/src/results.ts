@@ -37,6 +37,8 @@ export const resultRowSchema = z.object({
   curve: z.array(curvePointSchema),
   /** Weak supervision: program exact match on val at the end of the programs stage. */
   programStageExactMatch: accuracy.nullable().optional(),
+  /** Rows on earlier features (`earlierFeatureRows`): the extractor whose features the row was measured on. */
+  extractor: z.string().optional(),
 });
 export type ResultRow = z.output<typeof resultRowSchema>;
 
@@ -64,6 +66,12 @@ export const resultsSchema = z.object({
   prior: z.object({ accuracy, perFamily: z.record(z.string(), accuracy.nullable()) }),
   families: z.array(z.string()),
   rows: z.array(resultRowSchema),
+  /**
+   * Rows measured on the same dataset with the features of other extractor weights (each names its `extractor`)
+   * for experiments with no row on the current features yet: a record of what is to be retrained, apart from
+   * the table.
+   */
+  earlierFeatureRows: z.array(resultRowSchema).optional(),
 });
 export type Results = z.output<typeof resultsSchema>;
 

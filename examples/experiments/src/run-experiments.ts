@@ -13,9 +13,11 @@ import {
 import { collectRow, evaluationFile } from './collect-row.js';
 import {
   datasetMismatch,
+  earlierFeatureRowsFor,
   featuresDiffer,
   mergeWithEarlierRows,
   readEarlierResults,
+  rowsOnEarlierFeatures,
   tableBudgetOverride,
 } from './earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from './experiment-record.js';
@@ -127,23 +129,30 @@ export async function runExperiments(
   const resultsFile = join(resultsDir, 'results.json');
   if (o.list) {
     // A row of results.json without a run folder here was trained elsewhere (a fresh clone has no run folders);
-    // rows measured on the features of other extractor weights will not be kept (datasetMismatch).
+    // rows measured on the features of other extractor weights are kept apart, as rows to retrain.
     const earlier = readEarlierResults(resultsFile);
     const measuredOn = earlier?.dataset.extractor;
     const current = builtinExtractorName();
     const otherFeatures = featuresDiffer(measuredOn, current);
     if (otherFeatures) {
       io.out(
-        `results.json's rows were measured on features by ${measuredOn}, not by the current weights (${current}): none of them will be kept`,
+        `results.json's rows were measured on features by ${measuredOn}, not by the current weights (${current}): they will be kept apart from the table, as rows to retrain`,
       );
     }
     const inResults = new Set(otherFeatures ? [] : earlier?.rows.map((r) => r.id));
+    const onEarlierFeatures = new Set(
+      [...(otherFeatures ? (earlier?.rows ?? []) : []), ...(earlier?.earlierFeatureRows ?? [])].map(
+        (r) => r.id,
+      ),
+    );
     for (const e of plan) {
       const state = experimentTrained(e, runsDir, hoursOf(e))
         ? 'trained'
         : inResults.has(e.id)
           ? 'in results.json, to train here'
-          : 'to train';
+          : onEarlierFeatures.has(e.id)
+            ? 'on earlier features, to train'
+            : 'to train';
       io.out(`${e.id.padEnd(36)} ${state.padEnd(30)} ${hoursOf(e)} h  ${e.label}`);
     }
     return 0;
@@ -181,12 +190,17 @@ export async function runExperiments(
     extractor: files.extractor,
   };
   // Rows of the results file written before whose run folders are not here (a fresh clone has none) stay.
+  // Rows on the features of other weights of the extractor are kept apart (earlierFeatureRows) until retrained.
   let earlierRows: ResultRow[] = [];
+  let onEarlierFeatures: ResultRow[] = [];
   const earlier = readEarlierResults(resultsFile);
   if (earlier) {
     const mismatch = datasetMismatch(earlier, dataset, o.smoke);
-    if (mismatch) io.err(`experiments: not keeping the rows of ${resultsFile}: ${mismatch}`);
-    else earlierRows = earlier.rows;
+    onEarlierFeatures = rowsOnEarlierFeatures(earlier, dataset, o.smoke);
+    if (!mismatch) earlierRows = earlier.rows;
+    else if (featuresDiffer(earlier.dataset.extractor, dataset.extractor) && onEarlierFeatures.length)
+      io.err(`experiments: keeping the rows of ${resultsFile} apart from the table: ${mismatch}`);
+    else io.err(`experiments: not keeping the rows of ${resultsFile}: ${mismatch}`);
   }
 
   const collect = async (): Promise<Results> => {
@@ -219,6 +233,11 @@ export async function runExperiments(
       prior,
       families: familyNames(),
       rows: table,
+      earlierFeatureRows: earlierFeatureRowsFor(
+        plan.map((e) => e.id),
+        table,
+        onEarlierFeatures,
+      ),
     };
   };
 

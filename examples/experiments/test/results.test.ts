@@ -11,8 +11,10 @@ import { resultCharts } from '../src/charts.js';
 import { gitCodeVersion } from '../src/code-version.js';
 import {
   datasetMismatch,
+  earlierFeatureRowsFor,
   mergeWithEarlierRows,
   readEarlierResults,
+  rowsOnEarlierFeatures,
   tableBudgetOverride,
 } from '../src/earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
@@ -263,9 +265,10 @@ describe('rows of an earlier results file', () => {
       out.length = 0;
       expect(await runExperiments(argv, io, { repoDir: dir, packageDir: dir })).toBe(0);
       expect(out[0]).toBe(
-        `results.json's rows were measured on features by builtin-v1-00000000, not by the current weights (${builtinExtractorName()}): none of them will be kept`,
+        `results.json's rows were measured on features by builtin-v1-00000000, not by the current weights (${builtinExtractorName()}): they will be kept apart from the table, as rows to retrain`,
       );
-      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/^SAN +to train +1 h/);
+      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/^SAN +on earlier features, to train +1 h/);
+      expect(out.find((l) => l.startsWith('PG_attention '))).toMatch(/^PG_attention +to train +1 h/);
       writeFileSync(join(dir, 'results.json'), '{');
       await expect(runExperiments(argv, io, { repoDir: dir, packageDir: dir })).rejects.toThrow(
         /results\.json: not valid JSON/,
@@ -273,6 +276,41 @@ describe('rows of an earlier results file', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps the rows measured on features of other weights apart, until their experiments are retrained', () => {
+    const dataset = { ...earlier.dataset, extractor: 'builtin-v1-new' };
+    const old = { ...earlier, dataset: { ...earlier.dataset, extractor: 'builtin-v1-old' } };
+    const carried = rowsOnEarlierFeatures(old, dataset, false);
+    expect(carried.map((r) => [r.id, r.extractor])).toEqual([
+      ['SAN', 'builtin-v1-old'],
+      ['PG_memory', 'builtin-v1-old'],
+      ['gone', 'builtin-v1-old'],
+    ]);
+    // Not for another dataset or kind of run; a file on the current features passes on what it carried.
+    expect(rowsOnEarlierFeatures(old, { ...dataset, seed: 8 }, false)).toEqual([]);
+    expect(rowsOnEarlierFeatures(old, dataset, true)).toEqual([]);
+    const next = { ...earlier, dataset, rows: [row('SAN')], earlierFeatureRows: carried };
+    expect(rowsOnEarlierFeatures(next, dataset, false)).toBe(carried);
+    // A third extractor: the rows of the second come first, then what the second carried from the first.
+    const third = rowsOnEarlierFeatures(next, { ...dataset, extractor: 'builtin-v1-third' }, false);
+    expect(third.map((r) => [r.id, r.extractor])).toEqual([
+      ['SAN', 'builtin-v1-new'],
+      ...carried.map((r) => [r.id, r.extractor]),
+    ]);
+    // Only experiments of the plan without a row on the current features, the most recent row of each.
+    const kept = earlierFeatureRowsFor(['SAN', 'PG_attention', 'PG_memory'], [row('SAN')], third);
+    expect(kept.map((r) => [r.id, r.extractor])).toEqual([['PG_memory', 'builtin-v1-old']]);
+    expect(earlierFeatureRowsFor(['SAN'], [], third)[0].extractor).toBe('builtin-v1-new');
+
+    const section = resultsSection({ ...next, rows: [row('SAN')], earlierFeatureRows: kept }, []);
+    const apart = section.slice(section.indexOf('### Rows on earlier features, to be retrained'));
+    expect(apart).toMatch(/1 experiment has no row on the current features \(builtin-v1-new\) yet/);
+    expect(apart).toMatch(/other weights of the extractor \(builtin-v1-old\)/);
+    expect(apart).toMatch(/\| PG_memory \| 0 \|/);
+    expect(section.slice(0, section.indexOf('### Aims'))).not.toMatch(/\| PG_memory/);
+    expect(resultsSection(next, [])).toMatch(/### Rows on earlier features/);
+    expect(resultsSection({ ...next, earlierFeatureRows: [] }, [])).not.toMatch(/Rows on earlier features/);
   });
 
   it('reads the earlier file if there is one, naming it when malformed', () => {

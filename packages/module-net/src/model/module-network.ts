@@ -28,6 +28,12 @@ export const ModuleNetworkConfigSchema = z.object({
    * features, answering modules pool; learns from far fewer questions on a CPU budget).
    */
   modules: z.enum(['residual', 'attention']).default('residual'),
+  /**
+   * Two of the stem's `stemDim` channels are each cell's column and row in [-1, 1] (see the stem's
+   * `coordinates`): with 1x1 kernels (`stemKernelSize: 1`) nothing else tells a module where a cell is, which
+   * relate (left, right, front, behind) needs.
+   */
+  coordinates: z.boolean().default(false),
   /** Size of the feature map [14 x 14]. */
   height: z.number().int().positive().default(14),
   width: z.number().int().positive().default(14),
@@ -66,7 +72,15 @@ export function answerCount(answers: Record<string, number>): number {
 /** The fields of a parsed module network config that the stem and the classifier read. */
 type NetworkSizes = Pick<
   z.output<typeof ModuleNetworkConfigSchema>,
-  'inChannels' | 'stemDim' | 'stemLayers' | 'stemKernelSize' | 'modules' | 'height' | 'width' | 'classifier'
+  | 'inChannels'
+  | 'stemDim'
+  | 'stemLayers'
+  | 'stemKernelSize'
+  | 'modules'
+  | 'coordinates'
+  | 'height'
+  | 'width'
+  | 'classifier'
 >;
 
 /**
@@ -81,6 +95,7 @@ export function createNetworkStem(scope: ParameterScope, c: NetworkSizes): Stem 
     numLayers: c.stemLayers,
     kernelSize: c.stemKernelSize,
     attentionChannel: c.modules === 'attention',
+    coordinates: c.coordinates,
   });
 }
 

@@ -1,1 +1,2 @@
+export * from './coordinate-maps.js';
 export * from './stem.js';

@@ -1,5 +1,6 @@
 import { Conv2d, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
+import { coordinateMaps } from './coordinate-maps.js';
 
 /** The stem over image features: numLayers x (conv kxk + ReLU), inChannels -> dim -> ... -> dim. */
 export const StemConfigSchema = z.object({
@@ -14,6 +15,12 @@ export const StemConfigSchema = z.object({
    * attention (attention modules) carries that attention in its last channel.
    */
   attentionChannel: z.boolean().default(false),
+  /**
+   * Two channels of the `dim` (before the attention channel, if any) hold each cell's column and row in [-1, 1]
+   * instead of learned ones (coordinate maps, as FiLM's and CoordConv's), so that modules with 1x1 kernels know
+   * where a cell is and, through a masked map's selected mean, where the selected objects are.
+   */
+  coordinates: z.boolean().default(false),
 });
 export type StemConfig = z.input<typeof StemConfigSchema>;
 
@@ -24,10 +31,17 @@ export class Stem {
 
   constructor(scope: ParameterScope, config: StemConfig = {}) {
     this.config = StemConfigSchema.parse(config);
-    const { inChannels, dim, numLayers, kernelSize, attentionChannel } = this.config;
-    const learned = attentionChannel ? dim - 1 : dim;
-    if (learned < 1)
-      throw new Error(`stem: dim ${dim} leaves no learned channel beside the attention channel`);
+    const { inChannels, dim, numLayers, kernelSize, attentionChannel, coordinates } = this.config;
+    const learned = dim - fixedChannelCount(this.config);
+    if (learned < 1) {
+      const fixed = [
+        coordinates && 'the two coordinate channels',
+        attentionChannel && 'the attention channel',
+      ];
+      throw new Error(
+        `stem: dim ${dim} leaves no learned channel beside ${fixed.filter(Boolean).join(' and ')}`,
+      );
+    }
     for (let i = 0; i < numLayers; i++) {
       this.layers.push(
         new Conv2d(scope.scope(`conv${i + 1}`), i === 0 ? inChannels : learned, learned, kernelSize, {
@@ -46,11 +60,18 @@ export class Stem {
     return tf.tidy(() => {
       let x = features;
       for (const layer of this.layers) x = tf.relu(layer.apply(x));
-      if (!this.config.attentionChannel) return x;
       const [n, h, w] = x.shape;
-      return tf.concat([x, tf.ones([n, h, w, 1])], 3) as tf.Tensor4D;
+      const fixed: tf.Tensor4D[] = [];
+      if (this.config.coordinates) fixed.push(tf.tile(coordinateMaps(h, w), [n, 1, 1, 1]));
+      if (this.config.attentionChannel) fixed.push(tf.ones([n, h, w, 1]));
+      return fixed.length === 0 ? x : (tf.concat([x, ...fixed], 3) as tf.Tensor4D);
     });
   }
+}
+
+/** How many of a stem's `dim` output channels are fixed rather than learned (coordinates, attention). */
+function fixedChannelCount(c: { attentionChannel: boolean; coordinates: boolean }): number {
+  return (c.coordinates ? 2 : 0) + (c.attentionChannel ? 1 : 0);
 }
 
 /** Builds a stem in a parameter scope from a (partial) config. */
