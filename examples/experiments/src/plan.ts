@@ -51,6 +51,7 @@ function sizes(smoke: boolean) {
         modules: 'attention',
         stemKernelSize: 1,
         coordinates: true,
+        countFilters: 8,
         classifier: { projDim: 16, hiddenDim: 32 },
       },
       endToEnd: {
@@ -58,6 +59,7 @@ function sizes(smoke: boolean) {
           modules: 'attention',
           stemKernelSize: 1,
           coordinates: true,
+          countFilters: 8,
           classifier: { projDim: 16, hiddenDim: 32 },
         },
         programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
@@ -68,11 +70,13 @@ function sizes(smoke: boolean) {
     san: { wordEmbedDim: 64, attentionDim: 128, classifierHidden: 256, rnnLayers: 1, stemKernelSize: 1 },
     modules: { classifier: { projDim: 64, hiddenDim: 128 } },
     // PG with attention modules: the clevr-mini example's `--model PG` recipe, with coordinate channels in the
-    // stem's output (module-net's `coordinates`: relate modules read where a cell and the selection are exactly).
+    // stem's output (module-net's `coordinates`: relate modules read where a cell and the selection are exactly)
+    // and blob features for the answer modules (`countFilters`: they count objects, not the area they cover).
     attentionModules: {
       modules: 'attention',
       stemKernelSize: 1,
       coordinates: true,
+      countFilters: 8,
       classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
     },
     // PG_endtoend's executor: PG_attention's (its memory = the attention families' stacked parameters).
@@ -81,6 +85,7 @@ function sizes(smoke: boolean) {
         modules: 'attention',
         stemKernelSize: 1,
         coordinates: true,
+        countFilters: 8,
         classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
       },
       programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },

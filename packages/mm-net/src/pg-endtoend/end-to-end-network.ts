@@ -113,7 +113,9 @@ export class EndToEndModuleMemoryNetwork {
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     if (c.executor.modules === 'attention') {
       const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));
-      const registry = defineClevrModules(new ModuleRegistry(), tokens, this.arityOf, 'attention');
+      const registry = defineClevrModules(new ModuleRegistry(), tokens, this.arityOf, 'attention', {
+        countFilters: c.executor.countFilters,
+      });
       const network = new ModuleNetwork(executor, c.executor, registry, this.numAnswers);
       this.stem = network.stem;
       this.classifier = network.classifier;

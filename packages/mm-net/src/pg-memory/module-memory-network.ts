@@ -78,7 +78,9 @@ export class ModuleMemoryNetwork {
     this.binaryTokens = tokens.filter((t) => arityOf(t) === 2);
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     if (c.modules === 'attention') {
-      const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention');
+      const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
+        countFilters: c.countFilters,
+      });
       const { execution: _, ...networkConfig } = c;
       this.attention = new ModuleNetwork(
         scope,

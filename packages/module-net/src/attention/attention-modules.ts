@@ -1,4 +1,4 @@
-import { kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
+import { Conv2d, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
 import type {
   ModuleBuildConfig,
   ModuleDefinition,
@@ -143,17 +143,44 @@ export function attentionFamily<A extends 1 | 2>(
   };
 }
 
+export interface AnswerFamilyOptions {
+  /**
+   * Arity 1: also pool `countFilters` blob features of the input's attention, the sum over the cells of
+   * ReLU(conv3x3(attention)) (one 3x3 kernel per feature, shared by the family's members), so that a module can
+   * count objects from where each one's blob starts or ends instead of from the area they cover together
+   * (large and near objects cover several cells, small and far ones one). 0: none (the default).
+   */
+  countFilters?: number;
+}
+
+/** Blob features of a selection: sum over the cells of ReLU(conv3x3(its attention)), [rows, filters]. */
+class BlobCounts {
+  private readonly conv: Conv2d;
+
+  constructor(scope: ParameterScope, filters: number) {
+    this.conv = new Conv2d(scope, 1, filters, 3, { init: kaimingNormal });
+  }
+
+  apply(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => sumCells(tf.relu(this.conv.apply(carriedAttention(x))) as tf.Tensor4D));
+  }
+}
+
 /**
  * A family of modules that answer, one member per token. One input (a selection: query, count, exist): its
- * selected mean and its mean over the cells (which holds the selected area); two inputs (answer codes: equal,
- * compare): each input's mean over the cells. Then ReLU(dense) twice -> the answer code [rows, dim - 1], and
- * the attention channel 1 after it, at every cell.
+ * selected mean and its mean over the cells (which holds the selected area), and with `countFilters` its blob
+ * features; two inputs (answer codes: equal, compare): each input's mean over the cells. Then ReLU(dense) twice
+ * -> the answer code [rows, dim - 1], and the attention channel 1 after it, at every cell.
  */
 export function answerFamily<A extends 1 | 2>(
   name: string,
   arity: A,
   members: readonly string[],
+  options: AnswerFamilyOptions = {},
 ): ModuleFamilyDefinition<A, ModuleBuildConfig> {
+  const countFilters = arity === 1 ? (options.countFilters ?? 0) : 0;
+  if (!(Number.isInteger(countFilters) && countFilters >= 0))
+    throw new Error(`answer family '${name}': countFilters must be a whole number >= 0, got ${countFilters}`);
   return {
     name,
     arity,
@@ -162,7 +189,9 @@ export function answerFamily<A extends 1 | 2>(
     create: (scope, config) => {
       const { dim, height, width } = config;
       const relu = { init: kaimingNormal };
-      const combine = createMemberDense(scope.scope('combine'), members.length, 2 * dim, dim, relu);
+      const pooledDim = 2 * dim + countFilters;
+      const blobs = countFilters > 0 ? new BlobCounts(scope.scope('count'), countFilters) : null;
+      const combine = createMemberDense(scope.scope('combine'), members.length, pooledDim, dim, relu);
       // The code's last channel is the attention channel, 1 at every cell (as the stem's features): a code that
       // reaches a module reading a selection (a program with a type error, e.g. a decoded one) is the code
       // itself there, not divided by a near-zero mass.
@@ -171,15 +200,13 @@ export function answerFamily<A extends 1 | 2>(
         tf.tidy(() => {
           const xs = inputs as tf.Tensor4D[];
           const rows = xs[0].shape[0];
-          const pooled =
+          const parts =
             xs.length === 1
-              ? tf.concat([selectedMean(xs[0]), tf.mean(xs[0], [1, 2])], 1)
-              : tf.concat(
-                  xs.map((x) => tf.mean(x, [1, 2])),
-                  1,
-                );
+              ? [selectedMean(xs[0]), tf.mean(xs[0], [1, 2]), ...(blobs ? [blobs.apply(xs[0])] : [])]
+              : xs.map((x) => tf.mean(x, [1, 2]));
+          const pooled = tf.concat(parts, 1);
           const hidden = tf.relu(
-            applyMemberDense(combine, tf.reshape(pooled, [rows, 1, 2 * dim]), memberChoice(call)),
+            applyMemberDense(combine, tf.reshape(pooled, [rows, 1, pooledDim]), memberChoice(call)),
           );
           const code = tf.relu(applyMemberDense(output, hidden as tf.Tensor3D, memberChoice(call)));
           const withAttention = tf.concat([tf.reshape(code, [rows, dim - 1]), tf.ones([rows, 1])], 1);
@@ -210,8 +237,9 @@ export function attentionModule<A extends 1 | 2>(
 export function answerModule<A extends 1 | 2>(
   name: string,
   arity: A,
+  options: AnswerFamilyOptions = {},
 ): ModuleDefinition<A, ModuleBuildConfig> {
-  return soleMember(answerFamily(name, arity, [name]));
+  return soleMember(answerFamily(name, arity, [name], options));
 }
 
 const ANSWER_PREFIXES = ['query_', 'count', 'exist', 'equal_', 'greater_than', 'less_than'];

@@ -34,6 +34,11 @@ export const ModuleNetworkConfigSchema = z.object({
    * relate (left, right, front, behind) needs.
    */
   coordinates: z.boolean().default(false),
+  /**
+   * With attention modules: blob features the answer modules reading one selection (count, exist, query) pool
+   * from its attention (`answerFamily`'s `countFilters`), to count objects rather than the area they cover [0].
+   */
+  countFilters: z.number().int().nonnegative().default(0),
   /** Size of the feature map [14 x 14]. */
   height: z.number().int().positive().default(14),
   width: z.number().int().positive().default(14),
@@ -190,7 +195,9 @@ export function createModuleNetwork(
 ): { model: ModuleNetwork; store: ParameterStore } {
   const parsed = ModuleNetworkConfigSchema.parse(config);
   const registry = options.registry ?? new ModuleRegistry<ModuleBuildConfig>();
-  defineClevrModules(registry, Object.keys(vocab.program_token_to_idx), undefined, parsed.modules);
+  defineClevrModules(registry, Object.keys(vocab.program_token_to_idx), undefined, parsed.modules, {
+    countFilters: parsed.countFilters,
+  });
   const store = new ParameterStore(createRng(parsed.seed));
   const model = new ModuleNetwork(
     store,

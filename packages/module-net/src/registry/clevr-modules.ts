@@ -67,19 +67,27 @@ function attentionFamilyOf(token: string, arity: 1 | 2) {
   return ATTENTION_FAMILIES.find((f) => f.answers === answers && f.within === within && f.arity === arity)!;
 }
 
+/** Options of the CLEVR attention modules. */
+export interface ClevrModuleOptions {
+  /** Blob features the answer modules reading one selection pool (`answerFamily`'s `countFilters`) [0]. */
+  countFilters?: number;
+}
+
 /**
  * Registers the CLEVR modules for program tokens (e.g. every token of `program_token_to_idx`): `scene` (and any
  * other arity-0 token) returns the features; the others get modules of `kind`: `residual`, one residual block per
  * token (binary tokens residual binary blocks); `attention`, one member per token in five families
  * (`attention_filter`: filter_* and unique, which select within their input; `attention_relate`: relate and same_*;
  * `attention_binary`, `answer_unary`, `answer_binary`; parameters under `modules.<family>.*`) whose nodes at one
- * height run as one call. Special tokens are skipped, as are tokens already registered.
+ * height run as one call (`options.countFilters`: see `answerFamily`). Special tokens are skipped, as are tokens
+ * already registered.
  */
 export function defineClevrModules(
   registry: ModuleRegistry<ModuleBuildConfig>,
   tokens: Iterable<string>,
   arityOf: ArityFunction = clevrArity,
   kind: ClevrModuleKind = 'residual',
+  options: ClevrModuleOptions = {},
 ): ModuleRegistry<ModuleBuildConfig> {
   const grouped = new Map<string, string[]>(ATTENTION_FAMILIES.map((f) => [f.name, []]));
   for (const token of tokens) {
@@ -98,7 +106,7 @@ export function defineClevrModules(
     if (members.length === 0) continue;
     registry.defineFamily(
       answers
-        ? answerFamily(name, arity, members)
+        ? answerFamily(name, arity, members, { countFilters: options.countFilters })
         : attentionFamily(name, arity, members, { withinInput: within }),
     );
   }
