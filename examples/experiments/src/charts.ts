@@ -14,6 +14,9 @@ const GROUP_FILES: Record<string, string> = {
   'weak supervision': 'curves-weak-supervision.png',
 };
 
+/** Every file name `resultCharts` may write: a results folder's charts are these, when their rows exist. */
+export const CHART_FILES: readonly string[] = [...Object.values(GROUP_FILES), 'weak-supervision.png'];
+
 /**
  * The charts of a results object: validation accuracy against training questions seen, one chart per group
  * of models; and for weak supervision, final accuracy against the fraction of programs (one line per decoder

@@ -123,7 +123,8 @@ function earlierFeaturesSection(results: Results, rows: readonly ResultRow[], h:
     '',
     `${count(rows.length)} experiment${rows.length === 1 ? ' has' : 's have'} no row on the current features${results.dataset.extractor ? ` (${results.dataset.extractor})` : ''} yet; ` +
       `their rows were measured on the same questions with the features of other weights of the extractor (${extractors.join(', ')}), ` +
-      'so they are not compared with the table above or counted in its aims. The code column of each says which commit reproduces it.',
+      'so they are not compared with the table above or counted in its aims. The code column of each says which commit trained it ' +
+      '(– : not recorded, rows older than the record; a commit before the extractor changed reproduces their features).',
     '',
     resultsTable(results, rows),
     '',

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '@mmnet/core-tensors';
 import { lineChartPng } from './chart/line-chart.js';
-import { resultCharts } from './charts.js';
+import { CHART_FILES, resultCharts } from './charts.js';
 import type { Results } from './results.js';
 import { replaceReadmeSection, resultsMarkdown, resultsSection } from './results-table.js';
 
 /**
- * Writes results.json, results.md and the chart PNGs to `resultsDir` (each atomically), and, when `readme` is
- * given, rewrites its section between the results markers. Returns the files written.
+ * Writes results.json, results.md and the chart PNGs to `resultsDir` (each atomically), removes the charts of
+ * groups that have no rows any more (so that no stale chart stays beside the table), and, when `readme` is given,
+ * rewrites its section between the results markers. Returns the files written.
  */
 export function writeResults(results: Results, resultsDir: string, readme?: string): string[] {
   mkdirSync(resultsDir, { recursive: true });
@@ -20,6 +21,8 @@ export function writeResults(results: Results, resultsDir: string, readme?: stri
   put(join(resultsDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const charts = resultCharts(results);
   for (const c of charts) put(join(resultsDir, c.file), lineChartPng(c.spec));
+  const drawn = new Set(charts.map((c) => c.file));
+  for (const file of CHART_FILES) if (!drawn.has(file)) rmSync(join(resultsDir, file), { force: true });
   put(
     join(resultsDir, 'results.md'),
     resultsMarkdown(

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinExtractorName, decodePng } from '@mmnet/clevr-data';
@@ -33,6 +33,7 @@ import { experimentTrained, stageBudgetMinutes, stageStateFile } from '../src/ru
 import { runExperiments } from '../src/run-experiments.js';
 import { questionsSeen } from '../src/run-progress.js';
 import { writeStageState } from '../src/stage-state.js';
+import { writeResults } from '../src/write-results.js';
 
 const families = familyNames();
 const perFamily = (v: number) => Object.fromEntries(families.map((f) => [f, v]));
@@ -420,6 +421,28 @@ describe('charts', () => {
       ['PG_endtoend hard, 2 h', 2],
       ['PG_endtoend hard, 1 h', 1],
     ]);
+  });
+
+  it('writes the charts of the groups with rows and removes the stale ones of groups without', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-write-'));
+    try {
+      writeFileSync(join(dir, 'curves-end-to-end.png'), 'stale');
+      writeFileSync(join(dir, 'notes.txt'), 'kept');
+      const written = writeResults(results([row('SAN')]), dir);
+      expect(written.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
+        'curves-baselines.png',
+        'results.json',
+        'results.md',
+      ]);
+      expect(readdirSync(dir).sort()).toEqual([
+        'curves-baselines.png',
+        'notes.txt',
+        'results.json',
+        'results.md',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
