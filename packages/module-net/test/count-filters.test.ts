@@ -1,13 +1,7 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
-import {
-  answerFamily,
-  answerModule,
-  createModuleNetwork,
-  fillMissingGradients,
-  type ModuleCall,
-} from '../src/index.js';
-import { useBackend } from './helpers.js';
+import { answerFamily, answerModule, createModuleNetwork, type ModuleCall } from '../src/index.js';
+import { heldOutErrorAfterTraining, useBackend } from './helpers.js';
 
 const SIDE = 8;
 const ROWS = 32;
@@ -63,26 +57,12 @@ function trainCount(countFilters: number, steps: number): number {
   const readout = store
     .scope('readout')
     .create('weight', [DIM - 1, 1], () => new Float32Array(DIM - 1).fill(0.1));
-  const optimizer = tf.train.adam(2e-2);
-  const variables = store.variables();
-  const data = [1, 2, 3, 4, 5].map(selections);
-  const error = (i: number) => {
-    const { maps, counts } = data[i];
+  const error = ({ maps, counts }: ReturnType<typeof selections>) => {
     const code = count([maps], callOf(ROWS, maps)) as tf.Tensor4D;
     const atCell = tf.reshape(tf.slice(code, [0, 0, 0, 0], [ROWS, 1, 1, DIM - 1]), [ROWS, DIM - 1]);
     return tf.losses.meanSquaredError(counts, tf.matMul(atCell, readout)) as tf.Scalar;
   };
-  for (let s = 0; s < steps; s++) {
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => error(1 + (s % 4)), variables);
-      optimizer.applyGradients(fillMissingGradients(grads, variables));
-    });
-  }
-  const held = tf.tidy(() => error(0).dataSync()[0]);
-  for (const d of data) tf.dispose(d);
-  optimizer.dispose();
-  store.dispose();
-  return held;
+  return heldOutErrorAfterTraining(store, [1, 2, 3, 4, 5].map(selections), error, steps, 2e-2);
 }
 
 describe('answer modules with count filters', () => {

@@ -1,6 +1,6 @@
-import { type BackendName, initBackend, tf } from '@mmnet/core-tensors';
+import { type BackendName, initBackend, type ParameterStore, tf } from '@mmnet/core-tensors';
 import { expect } from 'vitest';
-import { buildProgramVocabulary, createModuleNetwork } from '../src/index.js';
+import { buildProgramVocabulary, createModuleNetwork, fillMissingGradients } from '../src/index.js';
 
 export async function useBackend(name: BackendName): Promise<void> {
   await initBackend({ prefer: name, env: {}, log: null });
@@ -59,4 +59,30 @@ export function tinyAttentionNetwork() {
     { program_token_to_idx: vocab, answer_token_to_idx: { a: 0, b: 1 } },
   );
   return { ...built, vocab };
+}
+
+/**
+ * Trains every variable of `store` with Adam for `steps` steps on `batches[1..]` in turn, then returns `error` on
+ * `batches[0]` (held out). Disposes the batches, the optimiser and the store.
+ */
+export function heldOutErrorAfterTraining<B extends tf.TensorContainer>(
+  store: ParameterStore,
+  batches: B[],
+  error: (batch: B) => tf.Scalar,
+  steps: number,
+  learningRate: number,
+): number {
+  const optimizer = tf.train.adam(learningRate);
+  const variables = store.variables();
+  for (let s = 0; s < steps; s++) {
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => error(batches[1 + (s % (batches.length - 1))]), variables);
+      optimizer.applyGradients(fillMissingGradients(grads, variables));
+    });
+  }
+  const held = tf.tidy(() => error(batches[0]).dataSync()[0]);
+  tf.dispose(batches);
+  optimizer.dispose();
+  store.dispose();
+  return held;
 }

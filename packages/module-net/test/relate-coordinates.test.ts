@@ -1,13 +1,7 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
-import {
-  attentionModule,
-  carriedAttention,
-  coordinateMaps,
-  fillMissingGradients,
-  type ModuleCall,
-} from '../src/index.js';
-import { useBackend } from './helpers.js';
+import { attentionModule, carriedAttention, coordinateMaps, type ModuleCall } from '../src/index.js';
+import { heldOutErrorAfterTraining, useBackend } from './helpers.js';
 
 const SIDE = 4;
 const ROWS = 32;
@@ -58,11 +52,7 @@ function trainRelate(coordinates: boolean, steps: number): number {
     height: SIDE,
     width: SIDE,
   });
-  const optimizer = tf.train.adam(1e-2);
-  const variables = store.variables();
-  const data = [1, 2, 3, 4, 5].map((seed) => scenes(seed, coordinates));
-  const error = (i: number) => {
-    const { features, input, target } = data[i];
+  const error = ({ features, input, target }: ReturnType<typeof scenes>) => {
     const call: ModuleCall = {
       samples: [...Array(ROWS).keys()],
       members: new Array(ROWS).fill(0),
@@ -74,17 +64,8 @@ function trainRelate(coordinates: boolean, steps: number): number {
       carriedAttention(relate([input], call) as tf.Tensor4D),
     ) as tf.Scalar;
   };
-  for (let s = 0; s < steps; s++) {
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => error(1 + (s % 4)), variables);
-      optimizer.applyGradients(fillMissingGradients(grads, variables));
-    });
-  }
-  const held = tf.tidy(() => error(0).dataSync()[0]);
-  for (const d of data) tf.dispose(d);
-  optimizer.dispose();
-  store.dispose();
-  return held;
+  const batches = [1, 2, 3, 4, 5].map((seed) => scenes(seed, coordinates));
+  return heldOutErrorAfterTraining(store, batches, error, steps, 1e-2);
 }
 
 describe('relate with coordinate channels', () => {
