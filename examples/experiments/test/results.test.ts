@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinExtractorName, decodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
-import { aimStatuses, limitOf } from '../src/aims.js';
+import { aimStatuses, aimsMarkdown, limitOf } from '../src/aims.js';
 import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
@@ -169,6 +169,16 @@ describe('results table and README section', () => {
       ]),
     );
     expect(aims.map((a) => a.reached)).toEqual([true, false, false, true, false]);
+    expect(aims.map((a) => a.partly)).toEqual([false, false, false, undefined, undefined]);
+    // PG with two kinds of modules, one reaching 90 % and one not: reached by some of its rows.
+    const mixed = results([
+      row('PG', { model: 'PG', label: 'PG residual', accuracy: 0.47 }),
+      row('PG_attention', { model: 'PG', label: 'PG attention', accuracy: 0.93 }),
+    ]);
+    expect(aimStatuses(mixed)[0]).toMatchObject({ reached: false, partly: true });
+    expect(aimsMarkdown(mixed)).toContain(
+      '- PG (ground-truth programs) at least 90 %: **reached by some of its rows, not by all** — PG residual: 47.0 %',
+    );
     expect(aims[1].detail).toBe(
       'PG_memory: 70.0 % (trained 1.6 h (budget 2 h, at most 8 allowed) on 80,000 questions (2.0 epochs) at 22 questions/s; val curve still rising (best 50.0 % in the first half of those questions, 70.0 % in the second): a longer budget is the next lever)',
     );
