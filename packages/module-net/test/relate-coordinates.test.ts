@@ -1,6 +1,6 @@
-import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
+import { coordinateMaps, createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
-import { attentionModule, carriedAttention, coordinateMaps, type ModuleCall } from '../src/index.js';
+import { attentionModule, carriedAttention, type ModuleCall } from '../src/index.js';
 import { heldOutErrorAfterTraining, useBackend } from './helpers.js';
 
 const SIDE = 4;

@@ -1,20 +1,9 @@
-import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
+import { coordinateMaps, createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
-import { coordinateMaps, createModuleNetwork, Stem } from '../src/index.js';
+import { createModuleNetwork, Stem } from '../src/index.js';
 import { useBackend } from './helpers.js';
 
 describe('stem', () => {
-  it('coordinate maps give each cell its column and row from -1 to 1', async () => {
-    await useBackend('wasm');
-    const maps = coordinateMaps(2, 3);
-    expect(maps.shape).toEqual([1, 2, 3, 2]);
-    const values = [...maps.dataSync()];
-    // (column, row) per cell, row-major.
-    expect(values).toEqual([-1, -1, 0, -1, 1, -1, -1, 1, 0, 1, 1, 1]);
-    expect([...coordinateMaps(1, 1).dataSync()]).toEqual([0, 0]);
-    maps.dispose();
-  });
-
   it('with coordinates, two fixed channels before the attention channel hold them for every image', async () => {
     await useBackend('wasm');
     const store = new ParameterStore(createRng(1));

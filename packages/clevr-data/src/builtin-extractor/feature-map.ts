@@ -1,4 +1,4 @@
-import { tf } from '@mmnet/core-tensors';
+import { coordinateMaps, tf } from '@mmnet/core-tensors';
 import type { BuiltinCnnOutput } from './architecture.js';
 import { ATTRIBUTE_CHANNELS } from './attribute-groups.js';
 import { attributeProbabilities } from './pretext-loss.js';
@@ -11,19 +11,6 @@ export function builtinFeatureChannels(embeddingChannels: number): string[] {
     'x',
     'y',
   ];
-}
-
-/** [1, h, w, 2] cell centres: x and y in [-1, 1] (left to right, top to bottom). */
-export function coordinateChannels(height: number, width: number): tf.Tensor4D {
-  const data = new Float32Array(height * width * 2);
-  const coord = (v: number, n: number) => (n === 1 ? 0 : (2 * v) / (n - 1) - 1);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      data[(y * width + x) * 2] = coord(x, width);
-      data[(y * width + x) * 2 + 1] = coord(y, height);
-    }
-  }
-  return tf.tensor4d(data, [1, height, width, 2]);
 }
 
 /**
@@ -39,7 +26,7 @@ export function builtinFeatures(output: BuiltinCnnOutput, embeddingScale: Float3
     }
     const probs = attributeProbabilities(output.logits);
     const embedding = tf.div(output.embedding, tf.tensor1d(embeddingScale));
-    const coords = tf.tile(coordinateChannels(h, w), [b, 1, 1, 1]);
+    const coords = tf.tile(coordinateMaps(h, w), [b, 1, 1, 1]);
     return tf.concat([probs, embedding, coords], 3) as tf.Tensor4D;
   });
 }

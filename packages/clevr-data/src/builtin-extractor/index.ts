@@ -19,7 +19,7 @@ export {
   builtinExtractorName,
   createBuiltinExtractor,
 } from './create-builtin-extractor.js';
-export { builtinFeatureChannels, builtinFeatures, coordinateChannels } from './feature-map.js';
+export { builtinFeatureChannels, builtinFeatures } from './feature-map.js';
 export { assemblePretextBatch, type PretextBatch } from './pretext-batch.js';
 export { attributeProbabilities, PretextAccuracy, predictedClasses, pretextLoss } from './pretext-loss.js';
 export {

@@ -1,4 +1,4 @@
-import { tf } from '@mmnet/core-tensors';
+import { coordinateMaps, tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import type { FeatureExtractor } from './feature-extractor.js';
 
@@ -27,26 +27,14 @@ export function rawPixelsExtractor(
   const fh = input.height / grid;
   const fw = input.width / grid;
   const channels = positionChannels ? 5 : 3;
-  let positions: Float32Array | undefined;
-  if (positionChannels) {
-    positions = new Float32Array(grid * grid * 2);
-    for (let y = 0; y < grid; y++) {
-      for (let x = 0; x < grid; x++) {
-        const coord = (v: number) => (grid === 1 ? 0 : (2 * v) / (grid - 1) - 1);
-        positions[(y * grid + x) * 2] = coord(x);
-        positions[(y * grid + x) * 2 + 1] = coord(y);
-      }
-    }
-  }
   return {
     name: `raw-${grid}${positionChannels ? '-pos' : ''}`,
     outputShape: [grid, grid, channels],
     extract(batch) {
       return tf.tidy(() => {
         const pooled = tf.avgPool(batch, [fh, fw], [fh, fw], 'valid');
-        if (!positions) return pooled;
-        const n = batch.shape[0];
-        const pos = tf.tile(tf.tensor4d(positions, [1, grid, grid, 2]), [n, 1, 1, 1]);
+        if (!positionChannels) return pooled;
+        const pos = tf.tile(coordinateMaps(grid, grid), [batch.shape[0], 1, 1, 1]);
         return tf.concat([pooled, pos], 3);
       });
     },

@@ -2,6 +2,7 @@ export * from './additive-attention.js';
 export * from './attention.js';
 export * from './bias.js';
 export * from './conv2d.js';
+export * from './coordinate-maps.js';
 export * from './dense.js';
 export * from './gradient-control.js';
 export * from './im2col.js';

@@ -1,2 +1,1 @@
-export * from './coordinate-maps.js';
 export * from './stem.js';

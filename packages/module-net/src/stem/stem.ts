@@ -1,6 +1,5 @@
-import { Conv2d, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
+import { Conv2d, coordinateMaps, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
-import { coordinateMaps } from './coordinate-maps.js';
 
 /** The stem over image features: numLayers x (conv kxk + ReLU), inChannels -> dim -> ... -> dim. */
 export const StemConfigSchema = z.object({

@@ -1,6 +1,10 @@
-import { tf } from '@mmnet/core-tensors';
+import * as tf from '@tensorflow/tfjs-core';
 
-/** Each cell's column and row, from -1 (left, top) to 1 (right, bottom): [1, h, w, 2]; 0 on a side of one cell. */
+/**
+ * Each cell's column and row, from -1 (left, top) to 1 (right, bottom): [1, h, w, 2], channel 0 the column and
+ * channel 1 the row; 0 along a side of one cell. The built-in extractor's x/y feature channels and the stem's
+ * coordinate channels (module-net's `coordinates`) are these maps.
+ */
 export function coordinateMaps(h: number, w: number): tf.Tensor4D {
   const along = (n: number) => Array.from({ length: n }, (_, i) => (n === 1 ? 0 : (2 * i) / (n - 1) - 1));
   const columns = along(w);
