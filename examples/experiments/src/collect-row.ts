@@ -12,11 +12,15 @@ import { readStageState } from './stage-state.js';
 export const evaluationFile = (runsDir: string, e: Experiment, split: string) =>
   join(experimentDir(runsDir, e), `eval-${split}.json`);
 
-/** The results row of a trained and evaluated experiment, from its run folders. */
+/**
+ * The results row of a trained and evaluated experiment, from its run folders: `evaluation` on the final split,
+ * `valEvaluation` of the same checkpoint on the whole val split (null when not made).
+ */
 export function collectRow(
   e: Experiment,
   runsDir: string,
   evaluation: SplitEvaluation,
+  valEvaluation: SplitEvaluation | null,
   trainQuestions: number,
   record: ExperimentRecord,
 ): ResultRow {
@@ -62,6 +66,7 @@ export function collectRow(
     curriculum: e.curriculum,
     supervisionFraction: e.supervisionFraction,
     accuracy: evaluation.accuracy,
+    valAccuracy: valEvaluation?.checkpoint === evaluation.checkpoint ? valEvaluation.accuracy : null,
     perFamily: evaluation.perFamily,
     programExactMatch: evaluation.programExactMatch,
     evaluatedQuestions: evaluation.questions,

@@ -15,6 +15,11 @@ export const resultRowSchema = z.object({
   supervisionFraction: z.number().optional(),
   /** Accuracy on the final split (test; val only in --smoke, whose preset has no test split). */
   accuracy,
+  /**
+   * Accuracy of the same checkpoint on the whole val split, when the final split is not val (the checkpoint was
+   * chosen on a slice of val, so this is no unbiased figure: the table's is the final split's).
+   */
+  valAccuracy: accuracy.nullable().optional(),
   perFamily: z.record(z.string(), accuracy.nullable()),
   programExactMatch: accuracy.nullable(),
   evaluatedQuestions: z.number().int(),
@@ -63,7 +68,12 @@ export const resultsSchema = z.object({
   hoursPerModel: z.number().positive().nullable(),
   seed: z.number().int(),
   command: z.string(),
-  prior: z.object({ accuracy, perFamily: z.record(z.string(), accuracy.nullable()) }),
+  prior: z.object({
+    accuracy,
+    perFamily: z.record(z.string(), accuracy.nullable()),
+    /** On the whole val split, when the final split is not val. */
+    valAccuracy: accuracy.optional(),
+  }),
   families: z.array(z.string()),
   rows: z.array(resultRowSchema),
   /**

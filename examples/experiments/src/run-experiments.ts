@@ -29,6 +29,31 @@ import { experimentTrained, trainExperiment } from './run-experiment.js';
 import { answerTypePriorOnSplit, evaluateRunOnSplit, type SplitEvaluation } from './split-evaluation.js';
 import { writeResults } from './write-results.js';
 
+/** A split evaluation written by an earlier run, or null when there is none. */
+function readEvaluation(file: string): SplitEvaluation | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SplitEvaluation) : null;
+}
+
+/**
+ * What an experiment still needs: training when it is not trained (then both evaluations again), the final
+ * split's evaluation when missing or of another number of questions, and (final split not val) the whole val
+ * split's evaluation of the same checkpoint, which rows evaluated before it existed get without retraining.
+ */
+export function workToDo(state: {
+  trained: boolean;
+  final: SplitEvaluation | null;
+  val: SplitEvaluation | null;
+  finalSplit: string;
+  evaluatedQuestions: number;
+}): { train: boolean; evaluateFinal: boolean; evaluateVal: boolean } {
+  const train = !state.trained;
+  const evaluateFinal = train || state.final?.questions !== state.evaluatedQuestions;
+  const evaluateVal =
+    state.finalSplit !== 'val' &&
+    (evaluateFinal || state.val === null || state.val.checkpoint !== state.final?.checkpoint);
+  return { train, evaluateFinal, evaluateVal };
+}
+
 export const REAL_PRESET = 'clevr-small';
 export const SMOKE_PRESET = 'clevr-micro';
 const SMOKE_HOURS = 0.01;
@@ -173,7 +198,10 @@ export async function runExperiments(
   );
   const questions = Object.fromEntries(Object.entries(files.splits).map(([s, f]) => [s, f.questions]));
   const evaluatedQuestions = Math.min(questions[finalSplit], o.test_questions ?? Number.POSITIVE_INFINITY);
-  const prior = await answerTypePriorOnSplit(datasetDir, finalSplit, evaluatedQuestions);
+  const prior = {
+    ...(await answerTypePriorOnSplit(datasetDir, finalSplit, evaluatedQuestions)),
+    ...(finalSplit !== 'val' && { valAccuracy: (await answerTypePriorOnSplit(datasetDir, 'val')).accuracy }),
+  };
   const validationQuestions = Math.min(
     questions.val,
     Math.max(...plan.flatMap((e) => e.stages.map((s) => Number(s.args.num_val_samples ?? 1000)))),
@@ -206,14 +234,14 @@ export async function runExperiments(
   const collect = async (): Promise<Results> => {
     const rows: ResultRow[] = [];
     for (const e of plan) {
-      const file = evaluationFile(runsDir, e, finalSplit);
-      if (!existsSync(file)) continue;
-      const evaluation = JSON.parse(readFileSync(file, 'utf8')) as SplitEvaluation;
+      const evaluation = readEvaluation(evaluationFile(runsDir, e, finalSplit));
+      if (!evaluation) continue;
+      const valEvaluation = finalSplit === 'val' ? null : readEvaluation(evaluationFile(runsDir, e, 'val'));
       const record = readExperimentRecord(runsDir, e.id) ?? {
         budgetHours: hoursOf(e),
         command: reproduceCommand(o, e.id),
       };
-      rows.push(collectRow(e, runsDir, evaluation, questions.train, record));
+      rows.push(collectRow(e, runsDir, evaluation, valEvaluation, questions.train, record));
     }
     const table = mergeWithEarlierRows(
       plan.map((e) => e.id),
@@ -243,49 +271,52 @@ export async function runExperiments(
 
   for (const e of selected) {
     const evalFile = evaluationFile(runsDir, e, finalSplit);
-    const evaluated = existsSync(evalFile)
-      ? (JSON.parse(readFileSync(evalFile, 'utf8')) as SplitEvaluation).questions === evaluatedQuestions
-      : false;
+    const valFile = evaluationFile(runsDir, e, 'val');
     const trained = experimentTrained(e, runsDir, hoursOf(e));
-    if (trained && evaluated) {
+    const todo = workToDo({
+      trained,
+      final: readEvaluation(evalFile),
+      val: readEvaluation(valFile),
+      finalSplit,
+      evaluatedQuestions,
+    });
+    if (!todo.train && !todo.evaluateFinal && !todo.evaluateVal) {
       io.err(`[${e.id}] done (skipped)`);
       continue;
     }
     const t0 = performance.now();
-    if (!trained) {
+    if (todo.train) {
       // The budget it trains with now (a trained one keeps the record of the budget that trained it).
       writeExperimentRecord(runsDir, e.id, {
         budgetHours: hoursOf(e),
         command: reproduceCommand(o, e.id),
         commit: options.codeVersion,
       });
+      await trainExperiment(e, {
+        runsDir,
+        datasetDir,
+        valImages: files.splits.val?.imageDir,
+        hoursPerModel: hoursOf(e),
+        trainQuestions: questions.train,
+        backend: o.backend,
+        registry,
+        io,
+      });
     }
-    await trainExperiment(e, {
-      runsDir,
-      datasetDir,
-      valImages: files.splits.val?.imageDir,
-      hoursPerModel: hoursOf(e),
-      trainQuestions: questions.train,
-      backend: o.backend,
-      registry,
-      io,
-    });
     const lastStage = join(runsDir, e.id, e.stages.at(-1)!.name);
-    const evaluation = await evaluateRunOnSplit(
-      lastStage,
-      datasetDir,
-      finalSplit,
-      registry,
-      evaluatedQuestions,
-    );
-    writeFileAtomic(evalFile, `${JSON.stringify(evaluation, null, 2)}\n`);
-    io.out(
-      `[${e.id}] ${finalSplit} accuracy ${evaluation.accuracy.toFixed(3)} on ${evaluation.questions} questions` +
-        (evaluation.programExactMatch !== null
-          ? `, program exact match ${evaluation.programExactMatch.toFixed(3)}`
-          : '') +
-        ` (${((performance.now() - t0) / 60000).toFixed(1)} min)`,
-    );
+    const evaluate = async (split: string, file: string, maxQuestions?: number) => {
+      const evaluation = await evaluateRunOnSplit(lastStage, datasetDir, split, registry, maxQuestions);
+      writeFileAtomic(file, `${JSON.stringify(evaluation, null, 2)}\n`);
+      io.out(
+        `[${e.id}] ${split} accuracy ${evaluation.accuracy.toFixed(3)} on ${evaluation.questions} questions` +
+          (evaluation.programExactMatch !== null
+            ? `, program exact match ${evaluation.programExactMatch.toFixed(3)}`
+            : '') +
+          ` (${((performance.now() - t0) / 60000).toFixed(1)} min)`,
+      );
+    };
+    if (todo.evaluateFinal) await evaluate(finalSplit, evalFile, evaluatedQuestions);
+    if (todo.evaluateVal) await evaluate('val', valFile);
     writeResults(await collect(), resultsDir, readme);
   }
   const results = await collect();

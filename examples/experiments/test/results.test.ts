@@ -30,7 +30,7 @@ import {
   resultsTable,
 } from '../src/results-table.js';
 import { experimentTrained, stageBudgetMinutes, stageStateFile } from '../src/run-experiment.js';
-import { runExperiments } from '../src/run-experiments.js';
+import { runExperiments, workToDo } from '../src/run-experiments.js';
 import { questionsSeen } from '../src/run-progress.js';
 import { writeStageState } from '../src/stage-state.js';
 import { writeResults } from '../src/write-results.js';
@@ -85,7 +85,7 @@ function results(rows: ResultRow[]): Results {
       hoursPerModel: null,
       seed: 0,
       command: 'pnpm experiments --seed 0',
-      prior: { accuracy: 0.417, perFamily: { ...perFamily(0.4), zero_hop: null } },
+      prior: { accuracy: 0.417, perFamily: { ...perFamily(0.4), zero_hop: null }, valAccuracy: 0.424 },
       families,
       rows,
     }),
@@ -95,7 +95,7 @@ function results(rows: ResultRow[]): Results {
 
 describe('results table and README section', () => {
   const r = results([
-    row('SAN'),
+    row('SAN', { valAccuracy: 0.5234 }),
     row('weak-1pct-hard', {
       group: 'weak supervision',
       label: 'PG_endtoend hard, programs of 1 %',
@@ -114,14 +114,17 @@ describe('results table and README section', () => {
     expect(lines).toHaveLength(2 + 1 + 2);
     expect(families).toHaveLength(9);
     expect(lines[0]).toBe(
-      `| model | test accuracy | ${families.join(' | ')} | program exact match | budget | training time | questions seen | questions/s | backend |`,
+      `| model | test accuracy | val accuracy | ${families.join(' | ')} | program exact match | budget | training time | questions seen | questions/s | backend |`,
     );
-    expect(lines[2]).toBe(`| answer-type prior | 41.7 | ${'40.0 | '.repeat(8)}– | – | – | – | – | – | – |`);
+    expect(lines[2]).toBe(
+      `| answer-type prior | 41.7 | 42.4 | ${'40.0 | '.repeat(8)}– | – | – | – | – | – | – |`,
+    );
     expect(lines[3]).toBe(
-      `| SAN | **50.0** | ${'50.0 | '.repeat(9)}– | 2 h | 1.6 h | 123,456 | 21.7 | wasm |`,
+      `| SAN | **50.0** | 52.3 | ${'50.0 | '.repeat(9)}– | 2 h | 1.6 h | 123,456 | 21.7 | wasm |`,
     );
+    // A row evaluated before the val column existed shows none.
     expect(lines[4]).toMatch(
-      /^\| PG_endtoend hard, programs of 1 % ⏱ \| \*\*61\.2\*\* \|.* \| 25\.0 \| 2 h \| 1\.6 h \|/,
+      /^\| PG_endtoend hard, programs of 1 % ⏱ \| \*\*61\.2\*\* \| – \|.* \| 25\.0 \| 2 h \| 1\.6 h \|/,
     );
   });
 
@@ -576,6 +579,49 @@ describe('experiment plan and helpers', () => {
     writeFileSync(join(dir, 'a.txt'), 'two');
     expect(gitCodeVersion(dir)).toBe(`${head}-dirty`);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trains and evaluates only what an experiment lacks, the whole val split with the final split', () => {
+    const evaluation = (split: string, questions: number, checkpoint = 'runs/a/step-9.safetensors') => ({
+      checkpoint,
+      split,
+      questions,
+      accuracy: 0.5,
+      perFamily: {},
+      programExactMatch: null,
+      backend: 'wasm',
+    });
+    const base = { finalSplit: 'test', evaluatedQuestions: 5000 };
+    const none = { train: false, evaluateFinal: false, evaluateVal: false };
+    const done = { trained: true, final: evaluation('test', 5000), val: evaluation('val', 5000) };
+    expect(workToDo({ ...base, ...done })).toEqual(none);
+    // Evaluated on test before the val column: val alone.
+    expect(workToDo({ ...base, ...done, val: null })).toEqual({ ...none, evaluateVal: true });
+    // A val evaluation of another checkpoint is stale.
+    expect(workToDo({ ...base, ...done, val: evaluation('val', 5000, 'runs/a/step-5.safetensors') })).toEqual(
+      { ...none, evaluateVal: true },
+    );
+    // Another number of test questions: both again.
+    expect(workToDo({ ...base, ...done, evaluatedQuestions: 1000 })).toEqual({
+      ...none,
+      evaluateFinal: true,
+      evaluateVal: true,
+    });
+    expect(workToDo({ ...base, ...done, trained: false })).toEqual({
+      train: true,
+      evaluateFinal: true,
+      evaluateVal: true,
+    });
+    // --smoke: val is the final split, evaluated once.
+    expect(
+      workToDo({
+        ...done,
+        finalSplit: 'val',
+        evaluatedQuestions: 5000,
+        final: evaluation('val', 5000),
+        val: null,
+      }),
+    ).toEqual(none);
   });
 
   it('counts questions seen over epochs with a short last batch', () => {
