@@ -1,5 +1,5 @@
 import { tf } from '@mmnet/core-tensors';
-import { createModuleNetwork } from '@mmnet/module-net';
+import { buildProgramVocabulary, createModuleNetwork, encodePrefixPrograms } from '@mmnet/module-net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addressAt, createModuleMemoryNetwork } from '../src/index.js';
 import {
@@ -42,6 +42,36 @@ describe('PG_memory (cpu)', () => {
     expect(Array.from(a)).toEqual(mm.binaryBank.rowNames.map((t) => (t === 'greater_than' ? 1 : 0)));
     expect(Array.from(addressAt(out.addressing.unary, 2, 1)).every((v) => v === 0)).toBe(true);
     expect(addressAt(out.addressing.unary, 0, 2)[mm.unaryBank.rowOf('filter_color[red]')]).toBe(1);
+  });
+
+  it('builds and trains with a vocabulary of unary functions only (no binary bank), in both executions', () => {
+    const programVocab = buildProgramVocabulary(['count', 'filter_color[red]', 'scene']);
+    const unaryOnly = { program_token_to_idx: programVocab, answer_token_to_idx: { '0': 0, '1': 1, '2': 2 } };
+    for (const execution of ['grouped', 'perNode'] as const) {
+      const { model, store } = createModuleMemoryNetwork({ ...smallConfig, execution }, unaryOnly);
+      expect(model.unaryBank.rowNames).toEqual(['count', 'filter_color[red]']);
+      expect(() => model.binaryBank).toThrow(/no binary function, so no binary bank/);
+      const rows = encodePrefixPrograms(
+        [
+          ['count', 'filter_color[red]', 'scene'],
+          ['count', 'scene'],
+        ],
+        programVocab,
+      );
+      const labels = tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3);
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            labels,
+            model.forward(randomFeatures(2, 5), rows).logits,
+          ) as tf.Scalar,
+        store.variables(),
+      );
+      expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+      expect(grads[model.unaryBank.memory.name]).toBeDefined();
+      expect(model.forward(randomFeatures(2, 5), rows).addressing.binary.rowNames).toEqual([]);
+      store.dispose();
+    }
   });
 
   it('reports an invalid program naming the sample and step', () => {

@@ -31,6 +31,11 @@ function queueOf<W>(
   };
 }
 
+function present(bank: ModuleMemoryBank | null, kind: string): ModuleMemoryBank {
+  if (!bank) throw new Error(`a program calls a ${kind} module, but the memory has no ${kind} bank`);
+  return bank;
+}
+
 /**
  * A reader that mixes the block weights of every call of an execution up front, one product per kernel:
  * unary calls read `unaryBank`, binary calls `binaryBank` (the same bank when rows hold both, as in
@@ -39,7 +44,7 @@ function queueOf<W>(
  * per call and kernel.
  */
 export function plannedBankReader(
-  banks: { unary: ModuleMemoryBank; binary: ModuleMemoryBank },
+  banks: { unary: ModuleMemoryBank | null; binary: ModuleMemoryBank | null },
   dim: number,
   addressesOf: (arity: 1 | 2, nodes: readonly NodeRef[]) => tf.Tensor2D,
 ): NodeWeightReaderFactory {
@@ -47,7 +52,7 @@ export function plannedBankReader(
     const unary: UnaryBlockWeights[] =
       plan.unary.length > 0
         ? readUnaryWeightsPerCall(
-            banks.unary,
+            present(banks.unary, 'unary'),
             plan.unary.map((nodes) => addressesOf(1, nodes)),
             dim,
           )
@@ -55,7 +60,7 @@ export function plannedBankReader(
     const binary: BinaryBlockWeights[] =
       plan.binary.length > 0
         ? readBinaryWeightsPerCall(
-            banks.binary,
+            present(banks.binary, 'binary'),
             plan.binary.map((nodes) => addressesOf(2, nodes)),
             dim,
           )

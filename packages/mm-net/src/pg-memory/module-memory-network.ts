@@ -61,7 +61,8 @@ export class ModuleMemoryNetwork {
   readonly binaryTokens: readonly string[];
   /** With attention modules: the network whose families hold the memory (`modules.<family>.*`). */
   readonly attention: ModuleNetwork | null;
-  private readonly banks: { unary: ModuleMemoryBank; binary: ModuleMemoryBank } | null;
+  /** The residual banks; a kind of function the vocabulary has none of has no bank (null). */
+  private readonly banks: { unary: ModuleMemoryBank | null; binary: ModuleMemoryBank | null } | null;
 
   constructor(
     scope: ParameterScope,
@@ -100,47 +101,57 @@ export class ModuleMemoryNetwork {
     this.stem = createNetworkStem(scope.scope('stem'), c);
     const memory = scope.scope('memory');
     this.banks = {
-      unary: new ModuleMemoryBank(
-        memory,
-        'unary',
-        this.unaryTokens,
-        unaryWidth,
-        segmentedKaimingInit([
-          { width: kernel, fanIn: 9 * d },
-          { width: kernel, fanIn: 9 * d },
-        ]),
-      ),
-      binary: new ModuleMemoryBank(
-        memory,
-        'binary',
-        this.binaryTokens,
-        binaryWidth,
-        segmentedKaimingInit([
-          { width: 2 * kernel, fanIn: 18 * d },
-          { width: kernel, fanIn: 9 * d },
-          { width: kernel, fanIn: 9 * d },
-        ]),
-      ),
+      unary: this.unaryTokens.length
+        ? new ModuleMemoryBank(
+            memory,
+            'unary',
+            this.unaryTokens,
+            unaryWidth,
+            segmentedKaimingInit([
+              { width: kernel, fanIn: 9 * d },
+              { width: kernel, fanIn: 9 * d },
+            ]),
+          )
+        : null,
+      binary: this.binaryTokens.length
+        ? new ModuleMemoryBank(
+            memory,
+            'binary',
+            this.binaryTokens,
+            binaryWidth,
+            segmentedKaimingInit([
+              { width: 2 * kernel, fanIn: 18 * d },
+              { width: kernel, fanIn: 9 * d },
+              { width: kernel, fanIn: 9 * d },
+            ]),
+          )
+        : null,
     };
     this.classifier = createNetworkClassifier(scope.scope('classifier'), c, this.numAnswers);
   }
 
-  /** The residual unary bank [unary functions, 2k] (an error with attention modules, whose banks are families). */
+  /**
+   * The residual unary bank [unary functions, 2k] (an error with attention modules, whose banks are families,
+   * and when the vocabulary has no unary function).
+   */
   get unaryBank(): ModuleMemoryBank {
-    return this.residualBanks().unary;
+    return this.residualBank('unary');
   }
 
-  /** The residual binary bank [binary functions, 4k] (an error with attention modules). */
+  /** The residual binary bank [binary functions, 4k] (an error as `unaryBank`'s). */
   get binaryBank(): ModuleMemoryBank {
-    return this.residualBanks().binary;
+    return this.residualBank('binary');
   }
 
-  private residualBanks(): { unary: ModuleMemoryBank; binary: ModuleMemoryBank } {
+  private residualBank(kind: 'unary' | 'binary'): ModuleMemoryBank {
     if (!this.banks)
       throw new Error(
         "PG_memory with attention modules has no residual banks: its memory is the attention families' parameters (modules.<family>.*)",
       );
-    return this.banks;
+    const bank = this.banks[kind];
+    if (!bank)
+      throw new Error(`PG_memory: the program vocabulary has no ${kind} function, so no ${kind} bank`);
+    return bank;
   }
 
   /** Prefix id rows (`<START> ... <END> <NULL>...`) to trees; errors name the sample, step and token. */
@@ -173,7 +184,7 @@ export class ModuleMemoryNetwork {
           trees,
           v,
           this.arityOf,
-          plannedBankReader({ unary: this.unaryBank, binary: this.binaryBank }, d, (arity, nodes) =>
+          plannedBankReader(this.banks ?? { unary: null, binary: null }, d, (arity, nodes) =>
             this.nodeAddresses(trees, arity, nodes),
           ),
           options,
@@ -194,7 +205,8 @@ export class ModuleMemoryNetwork {
     };
     trees.forEach(visit);
     const rows = new Map<string, tf.Tensor2D>();
-    for (const bank of [this.unaryBank, this.binaryBank]) {
+    for (const bank of [this.banks?.unary, this.banks?.binary]) {
+      if (!bank) continue;
       const names = bank.rowNames.filter((t) => used.has(t));
       if (names.length === 0) continue;
       const read = bank.read(bank.oneHot(names.map((t) => bank.rowOf(t))));
