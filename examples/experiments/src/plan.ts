@@ -41,53 +41,38 @@ export interface PlanOptions {
 export const END_TO_END_MODES: readonly DecoderMode[] = ['soft', 'gumbel', 'hard', 'hard+penalty'];
 export const SUPERVISION_FRACTIONS: readonly number[] = [0.01, 0.05, 0.1, 1];
 
+/**
+ * The attention modules of PG_attention, PG_memory and PG_endtoend's executor: the clevr-mini example's `--model PG`
+ * recipe, with coordinate channels in the stem's output (module-net's `coordinates`: relate modules read where a
+ * cell and the selection are exactly) and blob features for the answer modules (`countFilters`: they count
+ * objects, not the area they cover).
+ */
+function attentionModules(classifier: Record<string, number>) {
+  return { modules: 'attention', stemKernelSize: 1, coordinates: true, countFilters: 8, classifier };
+}
+
 /** Model sizes: the clevr-mini example's (examples/train-clevr), or tiny ones for --smoke. */
 function sizes(smoke: boolean) {
   if (smoke) {
+    const classifier = { projDim: 16, hiddenDim: 32 };
     return {
       san: { wordEmbedDim: 8, attentionDim: 16, classifierHidden: 16, rnnLayers: 1 },
-      modules: { classifier: { projDim: 16, hiddenDim: 32 } },
-      attentionModules: {
-        modules: 'attention',
-        stemKernelSize: 1,
-        coordinates: true,
-        countFilters: 8,
-        classifier: { projDim: 16, hiddenDim: 32 },
-      },
+      modules: { classifier },
+      attentionModules: attentionModules(classifier),
       endToEnd: {
-        executor: {
-          modules: 'attention',
-          stemKernelSize: 1,
-          coordinates: true,
-          countFilters: 8,
-          classifier: { projDim: 16, hiddenDim: 32 },
-        },
+        executor: attentionModules(classifier),
         programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
       },
     };
   }
+  const classifier = { projDim: 64, hiddenDim: 128, poolSize: 14 };
   return {
     san: { wordEmbedDim: 64, attentionDim: 128, classifierHidden: 256, rnnLayers: 1, stemKernelSize: 1 },
     modules: { classifier: { projDim: 64, hiddenDim: 128 } },
-    // PG with attention modules: the clevr-mini example's `--model PG` recipe, with coordinate channels in the
-    // stem's output (module-net's `coordinates`: relate modules read where a cell and the selection are exactly)
-    // and blob features for the answer modules (`countFilters`: they count objects, not the area they cover).
-    attentionModules: {
-      modules: 'attention',
-      stemKernelSize: 1,
-      coordinates: true,
-      countFilters: 8,
-      classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
-    },
+    attentionModules: attentionModules(classifier),
     // PG_endtoend's executor: PG_attention's (its memory = the attention families' stacked parameters).
     endToEnd: {
-      executor: {
-        modules: 'attention',
-        stemKernelSize: 1,
-        coordinates: true,
-        countFilters: 8,
-        classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
-      },
+      executor: attentionModules(classifier),
       programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
     },
   };
