@@ -1,4 +1,5 @@
 import type { LineChartInput } from './chart/line-chart.js';
+import { ABLATION_BASE } from './plan.js';
 import type { ResultRow, Results } from './results.js';
 
 /** A chart to write: file name in the results folder, title, and its spec. */
@@ -12,6 +13,7 @@ const GROUP_FILES: Record<string, string> = {
   baselines: 'curves-baselines.png',
   'end-to-end': 'curves-end-to-end.png',
   'weak supervision': 'curves-weak-supervision.png',
+  ablations: 'curves-ablations.png',
 };
 
 /** Every file name `resultCharts` may write: a results folder's charts are these, when their rows exist. */
@@ -19,15 +21,19 @@ export const CHART_FILES: readonly string[] = [...Object.values(GROUP_FILES), 'w
 
 /**
  * The charts of a results object: validation accuracy against training questions seen, one chart per group
- * of models; and for weak supervision, final accuracy against the fraction of programs (one line per decoder
+ * of models (the ablations' with the row they vary); and for weak supervision, final accuracy against the fraction of programs (one line per decoder
  * mode), with the answer-type prior as a reference line.
  */
 export function resultCharts(results: Results): ChartFile[] {
   const charts: ChartFile[] = [];
   const prior = [{ label: 'answer-type prior', y: results.prior.accuracy }];
   for (const [group, file] of Object.entries(GROUP_FILES)) {
-    const rows = results.rows.filter((r) => r.group === group && r.curve.length);
-    if (!rows.length) continue;
+    const members = results.rows.filter((r) => r.group === group && r.curve.length);
+    if (!members.length) continue;
+    // The ablations' chart also draws the row they take a change away from.
+    const base =
+      group === 'ablations' ? results.rows.filter((r) => r.id === ABLATION_BASE && r.curve.length) : [];
+    const rows = [...base, ...members];
     const title = `Learning curves: ${group}`;
     charts.push({
       file,

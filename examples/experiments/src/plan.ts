@@ -14,7 +14,7 @@ export interface StageSpec {
   loadPrevious?: TrainMode;
 }
 
-export type ExperimentGroup = 'baselines' | 'end-to-end' | 'weak supervision';
+export type ExperimentGroup = 'baselines' | 'end-to-end' | 'weak supervision' | 'ablations';
 
 /** One row of the results table: a model trained by one or more stages, the last one evaluated. */
 export interface Experiment {
@@ -47,8 +47,11 @@ export const SUPERVISION_FRACTIONS: readonly number[] = [0.01, 0.05, 0.1, 1];
  * cell and the selection are exactly) and blob features for the answer modules (`countFilters`: they count
  * objects, not the area they cover).
  */
-function attentionModules(classifier: Record<string, number>) {
-  return { modules: 'attention', stemKernelSize: 1, coordinates: true, countFilters: 8, classifier };
+function attentionModules(
+  classifier: Record<string, number>,
+  options: { coordinates: boolean; countFilters: number } = { coordinates: true, countFilters: 8 },
+) {
+  return { modules: 'attention', stemKernelSize: 1, ...options, classifier };
 }
 
 /** Model sizes: the clevr-mini example's (examples/train-clevr), or tiny ones for --smoke. */
@@ -158,7 +161,18 @@ const fractionId = (f: number) => `${Number((f * 100).toPrecision(3))}pct`;
  * Default training budgets (hours, all stages of an experiment together; --hours-per-model overrides them):
  * what the 2-core machines can give every row within a few sessions (the issue allows up to 8 h per model).
  */
-export const DEFAULT_HOURS = { baselines: 1, 'end-to-end': 0.5, 'weak supervision': 1 } as const;
+export const DEFAULT_HOURS = {
+  baselines: 1,
+  'end-to-end': 0.5,
+  'weak supervision': 2,
+  ablations: 1,
+} as const;
+
+/** SAN and SAN_wbw: their val curves were still rising at the end of 1 h, so they get 3. */
+export const SAN_HOURS = 3;
+
+/** The row the ablations take one change away from (both changes on). */
+export const ABLATION_BASE = 'PG_attention';
 
 /** Every experiment of issue #9, in the order they run (cheapest groups first). */
 export function experimentPlan(o: PlanOptions): Experiment[] {
@@ -167,14 +181,20 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
     { name: 'train', args, modelConfig, budgetShare: 1 },
   ];
   const out: Experiment[] = [];
-  const baseline = (id: string, label: string, model: string, stages: StageSpec[]) =>
-    out.push({ id, group: 'baselines', label, model, hours: DEFAULT_HOURS.baselines, stages });
+  const baseline = (
+    id: string,
+    label: string,
+    model: string,
+    stages: StageSpec[],
+    hours: number = DEFAULT_HOURS.baselines,
+  ) => out.push({ id, group: 'baselines', label, model, hours, stages });
   for (const model of ['SAN', 'SAN_wbw'] as const)
     baseline(
       model,
       model,
       model,
       one({ model, ...trainArgs(model === 'SAN' ? 'san' : 'sanWordByWord', o) }, size.san),
+      SAN_HOURS,
     );
   baseline(
     'PG',
@@ -282,6 +302,30 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
           },
         ],
       });
+  // Ablations: PG_attention with one of its two changes taken away (the row with both is PG_attention).
+  for (const [id, label, options] of [
+    [
+      'PG_attention-without-coordinates',
+      'PG, attention modules without coordinates (count filters only)',
+      { coordinates: false, countFilters: 8 },
+    ],
+    [
+      'PG_attention-without-count-filters',
+      'PG, attention modules without count filters (coordinates only)',
+      { coordinates: true, countFilters: 0 },
+    ],
+  ] as const)
+    out.push({
+      id,
+      group: 'ablations',
+      label,
+      model: 'PG',
+      hours: DEFAULT_HOURS.ablations,
+      stages: one(
+        { model: 'PG', ...trainArgs('attentionModules', o) },
+        { ...size.attentionModules, ...options },
+      ),
+    });
   return out;
 }
 

@@ -7,7 +7,7 @@ export const curvePointSchema = z.object({ questions: z.number().nonnegative(), 
 /** One row of the results table. */
 export const resultRowSchema = z.object({
   id: z.string(),
-  group: z.enum(['baselines', 'end-to-end', 'weak supervision']),
+  group: z.enum(['baselines', 'end-to-end', 'weak supervision', 'ablations']),
   label: z.string(),
   model: z.string(),
   decoderMode: z.string().optional(),

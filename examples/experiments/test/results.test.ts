@@ -20,7 +20,7 @@ import {
 import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
 import { accuracyByFamily, familyNames, tallyByTemplate } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
-import { DEFAULT_HOURS, experimentPlan, selectExperiments } from '../src/plan.js';
+import { ABLATION_BASE, DEFAULT_HOURS, experimentPlan, SAN_HOURS, selectExperiments } from '../src/plan.js';
 import { parseResults, type ResultRow, type Results } from '../src/results.js';
 import {
   README_END,
@@ -192,6 +192,13 @@ describe('results table and README section', () => {
     );
     expect(aims[4].aim).toContain('41.7 %');
     expect(aims[4].detail).toContain('not: weak 45.0 %');
+    // Ablation rows (variants of a row) count for no aim.
+    const withAblation = results([
+      row('PG_attention', { model: 'PG', label: 'PG attention', accuracy: 0.93 }),
+      row('PG_attention-without-coordinates', { model: 'PG', group: 'ablations', accuracy: 0.45 }),
+    ]);
+    expect(aimStatuses(withAblation)[0]).toMatchObject({ reached: true, detail: 'PG attention: 93.0 %' });
+    expect(aimStatuses(withAblation)[4].reached).toBe(true);
     // Rows not trained yet leave their aims pending.
     expect(aimStatuses(results([row('SAN', { model: 'SAN', accuracy: 0.6 })])).map((a) => a.reached)).toEqual(
       [null, null, null, null, true],
@@ -281,7 +288,7 @@ describe('rows of an earlier results file', () => {
       expect(out[0]).toBe(
         `results.json's rows were measured on features by builtin-v1-00000000, not by the current weights (${builtinExtractorName()}): they will be kept apart from the table, as rows to retrain`,
       );
-      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/^SAN +on earlier features, to train +1 h/);
+      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/^SAN +on earlier features, to train +3 h/);
       expect(out.find((l) => l.startsWith('PG_attention '))).toMatch(/^PG_attention +to train +1 h/);
       writeFileSync(join(dir, 'results.json'), '{');
       await expect(runExperiments(argv, io, { repoDir: dir, packageDir: dir })).rejects.toThrow(
@@ -434,6 +441,14 @@ describe('charts', () => {
       ['PG_endtoend hard, 2 h', 2],
       ['PG_endtoend hard, 1 h', 1],
     ]);
+    // The ablations' chart draws the row they vary first.
+    const ablations = resultCharts(
+      results([
+        row('PG_attention', { label: 'both' }),
+        row('PG_attention-without-coordinates', { group: 'ablations', label: 'no coordinates' }),
+      ]),
+    ).find((c) => c.file === 'curves-ablations.png');
+    expect(ablations?.spec.series?.map((s) => s.label)).toEqual(['both', 'no coordinates']);
   });
 
   it('writes the charts of the groups with rows and removes the stale ones of groups without', () => {
@@ -462,7 +477,7 @@ describe('charts', () => {
 describe('experiment plan and helpers', () => {
   it('has every model of the issue once, with budgets that add up', () => {
     const plan = experimentPlan({ smoke: false, seed: 3, weakDecoderModes: ['hard', 'hard+penalty'] });
-    expect(plan).toHaveLength(5 + 8 + 8);
+    expect(plan).toHaveLength(5 + 8 + 8 + 2);
     expect(plan.find((e) => e.id === 'PG_attention')?.stages[0].modelConfig).toMatchObject({
       modules: 'attention',
     });
@@ -473,7 +488,22 @@ describe('experiment plan and helpers', () => {
     for (const e of plan.filter((x) => x.model === 'PG_endtoend'))
       for (const st of e.stages) expect(st.modelConfig).toMatchObject({ executor: { modules: 'attention' } });
     expect(plan.find((e) => e.id === 'PG')?.stages[0].modelConfig).not.toHaveProperty('modules');
-    for (const e of plan) expect(e.hours).toBe(DEFAULT_HOURS[e.group]);
+    for (const e of plan)
+      expect(e.hours).toBe(e.model.startsWith('SAN') ? SAN_HOURS : DEFAULT_HOURS[e.group]);
+    // The ablations: PG_attention's run with one change taken away each.
+    const base = plan.find((e) => e.id === ABLATION_BASE)!.stages[0];
+    expect(base.modelConfig).toMatchObject({ coordinates: true, countFilters: 8 });
+    const ablations = plan.filter((e) => e.group === 'ablations');
+    expect(
+      ablations.map((e) => [e.id, e.stages[0].modelConfig.coordinates, e.stages[0].modelConfig.countFilters]),
+    ).toEqual([
+      ['PG_attention-without-coordinates', false, 8],
+      ['PG_attention-without-count-filters', true, 0],
+    ]);
+    for (const e of ablations) {
+      expect(e.stages[0].args).toEqual(base.args);
+      expect({ ...e.stages[0].modelConfig, coordinates: true, countFilters: 8 }).toEqual(base.modelConfig);
+    }
     // End to end from scratch: batch 32 (random full-length programs); the weak-supervision stages 64.
     expect(plan.find((e) => e.id === 'PG_endtoend-soft')?.stages[0].args.batch_size).toBe('32');
     // Gumbel: 16 twice per update (32 ran out of the wasm heap), the same 32 questions per update.
