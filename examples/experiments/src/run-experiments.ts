@@ -29,9 +29,24 @@ import { experimentTrained, trainExperiment } from './run-experiment.js';
 import { answerTypePriorOnSplit, evaluateRunOnSplit, type SplitEvaluation } from './split-evaluation.js';
 import { writeResults } from './write-results.js';
 
-/** A split evaluation written by an earlier run, or null when there is none. */
-function readEvaluation(file: string): SplitEvaluation | null {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SplitEvaluation) : null;
+/** A split evaluation written by an earlier run, or null when there is none; a damaged one is an error naming it. */
+export function readEvaluation(file: string): SplitEvaluation | null {
+  if (!existsSync(file)) return null;
+  let data: Partial<SplitEvaluation>;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${(error as Error).message}); delete it to evaluate again`);
+  }
+  if (
+    typeof data?.checkpoint !== 'string' ||
+    typeof data.accuracy !== 'number' ||
+    typeof data.questions !== 'number'
+  )
+    throw new Error(
+      `${file}: not a split evaluation (checkpoint, questions, accuracy); delete it to evaluate again`,
+    );
+  return data as SplitEvaluation;
 }
 
 /**

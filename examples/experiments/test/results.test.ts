@@ -30,7 +30,7 @@ import {
   resultsTable,
 } from '../src/results-table.js';
 import { experimentTrained, stageBudgetMinutes, stageStateFile } from '../src/run-experiment.js';
-import { runExperiments, workToDo } from '../src/run-experiments.js';
+import { readEvaluation, runExperiments, workToDo } from '../src/run-experiments.js';
 import { questionsSeen } from '../src/run-progress.js';
 import { writeStageState } from '../src/stage-state.js';
 import { writeResults } from '../src/write-results.js';
@@ -652,6 +652,19 @@ describe('experiment plan and helpers', () => {
         val: null,
       }),
     ).toEqual(none);
+  });
+
+  it('reads a split evaluation, naming a damaged file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-eval-'));
+    const file = join(dir, 'eval-val.json');
+    expect(readEvaluation(file)).toBeNull();
+    writeFileSync(file, '{"checkpoint": "a.safetensors", "questions": 5, "accuracy": 0.4');
+    expect(() => readEvaluation(file)).toThrow(`${file}: not valid JSON`);
+    writeFileSync(file, '{"checkpoint": "a.safetensors"}');
+    expect(() => readEvaluation(file)).toThrow(`${file}: not a split evaluation`);
+    writeFileSync(file, '{"checkpoint": "a.safetensors", "questions": 5, "accuracy": 0.4}');
+    expect(readEvaluation(file)?.accuracy).toBe(0.4);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('counts questions seen over epochs with a short last batch', () => {
