@@ -1,7 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Marks the ```ts block right below it as not run by the tests, with the reason. */
 export const SKIP_MARKER = /^<!-- readme-example: skip \((.+)\) -->$/;
@@ -32,16 +36,52 @@ export function readmeExamples(markdown: string): ReadmeExample[] {
 }
 
 /**
- * One test per TypeScript example of the package's README: the example runs as a module of the test process
- * (so `@mmnet/*` imports resolve to the sources, as in every test) with a fresh temporary folder as the working
- * directory, and passes when it finishes without throwing. Marked examples are listed as skipped.
+ * Writes the examples as modules in the package's `node_modules/.cache/mmnet-readme-examples/` (so that their
+ * imports resolve as in a project depending on the package) and returns their paths.
+ */
+function writeExampleModules(packageDir: string, examples: readonly ReadmeExample[]): string[] {
+  const dir = join(packageDir, 'node_modules', '.cache', 'mmnet-readme-examples');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return examples.map((example) => {
+    const file = join(dir, `line-${example.line}.ts`);
+    writeFileSync(file, `${example.code}\nexport {};\n`);
+    return file;
+  });
+}
+
+/** The type errors of TypeScript files with the repository's compiler options (`@mmnet/*` -> sources). */
+export function typeErrors(files: readonly string[]): string[] {
+  const config = ts.readConfigFile(join(repoRoot, 'tsconfig.base.json'), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, repoRoot);
+  const program = ts.createProgram(files, { ...options, noEmit: true });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file && files.includes(d.file.fileName))
+    .map((d) => {
+      const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
+      return `${d.file!.fileName}:${line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+    });
+}
+
+/**
+ * Tests of the TypeScript examples of the package's README: together they type-check with the repository's
+ * compiler options, and each runs as a module of the test process (so `@mmnet/*` imports resolve to the sources,
+ * as in every test) with a fresh temporary folder as the working directory, passing when it finishes without
+ * throwing. Marked examples are listed as skipped.
  */
 export function describeReadmeExamples(packageDir: string): void {
   const readme = join(packageDir, 'README.md');
   const examples = readmeExamples(readFileSync(readme, 'utf8'));
+  const runnable = examples.filter((e) => !e.skip);
   describe(`${readme} examples`, () => {
     it('has at least one', () => {
       expect(examples.length).toBeGreaterThan(0);
+    });
+    let files: string[] = [];
+    it('type-check', () => {
+      files = writeExampleModules(packageDir, runnable);
+      expect(typeErrors(files)).toEqual([]);
     });
     for (const example of examples) {
       const title = `the example at line ${example.line} runs`;
@@ -50,14 +90,12 @@ export function describeReadmeExamples(packageDir: string): void {
         continue;
       }
       it(title, async () => {
+        if (!files.length) files = writeExampleModules(packageDir, runnable);
         const dir = mkdtempSync(join(tmpdir(), 'mmnet-readme-'));
         const cwd = process.cwd();
         try {
-          mkdirSync(dir, { recursive: true });
-          const file = join(dir, `example-line-${example.line}.ts`);
-          writeFileSync(file, `${example.code}\nexport {};\n`);
           process.chdir(dir);
-          await import(file);
+          await import(files[runnable.indexOf(example)]);
         } finally {
           process.chdir(cwd);
           rmSync(dir, { recursive: true, force: true });

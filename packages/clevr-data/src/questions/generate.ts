@@ -7,8 +7,11 @@ import { createSeededRandom, type RandomSource, shuffleInPlace } from './random.
 import { realiseText } from './realise-text.js';
 import type { TemplateSet } from './template-set.js';
 
-/** One generated question in the official question-file format. */
-export interface GeneratedQuestion {
+/**
+ * One generated question in the official questions.json layout. A type alias, not an interface, so that it is
+ * assignable to the format's `Question` (an object type with an index signature), e.g. for `buildVocab`.
+ */
+export type GeneratedQuestion = {
   split: string;
   image_index: number;
   image_filename: string;
@@ -19,7 +22,7 @@ export interface GeneratedQuestion {
   question_family_index: number;
   template_filename: string;
   question_index: number;
-}
+};
 
 export interface GenerateOptions extends InstantiateOptions {
   /** Seed of the generator's random choices (ignored when `rng` is given). Default 0. */
