@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,8 +79,10 @@ export function describeReadmeExamples(packageDir: string): void {
       expect(examples.length).toBeGreaterThan(0);
     });
     let files: string[] = [];
-    it('type-check', () => {
+    beforeAll(() => {
       files = writeExampleModules(packageDir, runnable);
+    });
+    it('type-check', () => {
       expect(typeErrors(files)).toEqual([]);
     });
     for (const example of examples) {
@@ -90,7 +92,6 @@ export function describeReadmeExamples(packageDir: string): void {
         continue;
       }
       it(title, async () => {
-        if (!files.length) files = writeExampleModules(packageDir, runnable);
         const dir = mkdtempSync(join(tmpdir(), 'mmnet-readme-'));
         const cwd = process.cwd();
         try {

@@ -47,11 +47,8 @@ export const SUPERVISION_FRACTIONS: readonly number[] = [0.01, 0.05, 0.1, 1];
  * cell and the selection are exactly) and blob features for the answer modules (`countFilters`: they count
  * objects, not the area they cover).
  */
-function attentionModules(
-  classifier: Record<string, number>,
-  options: { coordinates: boolean; countFilters: number } = { coordinates: true, countFilters: 8 },
-) {
-  return { modules: 'attention', stemKernelSize: 1, ...options, classifier };
+function attentionModules(classifier: Record<string, number>) {
+  return { modules: 'attention', stemKernelSize: 1, coordinates: true, countFilters: 8, classifier };
 }
 
 /** Model sizes: the clevr-mini example's (examples/train-clevr), or tiny ones for --smoke. */

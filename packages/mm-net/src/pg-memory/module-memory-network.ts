@@ -100,32 +100,25 @@ export class ModuleMemoryNetwork {
     const { kernel, unary: unaryWidth, binary: binaryWidth } = blockRowWidths(d);
     this.stem = createNetworkStem(scope.scope('stem'), c);
     const memory = scope.scope('memory');
+    const bankOf = (
+      name: string,
+      tokens: readonly string[],
+      width: number,
+      segments: Parameters<typeof segmentedKaimingInit>[0],
+    ) =>
+      tokens.length
+        ? new ModuleMemoryBank(memory, name, tokens, width, segmentedKaimingInit(segments))
+        : null;
     this.banks = {
-      unary: this.unaryTokens.length
-        ? new ModuleMemoryBank(
-            memory,
-            'unary',
-            this.unaryTokens,
-            unaryWidth,
-            segmentedKaimingInit([
-              { width: kernel, fanIn: 9 * d },
-              { width: kernel, fanIn: 9 * d },
-            ]),
-          )
-        : null,
-      binary: this.binaryTokens.length
-        ? new ModuleMemoryBank(
-            memory,
-            'binary',
-            this.binaryTokens,
-            binaryWidth,
-            segmentedKaimingInit([
-              { width: 2 * kernel, fanIn: 18 * d },
-              { width: kernel, fanIn: 9 * d },
-              { width: kernel, fanIn: 9 * d },
-            ]),
-          )
-        : null,
+      unary: bankOf('unary', this.unaryTokens, unaryWidth, [
+        { width: kernel, fanIn: 9 * d },
+        { width: kernel, fanIn: 9 * d },
+      ]),
+      binary: bankOf('binary', this.binaryTokens, binaryWidth, [
+        { width: 2 * kernel, fanIn: 18 * d },
+        { width: kernel, fanIn: 9 * d },
+        { width: kernel, fanIn: 9 * d },
+      ]),
     };
     this.classifier = createNetworkClassifier(scope.scope('classifier'), c, this.numAnswers);
   }
