@@ -101,9 +101,14 @@ export function defaultTrainArgs(
         max_epochs: '20',
         num_iterations: '150',
       };
+      // Coordinate channels (relate modules read where the selection is) and 8 count filters (answer modules count
+      // objects, not the area they cover): the experiments' PG_attention went from 0.66-0.69 to 0.856 val at 128,000
+      // questions of clevr-small with them (the root README's results).
       const attention = {
         modules: 'attention',
         stemKernelSize: 1,
+        coordinates: true,
+        countFilters: 8,
         classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
       };
       if (model !== 'PG_endtoend') return { args, modelConfig: attention };

@@ -9,7 +9,12 @@ describe('defaultTrainArgs', () => {
     const memory = defaultTrainArgs('PG_memory', { ...paths, model: 'PG_memory' });
     const endToEnd = defaultTrainArgs('PG_endtoend', { ...paths, model: 'PG_endtoend' });
     expect(pg.args).toMatchObject({ model: 'PG', stem_dim: '64', batch_size: '64', lr: '2e-3', out: 'o' });
-    expect(pg.modelConfig).toMatchObject({ modules: 'attention', stemKernelSize: 1 });
+    expect(pg.modelConfig).toMatchObject({
+      modules: 'attention',
+      stemKernelSize: 1,
+      coordinates: true,
+      countFilters: 8,
+    });
     expect(memory.args).toEqual({ ...pg.args, model: 'PG_memory' });
     expect(memory.modelConfig).toEqual(pg.modelConfig);
     expect(memory.args.use_curriculum).toBeUndefined();
