@@ -13,6 +13,7 @@ const GROUP_FILES: Record<string, string> = {
   baselines: 'curves-baselines.png',
   'end-to-end': 'curves-end-to-end.png',
   'weak supervision': 'curves-weak-supervision.png',
+  'end-to-end fine-tuning': 'curves-end-to-end-fine-tuning.png',
   ablations: 'curves-ablations.png',
 };
 

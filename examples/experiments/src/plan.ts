@@ -12,9 +12,23 @@ export interface StageSpec {
   budgetShare: number;
   /** Start from the previous stage's latest checkpoint, loading these parts (--load_model_mode). */
   loadPrevious?: TrainMode;
+  /** Start from the latest checkpoint of a stage of another experiment (which must be trained first). */
+  loadFrom?: StageStart;
 }
 
-export type ExperimentGroup = 'baselines' | 'end-to-end' | 'weak supervision' | 'ablations';
+/** A stage of another experiment to start from, and the parts to load from its latest checkpoint. */
+export interface StageStart {
+  experiment: string;
+  stage: string;
+  mode: TrainMode;
+}
+
+export type ExperimentGroup =
+  | 'baselines'
+  | 'end-to-end'
+  | 'weak supervision'
+  | 'end-to-end fine-tuning'
+  | 'ablations';
 
 /** One row of the results table: a model trained by one or more stages, the last one evaluated. */
 export interface Experiment {
@@ -153,6 +167,18 @@ function trainArgs(
 }
 
 const fractionId = (f: number) => `${Number((f * 100).toPrecision(3))}pct`;
+const weakId = (fraction: number, mode: DecoderMode) => `weak-${fractionId(fraction)}-${mode}`;
+
+/**
+ * Batch of the end-to-end runs whose generator decodes programs by itself. From scratch it decodes random programs
+ * of the full length (30 tokens, ~30 nodes per question): batch 32 keeps a step at ~2.1-2.6 GB of the 4 GB wasm
+ * heap (batch 64 runs out of it). Gumbel samples a program per question, each node a mixture of member weights,
+ * and ran out of the heap at batch 32 (step 74): 16 questions twice per update, the same 32 per update.
+ */
+function endToEndBatch(mode: DecoderMode, o: PlanOptions): Record<string, string> {
+  if (o.smoke) return {};
+  return mode === 'gumbel' ? { batch_size: '16', batch_multiplier: '2' } : { batch_size: '32' };
+}
 
 /**
  * Default training budgets (hours, all stages of an experiment together; --hours-per-model overrides them):
@@ -162,6 +188,7 @@ export const DEFAULT_HOURS = {
   baselines: 1,
   'end-to-end': 0.5,
   'weak supervision': 2,
+  'end-to-end fine-tuning': 0.5,
   ablations: 1,
 } as const;
 
@@ -225,25 +252,33 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
           {
             model: 'PG_endtoend',
             ...trainArgs('endToEnd', o),
-            // From scratch the generator decodes random programs of the full length (30 tokens, ~30 nodes per
-            // question): batch 32 keeps a step at ~2.1-2.6 GB of the 4 GB wasm heap (batch 64 runs out of it).
-            // Gumbel samples a program per question, each node a mixture of member weights, and ran out of the
-            // heap at batch 32 (step 74): 16 questions twice per update, the same 32 per update.
-            ...(o.smoke
-              ? {}
-              : mode === 'gumbel'
-                ? { batch_size: '16', batch_multiplier: '2' }
-                : { batch_size: '32' }),
+            ...endToEndBatch(mode, o),
             decoder_mode: mode,
             use_curriculum: curriculum ? '1' : '0',
           },
           size.endToEnd,
         ),
       });
+  /**
+   * Generator and executor together, the generator learning from answers (REINFORCE in the hard modes, gradients
+   * through the addresses in soft and gumbel) at clevr-iep's joint fine-tuning rate: at 1e-4 the rewards of a
+   * ~45 %-accurate executor took the 10 % run's programs from 83 % exact match to 33 % in 800 updates. The
+   * executor goes on at the rate the executor stage's decay ended at, 2e-3 x 0.05 (--lr_final_factor's default;
+   * 2e-3 would undo the decay).
+   */
+  const jointArgs = (mode: DecoderMode, batch: Record<string, string>) => ({
+    model: 'PG_endtoend',
+    ...trainArgs('endToEnd', o),
+    ...batch,
+    decoder_mode: mode,
+    train_mode: 'PG+EE',
+    pg_lr: o.smoke ? '1e-3' : '1e-5',
+    ...(o.smoke ? {} : { lr: '1e-4' }),
+  });
   for (const mode of o.weakDecoderModes)
     for (const fraction of SUPERVISION_FRACTIONS)
       out.push({
-        id: `weak-${fractionId(fraction)}-${mode}`,
+        id: weakId(fraction, mode),
         group: 'weak supervision',
         label: `PG_endtoend ${mode}, programs of ${Number((fraction * 100).toPrecision(3))} %`,
         model: 'PG_endtoend',
@@ -280,25 +315,38 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
             loadPrevious: 'PG',
           },
           {
-            // Then both together, the generator learning from answers (REINFORCE through the executor) at
-            // clevr-iep's joint fine-tuning rate: at 1e-4 the rewards of a ~45 %-accurate executor took the 10 %
-            // run's programs from 83 % exact match to 33 % in 800 updates. The executor goes on at the rate its
-            // stage's decay ended at, 2e-3 x 0.05 (--lr_final_factor's default; 2e-3 would undo the decay).
+            // Then both together, at the batch of the stages before (64).
             name: 'answers',
-            args: {
-              model: 'PG_endtoend',
-              ...trainArgs('endToEnd', o),
-              decoder_mode: mode,
-              train_mode: 'PG+EE',
-              pg_lr: o.smoke ? '1e-3' : '1e-5',
-              ...(o.smoke ? {} : { lr: '1e-4' }),
-            },
+            args: jointArgs(mode, {}),
             modelConfig: size.endToEnd,
             budgetShare: 0.3,
             loadPrevious: 'PG+EE',
           },
         ],
       });
+  // End-to-end fine-tuning: every decoder mode from one start, the generator and executor of the 10 % row after
+  // its executor stage (trained on 10 % of the programs, then the executor on the generator's programs), trained
+  // together as that row's answer stage is (clevr-iep fine-tunes its pretrained generator and executor jointly).
+  const start = weakId(0.1, o.weakDecoderModes[0]);
+  for (const mode of END_TO_END_MODES)
+    out.push({
+      id: `PG_endtoend-${mode}-from-10pct`,
+      group: 'end-to-end fine-tuning',
+      label: `PG_endtoend ${mode}, fine-tuned from the 10 % row's generator and executor`,
+      model: 'PG_endtoend',
+      decoderMode: mode,
+      curriculum: false,
+      hours: DEFAULT_HOURS['end-to-end fine-tuning'],
+      stages: [
+        {
+          name: 'answers',
+          args: jointArgs(mode, endToEndBatch(mode, o)),
+          modelConfig: size.endToEnd,
+          budgetShare: 1,
+          loadFrom: { experiment: start, stage: 'executor', mode: 'PG+EE' },
+        },
+      ],
+    });
   // Ablations: PG_attention with one of its two changes taken away (the row with both is PG_attention).
   for (const [id, label, options] of [
     [

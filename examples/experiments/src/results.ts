@@ -7,7 +7,7 @@ export const curvePointSchema = z.object({ questions: z.number().nonnegative(), 
 /** One row of the results table. */
 export const resultRowSchema = z.object({
   id: z.string(),
-  group: z.enum(['baselines', 'end-to-end', 'weak supervision', 'ablations']),
+  group: z.enum(['baselines', 'end-to-end', 'weak supervision', 'end-to-end fine-tuning', 'ablations']),
   label: z.string(),
   model: z.string(),
   decoderMode: z.string().optional(),

@@ -78,16 +78,7 @@ export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Pr
         `--max_minutes=${minutes.toFixed(3)}`,
       ];
       if (ctx.valImages) argv.push(`--clevr_val_images=${resolve(ctx.valImages)}`);
-      if (stage.loadPrevious) {
-        const previous = e.stages[k - 1];
-        if (!previous)
-          throw new Error(`experiment ${e.id}: stage ${stage.name} loads a previous stage but is the first`);
-        const prevDir = new RunDirectory(stageDir(ctx.runsDir, e, previous));
-        argv.push(
-          `--load_model_path=${prevDir.path(prevDir.readManifest().latest)}`,
-          `--load_model_mode=${stage.loadPrevious}`,
-        );
-      }
+      argv.push(...startCheckpointFlags(e, k, ctx.runsDir));
       ctx.io.err(`[${e.id}] ${stage.name}: mmnet ${argv.join(' ')}`);
     }
     if (ctx.backend) argv.push(`--backend=${ctx.backend}`);
@@ -114,6 +105,34 @@ export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Pr
     writeStageState(stateFile, { minutes: stageMinutes, done: true, completed });
     usedBefore.push(stageMinutes);
   }
+}
+
+/**
+ * `mmnet train` flags that start stage `k` of an experiment from a checkpoint: the previous stage's latest
+ * (`loadPrevious`), or the latest of another experiment's stage (`loadFrom`), which must have been trained
+ * (an error names it otherwise); none for a stage that starts afresh.
+ */
+export function startCheckpointFlags(e: Experiment, k: number, runsDir: string): string[] {
+  const stage = e.stages[k];
+  let from: { dir: string; mode: string } | undefined;
+  if (stage.loadPrevious) {
+    const previous = e.stages[k - 1];
+    if (!previous)
+      throw new Error(`experiment ${e.id}: stage ${stage.name} loads a previous stage but is the first`);
+    from = { dir: stageDir(runsDir, e, previous), mode: stage.loadPrevious };
+  } else if (stage.loadFrom) {
+    const { experiment, stage: name, mode } = stage.loadFrom;
+    const state = readStageState(join(runsDir, experiment, `${name}.state.json`));
+    const dir = join(runsDir, experiment, name);
+    if (!state.done || !new RunDirectory(dir).hasManifest())
+      throw new Error(
+        `experiment ${e.id}: stage ${stage.name} starts from the ${name} stage of ${experiment}, which is not trained in ${runsDir} yet (train it first: --only ${experiment})`,
+      );
+    from = { dir, mode };
+  }
+  if (!from) return [];
+  const run = new RunDirectory(from.dir);
+  return [`--load_model_path=${run.path(run.readManifest().latest)}`, `--load_model_mode=${from.mode}`];
 }
 
 /**

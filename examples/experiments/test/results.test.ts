@@ -29,7 +29,12 @@ import {
   resultsSection,
   resultsTable,
 } from '../src/results-table.js';
-import { experimentTrained, stageBudgetMinutes, stageStateFile } from '../src/run-experiment.js';
+import {
+  experimentTrained,
+  stageBudgetMinutes,
+  stageStateFile,
+  startCheckpointFlags,
+} from '../src/run-experiment.js';
 import { readEvaluation, runExperiments, workToDo } from '../src/run-experiments.js';
 import { questionsSeen } from '../src/run-progress.js';
 import { writeStageState } from '../src/stage-state.js';
@@ -477,7 +482,7 @@ describe('charts', () => {
 describe('experiment plan and helpers', () => {
   it('has every model of the issue once, with budgets that add up', () => {
     const plan = experimentPlan({ smoke: false, seed: 3, weakDecoderModes: ['hard', 'hard+penalty'] });
-    expect(plan).toHaveLength(5 + 8 + 8 + 2);
+    expect(plan).toHaveLength(5 + 8 + 8 + 4 + 2);
     expect(plan.find((e) => e.id === 'PG_attention')?.stages[0].modelConfig).toMatchObject({
       modules: 'attention',
     });
@@ -569,6 +574,82 @@ describe('experiment plan and helpers', () => {
     state('answers', 60);
     expect(experimentTrained(weak, dir, 4)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fine-tunes every decoder mode from the 10 % row after its executor stage, as that row's joint stage", () => {
+    const plan = experimentPlan({ smoke: false, seed: 0, weakDecoderModes: ['hard+penalty', 'hard'] });
+    const tuned = plan.filter((e) => e.group === 'end-to-end fine-tuning');
+    expect(tuned.map((e) => [e.id, e.decoderMode])).toEqual([
+      ['PG_endtoend-soft-from-10pct', 'soft'],
+      ['PG_endtoend-gumbel-from-10pct', 'gumbel'],
+      ['PG_endtoend-hard-from-10pct', 'hard'],
+      ['PG_endtoend-hard+penalty-from-10pct', 'hard+penalty'],
+    ]);
+    // They come after the row they start from, which is the first weak-supervision mode's 10 % row.
+    const start = plan.findIndex((e) => e.id === 'weak-10pct-hard+penalty');
+    expect(start).toBeGreaterThan(-1);
+    const joint = plan[start].stages[2].args;
+    for (const e of tuned) {
+      expect(plan.indexOf(e)).toBeGreaterThan(start);
+      expect(e.supervisionFraction).toBeUndefined();
+      expect(e.stages).toHaveLength(1);
+      expect(e.stages[0].loadFrom).toEqual({
+        experiment: 'weak-10pct-hard+penalty',
+        stage: 'executor',
+        mode: 'PG+EE',
+      });
+      // The joint stage's rates and train mode; the batch of the end-to-end runs (gumbel: 16 twice).
+      const { batch_size, batch_multiplier, decoder_mode, ...rest } = e.stages[0].args;
+      const { batch_size: _b, decoder_mode: _d, ...jointRest } = joint;
+      expect(rest).toEqual(jointRest);
+      expect(decoder_mode).toBe(e.decoderMode);
+      expect([batch_size, batch_multiplier]).toEqual(
+        e.decoderMode === 'gumbel' ? ['16', '2'] : ['32', undefined],
+      );
+    }
+  });
+
+  it('starts a stage from the checkpoint it names, and refuses one whose start is not trained', () => {
+    const plan = experimentPlan({ smoke: false, seed: 0, weakDecoderModes: ['hard'] });
+    const weak = plan.find((e) => e.id === 'weak-10pct-hard')!;
+    const soft = plan.find((e) => e.id === 'PG_endtoend-soft-from-10pct')!;
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-start-'));
+    try {
+      expect(startCheckpointFlags(weak, 0, dir)).toEqual([]);
+      expect(() => startCheckpointFlags(soft, 0, dir)).toThrow(
+        /PG_endtoend-soft-from-10pct: stage answers starts from the executor stage of weak-10pct-hard, which is not trained in .* yet \(train it first: --only weak-10pct-hard\)/,
+      );
+      const run = (stage: string, latest: string) => {
+        mkdirSync(join(dir, weak.id, stage), { recursive: true });
+        const manifest = { format: 'mmnet-run', version: 1, latest, step: 7 };
+        writeFileSync(join(dir, weak.id, stage, 'run.json'), JSON.stringify(manifest));
+      };
+      run('executor', 'checkpoints/step-0000007.safetensors');
+      // A run folder whose stage has not ended is not a start yet.
+      writeStageState(stageStateFile(dir, weak, weak.stages[1]), {
+        minutes: 3,
+        done: false,
+        completed: false,
+      });
+      expect(() => startCheckpointFlags(soft, 0, dir)).toThrow(/not trained/);
+      writeStageState(stageStateFile(dir, weak, weak.stages[1]), {
+        minutes: 54,
+        done: true,
+        completed: false,
+      });
+      const executorCheckpoint = join(dir, weak.id, 'executor', 'checkpoints/step-0000007.safetensors');
+      expect(startCheckpointFlags(soft, 0, dir)).toEqual([
+        `--load_model_path=${executorCheckpoint}`,
+        '--load_model_mode=PG+EE',
+      ]);
+      // Within an experiment: the previous stage's latest checkpoint, with the parts the stage names.
+      expect(startCheckpointFlags(weak, 2, dir)).toEqual([
+        `--load_model_path=${executorCheckpoint}`,
+        '--load_model_mode=PG+EE',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the budget and command an experiment was trained with, and names a malformed record', () => {
