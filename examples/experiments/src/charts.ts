@@ -1,5 +1,5 @@
 import type { LineChartInput } from './chart/line-chart.js';
-import { ABLATION_BASE } from './plan.js';
+import { ABLATION_BASE, type ExperimentGroup } from './plan.js';
 import type { ResultRow, Results } from './results.js';
 
 /** A chart to write: file name in the results folder, title, and its spec. */
@@ -9,7 +9,7 @@ export interface ChartFile {
   spec: LineChartInput;
 }
 
-const GROUP_FILES: Record<string, string> = {
+const GROUP_FILES: Record<ExperimentGroup, string> = {
   baselines: 'curves-baselines.png',
   'end-to-end': 'curves-end-to-end.png',
   'weak supervision': 'curves-weak-supervision.png',

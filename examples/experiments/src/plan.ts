@@ -23,12 +23,15 @@ export interface StageStart {
   mode: TrainMode;
 }
 
-export type ExperimentGroup =
-  | 'baselines'
-  | 'end-to-end'
-  | 'weak supervision'
-  | 'end-to-end fine-tuning'
-  | 'ablations';
+/** The groups of experiments, in plan order (results.json's `group` takes the same names). */
+export const EXPERIMENT_GROUPS = [
+  'baselines',
+  'end-to-end',
+  'weak supervision',
+  'end-to-end fine-tuning',
+  'ablations',
+] as const;
+export type ExperimentGroup = (typeof EXPERIMENT_GROUPS)[number];
 
 /** One row of the results table: a model trained by one or more stages, the last one evaluated. */
 export interface Experiment {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXPERIMENT_GROUPS } from './plan.js';
 
 const accuracy = z.number().min(0).max(1);
 
@@ -7,7 +8,7 @@ export const curvePointSchema = z.object({ questions: z.number().nonnegative(), 
 /** One row of the results table. */
 export const resultRowSchema = z.object({
   id: z.string(),
-  group: z.enum(['baselines', 'end-to-end', 'weak supervision', 'end-to-end fine-tuning', 'ablations']),
+  group: z.enum(EXPERIMENT_GROUPS),
   label: z.string(),
   model: z.string(),
   decoderMode: z.string().optional(),
