@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { builtinExtractorName, decodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
 import { aimStatuses, aimsMarkdown, limitOf } from '../src/aims.js';
-import { GLYPH_ADVANCE, textWidth } from '../src/chart/bitmap-font.js';
+import { GLYPH_ADVANCE, hasGlyph, textWidth, wrapText } from '../src/chart/bitmap-font.js';
 import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
 import { resultCharts } from '../src/charts.js';
 import { gitCodeVersion } from '../src/code-version.js';
@@ -20,7 +20,14 @@ import {
 import { readExperimentRecord, writeExperimentRecord } from '../src/experiment-record.js';
 import { accuracyByFamily, familyNames, tallyByTemplate } from '../src/families.js';
 import { experimentOptionsSchema } from '../src/options.js';
-import { ABLATION_BASE, DEFAULT_HOURS, experimentPlan, SAN_HOURS, selectExperiments } from '../src/plan.js';
+import {
+  ABLATION_BASE,
+  DEFAULT_HOURS,
+  END_TO_END_MODES,
+  experimentPlan,
+  SAN_HOURS,
+  selectExperiments,
+} from '../src/plan.js';
 import { parseResults, type ResultRow, type Results } from '../src/results.js';
 import {
   README_END,
@@ -409,6 +416,39 @@ describe('charts', () => {
         series: [{ label: 's', points: [{ x: 0, y: 1 }] }],
       }),
     ).toThrow(/log x axis needs x > 0/);
+  });
+
+  it('wraps long legend labels at spaces and draws apostrophes', () => {
+    expect(wrapText("the 10 % row's generator", textWidth('the 10 %'))).toEqual([
+      'the 10 %',
+      "row's",
+      'generator',
+    ]);
+    expect(wrapText('averyveryverylongword x', 10)).toEqual(['averyveryverylongword', 'x']);
+    const labels = experimentPlan({ smoke: false, seed: 0, weakDecoderModes: [...END_TO_END_MODES] }).map(
+      (e) => e.label,
+    );
+    const missing = [...new Set(labels.join(''))].filter((c) => !hasGlyph(c));
+    expect(missing).toEqual([]);
+    const label = "PG_endtoend hard+penalty, fine-tuned from the 10 % row's generator and executor";
+    const chart = (l: string) =>
+      renderLineChart({
+        title: '',
+        xLabel: '',
+        yLabel: '',
+        series: [{ label: l, points: [{ x: 0, y: 0.5 }] }],
+      });
+    const legendLeft = (image: ReturnType<typeof renderLineChart>) => {
+      const color = SERIES_COLORS[0];
+      for (let x = 0; x < image.width; x++) {
+        const i = (41 * image.width + x) * 3; // the first legend swatch's rows: 38-44
+        if (image.rgb[i] === color[0] && image.rgb[i + 1] === color[1] && image.rgb[i + 2] === color[2])
+          return x;
+      }
+      return -1;
+    };
+    const long = chart(label);
+    expect(legendLeft(long)).toBeGreaterThan(long.width * 0.55);
   });
 
   it('makes one learning-curve chart per group present and the weak-supervision chart', () => {

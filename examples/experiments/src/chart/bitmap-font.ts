@@ -51,6 +51,8 @@ const GLYPHS: Readonly<Record<string, readonly number[]>> = {
   ':': [0, 0x0c, 0x0c, 0, 0x0c, 0x0c, 0],
   _: [0, 0, 0, 0, 0, 0, 0x1f],
   '=': [0, 0, 0x1f, 0, 0x1f, 0, 0],
+  "'": [0x04, 0x04, 0x08, 0, 0, 0, 0],
+  ';': [0, 0x0c, 0x0c, 0, 0x0c, 0x04, 0x08],
   '?': [0x0e, 0x11, 0x01, 0x02, 0x04, 0, 0x04],
 };
 
@@ -58,6 +60,11 @@ export const GLYPH_WIDTH = 5;
 export const GLYPH_HEIGHT = 7;
 /** Horizontal advance per character, in font pixels (glyph plus one column of space). */
 export const GLYPH_ADVANCE = 6;
+
+/** Whether the font draws `char` (lower case as upper case) rather than `?`. */
+export function hasGlyph(char: string): boolean {
+  return char.toUpperCase() in GLYPHS;
+}
 
 /** The 7 rows of a character's glyph (`?` for characters the font lacks). */
 export function glyphRows(char: string): readonly number[] {
@@ -67,6 +74,20 @@ export function glyphRows(char: string): readonly number[] {
 /** Width in pixels of `text` drawn at `scale`. */
 export function textWidth(text: string, scale = 1): number {
   return text.length ? (text.length * GLYPH_ADVANCE - 1) * scale : 0;
+}
+
+/**
+ * `text` broken at spaces into lines of at most `maxWidth` pixels (at scale 1); a word wider than that is a line of
+ * its own.
+ */
+export function wrapText(text: string, maxWidth: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ').filter((w) => w.length > 0)) {
+    const last = lines.length - 1;
+    if (last >= 0 && textWidth(`${lines[last]} ${word}`) <= maxWidth) lines[last] = `${lines[last]} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 /** Calls `plot(x, y)` for every lit pixel of `text` with its top-left corner at (x, y). */

@@ -1,6 +1,6 @@
 import { encodePng, type RgbImage } from '@mmnet/clevr-data';
 import { z } from 'zod';
-import { GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
+import { GLYPH_HEIGHT, textWidth, wrapText } from './bitmap-font.js';
 import { Raster, type Rgb } from './raster.js';
 
 const pointSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
@@ -37,6 +37,9 @@ export const SERIES_COLORS: readonly Rgb[] = [
 const BLACK: Rgb = [0, 0, 0];
 const GRID: Rgb = [225, 225, 225];
 const REFERENCE: Rgb = [110, 110, 110];
+/** Widest a legend label's line may be, as a share of the image width (longer labels wrap). */
+const LEGEND_SHARE = 0.3;
+const LEGEND_LINE_HEIGHT = 10;
 
 /** Round tick values in [lo, hi], about `target` of them (at most 1.5 times as many). */
 export function niceTicks(lo: number, hi: number, target = 5): number[] {
@@ -86,7 +89,8 @@ export function renderLineChart(input: LineChartInput): RgbImage {
     if (yHi <= yLo) [yLo, yHi] = [0, 1];
   }
 
-  const legendWidth = Math.max(0, ...spec.series.map((s) => textWidth(s.label))) + 34;
+  const legendLines = spec.series.map((s) => wrapText(s.label, Math.floor(width * LEGEND_SHARE)));
+  const legendWidth = Math.max(0, ...legendLines.flat().map((line) => textWidth(line))) + 34;
   const left = 64;
   const right = width - legendWidth - 16;
   const top = 34;
@@ -122,6 +126,7 @@ export function renderLineChart(input: LineChartInput): RgbImage {
     raster.line(left, py(r.y), right, py(r.y), REFERENCE, 1, [6, 4]);
     raster.text(r.label, right - textWidth(r.label) - 2, py(r.y) - GLYPH_HEIGHT - 3, REFERENCE);
   }
+  let legendY = top + 4;
   spec.series.forEach((s, k) => {
     const color = SERIES_COLORS[k % SERIES_COLORS.length];
     const pts = [...s.points]
@@ -130,9 +135,11 @@ export function renderLineChart(input: LineChartInput): RgbImage {
     for (let i = 1; i < pts.length; i++)
       raster.line(pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], color, 2);
     for (const [x, y] of pts) raster.fillRect(x - 2, y - 2, 5, 5, color);
-    const ly = top + 4 + k * 16;
-    raster.fillRect(right + 12, ly, 14, 7, color);
-    raster.text(s.label, right + 30, ly, BLACK);
+    raster.fillRect(right + 12, legendY, 14, 7, color);
+    legendLines[k].forEach((line, i) => {
+      raster.text(line, right + 30, legendY + i * LEGEND_LINE_HEIGHT, BLACK);
+    });
+    legendY += legendLines[k].length * LEGEND_LINE_HEIGHT + 6;
   });
   return raster.image();
 }
