@@ -118,8 +118,8 @@ function trainArgs(
       report_samples: '0',
     };
   }
-  // SAN: the default example's recipe (1x1 stem, batch 128, Adam 4e-3) with a constant learning rate, as every run
-  // here (the first rows were trained before the trainer continued a time-based decay across resumes).
+  // SAN: the default example's recipe (1x1 stem, batch 128, Adam 4e-3) with a constant learning rate, as the rows
+  // of results.json were trained (their commands reproduce them).
   const san = { ...common, stem_dim: '64', batch_size: '128', lr: '4e-3' };
   const modules = { ...common, stem_dim: '32', batch_size: '32', lr: '1e-3' };
   switch (kind) {
