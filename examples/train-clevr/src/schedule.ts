@@ -54,6 +54,9 @@
  */
 export const DEFAULT_MODEL = 'PG';
 
+/** The seq2seq program generator's sizes (`model_config.programGenerator`). */
+const PROGRAM_GENERATOR = { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 };
+
 export interface TrainDefaults {
   /** `mmnet train` flags (snake_case names). */
   args: Record<string, string>;
@@ -111,12 +114,21 @@ export function defaultTrainArgs(
         countFilters: 8,
         classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
       };
-      if (model !== 'PG_endtoend') return { args, modelConfig: attention };
+      // PG and PG_memory also carry clevr-iep's seq2seq program generator, trained by teacher forcing on the same
+      // batches' ground-truth programs (one generator update per executor update, its own Adam at --pg_lr), so the
+      // run answers questions in words: evaluation and `mmnet predict` execute the generator's programs. Sizes
+      // and learning rate of program-decoders' scripts/train-supervised.ts (LSTM 128, word vectors 64: 95.5 %
+      // exact match after 4,000 updates of 64 questions).
+      if (model !== 'PG_endtoend')
+        return {
+          args: { ...args, pg_lr: '3e-3' },
+          modelConfig: { ...attention, programGenerator: PROGRAM_GENERATOR },
+        };
       return {
         args: { ...args, use_curriculum: '1' },
         modelConfig: {
           executor: attention,
-          programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
+          programGenerator: PROGRAM_GENERATOR,
         },
       };
     }

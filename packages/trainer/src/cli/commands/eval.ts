@@ -67,7 +67,7 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
     help: {
       usage: 'mmnet eval (--run DIR | --checkpoint FILE) [options]',
       summary:
-        'Accuracy of a trained model overall, per kind of answer and per question family; program exact match when the model predicts programs.',
+        'Accuracy of a trained model overall, per kind of answer and per question family; for a model that predicts programs, also program exact match and the accuracy with the ground-truth programs.',
     },
     parts: (opts) => [opts.split],
   });
@@ -84,9 +84,12 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
     },
     registry,
   );
+  const predicted = result.programExactMatch !== undefined ? ' with predicted programs' : '';
   io.out(
-    `${file}: ${opts.split} accuracy ${result.accuracy.toFixed(4)} on ${result.count} questions (loss ${result.loss.toFixed(4)})`,
+    `${file}: ${opts.split} accuracy${predicted} ${result.accuracy.toFixed(4)} on ${result.count} questions (loss ${result.loss.toFixed(4)})`,
   );
+  if (result.givenPrograms)
+    io.out(`${opts.split} accuracy with ground-truth programs ${result.givenPrograms.accuracy.toFixed(4)}`);
   if (result.programExactMatch !== undefined)
     io.out(`program exact match ${result.programExactMatch.toFixed(4)}`);
   io.out('per kind of answer:');
