@@ -228,7 +228,9 @@ export function summaryLines(evalJson: string, runDir: string, layout: ClevrLayo
 function firstQuestion(file: string): { question: string; image: string } | undefined {
   if (!existsSync(file)) return undefined;
   const parsed = z
-    .object({ questions: z.array(z.looseObject({ question: z.string(), image_filename: z.string() })).min(1) })
+    .object({
+      questions: z.array(z.looseObject({ question: z.string(), image_filename: z.string() })).min(1),
+    })
     .safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) return undefined;
   const q = parsed.data.questions[0];

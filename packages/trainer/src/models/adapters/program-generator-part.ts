@@ -1,5 +1,6 @@
 import type { ClevrBatch } from '@mmnet/clevr-data';
 import { type ParameterStore, tf } from '@mmnet/core-tensors';
+import type { NodeCapture } from '@mmnet/module-net';
 import {
   createProgramGenerator,
   decodeGreedy,
@@ -7,12 +8,11 @@ import {
   maskedSequenceCrossEntropy,
   NULL_ID,
   repairPrefixProgram,
-  START_ID,
   type Seq2SeqConfigInput,
   type Seq2SeqProgramGenerator,
+  START_ID,
 } from '@mmnet/program-decoders';
 import type { Vocab } from '../../data/vocab-file.js';
-import type { NodeCapture } from '@mmnet/module-net';
 import type { ForwardContext, ForwardOutput, ProgramSource, StepMap } from '../model-adapter.js';
 
 /** Parameter prefix of the program generator inside a model's store. */
