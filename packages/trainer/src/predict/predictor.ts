@@ -72,7 +72,7 @@ export class Predictor {
     const given = inputs.some((i) => i.program !== undefined);
     if (given && inputs.some((i) => i.program === undefined))
       throw new Error('give a program for every question of a batch, or for none');
-    if (given && !model.executesGivenPrograms)
+    if (given && model.executesGivenPrograms === false)
       throw new Error(
         `--program: model ${model.name} executes the programs of its own generator, not given ones`,
       );

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { BACKEND_OPTION } from '../../config/train-config.js';
 import { featureSourceFor } from '../../data/feature-source.js';
+import type { StepMap } from '../../models/model-adapter.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import { AnswerStream } from '../../predict/answer-stream.js';
 import { type Prediction, Predictor } from '../../predict/predictor.js';
@@ -220,17 +221,16 @@ function writeStepImages(
   writeFileAtomic(join(dir, 'image.png'), pngBytes(shown));
   const steps: { label: string; file: string }[] = [];
   const maps = new Map((prediction.steps ?? []).map((s) => [s.step, s]));
-  // Program steps in the order they run (inputs first); attention hops in hop order.
-  const order =
+  // Program steps in the order they run (inputs first); attention hops in hop order. A step without a map of its
+  // own (the `scene` leaf: the stem's features, no module) shows the image alone.
+  const order: { token: string; map?: StepMap }[] =
     prediction.tree && prediction.programSource !== 'none'
-      ? executionOrder(prediction.tree)
-          .map((n) => maps.get(n.step))
-          .filter((s) => s !== undefined)
-      : (prediction.steps ?? []);
-  order.forEach((s, i) => {
-    const file = `step-${String(i + 1).padStart(2, '0')}-${s.token.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/_+$/, '')}.png`;
-    writeFileAtomic(join(dir, file), pngBytes(overlayImage(shown, s.map, s.shape)));
-    steps.push({ label: s.token, file });
+      ? executionOrder(prediction.tree).map((n) => ({ token: n.token, map: maps.get(n.step) }))
+      : (prediction.steps ?? []).map((s) => ({ token: s.token, map: s }));
+  order.forEach(({ token, map }, i) => {
+    const file = `step-${String(i + 1).padStart(2, '0')}-${token.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/_+$/, '')}.png`;
+    writeFileAtomic(join(dir, file), pngBytes(map ? overlayImage(shown, map.map, map.shape) : shown));
+    steps.push({ label: map ? token : `${token} (the whole image)`, file });
   });
   const page = join(dir, 'index.html');
   writeFileAtomic(
