@@ -8,6 +8,7 @@ export * from './data/answer-kinds.js';
 export * from './data/dataset-files.js';
 export * from './data/feature-source.js';
 export * from './data/program-supervision.js';
+export * from './data/question-families.js';
 export * from './data/question-encoding.js';
 export * from './data/vocab-file.js';
 export * from './metrics/crc32c.js';

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { decodePngFloat } from '@mmnet/clevr-data';
 import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/index.js';
+import { questionFamilyName, runCli } from '../src/index.js';
+import { escapeHtml } from '../src/report/escape.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
 import { captureIo, tempDir } from './helpers.js';
@@ -194,6 +195,16 @@ describe('mmnet predict', () => {
     const t = await predict(['--run', runs.PG, '--image', text, '--question', 'Is there a red thing?']);
     expect(t.code).toBe(1);
     expect(t.err).toContain(`${text}: not a PNG or JPEG image`);
+  });
+});
+
+describe('the training report of a model with programs', () => {
+  it("shows each sample's program steps over the image, and names the rows of its family table", () => {
+    const html = readFileSync(join(runs.PG, 'report.html'), 'utf8');
+    expect(html).toMatch(/<figcaption>1\. [a-z_]+(\[[a-z]+\])?<\/figcaption>/);
+    const family = /<table id="per-family">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    for (const f of [0, 1]) expect(family).toContain(escapeHtml(questionFamilyName(f)));
+    expect(questionFamilyName(0)).toMatch(/^[a-z_]+ #\d+: \S/);
   });
 });
 

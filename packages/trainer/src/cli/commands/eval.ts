@@ -1,6 +1,7 @@
 import { writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { BACKEND_OPTION } from '../../config/train-config.js';
+import { questionFamilyName } from '../../data/question-families.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import { evaluateCheckpoint } from '../../training/evaluate-checkpoint.js';
 import type { CliIo } from '../io.js';
@@ -97,9 +98,11 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
     io.out(`  ${k.padEnd(10)} ${(t.correct / t.total).toFixed(4)}  (${t.total})`);
   const families = Object.entries(result.perFamily).sort((a, b) => Number(a[0]) - Number(b[0]));
   if (families.length) {
-    io.out('per question family:');
+    io.out('per question family (accuracy, questions, family: template of the built-in set):');
     for (const [f, t] of families)
-      io.out(`  family ${f.padEnd(4)} ${(t.correct / t.total).toFixed(4)}  (${t.total})`);
+      io.out(
+        `  ${(t.correct / t.total).toFixed(4)}  (${String(t.total).padStart(4)})  ${questionFamilyName(Number(f))}`,
+      );
   }
   if (opts.json) {
     const { samples: _s, ...rest } = result;
