@@ -222,7 +222,7 @@ function writeStepImages(
   const steps: { label: string; file: string }[] = [];
   const maps = new Map((prediction.steps ?? []).map((s) => [s.step, s]));
   // Program steps in the order they run (inputs first); attention hops in hop order. A step without a map of its
-  // own (the `scene` leaf: the stem's features, no module) shows the image alone.
+  // own (the `scene` leaf; an answer module whose output is a vector) shows the image alone.
   const order: { token: string; map?: StepMap }[] =
     prediction.tree && prediction.programSource !== 'none'
       ? executionOrder(prediction.tree).map((n) => ({ token: n.token, map: maps.get(n.step) }))
@@ -230,7 +230,8 @@ function writeStepImages(
   order.forEach(({ token, map }, i) => {
     const file = `step-${String(i + 1).padStart(2, '0')}-${token.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/_+$/, '')}.png`;
     writeFileAtomic(join(dir, file), pngBytes(map ? overlayImage(shown, map.map, map.shape) : shown));
-    steps.push({ label: map ? token : `${token} (the whole image)`, file });
+    const note = token === 'scene' ? 'the whole image' : 'no map: its output is not over the image';
+    steps.push({ label: map ? token : `${token} (${note})`, file });
   });
   const page = join(dir, 'index.html');
   writeFileAtomic(
