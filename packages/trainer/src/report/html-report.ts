@@ -2,7 +2,7 @@ import { questionFamilyName } from '../data/question-families.js';
 import type { MetricsRecord } from '../metrics/jsonl.js';
 import type { EvalResult, Tally } from '../training/evaluate.js';
 import { escapeHtml } from './escape.js';
-import { attentionOverlay, matrixHeatmap } from './heatmap.js';
+import { attentionOverlay, imageDefinition, matrixHeatmap } from './heatmap.js';
 import { lineChart, smooth } from './svg-plot.js';
 
 export interface ReportData {
@@ -53,8 +53,10 @@ function sampleCard(data: ReportData, s: EvalResult['samples'][number], index: n
   const attention = s.attention
     ? `<div class="attention-row">${s.attention.map((m, h) => attentionOverlay(m, uri, `hop ${h + 1}`)).join('')}</div>`
     : '';
+  // The image once per card, referenced by every step's overlay.
+  const ref = `sample-image-${index}`;
   const steps = s.steps
-    ? `<div class="attention-row">${s.steps.map((st, k) => attentionOverlay(st.map, uri, `${k + 1}. ${st.token}`)).join('')}</div>`
+    ? `<div class="attention-row">${uri ? imageDefinition(ref, uri) : ''}${s.steps.map((st, k) => attentionOverlay(st.map, uri ? `#${ref}` : undefined, `${k + 1}. ${st.token}`)).join('')}</div>`
     : '';
   const addressing = s.addressing
     ? matrixHeatmap(
