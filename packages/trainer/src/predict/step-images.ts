@@ -12,8 +12,8 @@ function normalised(map: ArrayLike<number>): Float32Array {
 
 /**
  * A step's map over the image: the grid map (scaled by its maximum) is stretched bilinearly over the whole image
- * (the feature grid covers the stretched image) and shown by brightness and a yellow tint: where the map is high
- * the image stays bright and turns yellow, where it is low the image darkens.
+ * (the feature grid covers the stretched image) and shown by brightness with a light yellow tint: where the map is
+ * high the image keeps its colours (a fifth yellow), where it is low the image goes dark.
  */
 export function overlayImage(
   image: FloatRgbImage,
@@ -31,7 +31,7 @@ export function overlayImage(
     const v = Math.min(1, Math.max(0, up[p * 3]));
     for (let c = 0; c < 3; c++) {
       const x = image.data[p * 3 + c];
-      out[p * 3 + c] = (1 - v) * 0.25 * x + v * (0.6 * x + 0.4 * tint[c]);
+      out[p * 3 + c] = x * (0.12 + 0.88 * v) * (1 - 0.2 * v) + 0.2 * v * tint[c];
     }
   }
   return { width: image.width, height: image.height, data: out };
