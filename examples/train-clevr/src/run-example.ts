@@ -218,7 +218,7 @@ export function summaryLines(evalJson: string, runDir: string, layout: ClevrLayo
     const quoted = example.question.replace(/(["\\$`])/g, '\\$1');
     lines.push(
       'ask it a question:',
-      `  pnpm --filter @mmnet/trainer exec mmnet predict --run ${resolve(runDir)} --image ${image} --question "${quoted}"`,
+      `  pnpm --filter @mmnet/example-train-clevr exec mmnet predict --run ${resolve(runDir)} --image ${image} --question "${quoted}"`,
     );
   }
   return lines;

@@ -50,7 +50,7 @@ describe('examples/train-clevr', () => {
     );
     expect(text).toMatch(/^program exact match: \d+\.\d %$/m);
     const command =
-      /^ {2}pnpm --filter @mmnet\/trainer exec mmnet predict --run (\S+) --image (\S+) --question "([^"]+)"$/m.exec(
+      /^ {2}pnpm --filter @mmnet\/example-train-clevr exec mmnet predict --run (\S+) --image (\S+) --question "([^"]+)"$/m.exec(
         text,
       );
     expect(command?.[1]).toBe(out);
