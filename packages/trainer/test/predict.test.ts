@@ -3,9 +3,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodePngFloat } from '@mmnet/clevr-data';
-import { initBackend } from '@mmnet/core-tensors';
+import { initBackend, tf } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { questionFamilyName, runCli } from '../src/index.js';
+import { evaluate, questionFamilyName, runCli, Trainer, trainConfigSchema } from '../src/index.js';
 import { escapeHtml } from '../src/report/escape.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
@@ -195,6 +195,51 @@ describe('mmnet predict', () => {
     const t = await predict(['--run', runs.PG, '--image', text, '--question', 'Is there a red thing?']);
     expect(t.code).toBe(1);
     expect(t.err).toContain(`${text}: not a PNG or JPEG image`);
+  });
+});
+
+describe('a module network with a program generator', () => {
+  it('keeps the number of tfjs tensors constant across training steps, validation and predictions', async () => {
+    const config = trainConfigSchema.parse({
+      model: 'PG',
+      clevr_dataset: data,
+      batch_size: 6,
+      stem_dim: 8,
+      model_config: MODELS.PG,
+    });
+    const trainer = await Trainer.create({ config, registry: testRegistry() });
+    try {
+      const validate = () =>
+        evaluate(trainer.model, trainer.val, { batchSize: 6, vocab: trainer.vocab, sampleCount: 2, step: 0 });
+      trainer.iteration();
+      validate();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) trainer.iteration();
+      validate();
+      evaluate(trainer.model, trainer.val, {
+        batchSize: 6,
+        vocab: trainer.vocab,
+        sampleCount: 0,
+        step: 0,
+        programs: 'given',
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      trainer.dispose();
+    }
+    const before = tf.memory().numTensors;
+    const r = await predict([
+      '--run',
+      runs.PG,
+      '--image',
+      image,
+      '--question',
+      'How many red things?',
+      '--out',
+      tempDir('predict-count'),
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
