@@ -9,6 +9,7 @@ export * from './data/dataset-files.js';
 export * from './data/feature-source.js';
 export * from './data/program-supervision.js';
 export * from './data/question-encoding.js';
+export * from './data/question-families.js';
 export * from './data/vocab-file.js';
 export * from './metrics/crc32c.js';
 export * from './metrics/jsonl.js';

@@ -15,10 +15,14 @@ const COMMANDS: Record<
     run: trainCommand,
   },
   eval: {
-    summary: 'accuracy of a checkpoint overall, per kind of answer and per question family',
+    summary:
+      'accuracy of a checkpoint overall, per kind of answer and per question family; program exact match',
     run: evalCommand,
   },
-  predict: { summary: 'answer one question about one image, printing the program used', run: predictCommand },
+  predict: {
+    summary: "answer questions in words about images, with the program the run's generator predicts",
+    run: predictCommand,
+  },
 };
 
 function overview(): string {
