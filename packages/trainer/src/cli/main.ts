@@ -1,5 +1,6 @@
 import { builtinModels } from '../models/builtin-models.js';
 import type { ModelRegistry } from '../models/registry.js';
+import { convertCommand } from './commands/convert.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
@@ -19,6 +20,10 @@ const COMMANDS: Record<
     run: evalCommand,
   },
   predict: { summary: 'answer one question about one image, printing the program used', run: predictCommand },
+  convert: {
+    summary: "a PyTorch checkpoint (clevr-iep's PG+EE) as a run folder for eval and predict",
+    run: convertCommand,
+  },
 };
 
 function overview(): string {
