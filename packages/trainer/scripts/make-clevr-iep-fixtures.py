@@ -9,7 +9,7 @@ train_model.py does (a dict with *_kwargs, *_state and vocab) with torch.save in
 format, runs them in eval mode on fixed inputs, and writes the outputs as JSON.
 
 Needs PyTorch (Debian: apt-get install python3-torch); the tests only read what it writes.
-Run: python3 packages/trainer/scripts/make-clevr-iep-fixtures.py
+Run: python3 packages/trainer/scripts/make-clevr-iep-fixtures.py && pnpm biome format --write packages/trainer/test/fixtures
 """
 import json
 import os

@@ -37,8 +37,16 @@ interface Expected {
 }
 
 const CASES = [
-  { name: 'batchnorm', file: 'batchnorm.zip.pt', what: 'zip format, batch norm everywhere, residual modules' },
-  { name: 'plain', file: 'plain.legacy.pt', what: 'legacy format, no batch norm, no residual, no projection' },
+  {
+    name: 'batchnorm',
+    file: 'batchnorm.zip.pt',
+    what: 'zip format, batch norm everywhere, residual modules',
+  },
+  {
+    name: 'plain',
+    file: 'plain.legacy.pt',
+    what: 'legacy format, no batch norm, no residual, no projection',
+  },
 ];
 
 /** Largest |a - b| / max(1, |b|): logits agree to 1e-4 relative to their size. */
@@ -129,7 +137,9 @@ describe.each(CASES)('clevr-iep parity: $what', ({ name, file }) => {
     // --train_mode EE runs the batch's own programs (clevr-iep's rows: extra <START>, <NULL> inside, too short,
     // <END> and <UNK> read as modules).
     const ctx = { training: true, trainMode: 'EE' as const, rng: createRng(0), step: 0 };
-    const logits = tf.tidy(() => model.forward(batchOf(expected, expected.given_programs), ctx).logits.dataSync());
+    const logits = tf.tidy(() =>
+      model.forward(batchOf(expected, expected.given_programs), ctx).logits.dataSync(),
+    );
     expect(maxRelativeError(logits, expected.given_logits)).toBeLessThan(1e-4);
     model.dispose();
   });
@@ -155,7 +165,11 @@ describe('mmnet convert --from clevr-iep', () => {
     writeFileSync(join(data, 'vocab.json'), JSON.stringify(vocab));
     const [n, h, w, c] = expected.feature_shape;
     const answers = argMaxRows(expected.predicted_logits, expected.num_answers);
-    const matrix = (rows: number[][]) => ({ data: Int32Array.from(rows.flat()), rows: rows.length, cols: rows[0].length });
+    const matrix = (rows: number[][]) => ({
+      data: Int32Array.from(rows.flat()),
+      rows: rows.length,
+      cols: rows[0].length,
+    });
     await writeQuestionsH5(join(data, 'val_questions.h5'), {
       questions: matrix(expected.questions),
       programs: matrix(expected.given_programs),
@@ -170,12 +184,18 @@ describe('mmnet convert --from clevr-iep', () => {
         for (let x = 0; x < w; x++)
           for (let k = 0; k < c; k++)
             nchw[((i * c + k) * h + y) * w + x] = expected.features_nhwc[((i * h + y) * w + x) * c + k];
-    const writer = await FeaturesH5Writer.open(join(data, 'val_features.h5'), { rows: n, rowShape: [c, h, w] });
+    const writer = await FeaturesH5Writer.open(join(data, 'val_features.h5'), {
+      rows: n,
+      rowShape: [c, h, w],
+    });
     writer.append(nchw, n);
     await writer.finish();
     const json = join(data, 'eval.json');
     const evalIo = captureIo();
-    const evalCode = await runCli(['eval', '--run', out, '--clevr_dataset', data, '--json', json, '--backend', 'cpu'], evalIo);
+    const evalCode = await runCli(
+      ['eval', '--run', out, '--clevr_dataset', data, '--json', json, '--backend', 'cpu'],
+      evalIo,
+    );
     expect(evalIo.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
     expect(evalCode).toBe(0);
     const result = JSON.parse(readFileSync(json, 'utf8'));
@@ -193,7 +213,9 @@ describe('mmnet convert --from clevr-iep', () => {
     const bad = join(tempDir('convert-bad'), 'bad.pt');
     // A zip-less, magic-less file: the one-line error says it is not a PyTorch checkpoint.
     writeFileSync(bad, 'not a checkpoint');
-    expect(await runCli(['convert', '--from', 'clevr-iep', bad, '--out', join(tempDir('x'), 'r')], io)).toBe(1);
+    expect(await runCli(['convert', '--from', 'clevr-iep', bad, '--out', join(tempDir('x'), 'r')], io)).toBe(
+      1,
+    );
     expect(io.stderr.at(-1)).toMatch(/bad\.pt: not a PyTorch checkpoint/);
     expect(() => convertClevrIepCheckpoint(new Map(), 'x.pt')).toThrow(/not a clevr-iep checkpoint/);
   });

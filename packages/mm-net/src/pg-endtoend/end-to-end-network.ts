@@ -112,7 +112,9 @@ export class EndToEndModuleMemoryNetwork {
     const executor = scope.scope('executor');
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     if (c.executor.modules === 'iep') {
-      throw new Error("memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'");
+      throw new Error(
+        "memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'",
+      );
     }
     if (c.executor.modules === 'attention') {
       const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));

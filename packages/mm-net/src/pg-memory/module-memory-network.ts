@@ -79,7 +79,9 @@ export class ModuleMemoryNetwork {
     this.binaryTokens = tokens.filter((t) => arityOf(t) === 2);
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     if (c.modules === 'iep') {
-      throw new Error("memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'");
+      throw new Error(
+        "memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'",
+      );
     }
     if (c.modules === 'attention') {
       const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {

@@ -30,7 +30,9 @@ export function parseIepPrograms(programs: ProgramIdRows, vocab: ProgramVocabula
         const id = row[j];
         const token = tokens[id];
         if (token === undefined) {
-          throw new Error(`program of sample ${sample}, step ${j}: id ${id} is not in the program vocabulary`);
+          throw new Error(
+            `program of sample ${sample}, step ${j}: id ${id} is not in the program vocabulary`,
+          );
         }
         if (token === '<START>') {
           j++;

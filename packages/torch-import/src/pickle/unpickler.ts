@@ -62,7 +62,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
     throw new PickleError(source, opStart, detail);
   };
   const need = (n: number) => {
-    if (n < 0 || pos + n > bytes.length) fail(`truncated: needs ${n} more bytes, the data ends at ${bytes.length}`);
+    if (n < 0 || pos + n > bytes.length)
+      fail(`truncated: needs ${n} more bytes, the data ends at ${bytes.length}`);
   };
   const u8 = () => {
     need(1);
@@ -254,7 +255,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
         stack.push(latin1(take(u8())));
         break;
       case 0x56: // UNICODE (raw-unicode-escape)
-        stack.push(line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16))));
+        stack.push(
+          line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16))),
+        );
         break;
       case 0x58: // BINUNICODE
         stack.push(utf8(take(u32())));

@@ -190,11 +190,19 @@ function halfToFloat(h: number): number {
 /** torch._utils._rebuild_tensor(storage, offset, size, stride) (v2 adds requires_grad, hooks, metadata). */
 export function rebuildTensor(args: unknown[]): TorchTensor {
   const [storage, offset, size, stride, requiresGrad] = args;
-  if (!(storage instanceof TorchStorage)) throw new Error('the first argument is not a storage of the checkpoint');
+  if (!(storage instanceof TorchStorage))
+    throw new Error('the first argument is not a storage of the checkpoint');
   const ints = (v: unknown, what: string): number[] => {
-    if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) throw new Error(`${what} is not a tuple of ints`);
+    if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x)))
+      throw new Error(`${what} is not a tuple of ints`);
     return v as number[];
   };
   if (!Number.isInteger(offset)) throw new Error('the storage offset is not an int');
-  return new TorchTensor(storage, offset as number, ints(size, 'size'), ints(stride, 'stride'), requiresGrad === true);
+  return new TorchTensor(
+    storage,
+    offset as number,
+    ints(size, 'size'),
+    ints(stride, 'stride'),
+    requiresGrad === true,
+  );
 }

@@ -21,7 +21,8 @@ export function checkpointGlobals(): Map<string, PyCallable> {
   add(
     callable('collections.OrderedDict', (args) => {
       const d = new PyDict();
-      if (Array.isArray(args[0])) for (const pair of args[0] as unknown[][]) d.set(pair[0] as string, pair[1]);
+      if (Array.isArray(args[0]))
+        for (const pair of args[0] as unknown[][]) d.set(pair[0] as string, pair[1]);
       return d;
     }),
   );
@@ -62,7 +63,9 @@ function storageTypeOf(value: unknown, source: string): StorageType {
 export function loadTorchCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unknown {
   if (isZip(bytes)) return loadZip(bytes, source);
   if (bytes.length > 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar') {
-    throw new Error(`${source}: a tar checkpoint (torch < 0.1.10) is not supported; re-save it with a newer torch`);
+    throw new Error(
+      `${source}: a tar checkpoint (torch < 0.1.10) is not supported; re-save it with a newer torch`,
+    );
   }
   return loadLegacy(bytes, source);
 }
@@ -74,7 +77,8 @@ function loadZip(bytes: Uint8Array, source: string): unknown {
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
   if (zip.entries.has(`${prefix}byteorder`)) {
     const order = new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim();
-    if (order !== 'little') throw new Error(`${source}: byteorder '${order}' is not supported (only little-endian)`);
+    if (order !== 'little')
+      throw new Error(`${source}: byteorder '${order}' is not supported (only little-endian)`);
   }
   const storages = new Map<string, TorchStorage>();
   const persistentLoad = (pid: unknown) => {
@@ -111,11 +115,15 @@ function loadLegacy(bytes: Uint8Array, source: string): unknown {
     magic = undefined;
   }
   if (magic !== LEGACY_MAGIC) {
-    throw new Error(`${source}: not a PyTorch checkpoint (neither a zip archive nor torch.save's legacy magic number)`);
+    throw new Error(
+      `${source}: not a PyTorch checkpoint (neither a zip archive nor torch.save's legacy magic number)`,
+    );
   }
   const protocol = unpickle(bytes, { source, globals: none, offset: pos });
   if (protocol.value !== LEGACY_PROTOCOL) {
-    throw new Error(`${source}: legacy protocol ${String(protocol.value)} is not supported (expected ${LEGACY_PROTOCOL})`);
+    throw new Error(
+      `${source}: legacy protocol ${String(protocol.value)} is not supported (expected ${LEGACY_PROTOCOL})`,
+    );
   }
   const sysInfo = unpickle(bytes, { source, globals: none, offset: protocol.end });
   if (sysInfo.value instanceof PyDict && sysInfo.value.get('little_endian') === false) {
@@ -139,14 +147,22 @@ function loadLegacy(bytes: Uint8Array, source: string): unknown {
       const name = String(viewKey);
       let v = storages.get(name);
       if (!v) {
-        v = new TorchStorage(name, type.dtype, type.elementSize, size, String(location), { storage: root, offset });
+        v = new TorchStorage(name, type.dtype, type.elementSize, size, String(location), {
+          storage: root,
+          offset,
+        });
         storages.set(name, v);
       }
       return v;
     }
     return root;
   };
-  const object = unpickle(bytes, { source, globals: checkpointGlobals(), persistentLoad, offset: sysInfo.end });
+  const object = unpickle(bytes, {
+    source,
+    globals: checkpointGlobals(),
+    persistentLoad,
+    offset: sysInfo.end,
+  });
   const keys = unpickle(bytes, { source, globals: none, offset: object.end });
   if (!Array.isArray(keys.value)) throw new Error(`${source}: the storage key list is missing`);
   let pos2 = keys.end;
@@ -157,10 +173,13 @@ function loadLegacy(bytes: Uint8Array, source: string): unknown {
     if (pos2 + 8 > bytes.length) throw new Error(`${source}: truncated before storage ${storage.key}`);
     const numel = Number(view.getBigInt64(pos2, true));
     if (numel !== storage.numel) {
-      throw new Error(`${source}: storage ${storage.key} has ${numel} elements on disk, ${storage.numel} in its reference`);
+      throw new Error(
+        `${source}: storage ${storage.key} has ${numel} elements on disk, ${storage.numel} in its reference`,
+      );
     }
     const length = numel * storage.elementSize;
-    if (pos2 + 8 + length > bytes.length) throw new Error(`${source}: truncated inside storage ${storage.key}`);
+    if (pos2 + 8 + length > bytes.length)
+      throw new Error(`${source}: truncated inside storage ${storage.key}`);
     storage.attach(alignedCopy(bytes.subarray(pos2 + 8, pos2 + 8 + length)));
     pos2 += 8 + length;
   }

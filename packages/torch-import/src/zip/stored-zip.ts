@@ -106,17 +106,22 @@ export class StoredZip {
     const entry = this.entries.get(name);
     if (!entry) this.fail(`no entry '${name}'`);
     if (entry!.method !== 0) {
-      this.fail(`entry '${name}' is compressed (method ${entry!.method}); torch.save stores entries uncompressed`);
+      this.fail(
+        `entry '${name}' is compressed (method ${entry!.method}); torch.save stores entries uncompressed`,
+      );
     }
     const local = entry!.localHeaderOffset;
     if (this.u32(local) !== 0x04034b50) this.fail(`the local header of '${name}' is damaged`);
     const start = local + 30 + this.u16(local + 26) + this.u16(local + 28);
-    if (start + entry!.size > this.bytes.length) this.fail(`entry '${name}' runs past the end of the archive`);
+    if (start + entry!.size > this.bytes.length)
+      this.fail(`entry '${name}' runs past the end of the archive`);
     return this.bytes.subarray(start, start + entry!.size);
   }
 }
 
 /** True when the bytes start with a zip local-file header. */
 export function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  return (
+    bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04
+  );
 }

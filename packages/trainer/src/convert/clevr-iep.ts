@@ -49,7 +49,9 @@ class StateReader {
     const left = [...this.tensors.keys()].filter((k) => !this.used.has(k));
     if (left.length) {
       const shown = left.slice(0, 5).map((k) => `'${k}' [${this.tensors.get(k)!.shape}]`);
-      throw new Error(`${this.what}: unexpected keys ${shown.join(', ')}${left.length > 5 ? ` and ${left.length - 5} more` : ''}`);
+      throw new Error(
+        `${this.what}: unexpected keys ${shown.join(', ')}${left.length > 5 ? ` and ${left.length - 5} more` : ''}`,
+      );
     }
   }
 }
@@ -61,7 +63,8 @@ function convToHwio(a: NamedArray): NamedArray {
   for (let oo = 0; oo < o; oo++)
     for (let ii = 0; ii < i; ii++)
       for (let hh = 0; hh < h; hh++)
-        for (let ww = 0; ww < w; ww++) out[((hh * w + ww) * i + ii) * o + oo] = a.data[((oo * i + ii) * h + hh) * w + ww];
+        for (let ww = 0; ww < w; ww++)
+          out[((hh * w + ww) * i + ii) * o + oo] = a.data[((oo * i + ii) * h + hh) * w + ww];
   return { shape: [h, w, i, o], data: out };
 }
 
@@ -100,13 +103,10 @@ function foldBatchNorm(
   return { weight: { shape: weight.shape, data: w }, bias: { shape: [n], data: b } };
 }
 
-function kwarg(kwargs: PyDict, key: string, what: string): unknown {
-  return kwargs.require(key, what);
-}
-
 function intKwarg(kwargs: PyDict, key: string, what: string, fallback?: number): number {
   const v = kwargs.has(key) ? kwargs.get(key) : fallback;
-  if (!Number.isInteger(v)) throw new Error(`${what}: '${key}' is ${JSON.stringify(toJsonValue(v))}, expected an int`);
+  if (!Number.isInteger(v))
+    throw new Error(`${what}: '${key}' is ${JSON.stringify(toJsonValue(v))}, expected an int`);
   return v as number;
 }
 
@@ -119,7 +119,8 @@ function boolKwarg(kwargs: PyDict, key: string, what: string, fallback: boolean)
 
 function tokenMap(value: unknown, what: string): Record<string, number> {
   const json = toJsonValue(value);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${what}: not a dict`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${what}: not a dict`);
   for (const [k, v] of Object.entries(json)) {
     if (!Number.isInteger(v)) throw new Error(`${what}: '${k}' maps to ${JSON.stringify(v)}, not an index`);
   }
@@ -129,8 +130,14 @@ function tokenMap(value: unknown, what: string): Record<string, number> {
 function readVocab(value: unknown, what: string): Vocab {
   if (!(value instanceof PyDict)) throw new Error(`${what}: not a dict`);
   return {
-    question_token_to_idx: tokenMap(value.require('question_token_to_idx', what), `${what}.question_token_to_idx`),
-    program_token_to_idx: tokenMap(value.require('program_token_to_idx', what), `${what}.program_token_to_idx`),
+    question_token_to_idx: tokenMap(
+      value.require('question_token_to_idx', what),
+      `${what}.question_token_to_idx`,
+    ),
+    program_token_to_idx: tokenMap(
+      value.require('program_token_to_idx', what),
+      `${what}.program_token_to_idx`,
+    ),
     answer_token_to_idx: tokenMap(value.require('answer_token_to_idx', what), `${what}.answer_token_to_idx`),
   };
 }
@@ -154,13 +161,17 @@ function convertGenerator(
     ['end_token', 2],
   ] as const) {
     if (kwargs.has(key) && kwargs.get(key) !== want) {
-      throw new Error(`${what}: '${key}' is ${String(kwargs.get(key))}; mmnet's vocabularies put it at ${want}`);
+      throw new Error(
+        `${what}: '${key}' is ${String(kwargs.get(key))}; mmnet's vocabularies put it at ${want}`,
+      );
     }
   }
   const questions = Math.max(...Object.values(vocab.question_token_to_idx)) + 1;
   const programs = Math.max(...Object.values(vocab.program_token_to_idx)) + 1;
-  if (questions !== vIn) throw new Error(`${what}: encoder_vocab_size ${vIn}, but the vocab has ${questions} question tokens`);
-  if (programs !== vOut) throw new Error(`${what}: decoder_vocab_size ${vOut}, but the vocab has ${programs} program tokens`);
+  if (questions !== vIn)
+    throw new Error(`${what}: encoder_vocab_size ${vIn}, but the vocab has ${questions} question tokens`);
+  if (programs !== vOut)
+    throw new Error(`${what}: decoder_vocab_size ${vOut}, but the vocab has ${programs} program tokens`);
   const p = 'programGenerator';
   out[`${p}.encoder.embedding.table`] = state.take('encoder_embed.weight', [vIn, D]);
   out[`${p}.decoder.embedding.table`] = state.take('decoder_embed.weight', [vOut, D]);
@@ -234,20 +245,26 @@ function convertExecutionEngine(
   }
   const [C, Hf, Wf] = featureDim as number[];
   const stemLayers = intKwarg(kwargs, 'stem_num_layers', what, 2);
-  if (stemLayers < 1) throw new Error(`${what}: stem_num_layers ${stemLayers}: mmnet's stem has at least one layer`);
+  if (stemLayers < 1)
+    throw new Error(`${what}: stem_num_layers ${stemLayers}: mmnet's stem has at least one layer`);
   const stemBn = boolKwarg(kwargs, 'stem_batchnorm', what, false);
   const dim = intKwarg(kwargs, 'module_dim', what, 128);
   const residual = boolKwarg(kwargs, 'module_residual', what, true);
   const moduleBn = boolKwarg(kwargs, 'module_batchnorm', what, false);
-  const projDim = kwargs.has('classifier_proj_dim') && kwargs.get('classifier_proj_dim') !== null
-    ? intKwarg(kwargs, 'classifier_proj_dim', what)
-    : 0;
+  const projDim =
+    kwargs.has('classifier_proj_dim') && kwargs.get('classifier_proj_dim') !== null
+      ? intKwarg(kwargs, 'classifier_proj_dim', what)
+      : 0;
   const downsample = kwargs.has('classifier_downsample') ? kwargs.get('classifier_downsample') : 'maxpool2';
   const poolSize = downsample === 'maxpool2' ? 2 : downsample === 'maxpool4' ? 4 : 1;
   if (poolSize === 1 && downsample !== 'none' && downsample !== null) {
-    throw new Error(`${what}: classifier_downsample '${String(downsample)}' is not one of maxpool2, maxpool4, none`);
+    throw new Error(
+      `${what}: classifier_downsample '${String(downsample)}' is not one of maxpool2, maxpool4, none`,
+    );
   }
-  const fcJson = toJsonValue(kwargs.has('classifier_fc_layers') ? kwargs.get('classifier_fc_layers') : [1024]);
+  const fcJson = toJsonValue(
+    kwargs.has('classifier_fc_layers') ? kwargs.get('classifier_fc_layers') : [1024],
+  );
   if (!Array.isArray(fcJson) || !fcJson.every((v) => Number.isInteger(v) && v > 0)) {
     throw new Error(`${what}: 'classifier_fc_layers' is ${JSON.stringify(fcJson)}, expected a list of sizes`);
   }
@@ -266,8 +283,22 @@ function convertExecutionEngine(
 
   // Modules: every token but <NULL> and <START>, which clevr-iep builds but never runs.
   const block = (torch: string, mm: string) => {
-    convLayer(state, `${torch}.conv1`, moduleBn ? `${torch}.bn1` : null, [dim, dim, 3, 3], `${mm}.conv1`, out);
-    convLayer(state, `${torch}.conv2`, moduleBn ? `${torch}.bn2` : null, [dim, dim, 3, 3], `${mm}.conv2`, out);
+    convLayer(
+      state,
+      `${torch}.conv1`,
+      moduleBn ? `${torch}.bn1` : null,
+      [dim, dim, 3, 3],
+      `${mm}.conv1`,
+      out,
+    );
+    convLayer(
+      state,
+      `${torch}.conv2`,
+      moduleBn ? `${torch}.bn2` : null,
+      [dim, dim, 3, 3],
+      `${mm}.conv2`,
+      out,
+    );
   };
   const skipped: string[] = [];
   for (const token of Object.keys(vocab.program_token_to_idx)) {
@@ -291,7 +322,14 @@ function convertExecutionEngine(
   index = 0;
   let channels = dim;
   if (projDim > 0) {
-    convLayer(state, `classifier.${index}`, classifierBn ? `classifier.${index + 1}` : null, [projDim, dim, 1, 1], `${e}.classifier.proj`, out);
+    convLayer(
+      state,
+      `classifier.${index}`,
+      classifierBn ? `classifier.${index + 1}` : null,
+      [projDim, dim, 1, 1],
+      `${e}.classifier.proj`,
+      out,
+    );
     index += classifierBn ? 3 : 2;
     channels = projDim;
   }
@@ -356,16 +394,27 @@ export function convertClevrIepCheckpoint(checkpoint: unknown, source: string): 
   if (!(checkpoint instanceof PyDict)) throw new Error(`${source}: not a clevr-iep checkpoint (not a dict)`);
   const need = (key: string) => {
     const v = checkpoint.get(key);
-    if (v === undefined || v === null) throw new Error(`${source}: not a clevr-iep PG+EE checkpoint: '${key}' is missing`);
+    if (v === undefined || v === null)
+      throw new Error(`${source}: not a clevr-iep PG+EE checkpoint: '${key}' is missing`);
     return v;
   };
   const pgKwargs = need('program_generator_kwargs');
   const eeKwargs = need('execution_engine_kwargs');
-  if (!(pgKwargs instanceof PyDict) || !(eeKwargs instanceof PyDict)) throw new Error(`${source}: the kwargs are not dicts`);
-  const vocab = readVocab(checkpoint.has('vocab') ? checkpoint.get('vocab') : eeKwargs.get('vocab'), `${source}: vocab`);
+  if (!(pgKwargs instanceof PyDict) || !(eeKwargs instanceof PyDict))
+    throw new Error(`${source}: the kwargs are not dicts`);
+  const vocab = readVocab(
+    checkpoint.has('vocab') ? checkpoint.get('vocab') : eeKwargs.get('vocab'),
+    `${source}: vocab`,
+  );
   const tensors: Record<string, NamedArray> = {};
-  const pgState = new StateReader(stateDictTensors(need('program_generator_state'), `${source}: program_generator_state`), `${source}: program_generator_state`);
-  const eeState = new StateReader(stateDictTensors(need('execution_engine_state'), `${source}: execution_engine_state`), `${source}: execution_engine_state`);
+  const pgState = new StateReader(
+    stateDictTensors(need('program_generator_state'), `${source}: program_generator_state`),
+    `${source}: program_generator_state`,
+  );
+  const eeState = new StateReader(
+    stateDictTensors(need('execution_engine_state'), `${source}: execution_engine_state`),
+    `${source}: execution_engine_state`,
+  );
   const programGenerator = convertGenerator(pgKwargs, pgState, vocab, tensors);
   const { skipped, ...executor } = convertExecutionEngine(eeKwargs, eeState, vocab, tensors);
   return {

@@ -56,7 +56,9 @@ const convertSchema = z
 /** The one positional argument (the checkpoint) moved to --checkpoint; value options keep their values. */
 function positionalToOption(argv: string[]): string[] {
   const takesValue = new Set(
-    CONVERT_OPTIONS.filter((o) => o.kind !== 'boolean').map((o) => o.flag.replace(/^--/, '').replace(/-/g, '_')),
+    CONVERT_OPTIONS.filter((o) => o.kind !== 'boolean').map((o) =>
+      o.flag.replace(/^--/, '').replace(/-/g, '_'),
+    ),
   );
   const out: string[] = [];
   const positional: string[] = [];
@@ -99,7 +101,11 @@ export async function convertCommand(argv: string[], io: CliIo, registry: ModelR
   }
   const converted = convertClevrIepCheckpoint(loadTorchCheckpoint(bytes, opts.checkpoint), opts.checkpoint);
   const config = trainConfigSchema.parse({ ...converted.config, clevr_dataset: opts.clevr_dataset });
-  const executor = (config.model_config.executor ?? {}) as { height: number; width: number; inChannels: number };
+  const executor = (config.model_config.executor ?? {}) as {
+    height: number;
+    width: number;
+    inChannels: number;
+  };
   // The model the run describes must take every converted parameter, each with its shape.
   await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
   const model = await createModel(

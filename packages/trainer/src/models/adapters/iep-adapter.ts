@@ -41,16 +41,29 @@ export const createIepAdapter: ModelFactory = (ctx) => {
   const mc = ctx.modelConfig;
   const config = IepModelConfigSchema.parse({
     programGenerator: sub(mc.programGenerator),
-    executor: { modules: 'iep', inChannels: c, stemDim: ctx.stemDim, height: h, width: w, ...sub(mc.executor) },
+    executor: {
+      modules: 'iep',
+      inChannels: c,
+      stemDim: ctx.stemDim,
+      height: h,
+      width: w,
+      ...sub(mc.executor),
+    },
   });
   const store = new ParameterStore(createRng(ctx.seed));
-  const generator = new Seq2SeqProgramGenerator(store.scope('programGenerator'), config.programGenerator, ctx.vocab);
+  const generator = new Seq2SeqProgramGenerator(
+    store.scope('programGenerator'),
+    config.programGenerator,
+    ctx.vocab,
+  );
   const registry = new ModuleRegistry();
   const programIds = ctx.vocab.program_token_to_idx;
   if (config.executor.modules === 'iep') {
     defineIepModules(registry, Object.keys(programIds), { residual: config.executor.moduleResidual });
   } else {
-    throw new Error(`IEP: executor.modules must be 'iep' (clevr-iep's blocks), got '${config.executor.modules}'`);
+    throw new Error(
+      `IEP: executor.modules must be 'iep' (clevr-iep's blocks), got '${config.executor.modules}'`,
+    );
   }
   const executor = new ModuleNetwork(
     store.scope('executor'),
