@@ -116,6 +116,8 @@ export class EndToEndModuleMemoryNetwork {
         "memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'",
       );
     }
+    if (c.executor.sceneBlock)
+      throw new Error('memory networks: sceneBlock (a learned scene block) is for a module network');
     if (c.executor.modules === 'attention') {
       const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));
       const registry = defineClevrModules(new ModuleRegistry(), tokens, this.arityOf, 'attention', {

@@ -83,6 +83,8 @@ export class ModuleMemoryNetwork {
         "memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'",
       );
     }
+    if (c.sceneBlock)
+      throw new Error('memory networks: sceneBlock (a learned scene block) is for a module network');
     if (c.modules === 'attention') {
       const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
         countFilters: c.countFilters,

@@ -33,6 +33,11 @@ export const ModuleNetworkConfigSchema = z.object({
    * checkpoints use.
    */
   modules: z.enum(['residual', 'attention', 'iep']).default('residual'),
+  /**
+   * With `residual` modules: `scene` is a residual block over the stem features rather than the features, as in
+   * the reference's PG code (its converted state dicts, `mmnet convert --from reference`).
+   */
+  sceneBlock: z.boolean().default(false),
   /** With `iep` modules: blocks add their input back before the last ReLU (clevr-iep's `module_residual`). */
   moduleResidual: z.boolean().default(true),
   /**
@@ -212,7 +217,11 @@ export function createModuleNetwork(
   const registry = options.registry ?? new ModuleRegistry<ModuleBuildConfig>();
   const tokens = Object.keys(vocab.program_token_to_idx);
   if (parsed.modules === 'iep') defineIepModules(registry, tokens, { residual: parsed.moduleResidual });
-  else defineClevrModules(registry, tokens, undefined, parsed.modules, { countFilters: parsed.countFilters });
+  else
+    defineClevrModules(registry, tokens, undefined, parsed.modules, {
+      countFilters: parsed.countFilters,
+      sceneBlock: parsed.sceneBlock,
+    });
   const store = new ParameterStore(createRng(parsed.seed));
   const model = new ModuleNetwork(
     store,

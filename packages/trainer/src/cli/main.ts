@@ -21,7 +21,8 @@ const COMMANDS: Record<
   },
   predict: { summary: 'answer one question about one image, printing the program used', run: predictCommand },
   convert: {
-    summary: "a PyTorch checkpoint (clevr-iep's PG+EE) as a run folder for eval and predict",
+    summary:
+      "a PyTorch checkpoint (clevr-iep's PG+EE, the reference's PG) as a run folder for eval and predict",
     run: convertCommand,
   },
 };

@@ -1,8 +1,9 @@
 import type { NamedArray } from '@mmnet/core-tensors';
 import { iepModuleName } from '@mmnet/module-net';
-import { PyDict, stateDictTensors, type TorchTensor, toJsonValue } from '@mmnet/torch-import';
+import { PyDict, stateDictTensors, toJsonValue } from '@mmnet/torch-import';
 import type { TrainConfigInput } from '../config/train-config.js';
 import type { Vocab } from '../data/vocab-file.js';
+import { convToHwio, nchwRowsToNhwc, StateReader, transpose } from './torch-layouts.js';
 
 /** What a converted checkpoint holds: the run's train config, the parameters by mmnet name, the vocabularies. */
 export interface ConvertedModel {
@@ -15,66 +16,6 @@ export interface ConvertedModel {
 
 /** PyTorch's BatchNorm epsilon, which clevr-iep keeps. */
 const BN_EPS = 1e-5;
-
-/** A state dict being converted: every key must be used or explicitly skipped; errors name key and shapes. */
-class StateReader {
-  private readonly used = new Set<string>();
-
-  constructor(
-    readonly tensors: Map<string, TorchTensor>,
-    readonly what: string,
-  ) {}
-
-  has(key: string): boolean {
-    return this.tensors.has(key);
-  }
-
-  /** The tensor under `key` with `shape` as float32, or an error naming the key and both shapes. */
-  take(key: string, shape: number[]): NamedArray {
-    const t = this.tensors.get(key);
-    if (!t) throw new Error(`${this.what}: missing key '${key}' (expected shape [${shape}])`);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`${this.what}: '${key}' has shape [${t.shape}], expected [${shape}]`);
-    }
-    this.used.add(key);
-    return { shape: [...shape], data: t.toFloat32() };
-  }
-
-  skip(key: string): void {
-    if (this.tensors.has(key)) this.used.add(key);
-  }
-
-  /** Keys never read: an error (an unexpected key means the model is not the one the kwargs describe). */
-  checkAllUsed(): void {
-    const left = [...this.tensors.keys()].filter((k) => !this.used.has(k));
-    if (left.length) {
-      const shown = left.slice(0, 5).map((k) => `'${k}' [${this.tensors.get(k)!.shape}]`);
-      throw new Error(
-        `${this.what}: unexpected keys ${shown.join(', ')}${left.length > 5 ? ` and ${left.length - 5} more` : ''}`,
-      );
-    }
-  }
-}
-
-/** PyTorch conv [out, in, kh, kw] -> mmnet HWIO [kh, kw, in, out]. */
-function convToHwio(a: NamedArray): NamedArray {
-  const [o, i, h, w] = a.shape;
-  const out = new Float32Array(a.data.length);
-  for (let oo = 0; oo < o; oo++)
-    for (let ii = 0; ii < i; ii++)
-      for (let hh = 0; hh < h; hh++)
-        for (let ww = 0; ww < w; ww++)
-          out[((hh * w + ww) * i + ii) * o + oo] = a.data[((oo * i + ii) * h + hh) * w + ww];
-  return { shape: [h, w, i, o], data: out };
-}
-
-/** [rows, cols] -> [cols, rows]. */
-function transpose(a: NamedArray): NamedArray {
-  const [rows, cols] = a.shape;
-  const out = new Float32Array(a.data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a.data[r * cols + c];
-  return { shape: [cols, rows], data: out };
-}
 
 /**
  * A layer's weight (output channel last after conversion) and bias with an eval-mode batch norm after it folded
@@ -368,20 +309,6 @@ function convertExecutionEngine(
     classifier: { projDim, poolSize, hiddenDim: fcLayers[0] ?? 1024, fcLayers },
     skipped,
   };
-}
-
-/** Rows of a [C*H*W, out] weight flattened NCHW (PyTorch) reordered to NHWC flattening (mmnet). */
-function nchwRowsToNhwc(w: NamedArray, c: number, h: number, wd: number): NamedArray {
-  const cols = w.shape[1];
-  const out = new Float32Array(w.data.length);
-  for (let cc = 0; cc < c; cc++)
-    for (let hh = 0; hh < h; hh++)
-      for (let ww = 0; ww < wd; ww++) {
-        const from = (cc * h * wd + hh * wd + ww) * cols;
-        const to = ((hh * wd + ww) * c + cc) * cols;
-        out.set(w.data.subarray(from, from + cols), to);
-      }
-  return { shape: w.shape, data: out };
 }
 
 /**

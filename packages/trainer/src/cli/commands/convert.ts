@@ -6,13 +6,15 @@ import { z } from 'zod';
 import { RunDirectory } from '../../checkpoint/run-directory.js';
 import { BACKEND_OPTION, BACKENDS, trainConfigSchema } from '../../config/train-config.js';
 import { convertClevrIepCheckpoint } from '../../convert/clevr-iep.js';
-import { vocabHash } from '../../data/vocab-file.js';
+import { convertReferenceStateDict } from '../../convert/reference.js';
+import { datasetFiles } from '../../data/dataset-files.js';
+import { readVocabFile, vocabHash } from '../../data/vocab-file.js';
 import { createModel } from '../../models/create-model.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import type { CliIo } from '../io.js';
 import { type OptionSpec, parseCommandLine, UsageError } from '../options.js';
 
-export const CONVERT_SOURCES = ['clevr-iep'] as const;
+export const CONVERT_SOURCES = ['clevr-iep', 'reference'] as const;
 
 const CONVERT_OPTIONS: OptionSpec[] = [
   {
@@ -31,6 +33,14 @@ const CONVERT_OPTIONS: OptionSpec[] = [
   },
   { flag: '--out', key: 'out', value: 'DIR', kind: 'string', description: 'the run folder to write' },
   {
+    flag: '--vocab',
+    key: 'vocab',
+    value: 'FILE',
+    kind: 'string',
+    description: "reference: the dataset's vocab.json (its state dicts record none)",
+    defaultText: '<clevr_dataset>/vocab.json',
+  },
+  {
     flag: '--clevr_dataset',
     key: 'clevr_dataset',
     value: 'DIR',
@@ -48,6 +58,7 @@ const convertSchema = z
     checkpoint: z.string({ error: 'is required' }).min(1),
     out: z.string({ error: 'is required' }).min(1),
     clevr_dataset: z.string().min(1).default('data'),
+    vocab: z.string().min(1).optional(),
     backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
     help: z.boolean().optional(),
   })
@@ -76,9 +87,10 @@ function positionalToOption(argv: string[]): string[] {
 }
 
 /**
- * `mmnet convert --from clevr-iep CHECKPOINT.pt --out RUN_DIR`: reads a PyTorch checkpoint (no Python; a
- * restricted unpickler), converts it to mmnet's model, checks that every parameter loads into that model, and
- * writes a run folder (run.json, checkpoints/, vocab.json) that `mmnet eval` and `mmnet predict` use.
+ * `mmnet convert --from clevr-iep CHECKPOINT.pt --out RUN_DIR` (or `--from reference STATE_DICT.model --vocab
+ * vocab.json`): reads a PyTorch checkpoint (no Python; a restricted unpickler), converts it to mmnet's model,
+ * checks that every parameter loads into that model, and writes a run folder (run.json, checkpoints/, vocab.json)
+ * that `mmnet eval` and `mmnet predict` use.
  */
 export async function convertCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
   const opts = parseCommandLine(
@@ -86,9 +98,9 @@ export async function convertCommand(argv: string[], io: CliIo, registry: ModelR
     CONVERT_OPTIONS,
     convertSchema,
     {
-      usage: 'mmnet convert --from clevr-iep CHECKPOINT.pt --out RUN_DIR',
+      usage: 'mmnet convert --from clevr-iep|reference CHECKPOINT.pt --out RUN_DIR',
       summary:
-        "Converts a PyTorch checkpoint (clevr-iep's program generator + execution engine) to an mmnet run folder.",
+        "Converts a PyTorch checkpoint (clevr-iep's program generator + execution engine, or a state dict of the reference's PG) to an mmnet run folder.",
     },
     (text) => io.out(text),
   );
@@ -99,9 +111,18 @@ export async function convertCommand(argv: string[], io: CliIo, registry: ModelR
   } catch (error) {
     throw new Error(`${opts.checkpoint}: cannot read (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
-  const converted = convertClevrIepCheckpoint(loadTorchCheckpoint(bytes, opts.checkpoint), opts.checkpoint);
+  const loaded = loadTorchCheckpoint(bytes, opts.checkpoint);
+  const converted =
+    opts.from === 'clevr-iep'
+      ? convertClevrIepCheckpoint(loaded, opts.checkpoint)
+      : convertReferenceStateDict(
+          loaded,
+          readVocabFile(opts.vocab ?? datasetFiles(opts.clevr_dataset).vocab),
+          opts.checkpoint,
+        );
   const config = trainConfigSchema.parse({ ...converted.config, clevr_dataset: opts.clevr_dataset });
-  const executor = (config.model_config.executor ?? {}) as {
+  // The feature shape the model is built for: the executor's (IEP) or the model's own config (PG).
+  const sizes = (config.model_config.executor ?? config.model_config) as {
     height: number;
     width: number;
     inChannels: number;
@@ -111,7 +132,7 @@ export async function convertCommand(argv: string[], io: CliIo, registry: ModelR
   const model = await createModel(
     config,
     converted.vocab,
-    [executor.height, executor.width, executor.inChannels],
+    [sizes.height, sizes.width, sizes.inChannels],
     registry,
   );
   try {
