@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Parity fixture for `mmnet convert --from reference` (test/reference-parity.test.ts).
+"""Parity fixtures for `mmnet convert --from reference` (test/reference-parity.test.ts).
 
-A tiny PG model shaped as the reference project's (VisualReasoning_MMnet, written here from its description: a
+A tiny SAN shaped as the reference's (stem; question embedding + 2-layer LSTM, its state at the last non-null
+token; one attention layer h = tanh(Wv v + Wu u), p = softmax of Wp h over positions, applied for 3 hops with
+u <- u + sum p v; classifier linear + ReLU + linear), and a tiny PG model shaped as the reference project's (VisualReasoning_MMnet, written here from its description: a
 stem of two conv3x3 + ReLU; per program token a residual block `c1`, `c2` (binary tokens: `c1` over the two
 inputs concatenated, then `c2`, `c3`, plus `c1`'s output), `scene` included, which runs a block over the
 features; a classifier conv1x1 + ReLU + maxpool 2 + flatten + linear + ReLU + linear), random weights, saved as
@@ -105,8 +107,65 @@ PROGRAMS = [
 ]
 
 
+class SAN(nn.Module):
+    def __init__(self, in_channels, d, words, wordvec, attention, hidden, answers):
+        super().__init__()
+        self.rnn = nn.Module()
+        self.rnn.embed = nn.Embedding(words, wordvec)
+        self.rnn.rnn = nn.LSTM(wordvec, d, 2, batch_first=True)
+        self.attention = nn.Module()
+        self.attention.Wv = nn.Conv2d(d, attention, 1)
+        self.attention.Wu = nn.Linear(d, attention)
+        self.attention.Wp = nn.Conv2d(attention, 1, 1)
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, d, 3, padding=1), nn.ReLU(),
+                                  nn.Conv2d(d, d, 3, padding=1), nn.ReLU())
+        self.classifier = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, answers))
+
+    def forward(self, feats, questions):
+        v = self.stem(feats)
+        n, d, h, w = v.shape
+        last = torch.full((n,), questions.shape[1] - 1, dtype=torch.long)
+        for i in range(n):
+            for t in range(questions.shape[1] - 1):
+                if questions[i, t] != 0 and questions[i, t + 1] == 0:
+                    last[i] = t
+                    break
+        states, _ = self.rnn.rnn(self.rnn.embed(questions))
+        u = states[torch.arange(n), last]
+        for _ in range(3):
+            hidden = torch.tanh(self.attention.Wv(v) + self.attention.Wu(u).view(n, -1, 1, 1))
+            p = F.softmax(self.attention.Wp(hidden).view(n, h * w), dim=1).view(n, 1, h, w)
+            u = u + (p * v).sum(3).sum(2)
+        return self.classifier(u)
+
+
+QUESTIONS = [['<START>', 'how', 'many', '?', '<END>'], ['<START>', 'how', '?', '<END>'],
+             ['<START>', 'many', 'many', 'how', '?', '<END>'], ['<START>', '<UNK>', '<END>']]
+
+
+def make_san(g):
+    model = SAN(5, 4, len(VOCAB['question_token_to_idx']), 3, 5, 6, len(VOCAB['answer_token_to_idx']))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * ((2.0 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.3))
+    model.eval()
+    feats = torch.randn(len(QUESTIONS), 5, 3, 3, generator=g)
+    width = max(len(q) for q in QUESTIONS)
+    questions = torch.tensor([[VOCAB['question_token_to_idx'][t] for t in q] + [0] * (width - len(q))
+                              for q in QUESTIONS])
+    with torch.no_grad():
+        logits = model(feats, questions)
+    torch.save(model.state_dict(), os.path.join(OUT, 'san.model'), _use_new_zipfile_serialization=False)
+    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
+    with open(os.path.join(OUT, 'san.expected.json'), 'w') as f:
+        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
+                   'feature_shape': [len(QUESTIONS), 3, 3, 5], 'questions': questions.tolist(), 'logits': r(logits)},
+                  f)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    make_san(torch.Generator().manual_seed(12))
     g = torch.Generator().manual_seed(11)
     model = PG(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
     with torch.no_grad():

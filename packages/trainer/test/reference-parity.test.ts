@@ -18,8 +18,8 @@ import {
 import { captureIo, tempDir } from './helpers.js';
 
 /**
- * Parity with PyTorch for the reference project's PG state dicts: a tiny model shaped as the reference's, random
- * weights, saved and run by PyTorch (scripts/make-reference-fixtures.py), converted and run here.
+ * Parity with PyTorch for the reference project's PG and SAN state dicts: tiny models shaped as the reference's,
+ * random weights, saved and run by PyTorch (scripts/make-reference-fixtures.py), converted and run here.
  */
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'reference');
 const FILE = join(DIR, 'pg.model');
@@ -39,7 +39,7 @@ beforeAll(async () => {
   await initBackend({ prefer: 'cpu', log: null });
 });
 
-describe('convert --from reference (PG)', () => {
+describe('convert --from reference (PG, SAN)', () => {
   it("gives PyTorch's logits within 1e-4, scene's block included", async () => {
     const converted = convertReferenceStateDict(
       loadTorchCheckpoint(readFileSync(FILE), FILE),
@@ -93,6 +93,39 @@ describe('convert --from reference (PG)', () => {
     );
     expect(config.model).toBe('PG');
     expect((config.model_config as { sceneBlock: boolean }).sceneBlock).toBe(true);
+    model.dispose();
+  });
+
+  it("converts the reference's SAN: logits within 1e-4 of PyTorch's", async () => {
+    const file = join(DIR, 'san.model');
+    const san = JSON.parse(readFileSync(join(DIR, 'san.expected.json'), 'utf8')) as typeof expected & {
+      questions: number[][];
+    };
+    const converted = convertReferenceStateDict(
+      loadTorchCheckpoint(readFileSync(file), file),
+      san.vocab,
+      file,
+    );
+    const config = trainConfigSchema.parse(converted.config);
+    expect(config.model).toBe('SAN');
+    const [n, h, w, c] = san.feature_shape;
+    const model = await createModel(config, san.vocab, [h, w, c], builtinModels());
+    model.store.assign(converted.tensors, { strict: true });
+    const batch: ClevrBatch = {
+      indices: Int32Array.from({ length: n }, (_, i) => i),
+      features: Float32Array.from(san.features_nhwc),
+      featureShape: san.feature_shape,
+      questions: Int32Array.from(san.questions.flat()),
+      questionLength: san.questions[0].length,
+      imageIdxs: Int32Array.from({ length: n }, (_, i) => i),
+    };
+    const ctx = { training: false, trainMode: 'PG+EE' as const, rng: createRng(0), step: 0 };
+    const logits = tf.tidy(() => model.forward(batch, ctx).logits.dataSync());
+    let worst = 0;
+    san.logits.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(logits[i] - v) / Math.max(1, Math.abs(v)));
+    });
+    expect(worst).toBeLessThan(1e-4);
     model.dispose();
   });
 
