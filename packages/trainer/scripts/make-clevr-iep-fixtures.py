@@ -298,9 +298,9 @@ if __name__ == '__main__':
     make('batchnorm', dict(feature_dim=(5, 4, 4), stem_num_layers=2, stem_batchnorm=True, module_dim=4,
                            module_residual=True, module_batchnorm=True, classifier_proj_dim=6,
                            classifier_downsample='maxpool2', classifier_fc_layers=(7, 5),
-                           classifier_batchnorm=True, classifier_dropout=0.5), SEEDS[0], ['zip'])
+                           classifier_batchnorm=True, classifier_dropout=0.5), SEEDS[0], ['legacy'])
     # No batch norm, no residual, no projection, no pooling, one stem layer, no hidden layer.
     make('plain', dict(feature_dim=(5, 3, 3), stem_num_layers=1, stem_batchnorm=False, module_dim=4,
                        module_residual=False, module_batchnorm=False, classifier_proj_dim=0,
                        classifier_downsample='none', classifier_fc_layers=(),
-                       classifier_batchnorm=False, classifier_dropout=0), SEEDS[1], ['legacy'])
+                       classifier_batchnorm=False, classifier_dropout=0), SEEDS[1], ['zip'])

@@ -39,13 +39,13 @@ interface Expected {
 const CASES = [
   {
     name: 'batchnorm',
-    file: 'batchnorm.zip.pt',
-    what: 'zip format, batch norm everywhere, residual modules',
+    file: 'batchnorm.legacy.pt',
+    what: 'legacy format, batch norm everywhere, residual modules',
   },
   {
     name: 'plain',
-    file: 'plain.legacy.pt',
-    what: 'legacy format, no batch norm, no residual, no projection',
+    file: 'plain.zip.pt',
+    what: 'zip format, no batch norm, no residual, no projection',
   },
 ];
 
@@ -153,7 +153,7 @@ describe('mmnet convert --from clevr-iep', () => {
     const out = join(tempDir('convert'), 'run');
     const io = captureIo();
     const code = await runCli(
-      ['convert', '--from', 'clevr-iep', join(FIXTURES, `${name}.zip.pt`), '--out', out, '--backend', 'cpu'],
+      ['convert', '--from', 'clevr-iep', join(FIXTURES, `${name}.legacy.pt`), '--out', out, '--backend', 'cpu'],
       io,
     );
     expect(io.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
