@@ -153,7 +153,16 @@ describe('mmnet convert --from clevr-iep', () => {
     const out = join(tempDir('convert'), 'run');
     const io = captureIo();
     const code = await runCli(
-      ['convert', '--from', 'clevr-iep', join(FIXTURES, `${name}.legacy.pt`), '--out', out, '--backend', 'cpu'],
+      [
+        'convert',
+        '--from',
+        'clevr-iep',
+        join(FIXTURES, `${name}.legacy.pt`),
+        '--out',
+        out,
+        '--backend',
+        'cpu',
+      ],
       io,
     );
     expect(io.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
