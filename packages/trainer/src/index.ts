@@ -4,6 +4,8 @@ export { type CliIo, processIo } from './cli/io.js';
 export { runCli } from './cli/main.js';
 export { helpText, type OptionSpec, parseArgv, UsageError } from './cli/options.js';
 export * from './config/train-config.js';
+export { type ConvertedModel, convertClevrIepCheckpoint } from './convert/clevr-iep.js';
+export { convertReferenceStateDict, referenceModelKind } from './convert/reference.js';
 export * from './data/answer-kinds.js';
 export * from './data/dataset-files.js';
 export * from './data/feature-source.js';

@@ -34,3 +34,4 @@ export {
   type TfjsModelExtractorConfig,
   tfjsModelExtractorConfigSchema,
 } from './tfjs-model.js';
+export { loadTorchResNetExtractor, TorchResNetTrunk } from './torch-resnet.js';

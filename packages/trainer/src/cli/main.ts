@@ -1,5 +1,6 @@
 import { builtinModels } from '../models/builtin-models.js';
 import type { ModelRegistry } from '../models/registry.js';
+import { convertCommand } from './commands/convert.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
@@ -22,6 +23,11 @@ const COMMANDS: Record<
   predict: {
     summary: "answer questions in words about images, with the program the run's generator predicts",
     run: predictCommand,
+  },
+  convert: {
+    summary:
+      "a PyTorch checkpoint (clevr-iep's PG+EE, the reference's PG) as a run folder for eval and predict",
+    run: convertCommand,
   },
 };
 
