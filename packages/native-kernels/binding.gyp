@@ -12,6 +12,10 @@
         "native/src/matmul.cc",
         "native/src/parallel.cc",
         "native/src/scratch.cc",
+        "native/src/builtin_sgemm.cc",
+        "native/src/sgemm_avx2.cc",
+        "native/src/sgemm_avx512.cc",
+        "native/src/sgemm_generic.cc",
         "native/src/winograd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

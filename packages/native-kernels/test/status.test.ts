@@ -12,7 +12,7 @@ describe('when the accelerator cannot be turned on', () => {
   });
 
   it('explains a missing addon and how to build it', () => {
-    const load = loadNativeAddon('/nonexistent/mmnet_native_kernels.node');
+    const load = loadNativeAddon({ addonPath: '/nonexistent/mmnet_native_kernels.node' });
     expect(load.ok).toBe(false);
     if (!load.ok) expect(load.reason).toMatch(/not built.*build:native/);
   });
