@@ -139,8 +139,15 @@ Napi::Value UseBuiltinSgemm(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// builtinSgemmKernel(): the built-in SGEMM's instruction set on this CPU ("avx512", "avx2", "generic").
+// builtinSgemmKernel(name?): the built-in SGEMM's instruction set ("avx512", "avx2", "generic"), after selecting
+// `name` when given (throws when this CPU cannot run it).
 Napi::Value BuiltinSgemmKernel(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsString()) {
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    if (!mmnet::SetBuiltinSgemmKernel(name)) {
+      throw Napi::Error::New(info.Env(), "built-in SGEMM kernel '" + name + "' is unknown or unsupported on this CPU");
+    }
+  }
   return Napi::String::New(info.Env(), mmnet::BuiltinSgemmKernelName());
 }
 

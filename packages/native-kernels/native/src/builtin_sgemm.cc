@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "parallel.h"
@@ -11,18 +12,34 @@
 namespace mmnet {
 namespace {
 
-const SgemmKernel& PickKernel() {
+bool Supported(const SgemmKernel& kernel) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return Avx512SgemmKernel();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Avx2SgemmKernel();
+  if (&kernel == &Avx512SgemmKernel() && &kernel != &GenericSgemmKernel()) return __builtin_cpu_supports("avx512f");
+  if (&kernel == &Avx2SgemmKernel() && &kernel != &GenericSgemmKernel()) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }
 #endif
-  return GenericSgemmKernel();
+  return &kernel == &GenericSgemmKernel();
 }
 
+// Widest first.
+const SgemmKernel* PickKernel() {
+  for (const SgemmKernel* kernel : {&Avx512SgemmKernel(), &Avx2SgemmKernel()}) {
+    if (Supported(*kernel)) return kernel;
+  }
+  return &GenericSgemmKernel();
+}
+
+std::atomic<const SgemmKernel*> g_kernel{nullptr};
+
 const SgemmKernel& Kernel() {
-  static const SgemmKernel& kernel = PickKernel();
-  return kernel;
+  const SgemmKernel* kernel = g_kernel.load(std::memory_order_acquire);
+  if (kernel == nullptr) {
+    kernel = PickKernel();
+    g_kernel.store(kernel, std::memory_order_release);
+  }
+  return *kernel;
 }
 
 std::atomic<int> g_threads{1};
@@ -49,6 +66,16 @@ float* PackedB(size_t count) {
 void SetBuiltinSgemmThreads(int threads) { g_threads.store(std::max(1, threads), std::memory_order_relaxed); }
 int BuiltinSgemmThreads() { return g_threads.load(std::memory_order_relaxed); }
 const char* BuiltinSgemmKernelName() { return Kernel().name; }
+
+bool SetBuiltinSgemmKernel(const std::string& name) {
+  for (const SgemmKernel* kernel : {&Avx512SgemmKernel(), &Avx2SgemmKernel(), &GenericSgemmKernel()}) {
+    if (name == kernel->name && Supported(*kernel)) {
+      g_kernel.store(kernel, std::memory_order_release);
+      return true;
+    }
+  }
+  return false;
+}
 
 void BuiltinSgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
                   const float* b, int ldb, float beta, float* c, int ldc) {

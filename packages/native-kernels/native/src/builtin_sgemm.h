@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace mmnet {
 
@@ -47,7 +48,9 @@ void BuiltinSgemm(bool transA, bool transB, int m, int n, int k, float alpha, co
                   const float* b, int ldb, float beta, float* c, int ldc);
 void SetBuiltinSgemmThreads(int threads);
 int BuiltinSgemmThreads();
-// "avx512", "avx2" or "generic": the kernel this CPU runs.
+// "avx512", "avx2" or "generic": the kernel in use (by default the widest this CPU supports).
 const char* BuiltinSgemmKernelName();
+// Selects a kernel by name (tests run each one the CPU supports); false when unknown or unsupported here.
+bool SetBuiltinSgemmKernel(const std::string& name);
 
 }  // namespace mmnet

@@ -26,8 +26,11 @@ export interface LoadedBlas {
 export interface NativeAddon {
   /** Opens the first candidate with cblas_sgemm, else the built-in SGEMM (throws instead when !allowBuiltin). */
   loadBlas(candidates: string[], allowBuiltin?: boolean): LoadedBlas;
-  /** The built-in SGEMM's instruction set on this CPU: 'avx512', 'avx2' or 'generic'. */
-  builtinSgemmKernel?(): string;
+  /**
+   * The built-in SGEMM's instruction set ('avx512', 'avx2' or 'generic'; by default the widest this CPU runs),
+   * after selecting `name` when given (throws when this CPU cannot run it).
+   */
+  builtinSgemmKernel?(name?: string): string;
   /** Switches to the built-in SGEMM (e.g. when the library found runs kernels older than the CPU). */
   useBuiltinSgemm?(): LoadedBlas;
   /** One row-major GEMM on the BLAS in use: dims = [m, n, k, lda, ldb, ldc]. */
@@ -140,7 +143,7 @@ export interface AddonSearch {
   /** A single addon file to load instead of the search (default MMNET_NATIVE_KERNELS_ADDON). */
   addonPath?: string;
   /** The package folder holding prebuilds/ and build/ (default: this package). */
-  root?: string | null;
+  packageRoot?: string | null;
   platform?: string;
   arch?: string;
   libc?: 'glibc' | 'musl' | null;
@@ -155,7 +158,7 @@ export function prebuiltAddonFile(platform: string, arch: string, libc: string |
 export function addonCandidates(search: AddonSearch = {}): AddonCandidate[] {
   const explicit = search.addonPath ?? process.env.MMNET_NATIVE_KERNELS_ADDON;
   if (explicit) return [{ kind: 'custom', path: explicit }];
-  const root = search.root === undefined ? findPackageRoot() : search.root;
+  const root = search.packageRoot === undefined ? findPackageRoot() : search.packageRoot;
   if (root === null) return [];
   const libc = search.libc === undefined ? detectLibc() : search.libc;
   const prebuilt = prebuiltAddonFile(search.platform ?? process.platform, search.arch ?? process.arch, libc);
@@ -175,14 +178,17 @@ export type AddonLoad =
  */
 export function loadNativeAddon(search: AddonSearch = {}): AddonLoad {
   const candidates = addonCandidates(search);
-  if (candidates.length === 0) return { ok: false, reason: `cannot locate the ${PACKAGE_NAME} package folder` };
+  if (candidates.length === 0)
+    return { ok: false, reason: `cannot locate the ${PACKAGE_NAME} package folder` };
   const skipped: string[] = [];
   for (const candidate of candidates) {
     if (!existsSync(candidate.path)) {
       skipped.push(
         candidate.kind === 'prebuilt'
           ? `no prebuilt addon for this platform (${candidate.path} is missing)`
-          : `no ${candidate.kind === 'source' ? 'source-built ' : ''}addon at ${candidate.path}`,
+          : candidate.kind === 'source'
+            ? `no source-built addon at ${candidate.path}`
+            : `the addon ${candidate.path} (MMNET_NATIVE_KERNELS_ADDON or addonPath) does not exist`,
       );
       continue;
     }

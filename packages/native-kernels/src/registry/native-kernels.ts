@@ -8,8 +8,8 @@ import {
 import {
   type AddonCandidate,
   type AddonSearch,
-  type LoadedBlas,
   BUILD_COMMAND,
+  type LoadedBlas,
   loadNativeAddon,
   type NativeAddon,
 } from '../addon/native-addon';
@@ -89,7 +89,11 @@ function off(reason: string, hint: string | null = null): NativeKernelsStatus {
   };
 }
 
-function reportOff(reason: string, options: NativeKernelsOptions, hint: string | null = null): NativeKernelsStatus {
+function reportOff(
+  reason: string,
+  options: NativeKernelsOptions,
+  hint: string | null = null,
+): NativeKernelsStatus {
   if (!reported.has(reason)) {
     reported.add(reason);
     (options.onUnavailable ?? ((r: string) => console.warn(`@mmnet/native-kernels is off: ${r}`)))(reason);
@@ -120,8 +124,42 @@ export function preferBuiltinOver(
 /** The install command that gives a system OpenBLAS on this platform, or null when there is none to suggest. */
 export function openblasInstallHint(platform: string = process.platform): string | null {
   return platform === 'linux'
-    ? 'for OpenBLAS instead: `apt-get install libopenblas0-pthread` (Debian/Ubuntu) or your distribution\'s OpenBLAS'
+    ? "for OpenBLAS instead: `apt-get install libopenblas0-pthread` (Debian/Ubuntu) or your distribution's OpenBLAS"
     : null;
+}
+
+interface BlasChoice {
+  addonPath: string;
+  blas: LoadedBlas;
+  /** Why the built-in SGEMM runs ('' when a library does). */
+  builtinWhy: string;
+  hint: string | null;
+}
+
+let chosenBlas: BlasChoice | null = null;
+
+/** Binds the addon's GEMM: a system BLAS, or the built-in SGEMM, as options.blas and MMNET_BLAS ask. */
+function chooseBlas(addon: NativeAddon, addonPath: string, options: NativeKernelsOptions): BlasChoice {
+  const mode =
+    options.blas ?? (process.env.MMNET_BLAS?.trim().toLowerCase() === 'builtin' ? 'builtin' : 'auto');
+  const canBuiltin = typeof addon.useBuiltinSgemm === 'function';
+  if (mode === 'builtin') {
+    if (!canBuiltin) throw new Error(`the addon ${addonPath} predates the built-in SGEMM; rebuild it`);
+    return { addonPath, blas: addon.loadBlas([], true), builtinWhy: 'MMNET_BLAS=builtin', hint: null };
+  }
+  const search = options.blasSearch ?? blasCandidates();
+  const blas = addon.loadBlas([...(options.blasPaths ?? []), ...search], mode === 'auto' && canBuiltin);
+  if (blas.vendor === 'builtin') {
+    return { addonPath, blas, builtinWhy: 'no BLAS library found', hint: openblasInstallHint() };
+  }
+  const slower = mode === 'auto' && canBuiltin ? preferBuiltinOver(blas, builtinCoreName(addon)) : '';
+  if (!slower || addon.useBuiltinSgemm === undefined) return { addonPath, blas, builtinWhy: '', hint: null };
+  return {
+    addonPath,
+    blas: addon.useBuiltinSgemm(),
+    builtinWhy: `${slower}; \`OPENBLAS_CORETYPE=SkylakeX\` (or Haswell) keeps OpenBLAS`,
+    hint: null,
+  };
 }
 
 const BUILD_HINT = `install a C++ compiler, then run \`${BUILD_COMMAND}\``;
@@ -188,30 +226,11 @@ export function enableNativeKernels(options: NativeKernelsOptions = {}): NativeK
   }
   const loaded = loadNativeAddon(options);
   if (!loaded.ok) return reportOff(loaded.reason, options, `build the addon: ${BUILD_HINT}`);
-  const mode = options.blas ?? (process.env.MMNET_BLAS?.trim().toLowerCase() === 'builtin' ? 'builtin' : 'auto');
-  const canBuiltin = typeof loaded.addon.useBuiltinSgemm === 'function';
-  let blas: LoadedBlas;
-  let builtinWhy = '';
-  let hint: string | null = null;
+  let choice: BlasChoice;
   try {
-    if (mode === 'builtin') {
-      if (!canBuiltin) throw new Error(`the addon ${loaded.path} predates the built-in SGEMM; rebuild it`);
-      blas = loaded.addon.loadBlas([], true);
-      builtinWhy = 'asked for by MMNET_BLAS=builtin or { blas: "builtin" }';
-    } else {
-      const search = options.blasSearch ?? blasCandidates();
-      blas = loaded.addon.loadBlas([...(options.blasPaths ?? []), ...search], mode === 'auto' && canBuiltin);
-      if (blas.vendor === 'builtin') {
-        builtinWhy = 'no BLAS library found';
-        hint = openblasInstallHint();
-      } else if (mode === 'auto' && canBuiltin) {
-        const slower = preferBuiltinOver(blas, builtinCoreName(loaded.addon), process.env);
-        if (slower) {
-          blas = loaded.addon.useBuiltinSgemm?.() ?? blas;
-          builtinWhy = `${slower}; \`OPENBLAS_CORETYPE=SkylakeX\` (or Haswell) keeps OpenBLAS`;
-        }
-      }
-    }
+    // The addon binds its GEMM once per process, so the first choice (and why it was made) is kept.
+    choice =
+      chosenBlas?.addonPath === loaded.path ? chosenBlas : chooseBlas(loaded.addon, loaded.path, options);
   } catch (error) {
     return reportOff(
       `${(error as Error).message}\n  install one with \`apt-get install libopenblas0-pthread\``,
@@ -219,6 +238,8 @@ export function enableNativeKernels(options: NativeKernelsOptions = {}): NativeK
       openblasInstallHint(),
     );
   }
+  chosenBlas = choice;
+  const { blas, builtinWhy, hint } = choice;
   loaded.addon.setThreads(threads);
   const replaced = new Map<string, KernelConfig | undefined>();
   for (const name of names) {
