@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the prebuilt addon shipped in prebuilds/<platform>-<arch>/ (committed, and published with the package),
 // so that a machine without a C++ compiler or a BLAS still gets the native kernels. It compiles the same sources
-// as binding.gyp with the system C++ compiler, links libstdc++ and libgcc statically (the binary then needs only
+// as native/binding.gyp with the system C++ compiler, links libstdc++ and libgcc statically (the binary then needs only
 // libc, libm and libdl), keeps only what the addon uses (--gc-sections, hidden symbols) and strips it.
 // Run on the oldest glibc you want to support: the binary needs the glibc it was linked against or newer.
 //
@@ -43,8 +43,8 @@ const nodeInclude = [join(dirname(process.execPath), '..', 'include', 'node'), '
 );
 if (!nodeInclude) fail('no Node headers (include/node/node_api.h) next to this node or in /usr/include/node');
 const addonApi = createRequire(join(packageDir, 'package.json'))('node-addon-api').include_dir;
-const gyp = JSON.parse(readFileSync(join(packageDir, 'binding.gyp'), 'utf8'));
-const sources = gyp.targets[0].sources.map((source) => join(packageDir, source));
+const gyp = JSON.parse(readFileSync(join(packageDir, 'native', 'binding.gyp'), 'utf8'));
+const sources = gyp.targets[0].sources.map((source) => join(packageDir, 'native', source));
 const cxx = process.env.CXX ?? 'g++';
 
 const work = join(tmpdir(), `mmnet-prebuilt-${process.pid}`);

@@ -37,7 +37,7 @@ function packageWith(files: Record<string, { copy: string } | { text: string }>)
 
 const linuxX64 = { platform: 'linux', arch: 'x64', libc: 'glibc' } as const;
 const prebuilt = prebuiltAddonFile('linux', 'x64', 'glibc');
-const sourceBuild = join('build', 'Release', 'mmnet_native_kernels.node');
+const sourceBuild = join('native', 'build', 'Release', 'mmnet_native_kernels.node');
 
 describe('addon loading order', () => {
   it('tries the prebuilt addon for the platform first, then the source build', () => {
@@ -67,7 +67,7 @@ describe('addon loading order', () => {
       expect(load.reason).toMatch(
         /no prebuilt addon for this platform \(.*prebuilds\/linux-x64\/mmnet_native_kernels\.glibc\.node is missing\)/,
       );
-      expect(load.reason).toMatch(/no source-built addon at .*build\/Release\/mmnet_native_kernels\.node/);
+      expect(load.reason).toMatch(/no source-built addon at .*native\/build\/Release\/mmnet_native_kernels\.node/);
       expect(load.reason).toMatch(
         /install a C\+\+ compiler and run `pnpm --filter @mmnet\/native-kernels build:native`/,
       );

@@ -102,7 +102,7 @@ export interface NativeAddon {
 }
 
 export const PACKAGE_NAME = '@mmnet/native-kernels';
-const SOURCE_BUILD = join('build', 'Release', 'mmnet_native_kernels.node');
+const SOURCE_BUILD = join('native', 'build', 'Release', 'mmnet_native_kernels.node');
 export const BUILD_COMMAND = `pnpm --filter ${PACKAGE_NAME} build:native`;
 
 /** This package's root folder: the nearest ancestor of this module holding its package.json. */
