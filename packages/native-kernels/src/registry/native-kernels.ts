@@ -225,7 +225,7 @@ export function enableNativeKernels(options: NativeKernelsOptions = {}): NativeK
     );
   }
   const loaded = loadNativeAddon(options);
-  if (!loaded.ok) return reportOff(loaded.reason, options, `build the addon: ${BUILD_HINT}`);
+  if (!loaded.ok) return reportOff(loaded.reason, options, `to build the addon: ${BUILD_HINT}`);
   let choice: BlasChoice;
   try {
     // The addon binds its GEMM once per process, so the first choice (and why it was made) is kept.
