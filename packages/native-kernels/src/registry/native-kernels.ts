@@ -25,7 +25,8 @@ export interface NativeKernelsOptions extends AddonSearch {
   threads?: number;
   /**
    * 'auto' (default): a system BLAS when one opens and runs kernels made for this CPU, else the built-in SGEMM;
-   * 'system': a system BLAS or nothing; 'builtin': the built-in SGEMM. `MMNET_BLAS=builtin` sets 'builtin'.
+   * 'system': a system BLAS or nothing; 'builtin': the built-in SGEMM. Default: `MMNET_BLAS=builtin` or
+   * `MMNET_BLAS=system` when set so, else 'auto' (any other MMNET_BLAS value is a library path tried first).
    */
   blas?: 'auto' | 'system' | 'builtin';
   /** Library paths tried before the search list. */
@@ -140,12 +141,17 @@ let chosenBlas: BlasChoice | null = null;
 
 /** Binds the addon's GEMM: a system BLAS, or the built-in SGEMM, as options.blas and MMNET_BLAS ask. */
 function chooseBlas(addon: NativeAddon, addonPath: string, options: NativeKernelsOptions): BlasChoice {
-  const mode =
-    options.blas ?? (process.env.MMNET_BLAS?.trim().toLowerCase() === 'builtin' ? 'builtin' : 'auto');
+  const fromEnv = process.env.MMNET_BLAS?.trim().toLowerCase();
+  const mode = options.blas ?? (fromEnv === 'builtin' || fromEnv === 'system' ? fromEnv : 'auto');
   const canBuiltin = typeof addon.useBuiltinSgemm === 'function';
   if (mode === 'builtin') {
     if (!canBuiltin) throw new Error(`the addon ${addonPath} predates the built-in SGEMM; rebuild it`);
-    return { addonPath, blas: addon.loadBlas([], true), builtinWhy: 'MMNET_BLAS=builtin', hint: null };
+    return {
+      addonPath,
+      blas: addon.loadBlas([], true),
+      builtinWhy: 'asked for with MMNET_BLAS=builtin',
+      hint: null,
+    };
   }
   const search = options.blasSearch ?? blasCandidates();
   const blas = addon.loadBlas([...(options.blasPaths ?? []), ...search], mode === 'auto' && canBuiltin);
