@@ -86,4 +86,8 @@ for (const command of ['configure', 'build']) {
   if (result.status !== 0)
     finish(false, `build failed: node-gyp ${command} exited with ${result.status}`, output);
 }
-finish(true, `native addon built (${join('native', 'build', 'Release', 'mmnet_native_kernels.node')})`, output);
+finish(
+  true,
+  `native addon built (${join('native', 'build', 'Release', 'mmnet_native_kernels.node')})`,
+  output,
+);

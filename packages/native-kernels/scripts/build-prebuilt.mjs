@@ -38,8 +38,8 @@ function run(command, args) {
 }
 
 if (process.platform !== 'linux') fail(`only linux is set up here (this is ${process.platform})`);
-const nodeInclude = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((dir) =>
-  existsSync(join(dir, 'node_api.h')),
+const nodeInclude = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find(
+  (dir) => existsSync(join(dir, 'node_api.h')),
 );
 if (!nodeInclude) fail('no Node headers (include/node/node_api.h) next to this node or in /usr/include/node');
 const addonApi = createRequire(join(packageDir, 'package.json'))('node-addon-api').include_dir;

@@ -67,7 +67,9 @@ describe('addon loading order', () => {
       expect(load.reason).toMatch(
         /no prebuilt addon for this platform \(.*prebuilds\/linux-x64\/mmnet_native_kernels\.glibc\.node is missing\)/,
       );
-      expect(load.reason).toMatch(/no source-built addon at .*native\/build\/Release\/mmnet_native_kernels\.node/);
+      expect(load.reason).toMatch(
+        /no source-built addon at .*native\/build\/Release\/mmnet_native_kernels\.node/,
+      );
       expect(load.reason).toMatch(
         /install a C\+\+ compiler and run `pnpm --filter @mmnet\/native-kernels build:native`/,
       );

@@ -125,7 +125,7 @@ export function preferBuiltinOver(
 /** The install command that gives a system OpenBLAS on this platform, or null when there is none to suggest. */
 export function openblasInstallHint(platform: string = process.platform): string | null {
   return platform === 'linux'
-    ? "for OpenBLAS instead: `apt-get install libopenblas0-pthread` (Debian/Ubuntu) or your distribution's OpenBLAS"
+    ? 'a system OpenBLAS that knows this CPU can be faster: `apt-get install libopenblas0-pthread` (Debian/Ubuntu)'
     : null;
 }
 
