@@ -5,6 +5,9 @@
  * packages (this package's PG; @mmnet/san's SAN and SAN_wbw; @mmnet/mm-net's PG_memory and
  * PG_endtoend_soft|gumbel|hard|hard+penalty; any package that adds a `bench/entries.ts` exporting
  * `benchModels` and is listed in ENTRY_FILES).
+ * `--paths wasm,native-builtin,native-system` (or `all`) measures each model on each way of running the wasm
+ * backend, back to back, one process each: plain wasm kernels, the native kernels on their built-in SGEMM, and
+ * the native kernels on a system BLAS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -40,8 +43,26 @@ async function main() {
       steps: { type: 'string', default: '6' },
       backend: { type: 'string' },
       seed: { type: 'string', default: '0' },
+      path: { type: 'string' },
+      paths: { type: 'string' },
     },
   });
+  if (values.paths !== undefined) {
+    process.exitCode = runPaths(
+      values.paths,
+      process.argv.slice(2).filter((a) => a !== '--'),
+    );
+    return;
+  }
+  if (values.path !== undefined) {
+    const env = WASM_PATHS[values.path as WasmPath];
+    if (!env) {
+      throw new Error(
+        `--path: unknown path "${values.path}" (expected ${Object.keys(WASM_PATHS).join(', ')})`,
+      );
+    }
+    Object.assign(process.env, env);
+  }
   const config = BENCH_CONFIGS[values.config!];
   if (!config)
     throw new Error(
@@ -87,25 +108,69 @@ async function main() {
   for (const name of names) {
     const model = available.find((m) => m.name === name)!;
     const setup = createBenchSetup(config, Number(values.seed));
-    console.log(JSON.stringify({ ...measureModel(model, setup, steps), accelerator }));
+    const path = values.path === undefined ? {} : { path: values.path };
+    console.log(JSON.stringify({ ...measureModel(model, setup, steps), ...path, accelerator }));
     setup.features.dispose();
     setup.answers.dispose();
     setup.questions.dispose();
   }
 }
 
-/** The arguments without any --models flag (and its value when given separately). */
-function stripModels(argv: string[]): string[] {
+/** The environment that selects each way of running the wasm backend (see @mmnet/native-kernels). */
+const WASM_PATHS = {
+  wasm: { MMNET_NATIVE_KERNELS: 'off' },
+  'native-builtin': { MMNET_BLAS: 'builtin' },
+  'native-system': { MMNET_BLAS: 'system' },
+} as const;
+type WasmPath = keyof typeof WASM_PATHS;
+
+/** Runs every model on every path in `list`, one child process each, the paths back to back per model. */
+function runPaths(list: string, argv: string[]): number {
+  const paths = list === 'all' ? Object.keys(WASM_PATHS) : list.split(',').map((p) => p.trim());
+  for (const path of paths) {
+    if (!(path in WASM_PATHS)) {
+      throw new Error(
+        `--paths: unknown path "${path}" (expected ${Object.keys(WASM_PATHS).join(', ')} or all)`,
+      );
+    }
+  }
+  const at = argv.findIndex((a) => a === '--models' || a.startsWith('--models='));
+  const models = at < 0 ? 'all' : argv[at] === '--models' ? argv[at + 1] : argv[at].slice('--models='.length);
+  let failed = 0;
+  for (const name of models.split(',').map((m) => m.trim())) {
+    for (const path of paths) {
+      const args = [...stripFlags(argv, ['--models', '--paths']), '--models', name, '--path', path];
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+        stdio: ['ignore', 'inherit', 'pipe'],
+        encoding: 'utf8',
+      });
+      if (child.status !== 0) {
+        failed++;
+        const reason = (child.stderr ?? '').trim().split('\n').pop() || `exit ${child.status}`;
+        console.log(JSON.stringify({ model: name, path, error: reason }));
+      }
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+/** The arguments without the given flags (and their values when given separately). */
+function stripFlags(argv: string[], flags: string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--models') {
+    if (flags.includes(argv[i])) {
       i++;
       continue;
     }
-    if (argv[i].startsWith('--models=')) continue;
+    if (flags.some((flag) => argv[i].startsWith(`${flag}=`))) continue;
     kept.push(argv[i]);
   }
   return kept;
+}
+
+/** The arguments without any --models flag (and its value when given separately). */
+function stripModels(argv: string[]): string[] {
+  return stripFlags(argv, ['--models']);
 }
 
 main().catch((error) => {

@@ -6,6 +6,9 @@
 // plain wasm ops (dx: conv2d of dy with the filter flipped and its channels swapped; dw: one transposed matMul
 // per filter tap).
 // matMul-small: the time per call of the small products of an LSTM step.
+// Every path runs side by side: plain wasm here, then one child process per GEMM the native kernels can use
+// (the built-in SGEMM, a system BLAS), since the addon binds its GEMM once per process.
+import { spawnSync } from 'node:child_process';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -147,25 +150,54 @@ function smallMatMulBench(label: string, status: NativeKernelsStatus) {
   }
 }
 
-async function main() {
+/** The native-kernel runs: MMNET_BLAS=builtin, then MMNET_BLAS=system (skipped, saying why, without one). */
+const NATIVE_PATHS = ['builtin', 'system'] as const;
+
+async function native(blas: string) {
   await tf.setBackend('wasm');
+  const status = enableNativeKernels({
+    blas: blas as (typeof NATIVE_PATHS)[number],
+    onUnavailable: () => {},
+  });
+  if (!status.enabled) {
+    print({
+      bench: 'native-kernels',
+      path: blas,
+      enabled: false,
+      reason: status.reason.replace(/\s*\n\s*/g, '; '),
+    });
+    return;
+  }
+  print({
+    bench: 'native-kernels',
+    path: blas,
+    enabled: true,
+    reason: status.reason,
+    blasCore: status.blasCore,
+  });
+  const label = `wasm + native kernels (${blas === 'builtin' ? 'built-in SGEMM' : 'system BLAS'})`;
+  matMulBench(label, status);
+  smallMatMulBench(label, status);
+  convTraining(`${label}, tf.conv2d`, status, (x, w) =>
+    tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+  );
   disableNativeKernels();
+}
+
+async function main() {
+  const only = process.argv.indexOf('--native');
+  if (only > 0) return native(process.argv[only + 1]);
+  await tf.setBackend('wasm');
   const plain = disableNativeKernels();
   matMulBench('wasm', plain);
   smallMatMulBench('wasm', plain);
   convTraining('wasm (custom-gradient conv, plain kernels)', plain, (x, w) => plainWasmConv(x, w));
-  const native = enableNativeKernels();
-  if (!native.enabled) {
-    print({ bench: 'native-kernels', enabled: false, reason: native.reason });
-    return;
+  for (const blas of NATIVE_PATHS) {
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--native', blas], {
+      stdio: 'inherit',
+    });
+    if (child.status !== 0) process.exitCode = 1;
   }
-  print({ bench: 'native-kernels', enabled: true, reason: native.reason, blasCore: native.blasCore });
-  matMulBench('wasm + native kernels', native);
-  smallMatMulBench('wasm + native kernels', native);
-  convTraining('wasm + native kernels (tf.conv2d)', native, (x, w) =>
-    tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
-  );
-  disableNativeKernels();
 }
 
 main().catch((error) => {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Builds the optional native addon with node-gyp, offline, against this machine's Node headers.
-// Run as the package's `install` script it never fails the install: on any problem it prints one line and
-// exits 0, and enableNativeKernels() later reports that the addon is missing. `--strict` (used by
-// `build:native`) prints the whole build log and exits non-zero on failure.
+// Builds the native addon from source with node-gyp, offline, against this machine's Node headers, into
+// native/build/Release/ (loaded when no prebuilt addon fits this platform). Not an install script: installs never
+// need a compiler. Without `--strict` a failure prints one line and exits 0; `--strict` (used by `build:native`)
+// prints the whole build log and exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const strict = process.argv.includes('--strict');
-const logFile = join(packageDir, 'build', 'native-build.log');
+// binding.gyp sits in native/ (not the package root, where npm and pnpm would run node-gyp at install).
+const nativeDir = join(packageDir, 'native');
+const logFile = join(nativeDir, 'build', 'native-build.log');
 
 /** Node's header directory, so node-gyp never downloads headers (no network here). */
 function findNodeDir() {
@@ -70,7 +72,7 @@ if (nodeDir === null)
 // deleted, so a process using it is not disturbed by another install.
 function nodeGyp(command) {
   return spawnSync(process.execPath, [nodeGypBin, command, `--nodedir=${nodeDir}`, '--jobs=max'], {
-    cwd: packageDir,
+    cwd: nativeDir,
     encoding: 'utf8',
     timeout: 10 * 60 * 1000,
     env: { ...process.env, npm_config_nodedir: nodeDir },
@@ -84,4 +86,8 @@ for (const command of ['configure', 'build']) {
   if (result.status !== 0)
     finish(false, `build failed: node-gyp ${command} exited with ${result.status}`, output);
 }
-finish(true, `native addon built (${join('build', 'Release', 'mmnet_native_kernels.node')})`, output);
+finish(
+  true,
+  `native addon built (${join('native', 'build', 'Release', 'mmnet_native_kernels.node')})`,
+  output,
+);

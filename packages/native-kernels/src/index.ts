@@ -1,4 +1,12 @@
-export { type LoadedBlas, loadNativeAddon, type NativeAddon } from './addon/native-addon';
+export {
+  type AddonCandidate,
+  type AddonSearch,
+  addonCandidates,
+  type LoadedBlas,
+  loadNativeAddon,
+  type NativeAddon,
+  prebuiltAddonFile,
+} from './addon/native-addon';
 export { blasCandidates, defaultBlasCandidates } from './blas/blas-candidates';
 export { NATIVE_KERNEL_NAMES } from './registry/native-kernel-set';
 export {

@@ -15,10 +15,12 @@ export interface BackendAttempt {
 }
 
 export interface AcceleratorReport {
-  /** True when @mmnet/native-kernels replaced wasm kernels by BLAS-backed ones. */
+  /** True when @mmnet/native-kernels replaced wasm kernels by native (BLAS or built-in SGEMM) ones. */
   enabled: boolean;
-  /** Why it is on or off, one line. */
+  /** Which path runs (addon and GEMM) or why it is off, and how to get a faster one when there is: one line. */
   reason: string;
+  /** How to get a faster path, when one is possible (also at the end of `reason`). */
+  hint?: string;
   /** The kernels it replaced. */
   kernels: string[];
 }
@@ -66,13 +68,16 @@ interface NativeKernelsModule {
   enableNativeKernels(options?: { onUnavailable?: (reason: string) => void }): {
     enabled: boolean;
     reason: string;
-    blas: string | null;
+    /** Absent in versions before it. */
+    hint?: string | null;
     threads: number;
     kernels: string[];
   };
 }
 
-/** Turns on @mmnet/native-kernels when it is installed and finds a BLAS; plain wasm otherwise. */
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, '; ');
+
+/** Turns on @mmnet/native-kernels when it is installed and its addon loads; plain wasm otherwise. */
 async function enableAccelerator(env: Record<string, string | undefined>): Promise<AcceleratorReport> {
   if (env.MMNET_NATIVE_KERNELS?.trim().toLowerCase() === 'off') {
     return { enabled: false, reason: 'native kernels off (MMNET_NATIVE_KERNELS=off)', kernels: [] };
@@ -84,13 +89,21 @@ async function enableAccelerator(env: Record<string, string | undefined>): Promi
     return { enabled: false, reason: 'native kernels not installed', kernels: [] };
   }
   const status = mod.enableNativeKernels({ onUnavailable: () => {} });
+  const hint = status.hint ? { hint: status.hint } : {};
+  const how = status.hint ? `; ${status.hint}` : '';
   return status.enabled
     ? {
         enabled: true,
-        reason: `native kernels on (${status.blas}, ${status.threads} threads)`,
+        reason: `${oneLine(status.reason)}, ${status.threads} threads${how}`,
+        ...hint,
         kernels: status.kernels,
       }
-    : { enabled: false, reason: `native kernels off: ${status.reason}`, kernels: [] };
+    : {
+        enabled: false,
+        reason: `native kernels off (plain wasm): ${oneLine(status.reason)}${how}`,
+        ...hint,
+        kernels: [],
+      };
 }
 
 async function registerTensorflow(): Promise<string> {

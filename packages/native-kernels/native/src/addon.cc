@@ -8,6 +8,7 @@
 
 #include "adam.h"
 #include "blas.h"
+#include "builtin_sgemm.h"
 #include "conv.h"
 #include "matmul.h"
 #include "parallel.h"
@@ -98,18 +99,7 @@ Napi::Value Guard(const Napi::CallbackInfo& info, Body body) {
   }
 }
 
-Napi::Value LoadBlas(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "expected an array of library paths");
-  auto list = info[0].As<Napi::Array>();
-  std::vector<std::string> candidates;
-  for (uint32_t i = 0; i < list.Length(); ++i) candidates.push_back(list.Get(i).As<Napi::String>().Utf8Value());
-  std::vector<std::string> errors;
-  if (!mmnet::LoadBlas(candidates, errors)) {
-    std::string message = "no BLAS library could be loaded";
-    for (const auto& e : errors) message += "\n  " + e;
-    throw Napi::Error::New(env, message);
-  }
+Napi::Object BlasInfoObject(Napi::Env env) {
   const auto& blas = mmnet::GetBlasInfo();
   auto result = Napi::Object::New(env);
   result.Set("path", blas.path);
@@ -117,6 +107,48 @@ Napi::Value LoadBlas(const Napi::CallbackInfo& info) {
   result.Set("config", blas.config);
   result.Set("core", blas.core);
   return result;
+}
+
+// loadBlas(candidates, allowBuiltin = true): opens the first library of `candidates` that has cblas_sgemm, else
+// uses the built-in SGEMM (or throws when !allowBuiltin). Returns {path, vendor, config, core, failed}.
+Napi::Value LoadBlas(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "expected an array of library paths");
+  auto list = info[0].As<Napi::Array>();
+  std::vector<std::string> candidates;
+  for (uint32_t i = 0; i < list.Length(); ++i) candidates.push_back(list.Get(i).As<Napi::String>().Utf8Value());
+  const bool allowBuiltin = info.Length() < 2 || info[1].ToBoolean();
+  std::vector<std::string> errors;
+  if (!mmnet::LoadBlas(candidates, allowBuiltin, errors)) {
+    std::string message = "no BLAS library could be loaded";
+    for (const auto& e : errors) message += "\n  " + e;
+    throw Napi::Error::New(env, message);
+  }
+  auto result = BlasInfoObject(env);
+  auto failed = Napi::Array::New(env, errors.size());
+  for (uint32_t i = 0; i < errors.size(); ++i) failed.Set(i, errors[i]);
+  result.Set("failed", failed);
+  return result;
+}
+
+// useBuiltinSgemm(): the addon's own SGEMM from now on; returns the same description as loadBlas.
+Napi::Value UseBuiltinSgemm(const Napi::CallbackInfo& info) {
+  mmnet::UseBuiltinSgemm();
+  auto result = BlasInfoObject(info.Env());
+  result.Set("failed", Napi::Array::New(info.Env(), 0));
+  return result;
+}
+
+// builtinSgemmKernel(name?): the built-in SGEMM's instruction set ("avx512", "avx2", "generic"), after selecting
+// `name` when given (throws when this CPU cannot run it).
+Napi::Value BuiltinSgemmKernel(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsString()) {
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    if (!mmnet::SetBuiltinSgemmKernel(name)) {
+      throw Napi::Error::New(info.Env(), "built-in SGEMM kernel '" + name + "' is unknown or unsupported on this CPU");
+    }
+  }
+  return Napi::String::New(info.Env(), mmnet::BuiltinSgemmKernelName());
 }
 
 // Sets the BLAS thread count and the addon's own (im2col/col2im) thread count.
@@ -168,6 +200,29 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
                     transB);
       mmnet::ApplyEpilogue(c, static_cast<int64_t>(m), static_cast<int64_t>(n), epilogue);
     }
+    return info.Env().Undefined();
+  });
+}
+
+// sgemm(heap, aOffset, bOffset, cOffset, [m, n, k, lda, ldb, ldc], transA, transB, alpha, beta): one row-major
+// GEMM on the loaded BLAS (or the built-in SGEMM), for tests of leading dimensions, alpha and beta.
+Napi::Value Sgemm(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const Heap heap = HeapArg(info, 0);
+    const auto d = NumbersArg(info, 4, 6, "sgemm dimensions");
+    for (double v : d) {
+      if (!(v >= 0) || v > 2147483647.0) throw Napi::RangeError::New(info.Env(), "sgemm dimensions out of range");
+    }
+    const bool transA = info[5].ToBoolean(), transB = info[6].ToBoolean();
+    const double m = d[0], n = d[1], k = d[2], lda = d[3], ldb = d[4], ldc = d[5];
+    const double aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
+    if (lda < aCols || ldb < bCols || ldc < n) throw Napi::RangeError::New(info.Env(), "sgemm leading dimension too small");
+    const float* a = heap.At(NumberArg(info, 1, "a"), aRows == 0 ? 0 : (aRows - 1) * lda + aCols, "sgemm a");
+    const float* b = heap.At(NumberArg(info, 2, "b"), bRows == 0 ? 0 : (bRows - 1) * ldb + bCols, "sgemm b");
+    float* c = heap.At(NumberArg(info, 3, "c"), m == 0 ? 0 : (m - 1) * ldc + n, "sgemm c");
+    mmnet::Sgemm(transA, transB, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                 static_cast<float>(NumberArg(info, 7, "alpha")), a, static_cast<int>(lda), b, static_cast<int>(ldb),
+                 static_cast<float>(NumberArg(info, 8, "beta")), c, static_cast<int>(ldc));
     return info.Env().Undefined();
   });
 }
@@ -233,6 +288,8 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadBlas", Napi::Function::New(env, LoadBlas));
+  exports.Set("builtinSgemmKernel", Napi::Function::New(env, BuiltinSgemmKernel));
+  exports.Set("useBuiltinSgemm", Napi::Function::New(env, UseBuiltinSgemm));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("setSingleThreadMacs", Napi::Function::New(env, SetSingleThreadMacs));
@@ -240,6 +297,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setChunkBytes", Napi::Function::New(env, SetChunkBytes));
   exports.Set("releaseScratch", Napi::Function::New(env, ReleaseScratch));
   exports.Set("matMul", Napi::Function::New(env, MatMul));
+  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("conv2d", Napi::Function::New(env, Conv2D));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter));

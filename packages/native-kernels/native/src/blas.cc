@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "builtin_sgemm.h"
+
 namespace mmnet {
 namespace {
 
@@ -23,6 +25,7 @@ struct BlasBinding {
   GetIntFn getThreadsInt = nullptr;    // openblas_get_num_threads, MKL_Get_Max_Threads
   SetLongFn setThreadsLong = nullptr;  // bli_thread_set_num_threads (dim_t)
   GetLongFn getThreadsLong = nullptr;  // bli_thread_get_num_threads
+  bool builtin = false;  // the addon's own SGEMM (builtin_sgemm.h): no library could be opened
   BlasInfo info;
   int threads = 0;  // the count set by SetBlasThreads (0: the library's default)
 };
@@ -80,35 +83,56 @@ bool TryLoad(const std::string& path, std::string& error) {
 }
 
 void SetLibraryThreads(int threads) {
+  if (g_blas.builtin) SetBuiltinSgemmThreads(threads);
   if (g_blas.setThreadsInt != nullptr) g_blas.setThreadsInt(threads);
   if (g_blas.setThreadsLong != nullptr) g_blas.setThreadsLong(threads);
 }
 
 }  // namespace
 
-bool LoadBlas(const std::vector<std::string>& candidates, std::vector<std::string>& errors) {
-  if (g_blas.sgemm != nullptr) return true;
+bool LoadBlas(const std::vector<std::string>& candidates, bool allowBuiltin, std::vector<std::string>& errors) {
+  if (g_blas.sgemm != nullptr || g_blas.builtin) return true;
   for (const auto& path : candidates) {
     std::string error;
     if (TryLoad(path, error)) return true;
     errors.push_back(error);
   }
-  return false;
+  if (!allowBuiltin) return false;
+  UseBuiltinSgemm();
+  return true;
+}
+
+void UseBuiltinSgemm() {
+  if (g_blas.builtin) return;
+  BlasBinding binding;
+  binding.builtin = true;
+  binding.info.loaded = true;
+  binding.info.path = "";
+  binding.info.vendor = "builtin";
+  binding.info.config = "built-in SGEMM";
+  binding.info.core = BuiltinSgemmKernelName();
+  const int threads = g_blas.threads;
+  g_blas = binding;  // a library opened before stays open (and idle): it may still be referenced elsewhere
+  if (threads > 0) SetBlasThreads(threads);
 }
 
 const BlasInfo& GetBlasInfo() { return g_blas.info; }
 
 void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc) {
-  if (g_blas.sgemm == nullptr) throw std::runtime_error("no BLAS library is loaded");
+  if (g_blas.sgemm == nullptr && !g_blas.builtin) throw std::runtime_error("no BLAS library is loaded");
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   // Setting OpenBLAS's thread count to 1 and back costs well under a microsecond (it stores a number; the
   // workers stay alive), much less than waking a worker.
   const bool narrow = !g_onCallingThread && g_blas.threads > 1 && macs < g_singleThreadMaxMacs &&
-                      (g_blas.setThreadsInt != nullptr || g_blas.setThreadsLong != nullptr);
+                      (g_blas.builtin || g_blas.setThreadsInt != nullptr || g_blas.setThreadsLong != nullptr);
   if (narrow) SetLibraryThreads(1);
-  g_blas.sgemm(kCblasRowMajor, transA ? kCblasTrans : kCblasNoTrans, transB ? kCblasTrans : kCblasNoTrans,
-               m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (g_blas.builtin) {
+    BuiltinSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    g_blas.sgemm(kCblasRowMajor, transA ? kCblasTrans : kCblasNoTrans, transB ? kCblasTrans : kCblasNoTrans,
+                 m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
   if (narrow) SetLibraryThreads(g_blas.threads);
 }
 
@@ -134,6 +158,7 @@ int SetBlasThreads(int threads) {
 }
 
 int GetBlasThreads() {
+  if (g_blas.builtin) return BuiltinSgemmThreads();
   if (g_blas.getThreadsInt != nullptr) return g_blas.getThreadsInt();
   if (g_blas.getThreadsLong != nullptr) return static_cast<int>(g_blas.getThreadsLong());
   return 0;

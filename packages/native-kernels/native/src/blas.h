@@ -1,5 +1,5 @@
-// Run-time binding to a CBLAS library (OpenBLAS, BLIS or MKL) found with dlopen.
-// Nothing here links against a BLAS at build time, so the addon builds on a machine without one.
+// Run-time binding to a CBLAS library (OpenBLAS, BLIS or MKL) found with dlopen, else to the addon's own SGEMM.
+// Nothing here links against a BLAS at build time, so the addon builds and runs on a machine without one.
 #pragma once
 
 #include <string>
@@ -20,9 +20,13 @@ struct BlasInfo {
   std::string core;    // the CPU kernel family the library picked (openblas_get_corename), when it says
 };
 
-// Tries each candidate in order and keeps the first library that exports cblas_sgemm.
-// Returns false and fills `errors` (one line per candidate) when none loads.
-bool LoadBlas(const std::vector<std::string>& candidates, std::vector<std::string>& errors);
+// Tries each candidate in order and keeps the first library that exports cblas_sgemm. When none loads, uses the
+// built-in SGEMM (vendor "builtin", core = its instruction set) if allowBuiltin, else returns false; `errors`
+// gets one line per candidate that failed.
+bool LoadBlas(const std::vector<std::string>& candidates, bool allowBuiltin, std::vector<std::string>& errors);
+
+// Switches to the built-in SGEMM (keeping the thread count), e.g. when the library found runs slower kernels.
+void UseBuiltinSgemm();
 
 const BlasInfo& GetBlasInfo();
 

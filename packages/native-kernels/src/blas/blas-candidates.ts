@@ -17,8 +17,10 @@ export function defaultBlasCandidates(arch: string = process.arch): string[] {
   ];
 }
 
-/** `MMNET_BLAS` (a library path) is tried before the defaults when set. */
+/** `MMNET_BLAS` (a library path; not the words builtin/system) is tried before the defaults when set. */
 export function blasCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const override = env.MMNET_BLAS?.trim();
-  return override ? [override, ...defaultBlasCandidates()] : defaultBlasCandidates();
+  return override && !['builtin', 'system'].includes(override.toLowerCase())
+    ? [override, ...defaultBlasCandidates()]
+    : defaultBlasCandidates();
 }
