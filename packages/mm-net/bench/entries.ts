@@ -9,10 +9,11 @@
  *     attention families' stacked parameters; 1x1 stem, global max-pool classifier, as PG_attention).
  * From packages/mm-net: npx tsx ../module-net/bench/models.ts --config small --models PG_memory,PG_endtoend_soft
  */
+
 import { tf } from '@mmnet/core-tensors';
-import { buildProgramVocabulary } from '@mmnet/module-net';
 import { programBenchModel } from '@mmnet/module-net/bench/program-bench-model';
 import type { DecoderMode } from '@mmnet/program-decoders';
+import { tokenMapOf } from '@mmnet/programs';
 import {
   BENCH_QUESTION_VOCAB,
   type BenchModel,
@@ -23,7 +24,7 @@ import {
 import { createEndToEndNetwork, createModuleMemoryNetwork, EndToEndLearner } from '../src/index.js';
 
 function programVocabOf(setup: BenchSetup): Record<string, number> {
-  return buildProgramVocabulary([...new Set(setup.programs.flat())].sort());
+  return tokenMapOf([...new Set(setup.programs.flat())].sort());
 }
 
 export const pgMemoryBenchModel: BenchModel = programBenchModel('PG_memory', createModuleMemoryNetwork);

@@ -1,5 +1,6 @@
 import { tf } from '@mmnet/core-tensors';
-import { buildProgramVocabulary, createModuleNetwork, encodePrefixPrograms } from '@mmnet/module-net';
+import { createModuleNetwork } from '@mmnet/module-net';
+import { encodePrefixPrograms, tokenMapOf } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addressAt, createModuleMemoryNetwork } from '../src/index.js';
 import {
@@ -45,7 +46,7 @@ describe('PG_memory (cpu)', () => {
   });
 
   it('builds and trains with a vocabulary of unary functions only (no binary bank), in both executions', () => {
-    const programVocab = buildProgramVocabulary(['count', 'filter_color[red]', 'scene']);
+    const programVocab = tokenMapOf(['count', 'filter_color[red]', 'scene']);
     const unaryOnly = { program_token_to_idx: programVocab, answer_token_to_idx: { '0': 0, '1': 1, '2': 2 } };
     for (const execution of ['grouped', 'perNode'] as const) {
       const { model, store } = createModuleMemoryNetwork({ ...smallConfig, execution }, unaryOnly);

@@ -1,8 +1,6 @@
 import { createRng, type ParameterScope, ParameterStore, tf } from '@mmnet/core-tensors';
 import {
-  type ArityFunction,
   answerCount,
-  clevrArity,
   createNetworkClassifier,
   createNetworkStem,
   defineClevrModules,
@@ -12,11 +10,16 @@ import {
   type ModuleNetworkVocab,
   ModuleRegistry,
   type NodeCapture,
+  type Stem,
+} from '@mmnet/module-net';
+import {
+  type ArityFunction,
+  clevrArity,
+  isProgramTreeList,
   type ProgramIdRows,
   type ProgramTreeNode,
   parsePrefixPrograms,
-  type Stem,
-} from '@mmnet/module-net';
+} from '@mmnet/programs';
 import type { z } from 'zod';
 import type { AddressingMaps } from '../addressing.js';
 import { oneHotMemberAddresses } from '../attention-memory/member-addresses.js';
@@ -36,10 +39,6 @@ export interface ModuleMemoryOutput {
   /** One-hot addresses of every step into the unary and the binary bank. */
   addressing: { unary: AddressingMaps; binary: AddressingMaps };
   captures?: NodeCapture[][];
-}
-
-function isTreeList(p: unknown): p is readonly ProgramTreeNode[] {
-  return Array.isArray(p) && p.length > 0 && typeof p[0] === 'object' && p[0] !== null && 'token' in p[0];
 }
 
 /**
@@ -158,7 +157,7 @@ export class ModuleMemoryNetwork {
     programs: readonly ProgramTreeNode[] | ProgramIdRows,
     options: { capture?: boolean } = {},
   ): ModuleMemoryOutput {
-    const trees = isTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
+    const trees = isProgramTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
     const d = this.config.stemDim;
     let captures: NodeCapture[][] | undefined;
     const logits = tf.tidy(() => {

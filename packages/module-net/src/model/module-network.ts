@@ -1,4 +1,11 @@
 import { createRng, type ParameterScope, ParameterStore, tf } from '@mmnet/core-tensors';
+import {
+  isProgramTreeList,
+  type ProgramIdRows,
+  type ProgramTreeNode,
+  parsePrefixPrograms,
+  type TokenMap,
+} from '@mmnet/programs';
 import { z } from 'zod';
 import { ModuleClassifier } from '../classifier/module-classifier.js';
 import {
@@ -7,9 +14,6 @@ import {
   executePrograms,
   type NodeCapture,
 } from '../executor/execute.js';
-import { type ProgramIdRows, parsePrefixPrograms } from '../program/parse-prefix.js';
-import type { ProgramTreeNode } from '../program/tree.js';
-import type { ProgramVocabulary } from '../program/vocabulary.js';
 import { defineClevrModules } from '../registry/clevr-modules.js';
 import { type ModuleBuildConfig, ModuleRegistry, type ModuleSet } from '../registry/module-registry.js';
 import { Stem } from '../stem/stem.js';
@@ -56,7 +60,7 @@ export type ModuleNetworkConfig = z.input<typeof ModuleNetworkConfigSchema>;
 
 /** The vocabularies a module network needs (the reference's vocab.json parts). */
 export interface ModuleNetworkVocab {
-  program_token_to_idx: ProgramVocabulary;
+  program_token_to_idx: TokenMap;
   answer_token_to_idx: Record<string, number>;
 }
 
@@ -134,7 +138,7 @@ export class ModuleNetwork {
     config: ModuleNetworkConfig,
     readonly registry: ModuleRegistry<ModuleBuildConfig>,
     readonly numAnswers: number,
-    readonly programVocab?: ProgramVocabulary,
+    readonly programVocab?: TokenMap,
   ) {
     this.config = ModuleNetworkConfigSchema.parse(config);
     const c = this.config;
@@ -167,7 +171,7 @@ export class ModuleNetwork {
     programs: readonly ProgramTreeNode[] | ProgramIdRows,
     options: ExecuteOptions = {},
   ): ModuleNetworkOutput {
-    const trees = isTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
+    const trees = isProgramTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
     let captures: NodeCapture[][] | undefined;
     const logits = tf.tidy(() => {
       const result = executePrograms(trees, this.stem.apply(features), this.modules, options);
@@ -176,12 +180,6 @@ export class ModuleNetwork {
     });
     return { logits, captures };
   }
-}
-
-function isTreeList(p: unknown): p is readonly ProgramTreeNode[] {
-  return (
-    Array.isArray(p) && (p.length === 0 || (typeof p[0] === 'object' && p[0] !== null && 'token' in p[0]))
-  );
 }
 
 /**
