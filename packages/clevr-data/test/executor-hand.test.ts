@@ -1,7 +1,8 @@
+import type { ProgramStep } from '@mmnet/programs';
+import { prefixToTree, treeToSteps } from '@mmnet/programs';
 import { describe, expect, it } from 'vitest';
 import { executeProgram, executeSteps } from '../src/executor/index.js';
-import type { ProgramStep } from '../src/formats/question-schema.js';
-import { prefixToTree, treeToSteps } from '../src/program/index.js';
+
 import { handScene } from './helpers/semantics-scenes.js';
 
 const scene = handScene();
