@@ -1,11 +1,11 @@
 import type { ClevrBatch } from '@mmnet/clevr-data';
 import { readPngFile, resizeBilinear } from '@mmnet/clevr-data';
 import { createRng, tf } from '@mmnet/core-tensors';
+import { decodeTokens, tokensByIndex } from '@mmnet/programs';
 import { z } from 'zod';
 import { BACKEND_OPTION } from '../../config/train-config.js';
 import { featureSourceFor } from '../../data/feature-source.js';
 import { encodeProgram, encodeQuestion } from '../../data/question-encoding.js';
-import { decodeIds, tokensByIndex } from '../../data/vocab-file.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import type { CliIo } from '../io.js';
 import { type OptionSpec, UsageError } from '../options.js';
@@ -95,7 +95,7 @@ export async function predictCommand(argv: string[], io: CliIo, registry: ModelR
     io.out(
       `Predicted answer: ${answers[result.answer] ?? result.answer} (p = ${result.probability.toFixed(3)})`,
     );
-    if (result.program) io.out(`Predicted program: ${decodeIds(result.program, programTokens).join(' ')}`);
+    if (result.program) io.out(`Predicted program: ${decodeTokens(result.program, programTokens).join(' ')}`);
     else if (opts.program) io.out(`Program executed: ${opts.program}`);
     else io.out(`Program: none (${model.name} answers without a program)`);
   } catch (error) {
