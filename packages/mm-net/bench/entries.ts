@@ -13,7 +13,7 @@
 import { tf } from '@mmnet/core-tensors';
 import { programBenchModel } from '@mmnet/module-net/bench/program-bench-model';
 import type { DecoderMode } from '@mmnet/program-decoders';
-import { tokenMapOf } from '@mmnet/programs';
+import { SPECIAL_TOKENS, tokenMapOf } from '@mmnet/programs';
 import {
   BENCH_QUESTION_VOCAB,
   type BenchModel,
@@ -45,9 +45,8 @@ export const pgMemoryAttentionBenchModel: BenchModel = programBenchModel(
 
 /** Question vocabulary of the bench's random questions (ids 4..95 after the four specials). */
 function questionVocab(): Record<string, number> {
-  const specials = ['<NULL>', '<START>', '<END>', '<UNK>'];
-  return Object.fromEntries(
-    Array.from({ length: BENCH_QUESTION_VOCAB }, (_, i) => [i < specials.length ? specials[i] : `w${i}`, i]),
+  return tokenMapOf(
+    Array.from({ length: BENCH_QUESTION_VOCAB - SPECIAL_TOKENS.length }, (_, i) => `w${i + 4}`),
   );
 }
 

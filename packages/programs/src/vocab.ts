@@ -32,6 +32,12 @@ export const VOCAB_PARTS: readonly VocabPart[] = [
  * `<UNK>` 3). Errors start with `what` and name the token.
  */
 export function tokensByIndex(map: TokenMap, what = 'vocabulary'): string[] {
+  SPECIAL_TOKENS.forEach((special, i) => {
+    const at = map[special];
+    if ((i === NULL_ID || at !== undefined) && at !== i) {
+      throw new Error(`${what}: '${special}' must have index ${i} (got ${at ?? 'none'})`);
+    }
+  });
   const entries = Object.entries(map);
   const tokens: string[] = new Array(entries.length);
   for (const [token, index] of entries) {
@@ -48,12 +54,6 @@ export function tokensByIndex(map: TokenMap, what = 'vocabulary'): string[] {
     }
     tokens[index] = token;
   }
-  SPECIAL_TOKENS.forEach((special, i) => {
-    const at = map[special];
-    if ((i === NULL_ID || at !== undefined) && at !== i) {
-      throw new Error(`${what}: '${special}' must have index ${i} (got ${at ?? 'none'})`);
-    }
-  });
   return tokens;
 }
 
