@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-/** A bad command line: reported as one line with exit code 2. */
+/** A bad command line (of `mmnet-data`, and of `mmnet` too): reported as one line with exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
