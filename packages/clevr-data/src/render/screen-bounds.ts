@@ -1,4 +1,4 @@
-import { type Camera, projectPoint, type Vec3 } from '../scene/index.js';
+import { type Camera, projectPoint, type Vec3 } from '../geometry/index.js';
 import { KIND_BOX, type Primitive } from './primitives.js';
 
 /** An inclusive pixel rectangle; empty when x0 > x1 or y0 > y1. */
