@@ -1,5 +1,5 @@
-import { COLOR_RGB } from '../properties/index.js';
 import type { SyntheticObject } from '../geometry/index.js';
+import { COLOR_RGB } from '../properties/index.js';
 
 export const KIND_SPHERE = 0;
 export const KIND_BOX = 1;
