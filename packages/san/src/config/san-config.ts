@@ -20,18 +20,6 @@ export const SANConfigSchema = z.object({
   rnnLayers: z.number().int().positive().default(2),
   /** Width of the attention's hidden layer h = tanh(Wv v + Wu u) [512]. */
   attentionDim: z.number().int().positive().default(512),
-  /**
-   * How a hop joins image and question [sum]: `sum` is SAN's h = tanh(Wv v + Wu u); `product` is the low-rank
-   * bilinear form h = tanh(Wv v) * tanh(Wu u) (Kim et al. 2017, MLB), where a conjunction such as "red and
-   * cube" is one product instead of a threshold on a sum.
-   */
-  fusion: z.enum(['sum', 'product']).default('sum'),
-  /**
-   * Question-conditioned stem [false]: v <- ReLU(v * (1 + gamma(u0)) + beta(u0)), gamma and beta linear in the
-   * question encoding (FiLM, Perez et al. 2018), so the attention sees features already weighted by what the
-   * question asks for.
-   */
-  questionFilm: z.boolean().default(false),
   /** Attention hops of SAN (SAN_wbw takes one per question word instead) [3]. */
   hops: z.number().int().positive().default(3),
   classifierHidden: z.number().int().positive().default(1024),
