@@ -9,7 +9,7 @@ export class UsageError extends Error {
   }
 }
 
-export interface FlagSpec {
+interface FlagSpec {
   /** `boolean` flags take no value; every other flag takes one (`--name value` or `--name=value`). */
   type: 'string' | 'boolean';
   description: string;

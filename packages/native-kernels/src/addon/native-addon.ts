@@ -74,11 +74,11 @@ export interface NativeAddon {
   adamUpdate?(heap: ArrayBuffer, offsets: Float64Array, count: number, constants: Float64Array): void;
 }
 
-export const PACKAGE_NAME = '@mmnet/native-kernels';
+const PACKAGE_NAME = '@mmnet/native-kernels';
 const ADDON_FILE = join('build', 'Release', 'mmnet_native_kernels.node');
 
 /** This package's root folder: the nearest ancestor of this module holding its package.json. */
-export function findPackageRoot(start: string = dirname(fileURLToPath(import.meta.url))): string | null {
+function findPackageRoot(start: string = dirname(fileURLToPath(import.meta.url))): string | null {
   let dir = start;
   for (let depth = 0; depth < 6; depth++) {
     const manifest = join(dir, 'package.json');
@@ -97,7 +97,7 @@ export function findPackageRoot(start: string = dirname(fileURLToPath(import.met
 }
 
 /** Where the addon is expected: `MMNET_NATIVE_KERNELS_ADDON`, else `<package>/build/Release/…`. */
-export function defaultAddonPath(): string | null {
+function defaultAddonPath(): string | null {
   const override = process.env.MMNET_NATIVE_KERNELS_ADDON;
   if (override) return override;
   const root = findPackageRoot();
