@@ -44,20 +44,19 @@ const s = (fn: string, inputs: number[], value_inputs: string[] = []): ProgramSt
   value_inputs,
 });
 
-/** "Is the color of the large cube the same as the sphere that is left of it?" in the official list form. */
-const comparison: ProgramStep[] = [
+/** "Are there more cubes than red spheres left of the large thing?" in the official list form. */
+const moreCubes: ProgramStep[] = [
   s('scene', []),
   s('filter_size', [0], ['large']),
-  s('filter_shape', [1], ['cube']),
-  s('unique', [2]),
-  s('scene', []),
+  s('unique', [1]),
+  s('relate', [2], ['left']),
+  s('filter_color', [3], ['red']),
   s('filter_shape', [4], ['sphere']),
-  s('unique', [5]),
-  s('relate', [6], ['left']),
-  s('unique', [7]),
-  s('query_color', [3]),
-  s('query_color', [8]),
-  s('equal_color', [9, 10]),
+  s('count', [5]),
+  s('scene', []),
+  s('filter_shape', [7], ['cube']),
+  s('count', [8]),
+  s('greater_than', [9, 6]),
 ];
 
 function vocabOf(): Record<string, Record<string, number>> {
@@ -154,24 +153,26 @@ describe('the CLEVR arity rule', () => {
 
 describe('program trees', () => {
   it('round-trips the list form through trees, prefix and postfix', () => {
-    const tree = stepsToTree(comparison);
-    expect(tree.token).toBe('equal_color');
-    expect(tree.inputs[0].inputs[0].inputs[0].token).toBe('filter_shape[cube]');
-    expect(treeHeight(tree)).toBe(7);
+    const tree = stepsToTree(moreCubes);
+    expect(tree.token).toBe('greater_than');
+    expect(tree.inputs[0].inputs[0]).toMatchObject({ token: 'filter_shape[cube]', step: 8 });
+    expect(treeHeight(tree)).toBe(8);
     const prefix = treeToPrefix(tree);
-    expect(prefix.slice(0, 6)).toEqual([
-      'equal_color',
-      'query_color',
-      'unique',
+    expect(prefix.slice(0, 8)).toEqual([
+      'greater_than',
+      'count',
       'filter_shape[cube]',
-      'filter_size[large]',
       'scene',
+      'count',
+      'filter_shape[sphere]',
+      'filter_color[red]',
+      'relate[left]',
     ]);
     expect(treeToPrefix(prefixToTree(prefix))).toEqual(prefix);
     expect(treeToPrefix(postfixToTree(treeToPostfix(tree)))).toEqual(prefix);
     const steps = treeToSteps(tree);
-    expect(steps).toHaveLength(comparison.length);
-    expect(steps[steps.length - 1]).toEqual(s('equal_color', [4, 10]));
+    expect(steps).toHaveLength(moreCubes.length);
+    expect(steps[steps.length - 1]).toEqual(s('greater_than', [2, 9]));
     expect(treeToPrefix(stepsToTree(steps))).toEqual(prefix);
   });
 
