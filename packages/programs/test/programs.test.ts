@@ -38,11 +38,9 @@ const PROGRAMS: string[][] = [
   ['exist', 'union', 'filter_color[red]', 'scene', 'union', 'scene', 'filter_shape[cube]', 'scene'],
 ];
 
-const s = (fn: string, inputs: number[], value_inputs: string[] = []): ProgramStep => ({
-  function: fn,
-  inputs,
-  value_inputs,
-});
+function s(fn: string, inputs: number[], value_inputs: string[] = []): ProgramStep {
+  return { function: fn, inputs, value_inputs };
+}
 
 /** "Are there more cubes than red spheres left of the large thing?" in the official list form. */
 const moreCubes: ProgramStep[] = [
