@@ -16,11 +16,16 @@ import {
   type AddressedPrograms,
   type DecoderMode,
   decodeAddresses,
-  type ProgramGeneratorVocab,
   type RepairedProgram,
   Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
-import { type ArityFunction, clevrArity, type ProgramTreeNode, prefixToTree } from '@mmnet/programs';
+import {
+  type ArityFunction,
+  clevrArity,
+  type ProgramTreeNode,
+  prefixToTree,
+  type Vocab,
+} from '@mmnet/programs';
 import { distributionMemberAddresses, FamilySelections } from '../attention-memory/member-addresses.js';
 import { checkNodeWeightBudget, countWeightedNodes } from '../execution/node-weight-budget.js';
 import {
@@ -33,9 +38,7 @@ import { blockRowWidths } from '../memory/block-layout.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
 import { type EndToEndConfig, type EndToEndConfigInput, EndToEndConfigSchema } from './config.js';
 
-export interface EndToEndVocab extends ProgramGeneratorVocab {
-  answer_token_to_idx: Record<string, number>;
-}
+export type EndToEndVocab = Vocab;
 
 export interface EndToEndForwardOptions {
   /** Decoder mode (default: the config's). */

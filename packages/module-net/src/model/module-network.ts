@@ -5,6 +5,7 @@ import {
   type ProgramTreeNode,
   parsePrefixPrograms,
   type TokenMap,
+  type Vocab,
 } from '@mmnet/programs';
 import { z } from 'zod';
 import { ModuleClassifier } from '../classifier/module-classifier.js';
@@ -59,10 +60,7 @@ export const ModuleNetworkConfigSchema = z.object({
 export type ModuleNetworkConfig = z.input<typeof ModuleNetworkConfigSchema>;
 
 /** The vocabularies a module network needs (the reference's vocab.json parts). */
-export interface ModuleNetworkVocab {
-  program_token_to_idx: TokenMap;
-  answer_token_to_idx: Record<string, number>;
-}
+export type ModuleNetworkVocab = Pick<Vocab, 'program_token_to_idx' | 'answer_token_to_idx'>;
 
 export interface ModuleNetworkOutput {
   /** [N, numAnswers]. */

@@ -1,3 +1,4 @@
+import type { Vocab } from '@mmnet/programs';
 import { z } from 'zod';
 
 /** Stacked attention network (Yang et al. 2016) and its word-by-word variant; reference sizes by default. */
@@ -30,7 +31,4 @@ export type SANConfig = z.input<typeof SANConfigSchema>;
 export type ResolvedSANConfig = z.output<typeof SANConfigSchema>;
 
 /** The vocabularies a SAN needs (the reference's vocab.json parts). */
-export interface SANVocab {
-  question_token_to_idx: Record<string, number>;
-  answer_token_to_idx: Record<string, number>;
-}
+export type SANVocab = Pick<Vocab, 'question_token_to_idx' | 'answer_token_to_idx'>;

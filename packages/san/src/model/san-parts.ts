@@ -1,5 +1,6 @@
 import { createRng, type ParameterScope, ParameterStore, type tf } from '@mmnet/core-tensors';
 import { Stem } from '@mmnet/module-net';
+import { NULL_ID, NULL_TOKEN } from '@mmnet/programs';
 import { StackedAttention } from '../attention/stacked-attention.js';
 import { MlpClassifier } from '../classifier/mlp-classifier.js';
 import {
@@ -38,7 +39,7 @@ export abstract class SANParts {
     this.config = SANConfigSchema.parse(config);
     const c = this.config;
     this.numAnswers = vocabSize(vocab.answer_token_to_idx, 'answer_token_to_idx');
-    this.nullId = vocab.question_token_to_idx['<NULL>'] ?? 0;
+    this.nullId = vocab.question_token_to_idx[NULL_TOKEN] ?? NULL_ID;
     this.stem = new Stem(scope.scope('stem'), {
       inChannels: c.inChannels,
       dim: c.stemDim,
