@@ -1,5 +1,6 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
-import { buildProgramVocabulary, fillMissingGradients, ModuleNetwork } from '@mmnet/module-net';
+import { fillMissingGradients, ModuleNetwork } from '@mmnet/module-net';
+import { tokenMapOf } from '@mmnet/programs';
 import { createGridRegistry } from './grid-modules.js';
 import { CELL_CHANNELS, GRID, generateGridBatch, MAX_COUNT, majorityBaseline } from './grid-task.js';
 
@@ -26,7 +27,7 @@ export interface TrainGridResult {
 /** Trains a module network on the grid task with its own DSL's modules and measures held-out accuracy. */
 export function trainGridModel(options: TrainGridOptions): TrainGridResult {
   const registry = createGridRegistry();
-  const vocab = buildProgramVocabulary(registry.names());
+  const vocab = tokenMapOf(registry.names());
   const store = new ParameterStore(createRng(options.seed));
   const model = new ModuleNetwork(
     store,

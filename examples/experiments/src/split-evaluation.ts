@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readQuestionsH5 } from '@mmnet/clevr-data';
+import { tokensByIndex } from '@mmnet/programs';
 import {
   answerKind,
   answerTypePrior,
@@ -8,7 +9,6 @@ import {
   type ModelRegistry,
   readVocabFile,
   resolveCheckpoint,
-  tokensByIndex,
 } from '@mmnet/trainer';
 import { accuracyByFamily, tallyByTemplate } from './families.js';
 

@@ -1,9 +1,11 @@
 export * from './builtin-extractor/index.js';
+export { UsageError } from './cli/flags.js';
 export * from './dataset/index.js';
 export * from './download/index.js';
 export * from './executor/index.js';
 export * from './features/index.js';
 export * from './formats/index.js';
+export * from './geometry/index.js';
 export * from './h5/index.js';
 export * from './io/index.js';
 export * from './presets/index.js';

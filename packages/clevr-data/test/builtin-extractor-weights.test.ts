@@ -13,6 +13,8 @@ import {
   defaultBuiltinWeightsPath,
   PretextAccuracy,
   type PretextSample,
+  registerBuiltinExtractor,
+  registeredFeatureExtractors,
   renderPretextSample,
 } from '../src/index.js';
 
@@ -146,6 +148,8 @@ describe('built-in extractor with the committed weights', () => {
   });
 
   it('resizes other input sizes and is registered as "builtin"', async () => {
+    expect(registeredFeatureExtractors()).not.toContain('builtin'); // importing the package registers nothing
+    registerBuiltinExtractor();
     const ex = await createRegisteredExtractor('builtin', { height: 80, width: 120 });
     expect(ex.outputShape).toEqual([14, 14, 34]);
     const out = ex.extract(tf.zeros([1, 80, 120, 3]) as tf.Tensor4D);

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vocabFromJson } from '@mmnet/programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClevrH5Dataset, epochOrder, preprocessQuestions, questionStats } from '../src/dataset/index.js';
 import { loadH5wasm, readQuestionsH5 } from '../src/h5/index.js';
-import { vocabFromJson } from '../src/vocab/index.js';
 import { writeIndexFeatures, writeSampleQuestions } from './dataset-fixtures.js';
 
 let dir: string;

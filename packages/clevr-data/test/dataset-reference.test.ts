@@ -1,16 +1,18 @@
 // Cross-checks against the official CLEVR reference data in /work/shared/clevr-reference (the reference
 // project's vocab.json and one real CLEVR image). When that folder is absent the tests are skipped (and vitest
 // reports them as skipped).
+
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
+import { vocabFromJson } from '@mmnet/programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessQuestions } from '../src/dataset/index.js';
 import { extractFeatures, rawPixelsExtractor, readPngFile } from '../src/features/index.js';
 import { FeaturesH5Reader, readQuestionsH5 } from '../src/h5/index.js';
-import { vocabFromJson } from '../src/vocab/index.js';
+
 import { writeSampleQuestions } from './dataset-fixtures.js';
 
 const reference = '/work/shared/clevr-reference';

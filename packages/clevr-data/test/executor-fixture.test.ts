@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { postfixToTree, prefixToTree, stepsToTree, treeToPostfix, treeToPrefix } from '@mmnet/programs';
 import { describe, expect, it } from 'vitest';
 import { executeProgram } from '../src/executor/index.js';
 import { parseQuestionFile, parseSceneFile } from '../src/formats/index.js';
-import {
-  checkProgramSteps,
-  postfixToTree,
-  prefixToTree,
-  stepsToTree,
-  treeToPostfix,
-  treeToPrefix,
-} from '../src/program/index.js';
+import { checkProgramSteps } from '../src/program/index.js';
 
 // Built by test/helpers/build-semantics-fixture.ts: CLEVR's official templates instantiated on three
 // hand-written scenes (test/helpers/semantics-scenes.ts), in the official file formats.
@@ -40,9 +34,9 @@ describe('executor on the official-format fixture', () => {
     for (const q of questionFile.questions) {
       const steps = q.program ?? [];
       expect(checkProgramSteps(steps).ok).toBe(true);
-      const tree = stepsToTree(steps);
-      expect(prefixToTree(treeToPrefix(tree))).toEqual(tree);
-      expect(postfixToTree(treeToPostfix(tree))).toEqual(tree);
+      const prefix = treeToPrefix(stepsToTree(steps));
+      expect(treeToPrefix(prefixToTree(prefix))).toEqual(prefix);
+      expect(treeToPrefix(postfixToTree(treeToPostfix(prefixToTree(prefix))))).toEqual(prefix);
     }
   });
 

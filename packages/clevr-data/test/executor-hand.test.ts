@@ -1,7 +1,7 @@
+import type { ProgramStep } from '@mmnet/programs';
+import { prefixToTree, stepsToTree, treeToPrefix, treeToSteps } from '@mmnet/programs';
 import { describe, expect, it } from 'vitest';
 import { executeProgram, executeSteps } from '../src/executor/index.js';
-import type { ProgramStep } from '../src/formats/question-schema.js';
-import { prefixToTree, stepsToPrefix, treeToSteps } from '../src/program/index.js';
 import { handScene } from './helpers/semantics-scenes.js';
 
 const scene = handScene();
@@ -140,7 +140,7 @@ describe('a program with a step that no later step uses (as single_or templates 
   });
 
   it('becomes the prefix program of the steps the answer depends on (what the models execute)', () => {
-    expect(stepsToPrefix(program).join(' ')).toBe(
+    expect(treeToPrefix(stepsToTree(program)).join(' ')).toBe(
       'count union filter_color[red] scene filter_shape[cube] scene',
     );
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
+import { vocabFromJson } from '@mmnet/programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import {
@@ -12,7 +13,6 @@ import {
   type PresetFiles,
   presetNames,
   readQuestionsH5,
-  vocabFromJson,
 } from '../src/index.js';
 
 let root: string;

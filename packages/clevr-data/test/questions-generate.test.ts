@@ -1,7 +1,7 @@
+import { stepsToTree, treeToPrefix } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { executeProgram } from '../src/executor/index.js';
 import { questionFileSchema } from '../src/formats/index.js';
-import { stepsToPrefix } from '../src/program/index.js';
 import { builtinTemplateSet, type GeneratedQuestion, generateQuestions } from '../src/questions/index.js';
 import { randomScenes } from './helpers/semantics-scenes.js';
 
@@ -100,7 +100,7 @@ describe('question generation on 300 seeded scenes', () => {
   });
 
   it('expands composite nodes into basic functions only', () => {
-    const tokens = new Set(questions.flatMap((q) => stepsToPrefix(q.program)));
+    const tokens = new Set(questions.flatMap((q) => treeToPrefix(stepsToTree(q.program))));
     for (const t of tokens) expect(t).not.toMatch(/^(filter|relate_filter)(_unique|_count|_exist)?$/);
     expect(tokens.has('relate[front]')).toBe(true);
     expect(tokens.has('same_material')).toBe(true);

@@ -1,20 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import type { Question } from '../src/formats/question-schema.js';
 import {
   buildTokenMap,
-  buildVocab,
   decodeTokens,
-  encodeQuestions,
-  expandVocab,
-  indexToToken,
   parseVocab,
-  tokenize,
+  tokensByIndex,
   vocabFromJson,
   vocabToJson,
-} from '../src/vocab/index.js';
+} from '@mmnet/programs';
+import { describe, expect, it } from 'vitest';
+import type { Question } from '../src/formats/question-schema.js';
+import { buildVocab, encodeQuestions, expandVocab, tokenize } from '../src/vocab/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seedText = readFileSync(join(here, 'fixtures', 'vocab.seed.json'), 'utf8');
@@ -70,7 +67,7 @@ describe('tokenize', () => {
 describe('vocabulary', () => {
   it('builds the three maps with specials first and sorted tokens', () => {
     const v = buildVocab(questions);
-    expect(indexToToken(v.question_token_to_idx)).toEqual([
+    expect(tokensByIndex(v.question_token_to_idx)).toEqual([
       '<NULL>',
       '<START>',
       '<END>',
@@ -87,7 +84,7 @@ describe('vocabulary', () => {
       'there',
       'things',
     ]);
-    expect(indexToToken(v.program_token_to_idx).slice(4)).toEqual([
+    expect(tokensByIndex(v.program_token_to_idx).slice(4)).toEqual([
       'count',
       'exist',
       'filter_color[red]',
@@ -148,7 +145,9 @@ describe('vocabulary', () => {
     const gap = structuredClone(seed);
     gap.answer_token_to_idx.zebra = 99;
     expect(() => parseVocab(gap)).toThrow(/without gaps/);
-    expect(() => parseVocab({ question_token_to_idx: {} })).toThrow(/program_token_to_idx/);
+    expect(() => parseVocab({ question_token_to_idx: seed.question_token_to_idx })).toThrow(
+      'vocab: program_token_to_idx: missing or not an object of token -> index',
+    );
     expect(() => vocabFromJson('{', 'bad.json')).toThrow(/^bad\.json: not valid JSON/);
   });
 
@@ -195,7 +194,7 @@ describe('encoding', () => {
     expect(Array.from(e.answers)).toEqual([v.answer_token_to_idx.yes, v.answer_token_to_idx['2']]);
     expect(Array.from(e.imageIndices)).toEqual([4, 7]);
     expect(Array.from(e.questionFamilies)).toEqual([1, -1]);
-    expect(decodeTokens(e.programs!.subarray(0, 6), indexToToken(v.program_token_to_idx))).toEqual([
+    expect(decodeTokens(e.programs!.subarray(0, 6), tokensByIndex(v.program_token_to_idx))).toEqual([
       'exist',
       'filter_shape[cube]',
       'filter_color[red]',

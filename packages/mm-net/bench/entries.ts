@@ -9,10 +9,11 @@
  *     attention families' stacked parameters; 1x1 stem, global max-pool classifier, as PG_attention).
  * From packages/mm-net: npx tsx ../module-net/bench/models.ts --config small --models PG_memory,PG_endtoend_soft
  */
+
 import { tf } from '@mmnet/core-tensors';
-import { buildProgramVocabulary } from '@mmnet/module-net';
 import { programBenchModel } from '@mmnet/module-net/bench/program-bench-model';
 import type { DecoderMode } from '@mmnet/program-decoders';
+import { SPECIAL_TOKENS, tokenMapOf } from '@mmnet/programs';
 import {
   BENCH_QUESTION_VOCAB,
   type BenchModel,
@@ -23,7 +24,7 @@ import {
 import { createEndToEndNetwork, createModuleMemoryNetwork, EndToEndLearner } from '../src/index.js';
 
 function programVocabOf(setup: BenchSetup): Record<string, number> {
-  return buildProgramVocabulary([...new Set(setup.programs.flat())].sort());
+  return tokenMapOf([...new Set(setup.programs.flat())].sort());
 }
 
 export const pgMemoryBenchModel: BenchModel = programBenchModel('PG_memory', createModuleMemoryNetwork);
@@ -44,9 +45,8 @@ export const pgMemoryAttentionBenchModel: BenchModel = programBenchModel(
 
 /** Question vocabulary of the bench's random questions (ids 4..95 after the four specials). */
 function questionVocab(): Record<string, number> {
-  const specials = ['<NULL>', '<START>', '<END>', '<UNK>'];
-  return Object.fromEntries(
-    Array.from({ length: BENCH_QUESTION_VOCAB }, (_, i) => [i < specials.length ? specials[i] : `w${i}`, i]),
+  return tokenMapOf(
+    Array.from({ length: BENCH_QUESTION_VOCAB - SPECIAL_TOKENS.length }, (_, i) => `w${i + 4}`),
   );
 }
 

@@ -1,6 +1,7 @@
 import { createRng, type ParameterStore, tf } from '@mmnet/core-tensors';
-import { buildProgramVocabulary, encodePrefixPrograms, type ModuleNetwork } from '@mmnet/module-net';
+import type { ModuleNetwork } from '@mmnet/module-net';
 import type { DecoderMode } from '@mmnet/program-decoders';
+import { encodePrefixPrograms, tokenMapOf } from '@mmnet/programs';
 import { blockKernelsToRow, type ModuleMemoryNetwork } from '../src/index.js';
 
 export const PROGRAMS: string[][] = [
@@ -21,7 +22,7 @@ export const PROGRAMS: string[][] = [
   ['count', 'filter_color[red]', 'filter_color[red]', 'scene'],
 ];
 
-export const programVocab = buildProgramVocabulary([...new Set(PROGRAMS.flat())].sort());
+export const programVocab = tokenMapOf([...new Set(PROGRAMS.flat())].sort());
 export const answerVocab = { a0: 0, a1: 1, a2: 2, a3: 3 };
 export const vocab = { program_token_to_idx: programVocab, answer_token_to_idx: answerVocab };
 

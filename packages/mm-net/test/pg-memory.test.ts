@@ -1,5 +1,6 @@
 import { tf } from '@mmnet/core-tensors';
-import { buildProgramVocabulary, createModuleNetwork, encodePrefixPrograms } from '@mmnet/module-net';
+import { createModuleNetwork } from '@mmnet/module-net';
+import { encodePrefixPrograms, tokenMapOf } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addressAt, createModuleMemoryNetwork } from '../src/index.js';
 import {
@@ -20,23 +21,14 @@ describe('PG_memory (cpu)', () => {
   it('with one-hot addresses gives exactly the outputs of module-net PG with the same weights', () => {
     const { model: pg, store: pgStore } = createModuleNetwork(smallConfig, vocab);
     const { model: mm, store: mmStore } = createModuleMemoryNetwork({ ...smallConfig, seed: 2 }, vocab);
-    const { model: perNode, store: perNodeStore } = createModuleMemoryNetwork(
-      { ...smallConfig, execution: 'perNode' },
-      vocab,
-    );
     expect(mm.unaryBank.memory.shape).toEqual([mm.unaryBank.rowNames.length, 2 * 9 * 3 * 3]);
     expect(mm.binaryBank.memory.shape).toEqual([2, 4 * 9 * 3 * 3]);
     copyModuleNetworkIntoMemory(pg, pgStore, mm, mmStore);
-    copyModuleNetworkIntoMemory(pg, pgStore, perNode, perNodeStore);
     const features = randomFeatures(PROGRAMS.length, 3);
     const rows = programRows();
     const expected = pg.forward(features, rows).logits.arraySync();
     const out = mm.forward(features, rows);
     expect(out.logits.arraySync()).toEqual(expected);
-    // Per-node reads with per-sample kernels compute the same thing by another path.
-    const other = perNode.forward(features, rows).logits.dataSync();
-    const flat = expected.flat();
-    flat.forEach((v, i) => expect(other[i]).toBeCloseTo(v, 4));
     // Addressing: one-hot at the token of each step.
     const a = addressAt(out.addressing.binary, 2, 1);
     expect(Array.from(a)).toEqual(mm.binaryBank.rowNames.map((t) => (t === 'greater_than' ? 1 : 0)));
@@ -44,34 +36,29 @@ describe('PG_memory (cpu)', () => {
     expect(addressAt(out.addressing.unary, 0, 2)[mm.unaryBank.rowOf('filter_color[red]')]).toBe(1);
   });
 
-  it('builds and trains with a vocabulary of unary functions only (no binary bank), in both executions', () => {
-    const programVocab = buildProgramVocabulary(['count', 'filter_color[red]', 'scene']);
+  it('builds and trains with a vocabulary of unary functions only (no binary bank)', () => {
+    const programVocab = tokenMapOf(['count', 'filter_color[red]', 'scene']);
     const unaryOnly = { program_token_to_idx: programVocab, answer_token_to_idx: { '0': 0, '1': 1, '2': 2 } };
-    for (const execution of ['grouped', 'perNode'] as const) {
-      const { model, store } = createModuleMemoryNetwork({ ...smallConfig, execution }, unaryOnly);
-      expect(model.unaryBank.rowNames).toEqual(['count', 'filter_color[red]']);
-      expect(() => model.binaryBank).toThrow(/no binary function, so no binary bank/);
-      const rows = encodePrefixPrograms(
-        [
-          ['count', 'filter_color[red]', 'scene'],
-          ['count', 'scene'],
-        ],
-        programVocab,
-      );
-      const labels = tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3);
-      const { value, grads } = tf.variableGrads(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            labels,
-            model.forward(randomFeatures(2, 5), rows).logits,
-          ) as tf.Scalar,
-        store.variables(),
-      );
-      expect(Number.isFinite(value.dataSync()[0])).toBe(true);
-      expect(grads[model.unaryBank.memory.name]).toBeDefined();
-      expect(model.forward(randomFeatures(2, 5), rows).addressing.binary.rowNames).toEqual([]);
-      store.dispose();
-    }
+    const { model, store } = createModuleMemoryNetwork(smallConfig, unaryOnly);
+    expect(model.unaryBank.rowNames).toEqual(['count', 'filter_color[red]']);
+    expect(() => model.binaryBank).toThrow(/no binary function, so no binary bank/);
+    const rows = encodePrefixPrograms(
+      [
+        ['count', 'filter_color[red]', 'scene'],
+        ['count', 'scene'],
+      ],
+      programVocab,
+    );
+    const labels = tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3);
+    const { value, grads } = tf.variableGrads(
+      () =>
+        tf.losses.softmaxCrossEntropy(labels, model.forward(randomFeatures(2, 5), rows).logits) as tf.Scalar,
+      store.variables(),
+    );
+    expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+    expect(grads[model.unaryBank.memory.name]).toBeDefined();
+    expect(model.forward(randomFeatures(2, 5), rows).addressing.binary.rowNames).toEqual([]);
+    store.dispose();
   });
 
   it('reports an invalid program naming the sample and step', () => {

@@ -1,11 +1,8 @@
 /** A bench entry for any model that executes the bench's ground-truth programs (PG, PG_memory, ...). */
+
 import type { ParameterStore, tf } from '@mmnet/core-tensors';
-import {
-  buildProgramVocabulary,
-  encodePrefixPrograms,
-  type ModuleNetworkVocab,
-  type ProgramTreeNode,
-} from '../src/index.js';
+import { encodePrefixPrograms, type ProgramTreeNode, tokenMapOf } from '@mmnet/programs';
+import type { ModuleNetworkVocab } from '../src/index.js';
 import {
   type BenchConfig,
   type BenchModel,
@@ -32,7 +29,7 @@ export function programBenchModel(
 ): BenchModel {
   return trainedBenchModel(name, (setup) => {
     const config: BenchConfig = setup.config;
-    const programVocab = buildProgramVocabulary([...new Set(setup.programs.flat())].sort());
+    const programVocab = tokenMapOf([...new Set(setup.programs.flat())].sort());
     const { model, store } = create(
       { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size },
       { program_token_to_idx: programVocab, answer_token_to_idx: benchAnswerVocab() },

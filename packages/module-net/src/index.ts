@@ -5,6 +5,5 @@ export * from './executor/index.js';
 export * from './iep/index.js';
 export * from './model/index.js';
 export * from './ops/index.js';
-export * from './program/index.js';
 export * from './registry/index.js';
 export * from './stem/index.js';

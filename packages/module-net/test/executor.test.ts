@@ -1,22 +1,19 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
+import { encodePrefixPrograms, ProgramError, parsePrefixPrograms, tokenMapOf } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildProgramVocabulary,
   defineClevrModules,
-  encodePrefixPrograms,
   executePrograms,
   gatherRows,
   type ModuleBuildConfig,
   ModuleNetwork,
   ModuleRegistry,
-  ProgramParseError,
-  parsePrefixPrograms,
   residualBinary,
   residualUnary,
 } from '../src/index.js';
 import { maxAbsDiff, PROGRAMS, TOKENS, useBackend } from './helpers.js';
 
-const vocab = buildProgramVocabulary(TOKENS);
+const vocab = tokenMapOf(TOKENS);
 const D = 4;
 
 function build(seed = 1) {
@@ -148,8 +145,10 @@ describe('module network executor (cpu)', () => {
       model.forward(feats, [parsePrefixPrograms([[1, vocab.scene, 2]], vocab)[0], bad[0]]),
     ).toThrow(/sample 1, step 2 \(filter_size\[huge\]\): no module is registered/);
     const wrong = { token: 'union', step: 1, inputs: [{ token: 'scene', step: 2, inputs: [] }] };
-    expect(() => model.forward(features(1), [wrong])).toThrow(ProgramParseError);
-    expect(() => model.forward(features(1), [[1, vocab.union, vocab.scene, 2]])).toThrow(/sample 0, step 3/);
+    expect(() => model.forward(features(1), [wrong])).toThrow(ProgramError);
+    expect(() => model.forward(features(1), [[1, vocab.union, vocab.scene, 2]])).toThrow(
+      /sample 0, step 1 \(union\): needs 2 input/,
+    );
   });
 
   it('runs custom modules with per-sample side inputs through the same executor', () => {
@@ -174,7 +173,7 @@ describe('module network executor (cpu)', () => {
     const offsets = tf.tensor1d([10, 20]);
     const store = new ParameterStore(createRng(0));
     const mods = registry.instantiate(store.scope('m'), { scale: 2 });
-    const v = buildProgramVocabulary(registry.names());
+    const v = tokenMapOf(registry.names());
     const trees = parsePrefixPrograms(
       encodePrefixPrograms(
         [

@@ -1,6 +1,7 @@
 import { type BackendName, initBackend, type ParameterStore, tf } from '@mmnet/core-tensors';
+import { tokenMapOf } from '@mmnet/programs';
 import { expect } from 'vitest';
-import { buildProgramVocabulary, createModuleNetwork, fillMissingGradients } from '../src/index.js';
+import { createModuleNetwork, fillMissingGradients } from '../src/index.js';
 
 export async function useBackend(name: BackendName): Promise<void> {
   await initBackend({ prefer: name, env: {}, log: null });
@@ -46,7 +47,7 @@ export function stemLikeFeatures(rows: number, seed = 5): tf.Tensor4D {
 
 /** A tiny module network with attention modules for TOKENS (3 input channels, stem 5, 2x2 maps, 2 answers). */
 export function tinyAttentionNetwork() {
-  const vocab = buildProgramVocabulary(TOKENS);
+  const vocab = tokenMapOf(TOKENS);
   const built = createModuleNetwork(
     {
       inChannels: 3,

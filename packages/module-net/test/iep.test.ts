@@ -1,4 +1,5 @@
 import { createRng, initBackend, ParameterStore, tf } from '@mmnet/core-tensors';
+import { treeToPrefix } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createModuleNetwork,
@@ -6,7 +7,6 @@ import {
   iepModuleName,
   ModuleClassifier,
   parseIepPrograms,
-  treeToPrefix,
 } from '../src/index.js';
 
 const VOCAB = {

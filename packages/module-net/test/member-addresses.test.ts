@@ -1,9 +1,9 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
+import { encodePrefixPrograms } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   answerFamily,
   attentionFamily,
-  encodePrefixPrograms,
   type ModuleCall,
   type ModuleFunction,
   memberOneHot,

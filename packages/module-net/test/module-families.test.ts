@@ -1,11 +1,11 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
+import { encodePrefixPrograms } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   answerFamily,
   answerModule,
   attentionFamily,
   attentionModule,
-  encodePrefixPrograms,
   type ModuleCall,
   type ModuleFunction,
   ModuleRegistry,

@@ -1,11 +1,7 @@
 import { tf } from '@mmnet/core-tensors';
+import { encodePrefixPrograms, tokenMapOf } from '@mmnet/programs';
 import { describe, expect, it } from 'vitest';
-import {
-  buildProgramVocabulary,
-  createModuleNetwork,
-  encodePrefixPrograms,
-  fillMissingGradients,
-} from '../src/index.js';
+import { createModuleNetwork, fillMissingGradients } from '../src/index.js';
 import { PROGRAMS, TOKENS, useBackend } from './helpers.js';
 
 describe('module network training on wasm', () => {
@@ -13,7 +9,7 @@ describe('module network training on wasm', () => {
     '%s modules train with different programs per step: loss falls, tensor count stays put',
     async (modules) => {
       await useBackend('wasm');
-      const vocab = buildProgramVocabulary(TOKENS);
+      const vocab = tokenMapOf(TOKENS);
       const { model, store } = createModuleNetwork(
         {
           inChannels: 3,

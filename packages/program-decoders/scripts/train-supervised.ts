@@ -15,6 +15,7 @@
  * lines. Training time is reported as process CPU seconds (the machine is shared) and wall seconds, both
  * without data generation and evaluation.
  */
+
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +26,6 @@ import {
   generateScene,
   type Question,
   QuestionGenerator,
-  type Vocab,
 } from '@mmnet/clevr-data';
 import {
   clipGradientsByNorm,
@@ -36,6 +36,7 @@ import {
   tf,
   writeFileAtomic,
 } from '@mmnet/core-tensors';
+import type { Vocab } from '@mmnet/programs';
 import {
   createProgramGenerator,
   decodeGreedy,

@@ -1,12 +1,11 @@
 import { createRng, tf } from '@mmnet/core-tensors';
+import { END_ID, START_ID } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   beamSearch,
   createProgramGenerator,
   decodeGreedy,
   decodeSampled,
-  END_ID,
-  START_ID,
   teacherForcedLoss,
 } from '../src/index.js';
 import { useBackend } from './helpers.js';

@@ -1,12 +1,10 @@
+import { END_ID, ProgramVocabulary } from '@mmnet/programs';
 import { describe, expect, it } from 'vitest';
 import {
-  clevrTokenArity,
   countStatuses,
   curriculumLength,
-  END_ID,
   gumbelTemperature,
   LearningDecoderConfigSchema,
-  ProgramVocabulary,
   repairPrefixProgram,
 } from '../src/index.js';
 import { syntheticVocab } from './synthetic-questions.js';
@@ -16,25 +14,6 @@ const id = (t: string) => vocab.id(t);
 const arity = (i: number) => vocab.arity(i);
 const repair = (tokens: string[], raw: number[] = []) =>
   repairPrefixProgram([...tokens.map(id), ...raw], arity, vocab.sceneId);
-
-describe('program vocabulary', () => {
-  it('gives CLEVR arities and rejects a bad layout naming the token', () => {
-    expect(clevrTokenArity('scene')).toBe(0);
-    expect(clevrTokenArity('equal_color')).toBe(2);
-    expect(clevrTokenArity('intersect')).toBe(2);
-    expect(clevrTokenArity('filter_color[red]')).toBe(1);
-    expect(clevrTokenArity('<END>')).toBe(-1);
-    expect(vocab.arity(id('greater_than'))).toBe(2);
-    expect(vocab.functionIds()).not.toContain(vocab.sceneId);
-    expect(
-      () => new ProgramVocabulary({ '<NULL>': 0, '<START>': 2, '<END>': 1, '<UNK>': 3, scene: 4 }),
-    ).toThrow(/index 1 must be '<START>'/);
-    expect(() => new ProgramVocabulary({ '<NULL>': 0, '<START>': 1, '<END>': 2, '<UNK>': 3, a: 5 })).toThrow(
-      /token 'a' has index 5/,
-    );
-    expect(() => vocab.id('filter_size[huge]')).toThrow(/'filter_size\[huge\]'/);
-  });
-});
 
 describe('repair rule for decoded programs', () => {
   it('keeps a complete program that ends with <END>', () => {

@@ -71,12 +71,8 @@ describe('SAN (cpu)', () => {
     expect(maxAbsDiff(a[0][0].flat(), a[0][1].flat())).toBeGreaterThan(0);
   });
 
-  it.each([
-    ['product fusion', { fusion: 'product' as const }],
-    ['the question-conditioned stem', { questionFilm: true }],
-  ])('with %s: maps sum to 1, the question changes them, padding and batch-mates do not', (_, option) => {
-    const { model, store } = createSAN({ ...config, ...option }, vocab);
-    if ('questionFilm' in option) expect(store.names()).toContain('stem.film.weight');
+  it('maps sum to 1, the question changes them, padding and batch-mates do not', () => {
+    const { model } = createSAN(config, vocab);
     const feats = features(3);
     const out = model.forward(feats, tf.tensor2d(rows, undefined, 'int32'));
     for (const s of tf.sum(out.attention, [2, 3]).dataSync()) expect(s).toBeCloseTo(1, 5);
@@ -182,7 +178,6 @@ describe('SAN training on wasm', () => {
     const variants = [
       { create: createSAN, options: {} },
       { create: createSANWordByWord, options: {} },
-      { create: createSAN, options: { fusion: 'product' as const, questionFilm: true } },
     ];
     for (const { create, options } of variants) {
       const { model, store } = create({ ...config, ...options }, vocab);

@@ -21,7 +21,7 @@ export interface Command {
 }
 
 /** What a long-running library call takes from the CLI: progress lines on stderr and the Ctrl-C signal. */
-export interface CliTaskOptions {
+interface CliTaskOptions {
   onProgress: ProgressCallback;
   signal: AbortSignal;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-/** A bad command line: reported as one line with exit code 2. */
+/** A bad command line (of `mmnet-data`, and of `mmnet` too): reported as one line with exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -9,7 +9,7 @@ export class UsageError extends Error {
   }
 }
 
-export interface FlagSpec {
+interface FlagSpec {
   /** `boolean` flags take no value; every other flag takes one (`--name value` or `--name=value`). */
   type: 'string' | 'boolean';
   description: string;

@@ -1,5 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomicAsync } from '@mmnet/core-tensors';
+import {
+  buildTokenMap,
+  expandTokenMap,
+  type TokenMap,
+  type Vocab,
+  vocabFromJson,
+  vocabToJson,
+} from '@mmnet/programs';
 import { z } from 'zod';
 import type { Question } from '../formats/question-schema.js';
 import { type H5IntDtype, writeQuestionsH5 } from '../h5/questions-h5.js';
@@ -8,14 +16,6 @@ import type { ProgressCallback } from '../io/progress.js';
 import { programTokens } from '../vocab/build.js';
 import { encodeTokens } from '../vocab/encode.js';
 import { tokenize } from '../vocab/tokenize.js';
-import {
-  buildTokenMap,
-  expandTokenMap,
-  type TokenMap,
-  type Vocab,
-  vocabFromJson,
-  vocabToJson,
-} from '../vocab/vocab.js';
 import { IntColumn, IntRows } from './int-rows.js';
 
 /** The options of the reference `preprocess_questions.py`, in camelCase (the CLI keeps the snake_case flags). */

@@ -1,8 +1,6 @@
-import type { ProgramStep } from '../formats/question-schema.js';
+import { type ProgramStep, type ProgramTreeNode, parseProgramToken, stepToken } from '@mmnet/programs';
 import type { Scene } from '../formats/scene-schema.js';
 import type { ClevrType } from '../program/functions.js';
-import { stepToken } from '../program/tokens.js';
-import type { ProgramNode } from '../program/tree.js';
 import { type CheckOptions, checkProgramSteps, checkProgramTree } from '../program/typecheck.js';
 import { type ExecutionErrorKind, evaluateStep, StepFailure } from './evaluate-step.js';
 import { prepareScene } from './prepared-scene.js';
@@ -73,7 +71,7 @@ function answerOf(value: ExecValue, outputType: ClevrType, step: number, token: 
  * and failing steps come back as `{ok: false, error: {step, kind, message}}`, never as exceptions.
  */
 export function executeProgram(
-  program: readonly ProgramStep[] | ProgramNode,
+  program: readonly ProgramStep[] | ProgramTreeNode,
   scene: Scene,
   options: CheckOptions = {},
 ): ExecutionResult {
@@ -91,25 +89,24 @@ export function executeProgram(
       stepToken(steps[last].function, steps[last].value_inputs),
     );
   }
-  const root = program as ProgramNode;
+  const root = program as ProgramTreeNode;
   const check = checkProgramTree(root, options);
   if (!check.ok) return fail(check.error.step, check.error.token, 'invalid_program', check.error.detail);
   const prepared = prepareScene(scene);
-  let counter = 0;
   let failure: ExecutionError | null = null;
-  const visit = (node: ProgramNode): ExecValue | null => {
-    const index = counter++;
+  const visit = (node: ProgramTreeNode): ExecValue | null => {
     const args: ExecValue[] = [];
     for (const child of node.inputs) {
       const v = visit(child);
       if (v === null) return null;
       args.push(v);
     }
-    const out = evaluateStep(node.function, node.valueInputs, args, prepared);
+    const { function: fn, valueInputs } = parseProgramToken(node.token);
+    const out = evaluateStep(fn, valueInputs, args, prepared);
     if (out instanceof StepFailure) {
       failure = {
-        step: index,
-        token: stepToken(node.function, node.valueInputs),
+        step: node.step,
+        token: node.token,
         kind: out.kind,
         message: out.message,
       };
@@ -119,5 +116,5 @@ export function executeProgram(
   };
   const value = visit(root);
   if (value === null) return { ok: false, error: failure as unknown as ExecutionError };
-  return answerOf(value, check.outputType, 0, stepToken(root.function, root.valueInputs));
+  return answerOf(value, check.outputType, root.step, root.token);
 }

@@ -1,4 +1,5 @@
-import { type ProgramStep, programSchema, type QuestionFile, questionFileSchema } from './question-schema.js';
+import type { ProgramStep } from '@mmnet/programs';
+import { programSchema, type QuestionFile, questionFileSchema } from './question-schema.js';
 import { type SceneFile, sceneFileSchema } from './scene-schema.js';
 import { parseWithSchema } from './zod-error.js';
 

@@ -1,3 +1,4 @@
+import type { ProgramStep } from '@mmnet/programs';
 import { z } from 'zod';
 
 /**
@@ -36,13 +37,6 @@ export const programStepSchema = z
       value_inputs: step.value_inputs ?? step.side_inputs ?? [],
     }),
   );
-
-/** The normalised (internal and written) form of a program step. */
-export interface ProgramStep {
-  function: string;
-  inputs: number[];
-  value_inputs: string[];
-}
 
 export const programSchema = z.array(programStepSchema);
 

@@ -56,7 +56,7 @@ const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
  * True when the file starts with the HDF5 superblock signature at offset 0, 512, 1024, 2048, ... (h5wasm does
  * not report a non-HDF5 file cleanly, so this is checked first). A missing file is an `H5FileError`.
  */
-export async function hasHdf5Signature(path: string): Promise<boolean> {
+async function hasHdf5Signature(path: string): Promise<boolean> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');

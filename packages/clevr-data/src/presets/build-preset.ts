@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomicAsync } from '@mmnet/core-tensors';
+import { vocabToJson } from '@mmnet/programs';
 import { createBuiltinExtractor } from '../builtin-extractor/create-builtin-extractor.js';
 import { generateClevrSplit } from '../dataset/generate-split.js';
 import { preprocessQuestions } from '../dataset/preprocess-questions.js';
@@ -11,7 +12,6 @@ import { parseQuestionFile } from '../formats/parse.js';
 import type { Question } from '../formats/question-schema.js';
 import type { ProgressCallback } from '../io/progress.js';
 import { buildVocab, expandVocab } from '../vocab/build.js';
-import { vocabToJson } from '../vocab/vocab.js';
 import { getPreset } from './preset-definitions.js';
 import { type PresetManifest, readPresetManifest, writePresetManifest } from './preset-manifest.js';
 

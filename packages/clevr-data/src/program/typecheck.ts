@@ -1,8 +1,11 @@
-import type { ProgramStep } from '../formats/question-schema.js';
-import { ProgramError } from './errors.js';
+import {
+  ProgramError,
+  type ProgramStep,
+  type ProgramTreeNode,
+  parseProgramToken,
+  stepToken,
+} from '@mmnet/programs';
 import { CLEVR_VALUES, type ClevrType, getFunctionSpec, type ValueType } from './functions.js';
-import { stepToken } from './tokens.js';
-import { nodeToken, type ProgramNode } from './tree.js';
 
 export type ProgramCheck = { ok: true; outputType: ClevrType } | { ok: false; error: ProgramError };
 
@@ -103,19 +106,22 @@ export function checkProgramSteps(steps: readonly ProgramStep[], options: CheckO
   return { ok: true, outputType: types[types.length - 1] };
 }
 
-/** Type-checks a program tree; errors name the node by its prefix-order index and token. */
-export function checkProgramTree(root: ProgramNode, options: CheckOptions = {}): ProgramCheck {
+/** Type-checks a program tree; errors name the node by its `step` and token. */
+export function checkProgramTree(root: ProgramTreeNode, options: CheckOptions = {}): ProgramCheck {
   const values = options.values === undefined ? CLEVR_VALUES : options.values;
-  let counter = 0;
-  const visit = (node: ProgramNode): ClevrType => {
-    const index = counter++;
-    const inputs: InputInfo[] = [];
-    for (const child of node.inputs) {
-      const childIndex = counter;
-      inputs.push({ type: visit(child), from: `step ${childIndex} (${nodeToken(child)})` });
+  const visit = (node: ProgramTreeNode): ClevrType => {
+    const inputs: InputInfo[] = node.inputs.map((child) => ({
+      type: visit(child),
+      from: `step ${child.step} (${child.token})`,
+    }));
+    let parsed: { function: string; valueInputs: string[] };
+    try {
+      parsed = parseProgramToken(node.token);
+    } catch (e) {
+      throw new ProgramError(node.step, node.token, (e as Error).message);
     }
-    const out = checkStep(node.function, node.valueInputs, inputs, values);
-    if ('message' in out) throw new ProgramError(index, nodeToken(node), out.message);
+    const out = checkStep(parsed.function, parsed.valueInputs, inputs, values);
+    if ('message' in out) throw new ProgramError(node.step, node.token, out.message);
     return out.type;
   };
   try {
@@ -127,7 +133,7 @@ export function checkProgramTree(root: ProgramNode, options: CheckOptions = {}):
 }
 
 /** Like checkProgramTree but throws the ProgramError; returns the output type. */
-export function assertValidProgramTree(root: ProgramNode, options: CheckOptions = {}): ClevrType {
+export function assertValidProgramTree(root: ProgramTreeNode, options: CheckOptions = {}): ClevrType {
   const r = checkProgramTree(root, options);
   if (!r.ok) throw r.error;
   return r.outputType;

@@ -22,7 +22,7 @@ const keyString = (key: FilterKey): string => key.map((v) => v ?? '').join('|');
 const sceneFilters = new WeakMap<PreparedScene, FilterOption[]>();
 
 /** Every filter that at least one object of the scene passes, with all the objects that pass it (memoised). */
-export function sceneFilterOptions(prepared: PreparedScene): FilterOption[] {
+function sceneFilterOptions(prepared: PreparedScene): FilterOption[] {
   const hit = sceneFilters.get(prepared);
   if (hit) return hit;
   const byKey = new Map<string, { key: FilterKey; objects: number[] }>();

@@ -1,5 +1,5 @@
+import type { ProgramStep } from '@mmnet/programs';
 import { executeProgram } from '../executor/execute.js';
-import type { ProgramStep } from '../formats/question-schema.js';
 import type { Scene } from '../formats/scene-schema.js';
 import { AnswerCounts } from './answer-balance.js';
 import { type InstantiateOptions, instantiateTemplate, possibleAnswers } from './instantiate.js';

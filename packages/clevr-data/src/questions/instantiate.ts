@@ -1,8 +1,8 @@
+import type { ProgramStep } from '@mmnet/programs';
 import { evaluateStep, StepFailure } from '../executor/evaluate-step.js';
 import { executeSteps } from '../executor/execute.js';
 import { type PreparedScene, prepareScene } from '../executor/prepared-scene.js';
 import { type ExecValue, formatAnswer, sameValue } from '../executor/values.js';
-import type { ProgramStep } from '../formats/question-schema.js';
 import type { Scene } from '../formats/scene-schema.js';
 import {
   ATTRIBUTE_OF_TYPE,

@@ -1,5 +1,5 @@
+import type { SyntheticObject, SyntheticScene } from '../geometry/index.js';
 import { COLORS, MATERIALS, SHAPES, SIZES } from '../properties/index.js';
-import type { SyntheticObject, SyntheticScene } from '../scene/index.js';
 import { BACKGROUND_ID } from './scene-renderer.js';
 import { renderObjectIds } from './visibility.js';
 

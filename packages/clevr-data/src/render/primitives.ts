@@ -1,9 +1,9 @@
+import type { SyntheticObject } from '../geometry/index.js';
 import { COLOR_RGB } from '../properties/index.js';
-import type { SyntheticObject } from '../scene/index.js';
 
-export const KIND_SPHERE = 0;
+const KIND_SPHERE = 0;
 export const KIND_BOX = 1;
-export const KIND_CYLINDER = 2;
+const KIND_CYLINDER = 2;
 
 /** An object prepared for ray casting: flat numeric fields, so the inner loops stay monomorphic. */
 export interface Primitive {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SyntheticScene } from '../scene/index.js';
+import type { SyntheticScene } from '../geometry/index.js';
 import { SceneRenderer } from './scene-renderer.js';
 import type { RenderStyle } from './style.js';
 

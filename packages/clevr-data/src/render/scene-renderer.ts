@@ -1,4 +1,4 @@
-import type { Camera, SyntheticScene, Vec3 } from '../scene/index.js';
+import type { Camera, SyntheticScene, Vec3 } from '../geometry/index.js';
 import { intersect, normalAt, type Primitive, toPrimitive } from './primitives.js';
 import { groundShadeRect, objectRect, type PixelRect } from './screen-bounds.js';
 import { linearToSrgb8 } from './srgb.js';

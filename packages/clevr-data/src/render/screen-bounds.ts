@@ -1,4 +1,4 @@
-import { type Camera, projectPoint, type Vec3 } from '../scene/index.js';
+import { type Camera, projectPoint, type Vec3 } from '../geometry/index.js';
 import { KIND_BOX, type Primitive } from './primitives.js';
 
 /** An inclusive pixel rectangle; empty when x0 > x1 or y0 > y1. */
@@ -12,7 +12,7 @@ export interface PixelRect {
 const FULL_MARGIN = 1;
 
 /** The pixel rectangle covering the projections of `points` (the whole image if one is behind the camera). */
-export function projectedRect(camera: Camera, points: Vec3[], width: number, height: number): PixelRect {
+function projectedRect(camera: Camera, points: Vec3[], width: number, height: number): PixelRect {
   let x0 = Number.POSITIVE_INFINITY;
   let y0 = Number.POSITIVE_INFINITY;
   let x1 = Number.NEGATIVE_INFINITY;
@@ -34,7 +34,7 @@ export function projectedRect(camera: Camera, points: Vec3[], width: number, hei
 }
 
 /** The corners of an axis-aligned box around the primitive (its bounding sphere horizontally, its height vertically). */
-export function boundingCorners(p: Primitive, zMin = p.cz - p.h, extra = 0): Vec3[] {
+function boundingCorners(p: Primitive, zMin = p.cz - p.h, extra = 0): Vec3[] {
   const rxy = (p.kind === KIND_BOX ? p.r * Math.SQRT2 : p.r) + extra;
   const zMax = p.cz + p.h;
   const corners: Vec3[] = [];

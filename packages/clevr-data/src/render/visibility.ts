@@ -1,4 +1,4 @@
-import type { SyntheticScene } from '../scene/index.js';
+import type { SyntheticScene } from '../geometry/index.js';
 import { SceneRenderer } from './scene-renderer.js';
 
 /** The object-id buffer of a scene (front-most object per pixel centre, -1 for the ground) and the counts. */

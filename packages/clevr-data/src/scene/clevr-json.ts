@@ -1,7 +1,7 @@
 import type { Scene, SceneFile } from '../formats/index.js';
-import { pixelCoords } from './camera.js';
+import { pixelCoords } from '../geometry/camera.js';
+import type { SyntheticScene } from '../geometry/types.js';
 import { computeRelationships } from './relationships.js';
-import type { SyntheticScene } from './types.js';
 
 /** CLEVR's image resolution, at which `pixel_coords` are given. */
 export const CLEVR_WIDTH = 480;

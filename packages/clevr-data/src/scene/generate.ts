@@ -1,8 +1,8 @@
 import { createRng } from '@mmnet/core-tensors';
 import type { Scene } from '../formats/index.js';
+import type { SyntheticScene } from '../geometry/types.js';
 import { type SceneJsonOptions, toClevrSceneJson } from './clevr-json.js';
 import { type SceneSamplerOptions, sampleScene } from './sample-scene.js';
-import type { SyntheticScene } from './types.js';
 
 /** A 32-bit seed for image `index` of a dataset seeded with `seed` (each image independent of the others). */
 export function sceneSeed(seed: number, index: number): number {

@@ -1,5 +1,5 @@
-import type { Directions } from './directions.js';
-import type { Vec3 } from './vec3.js';
+import type { Directions } from '../geometry/directions.js';
+import type { Vec3 } from '../geometry/vec3.js';
 
 /** For each spatial relation, for each object i, the sorted indices of the objects j in that relation to i. */
 export interface SpatialRelationships {

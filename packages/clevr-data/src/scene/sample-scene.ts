@@ -1,11 +1,11 @@
 import type { Rng } from '@mmnet/core-tensors';
 import { z } from 'zod';
+import { type Camera, clevrCamera, projectPoint } from '../geometry/camera.js';
+import { computeDirections } from '../geometry/directions.js';
+import { clevrLights } from '../geometry/lights.js';
+import type { SyntheticObject, SyntheticScene } from '../geometry/types.js';
 import { COLORS, MATERIALS, SHAPES, SIZE_RADIUS, SIZES } from '../properties/index.js';
 import { countVisiblePixels } from '../render/visibility.js';
-import { type Camera, clevrCamera, projectPoint } from './camera.js';
-import { computeDirections } from './directions.js';
-import { clevrLights } from './lights.js';
-import type { SyntheticObject, SyntheticScene } from './types.js';
 
 /** Options of the scene sampler; the defaults are render_images.py's. */
 export const SceneSamplerOptionsSchema = z

@@ -1,11 +1,18 @@
+import {
+  type BuildTokenMapOptions,
+  buildTokenMap,
+  expandTokenMap,
+  stepsToTree,
+  treeToPostfix,
+  treeToPrefix,
+  type Vocab,
+} from '@mmnet/programs';
 import type { Question } from '../formats/question-schema.js';
-import { stepsToPostfix, stepsToPrefix } from '../program/tree.js';
 import { type TokenizeOptions, tokenize } from './tokenize.js';
-import { type BuildVocabOptions, buildTokenMap, expandTokenMap, type Vocab } from './vocab.js';
 
 export type ProgramOrder = 'prefix' | 'postfix';
 
-export interface QuestionVocabOptions extends BuildVocabOptions {
+export interface QuestionVocabOptions extends BuildTokenMapOptions {
   tokenize?: Omit<TokenizeOptions, 'addStartToken' | 'addEndToken'>;
   programOrder?: ProgramOrder;
 }
@@ -18,7 +25,8 @@ export function programTokens(
 ): string[] | null {
   if (!question.program) return null;
   try {
-    return order === 'prefix' ? stepsToPrefix(question.program) : stepsToPostfix(question.program);
+    const tree = stepsToTree(question.program);
+    return order === 'prefix' ? treeToPrefix(tree) : treeToPostfix(tree);
   } catch (e) {
     throw new Error(`questions[${index}].program: ${(e as Error).message}`);
   }

@@ -1,7 +1,7 @@
+import { END_TOKEN, START_TOKEN, type TokenMap, UNK_ID, UNK_TOKEN, type Vocab } from '@mmnet/programs';
 import type { Question } from '../formats/question-schema.js';
 import { type ProgramOrder, programTokens } from './build.js';
 import { type TokenizeOptions, tokenize } from './tokenize.js';
-import { END_IDX, NULL_IDX, START_IDX, type TokenMap, UNK_IDX, type Vocab } from './vocab.js';
 
 export interface EncodeOptions {
   tokenize?: Omit<TokenizeOptions, 'addStartToken' | 'addEndToken'>;
@@ -44,21 +44,9 @@ export function encodeTokens(
   return tokens.map((t) => {
     const idx = map[t];
     if (idx !== undefined) return idx;
-    if (allowUnk && map['<UNK>'] !== undefined) return UNK_IDX;
+    if (allowUnk && map[UNK_TOKEN] !== undefined) return UNK_ID;
     throw new Error(`${where}: token '${t}' is not in the vocabulary`);
   });
-}
-
-/** Decodes indices to tokens, dropping `<START>`/`<NULL>` and stopping at `<END>`. */
-export function decodeTokens(indices: ArrayLike<number>, idxToToken: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < indices.length; i++) {
-    const idx = indices[i];
-    if (idx === END_IDX) break;
-    if (idx === START_IDX || idx === NULL_IDX) continue;
-    out.push(idx >= 0 && idx < idxToToken.length ? idxToToken[idx] : '<UNK>');
-  }
-  return out;
 }
 
 function longest(rows: readonly number[][]): number {
@@ -100,7 +88,7 @@ export function encodeQuestions(
       const tokens = programTokens(q, options.programOrder, i);
       if (!tokens) throw new Error(`questions[${i}]: has no program but ${withProgram} other questions do`);
       return encodeTokens(
-        ['<START>', ...tokens, '<END>'],
+        [START_TOKEN, ...tokens, END_TOKEN],
         vocab.program_token_to_idx,
         allowUnk,
         `questions[${i}].program`,

@@ -1,4 +1,3 @@
 export * from './build.js';
 export * from './encode.js';
 export * from './tokenize.js';
-export * from './vocab.js';

@@ -1,4 +1,4 @@
-import type { ProgramTreeNode } from '@mmnet/module-net';
+import type { ProgramTreeNode } from '@mmnet/programs';
 import { blockRowWidths } from '../memory/block-layout.js';
 
 /**

@@ -3,16 +3,15 @@ import {
   type BinaryBlockWeights,
   type ExecutionResult,
   executePrograms,
-  type ModuleArity,
   type ModuleCall,
   type ModuleInstance,
   ModuleSet,
-  type ProgramTreeNode,
   planExecution,
   residualBinary,
   residualUnary,
   type UnaryBlockWeights,
 } from '@mmnet/module-net';
+import type { Arity, ProgramTreeNode } from '@mmnet/programs';
 import { binaryWeightsFromRows, unaryWeightsFromRows } from '../memory/block-layout.js';
 
 /** A node of a batch's program trees: its sample and its step (position of its token). */
@@ -45,12 +44,12 @@ export type NodeWeightReaderFactory = (plan: NodeCallPlan) => NodeWeightReader;
 const LEAF = '<leaf>';
 const UNARY = '<unary>';
 const BINARY = '<binary>';
-const CLASS_OF: Record<ModuleArity, string> = { 0: LEAF, 1: UNARY, 2: BINARY };
-const ARITY_OF_CLASS: Record<string, ModuleArity> = { [LEAF]: 0, [UNARY]: 1, [BINARY]: 2 };
+const CLASS_OF: Record<Arity, string> = { 0: LEAF, 1: UNARY, 2: BINARY };
+const ARITY_OF_CLASS: Record<string, Arity> = { [LEAF]: 0, [UNARY]: 1, [BINARY]: 2 };
 
 function relabel(
   node: ProgramTreeNode,
-  arityOf: (token: string) => ModuleArity | null,
+  arityOf: (token: string) => Arity | null,
   sample: number,
 ): ProgramTreeNode {
   const arity = arityOf(node.token);
@@ -74,7 +73,7 @@ function relabel(
 export function executeWithNodeWeights(
   trees: readonly ProgramTreeNode[],
   features: tf.Tensor4D,
-  arityOf: (token: string) => ModuleArity | null,
+  arityOf: (token: string) => Arity | null,
   readWeights: NodeWeightReader | NodeWeightReaderFactory,
   options: { capture?: boolean } = {},
 ): ExecutionResult {
@@ -152,7 +151,7 @@ export function executeWithTokenWeights(
   trees: readonly ProgramTreeNode[],
   features: tf.Tensor4D,
   dim: number,
-  arityOf: (token: string) => ModuleArity | null,
+  arityOf: (token: string) => Arity | null,
   rowsByToken: ReadonlyMap<string, tf.Tensor2D>,
   options: { capture?: boolean } = {},
 ): ExecutionResult {

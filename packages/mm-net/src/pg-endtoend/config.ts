@@ -24,7 +24,8 @@ export type EndToEndConfig = z.output<typeof EndToEndConfigSchema>;
 export type EndToEndConfigInput = z.input<typeof EndToEndConfigSchema>;
 
 /** Which parameter group learns: the program generator, the executor, or both (separate optimisers). */
-export const TrainModeSchema = z.enum(['PG', 'EE', 'PG+EE']);
+export const TRAIN_MODES = ['EE', 'PG', 'PG+EE'] as const;
+export const TrainModeSchema = z.enum(TRAIN_MODES);
 export type TrainMode = z.infer<typeof TrainModeSchema>;
 
 export const EndToEndTrainingSchema = z.object({

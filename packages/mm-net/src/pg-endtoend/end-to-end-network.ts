@@ -6,23 +6,26 @@ import {
   defineClevrModules,
   executePrograms,
   gatherRows,
-  type ModuleArity,
   type ModuleClassifier,
   ModuleNetwork,
   ModuleRegistry,
   type NodeCapture,
-  type ProgramTreeNode,
   type Stem,
 } from '@mmnet/module-net';
 import {
   type AddressedPrograms,
-  clevrTokenArity,
   type DecoderMode,
   decodeAddresses,
-  type ProgramGeneratorVocab,
   type RepairedProgram,
   Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
+import {
+  type ArityFunction,
+  clevrArity,
+  type ProgramTreeNode,
+  prefixToTree,
+  type Vocab,
+} from '@mmnet/programs';
 import { distributionMemberAddresses, FamilySelections } from '../attention-memory/member-addresses.js';
 import { checkNodeWeightBudget, countWeightedNodes } from '../execution/node-weight-budget.js';
 import {
@@ -35,9 +38,7 @@ import { blockRowWidths } from '../memory/block-layout.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
 import { type EndToEndConfig, type EndToEndConfigInput, EndToEndConfigSchema } from './config.js';
 
-export interface EndToEndVocab extends ProgramGeneratorVocab {
-  answer_token_to_idx: Record<string, number>;
-}
+export type EndToEndVocab = Vocab;
 
 export interface EndToEndForwardOptions {
   /** Decoder mode (default: the config's). */
@@ -169,25 +170,17 @@ export class EndToEndModuleMemoryNetwork {
     return this.residualBank;
   }
 
-  private readonly arityOf = (token: string): ModuleArity | null => {
-    const a = clevrTokenArity(token);
-    return a < 0 ? null : (a as ModuleArity);
-  };
+  private readonly arityOf: ArityFunction = clevrArity;
 
   /** Trees of the decoded programs (node steps = decoding steps; added `scene` leaves have step -1). */
   treesOf(programs: readonly RepairedProgram[]): ProgramTreeNode[] {
     const names = this.generator.programs;
-    return programs.map((p) => {
-      let pos = 0;
-      const read = (): ProgramTreeNode => {
-        const id = p.tokens[pos];
-        const step = p.steps[pos++];
-        const node: ProgramTreeNode = { token: names.token(id), step, inputs: [] };
-        for (let k = 0; k < names.arity(id); k++) node.inputs.push(read());
-        return node;
-      };
-      return read();
-    });
+    return programs.map((p) =>
+      prefixToTree(
+        p.tokens.map((id) => names.token(id)),
+        { arityOf: this.arityOf, steps: p.steps },
+      ),
+    );
   }
 
   /** The program generator's parameters and the executor's, for separate optimisers. */
@@ -264,7 +257,7 @@ export class EndToEndModuleMemoryNetwork {
     if (hard) {
       // One-hot addresses without gradient: one read per token used, grouped execution.
       const used = [...new Set(decoded.programs.flatMap((p) => p.tokens))].filter(
-        (id) => this.generator.programs.arity(id) > 0,
+        (id) => (this.generator.programs.arity(id) ?? 0) > 0,
       );
       const rows = new Map<string, tf.Tensor2D>();
       if (used.length > 0) {

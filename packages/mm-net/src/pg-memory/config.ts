@@ -1,13 +1,9 @@
 import { ModuleNetworkConfigSchema } from '@mmnet/module-net';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
- * PG_memory: the module network's stem and classifier sizes (module-net's config) plus how the read weights
- * run: `grouped` (default: nodes of one token at one height run as one normal convolution with the row read
- * by a one-hot address; fastest on wasm) or `perNode` (every node's row read separately and run with
- * per-sample kernels, perSampleConv2d).
+ * PG_memory: the module network's stem, module and classifier sizes (module-net's config). Nodes of one token at
+ * one height run as one ordinary convolution with the token's row read by a one-hot address.
  */
-export const ModuleMemoryNetworkConfigSchema = ModuleNetworkConfigSchema.extend({
-  execution: z.enum(['grouped', 'perNode']).default('grouped'),
-});
+export const ModuleMemoryNetworkConfigSchema = ModuleNetworkConfigSchema;
 export type ModuleMemoryNetworkConfig = z.input<typeof ModuleMemoryNetworkConfigSchema>;

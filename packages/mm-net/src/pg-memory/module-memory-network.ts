@@ -1,8 +1,6 @@
 import { createRng, type ParameterScope, ParameterStore, tf } from '@mmnet/core-tensors';
 import {
-  type ArityFunction,
   answerCount,
-  clevrArity,
   createNetworkClassifier,
   createNetworkStem,
   defineClevrModules,
@@ -12,20 +10,20 @@ import {
   type ModuleNetworkVocab,
   ModuleRegistry,
   type NodeCapture,
+  type Stem,
+} from '@mmnet/module-net';
+import {
+  type ArityFunction,
+  clevrArity,
+  isProgramTreeList,
   type ProgramIdRows,
   type ProgramTreeNode,
   parsePrefixPrograms,
-  type Stem,
-} from '@mmnet/module-net';
+} from '@mmnet/programs';
 import type { z } from 'zod';
 import type { AddressingMaps } from '../addressing.js';
 import { oneHotMemberAddresses } from '../attention-memory/member-addresses.js';
-import {
-  executeWithNodeWeights,
-  executeWithTokenWeights,
-  type NodeRef,
-} from '../execution/node-weight-execution.js';
-import { plannedBankReader } from '../execution/planned-bank-reader.js';
+import { executeWithTokenWeights } from '../execution/node-weight-execution.js';
 import { blockRowWidths } from '../memory/block-layout.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
 import { type ModuleMemoryNetworkConfig, ModuleMemoryNetworkConfigSchema } from './config.js';
@@ -36,10 +34,6 @@ export interface ModuleMemoryOutput {
   /** One-hot addresses of every step into the unary and the binary bank. */
   addressing: { unary: AddressingMaps; binary: AddressingMaps };
   captures?: NodeCapture[][];
-}
-
-function isTreeList(p: unknown): p is readonly ProgramTreeNode[] {
-  return Array.isArray(p) && p.length > 0 && typeof p[0] === 'object' && p[0] !== null && 'token' in p[0];
 }
 
 /**
@@ -89,14 +83,7 @@ export class ModuleMemoryNetwork {
       const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
         countFilters: c.countFilters,
       });
-      const { execution: _, ...networkConfig } = c;
-      this.attention = new ModuleNetwork(
-        scope,
-        networkConfig,
-        registry,
-        this.numAnswers,
-        vocab.program_token_to_idx,
-      );
+      this.attention = new ModuleNetwork(scope, c, registry, this.numAnswers, vocab.program_token_to_idx);
       this.stem = this.attention.stem;
       this.classifier = this.attention.classifier;
       this.banks = null;
@@ -165,7 +152,7 @@ export class ModuleMemoryNetwork {
     programs: readonly ProgramTreeNode[] | ProgramIdRows,
     options: { capture?: boolean } = {},
   ): ModuleMemoryOutput {
-    const trees = isTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
+    const trees = isProgramTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
     const d = this.config.stemDim;
     let captures: NodeCapture[][] | undefined;
     const logits = tf.tidy(() => {
@@ -177,18 +164,8 @@ export class ModuleMemoryNetwork {
           ...options,
           memberAddresses: oneHotMemberAddresses(modules),
         });
-      } else if (this.config.execution === 'grouped') {
-        result = executeWithTokenWeights(trees, v, d, this.arityOf, this.readTokenRows(trees), options);
       } else {
-        result = executeWithNodeWeights(
-          trees,
-          v,
-          this.arityOf,
-          plannedBankReader(this.banks ?? { unary: null, binary: null }, d, (arity, nodes) =>
-            this.nodeAddresses(trees, arity, nodes),
-          ),
-          options,
-        );
+        result = executeWithTokenWeights(trees, v, d, this.arityOf, this.readTokenRows(trees), options);
       }
       captures = result.captures;
       return this.classifier.apply(result.outputs as tf.Tensor4D);
@@ -214,27 +191,6 @@ export class ModuleMemoryNetwork {
       names.forEach((t, i) => rows.set(t, parts[i] as tf.Tensor2D));
     }
     return rows;
-  }
-
-  /** One-hot addresses [nodes, rows] of the nodes' tokens in the bank of their arity. */
-  private nodeAddresses(
-    trees: readonly ProgramTreeNode[],
-    arity: 1 | 2,
-    nodes: readonly NodeRef[],
-  ): tf.Tensor2D {
-    const bank = arity === 1 ? this.unaryBank : this.binaryBank;
-    const tokenAt = (ref: NodeRef) => {
-      let found: string | null = null;
-      const visit = (n: ProgramTreeNode) => {
-        if (n.step === ref.step) found = n.token;
-        else n.inputs.forEach(visit);
-      };
-      visit(trees[ref.sample]);
-      if (found === null)
-        throw new Error(`no node at step ${ref.step} in the program of sample ${ref.sample}`);
-      return found;
-    };
-    return bank.oneHot(nodes.map((n) => bank.rowOf(tokenAt(n))));
   }
 
   /** The one-hot addresses of every step (steps = positions of the tokens in the prefix rows). */

@@ -1,6 +1,6 @@
 import { tf } from '@mmnet/core-tensors';
+import type { ProgramTreeNode } from '@mmnet/programs';
 import { gatherFrom } from '../ops/gather-rows.js';
-import type { ProgramTreeNode } from '../program/tree.js';
 import type { ModuleCall, ModuleInputs, ModuleLookup } from '../registry/module-registry.js';
 import { type ExecutionPlan, type PlannedCall, planExecution } from './plan.js';
 

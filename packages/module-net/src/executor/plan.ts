@@ -1,7 +1,5 @@
+import { type Arity, type ArityFunction, ProgramError, type ProgramTreeNode } from '@mmnet/programs';
 import type { RowPick } from '../ops/gather-rows.js';
-import type { ModuleArity } from '../program/arity.js';
-import { ProgramParseError } from '../program/parse-prefix.js';
-import type { ProgramTreeNode } from '../program/tree.js';
 
 /** One node of the batch's programs, flattened. `height` is 1 for leaves, 1 + max input height otherwise. */
 export interface PlannedNode {
@@ -24,7 +22,7 @@ export interface PlannedCall {
   group: string;
   /** The module of each row. */
   tokens: string[];
-  arity: ModuleArity;
+  arity: Arity;
   height: number;
   /** Node ids in row order (by sample, then step). */
   nodes: number[];
@@ -44,12 +42,12 @@ export interface ExecutionPlan {
 /**
  * Schedules a batch of program trees by height: every node of the same module (or of the same group, with
  * `groupOf`: a module family's members) and height runs in one call (its inputs are all computed at lower
- * heights). Checks every token against `arityOf` (modules the executor has) and throws ProgramParseError naming
+ * heights). Checks every token against `arityOf` (modules the executor has) and throws ProgramError naming
  * the sample and step of the first bad node.
  */
 export function planExecution(
   programs: readonly ProgramTreeNode[],
-  arityOf: (token: string) => ModuleArity | null,
+  arityOf: ArityFunction,
   groupOf: (token: string) => string = (token) => token,
 ): ExecutionPlan {
   if (programs.length === 0) throw new Error('executor: no programs');
@@ -58,14 +56,14 @@ export function planExecution(
   const visit = (node: ProgramTreeNode, sample: number): number => {
     const arity = arityOf(node.token);
     if (arity === null) {
-      throw new ProgramParseError(sample, node.step, node.token, 'no module is registered for this token');
+      throw new ProgramError(node.step, node.token, 'no module is registered for this token', sample);
     }
     if (node.inputs.length !== arity) {
-      throw new ProgramParseError(
-        sample,
+      throw new ProgramError(
         node.step,
         node.token,
         `module takes ${arity} input(s) but the node has ${node.inputs.length}`,
+        sample,
       );
     }
     const id = nodes.length;
@@ -76,7 +74,7 @@ export function planExecution(
     return id;
   };
   programs.forEach((root, sample) => {
-    if (!root) throw new ProgramParseError(sample, 0, '(none)', 'missing program');
+    if (!root) throw new ProgramError(0, '(none)', 'missing program', sample);
     rootIds.push(visit(root, sample));
   });
 
@@ -90,7 +88,7 @@ export function planExecution(
       const group = groupOf(n.token);
       let call = byGroup.get(group);
       if (!call) {
-        const arity = n.inputs.length as ModuleArity;
+        const arity = n.inputs.length as Arity;
         call = {
           token: n.token,
           group,
@@ -104,11 +102,11 @@ export function planExecution(
         for (let k = 0; k < arity; k++) call.inputs.push([]);
         byGroup.set(group, call);
       } else if (call.arity !== n.inputs.length) {
-        throw new ProgramParseError(
-          n.sample,
+        throw new ProgramError(
           n.step,
           n.token,
           `group '${group}' mixes arities ${call.arity} and ${n.inputs.length}`,
+          n.sample,
         );
       }
       n.row = call.nodes.length;

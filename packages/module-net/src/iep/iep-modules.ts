@@ -1,6 +1,5 @@
 import type { tf } from '@mmnet/core-tensors';
-import type { ModuleArity } from '../program/arity.js';
-import { isSpecialProgramToken } from '../program/vocabulary.js';
+import { type Arity, isSpecialToken } from '@mmnet/programs';
 import type { ModuleBuildConfig, ModuleRegistry } from '../registry/module-registry.js';
 import { IepConcatBlock, IepResidualBlock } from './iep-blocks.js';
 
@@ -11,7 +10,7 @@ const IEP_BINARY = ['union', 'intersect', 'less_than', 'greater_than'];
  * `[`) contains `equal`, or is union, intersect, less_than or greater_than, takes two; everything else one,
  * special tokens included (clevr-iep builds a unary module for each, and runs `<END>` and `<UNK>` as such).
  */
-export function iepArity(token: string): ModuleArity {
+export function iepArity(token: string): Arity {
   const name = token.includes('[') ? token.slice(0, token.indexOf('[')) : token;
   if (name === 'scene') return 0;
   if (name.includes('equal') || IEP_BINARY.includes(name)) return 2;
@@ -23,7 +22,7 @@ export function iepArity(token: string): ModuleArity {
  * clevr-iep runs as unary modules and mmnet's registry keeps apart from module names (`iep_end`, `iep_unk`).
  */
 export function iepModuleName(token: string): string {
-  return isSpecialProgramToken(token) ? `iep_${token.slice(1, -1).toLowerCase()}` : token;
+  return isSpecialToken(token) ? `iep_${token.slice(1, -1).toLowerCase()}` : token;
 }
 
 export interface IepModuleOptions {

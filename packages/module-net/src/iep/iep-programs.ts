@@ -1,6 +1,4 @@
-import type { ProgramIdRows } from '../program/parse-prefix.js';
-import type { ProgramTreeNode } from '../program/tree.js';
-import { invertVocabulary, type ProgramVocabulary } from '../program/vocabulary.js';
+import { type ProgramIdRows, type ProgramTreeNode, type TokenMap, tokensByIndex } from '@mmnet/programs';
 import { iepArity, iepModuleName } from './iep-modules.js';
 
 function rowList(programs: ProgramIdRows): ArrayLike<number>[] {
@@ -21,8 +19,8 @@ function rowList(programs: ProgramIdRows): ArrayLike<number>[] {
  * subtrees as its arity (`iepArity`), read on from the next position. Node tokens are module names
  * (`iepModuleName`); `step` is the token's position (-1 for a `scene` read past the end).
  */
-export function parseIepPrograms(programs: ProgramIdRows, vocab: ProgramVocabulary): ProgramTreeNode[] {
-  const tokens = invertVocabulary(vocab);
+export function parseIepPrograms(programs: ProgramIdRows, vocab: TokenMap): ProgramTreeNode[] {
+  const tokens = tokensByIndex(vocab);
   return rowList(programs).map((row, sample) => {
     const read = (j: number): { node: ProgramTreeNode; next: number } => {
       for (;;) {

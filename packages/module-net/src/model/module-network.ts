@@ -1,4 +1,12 @@
 import { createRng, type ParameterScope, ParameterStore, tf } from '@mmnet/core-tensors';
+import {
+  isProgramTreeList,
+  type ProgramIdRows,
+  type ProgramTreeNode,
+  parsePrefixPrograms,
+  type TokenMap,
+  type Vocab,
+} from '@mmnet/programs';
 import { z } from 'zod';
 import { ModuleClassifier } from '../classifier/module-classifier.js';
 import {
@@ -9,9 +17,6 @@ import {
 } from '../executor/execute.js';
 import { defineIepModules } from '../iep/iep-modules.js';
 import { parseIepPrograms } from '../iep/iep-programs.js';
-import { type ProgramIdRows, parsePrefixPrograms } from '../program/parse-prefix.js';
-import type { ProgramTreeNode } from '../program/tree.js';
-import type { ProgramVocabulary } from '../program/vocabulary.js';
 import { defineClevrModules } from '../registry/clevr-modules.js';
 import { type ModuleBuildConfig, ModuleRegistry, type ModuleSet } from '../registry/module-registry.js';
 import { Stem } from '../stem/stem.js';
@@ -71,10 +76,7 @@ export const ModuleNetworkConfigSchema = z.object({
 export type ModuleNetworkConfig = z.input<typeof ModuleNetworkConfigSchema>;
 
 /** The vocabularies a module network needs (the reference's vocab.json parts). */
-export interface ModuleNetworkVocab {
-  program_token_to_idx: ProgramVocabulary;
-  answer_token_to_idx: Record<string, number>;
-}
+export type ModuleNetworkVocab = Pick<Vocab, 'program_token_to_idx' | 'answer_token_to_idx'>;
 
 export interface ModuleNetworkOutput {
   /** [N, numAnswers]. */
@@ -150,7 +152,7 @@ export class ModuleNetwork {
     config: ModuleNetworkConfig,
     readonly registry: ModuleRegistry<ModuleBuildConfig>,
     readonly numAnswers: number,
-    readonly programVocab?: ProgramVocabulary,
+    readonly programVocab?: TokenMap,
   ) {
     this.config = ModuleNetworkConfigSchema.parse(config);
     const c = this.config;
@@ -187,7 +189,7 @@ export class ModuleNetwork {
     programs: readonly ProgramTreeNode[] | ProgramIdRows,
     options: ExecuteOptions = {},
   ): ModuleNetworkOutput {
-    const trees = isTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
+    const trees = isProgramTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
     let captures: NodeCapture[][] | undefined;
     const logits = tf.tidy(() => {
       const result = executePrograms(trees, this.stem.apply(features), this.modules, options);
@@ -196,12 +198,6 @@ export class ModuleNetwork {
     });
     return { logits, captures };
   }
-}
-
-function isTreeList(p: unknown): p is readonly ProgramTreeNode[] {
-  return (
-    Array.isArray(p) && (p.length === 0 || (typeof p[0] === 'object' && p[0] !== null && 'token' in p[0]))
-  );
 }
 
 /**

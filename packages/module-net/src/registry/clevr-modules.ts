@@ -1,4 +1,5 @@
 import type { tf } from '@mmnet/core-tensors';
+import { type ArityFunction, clevrArity, isSpecialToken } from '@mmnet/programs';
 import {
   answerFamily,
   attentionFamily,
@@ -6,8 +7,6 @@ import {
   selectsWithinInput,
 } from '../attention/attention-modules.js';
 import { ResidualBinaryModule, ResidualUnaryModule } from '../blocks/residual-modules.js';
-import { type ArityFunction, clevrArity } from '../program/arity.js';
-import { isSpecialProgramToken } from '../program/vocabulary.js';
 import type { ModuleBuildConfig, ModuleDefinition, ModuleRegistry } from './module-registry.js';
 
 /** `scene`: no parameters, returns the image features (stem output) of the call's samples. */
@@ -109,7 +108,7 @@ export function defineClevrModules(
 ): ModuleRegistry<ModuleBuildConfig> {
   const grouped = new Map<string, string[]>(ATTENTION_FAMILIES.map((f) => [f.name, []]));
   for (const token of tokens) {
-    if (isSpecialProgramToken(token) || registry.has(token)) continue;
+    if (isSpecialToken(token) || registry.has(token)) continue;
     const arity = arityOf(token);
     if (arity === null) continue;
     if (arity === 0)

@@ -1,9 +1,8 @@
 import type { ParameterScope, tf } from '@mmnet/core-tensors';
-import type { ArityFunction, ModuleArity } from '../program/arity.js';
-import { isSpecialProgramToken } from '../program/vocabulary.js';
+import { type Arity, type ArityFunction, isSpecialToken } from '@mmnet/programs';
 
 /** The inputs a module of an arity receives: the outputs of its input subtrees, batched over the call's rows. */
-export type ModuleInputs<A extends ModuleArity> = A extends 0
+export type ModuleInputs<A extends Arity> = A extends 0
   ? []
   : A extends 1
     ? [tf.Tensor]
@@ -31,7 +30,7 @@ export interface ModuleCall {
 }
 
 /** A module's computation: one call runs every ready node of that module across the batch at once. */
-export type ModuleFunction<A extends ModuleArity = ModuleArity> = (
+export type ModuleFunction<A extends Arity = Arity> = (
   inputs: ModuleInputs<A>,
   call: ModuleCall,
 ) => tf.Tensor;
@@ -47,7 +46,7 @@ export interface ModuleBuildConfig {
  * A module type: its program token, its arity, and how to build it (creating its parameters in `scope`, which is
  * `modules.<name>` of the network's store). The CLEVR modules are defined through this same API.
  */
-export interface ModuleDefinition<A extends ModuleArity = ModuleArity, C = ModuleBuildConfig> {
+export interface ModuleDefinition<A extends Arity = Arity, C = ModuleBuildConfig> {
   name: string;
   arity: A;
   description?: string;
@@ -60,7 +59,7 @@ export interface ModuleDefinition<A extends ModuleArity = ModuleArity, C = Modul
  * with its member's parameters (`call.members`), instead of one call per token. `create` makes the parameters of
  * every member in `scope` (`modules.<family name>.*`, stacked by member) and returns the call's function.
  */
-export interface ModuleFamilyDefinition<A extends ModuleArity = ModuleArity, C = ModuleBuildConfig> {
+export interface ModuleFamilyDefinition<A extends Arity = Arity, C = ModuleBuildConfig> {
   name: string;
   arity: A;
   /** The program tokens it runs; member i is `members[i]`. */
@@ -72,7 +71,7 @@ export interface ModuleFamilyDefinition<A extends ModuleArity = ModuleArity, C =
 /** A built module: its parameters exist and `apply` runs a batched call. */
 export interface ModuleInstance {
   readonly name: string;
-  readonly arity: ModuleArity;
+  readonly arity: Arity;
   apply: ModuleFunction;
   /**
    * Modules of the same group share `apply` and run as one call per height (a family's members); the group is
@@ -120,7 +119,7 @@ export class ModuleSet implements ModuleLookup {
 }
 
 interface RegisteredModule<C> {
-  family: ModuleFamilyDefinition<ModuleArity, C>;
+  family: ModuleFamilyDefinition<Arity, C>;
   member: number;
   description?: string;
 }
@@ -132,10 +131,10 @@ interface RegisteredModule<C> {
  */
 export class ModuleRegistry<C = ModuleBuildConfig> {
   private readonly modules = new Map<string, RegisteredModule<C>>();
-  private readonly families = new Map<string, ModuleFamilyDefinition<ModuleArity, C>>();
+  private readonly families = new Map<string, ModuleFamilyDefinition<Arity, C>>();
 
   /** Adds a module type; an error if the name is taken, is a special token, or the arity is not 0, 1 or 2. */
-  define<A extends ModuleArity>(definition: ModuleDefinition<A, C>): this {
+  define<A extends Arity>(definition: ModuleDefinition<A, C>): this {
     const { name, arity, description } = definition;
     return this.addFamily(
       {
@@ -153,11 +152,11 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
    * Adds a family of modules (one per member token) whose nodes at one height run as one call; errors as
    * `define` for each member, and if the family's name is taken by a module or another family.
    */
-  defineFamily<A extends ModuleArity>(family: ModuleFamilyDefinition<A, C>): this {
+  defineFamily<A extends Arity>(family: ModuleFamilyDefinition<A, C>): this {
     return this.addFamily(family, 'family');
   }
 
-  private addFamily<A extends ModuleArity>(family: ModuleFamilyDefinition<A, C>, kind: string): this {
+  private addFamily<A extends Arity>(family: ModuleFamilyDefinition<A, C>, kind: string): this {
     const { name, arity, members } = family;
     if (typeof name !== 'string' || name.length === 0)
       throw new Error(`module registry: a ${kind} needs a name`);
@@ -172,7 +171,7 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
     members.forEach((member, i) => {
       if (typeof member !== 'string' || member.length === 0)
         throw new Error(`module registry: member ${i} of '${name}' has no name`);
-      if (isSpecialProgramToken(member))
+      if (isSpecialToken(member))
         throw new Error(`module registry: '${member}' is a special token, not a module`);
       if (this.modules.has(member)) throw new Error(`module registry: module '${member}' is already defined`);
       if (this.families.has(member))
@@ -180,7 +179,7 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
       if (members.indexOf(member) !== i)
         throw new Error(`module registry: '${member}' appears twice in family '${name}'`);
     });
-    const stored = family as unknown as ModuleFamilyDefinition<ModuleArity, C>;
+    const stored = family as unknown as ModuleFamilyDefinition<Arity, C>;
     this.families.set(name, stored);
     members.forEach((member, i) => {
       this.modules.set(member, { family: stored, member: i, description: family.description });
@@ -195,7 +194,7 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
   /** The arity, description, family name and member index (0 for a module defined alone) of a registered token. */
   get(
     name: string,
-  ): { name: string; arity: ModuleArity; description?: string; family: string; member: number } | undefined {
+  ): { name: string; arity: Arity; description?: string; family: string; member: number } | undefined {
     const entry = this.modules.get(name);
     if (!entry) return undefined;
     const { family, member, description } = entry;

@@ -13,7 +13,7 @@ function unsupportedOperands(a: TensorInfo, b: TensorInfo): string | null {
 }
 
 /** Runs act(a @ b + bias) in the addon, writing a new wasm tensor. */
-export function nativeMatMul(
+function nativeMatMul(
   context: KernelContext,
   backendArg: unknown,
   a: TensorInfo,

@@ -1,6 +1,6 @@
 import { type RecurrentState, tf } from '@mmnet/core-tensors';
+import { END_ID, START_ID } from '@mmnet/programs';
 import type { Seq2SeqProgramGenerator } from '../generator/seq2seq-program-generator.js';
-import { END_ID, START_ID } from '../programs/program-vocabulary.js';
 import type { DecodedPrograms } from './decoded-programs.js';
 
 /** Picks the next token of one sample from its log-probabilities over the program vocabulary. */

@@ -8,8 +8,8 @@ import {
   saveCheckpoint,
 } from '@mmnet/core-tensors';
 import { z } from 'zod';
-import type { ProgramGeneratorVocab } from '../programs/program-vocabulary.js';
 import { Seq2SeqConfigSchema } from './config.js';
+import type { ProgramGeneratorVocab } from './seq2seq-program-generator.js';
 import { createProgramGenerator, type Seq2SeqProgramGenerator } from './seq2seq-program-generator.js';
 
 /** The metadata a program generator checkpoint must hold (besides anything the trainer adds). */

@@ -9,15 +9,11 @@ import {
   type RecurrentState,
   tf,
 } from '@mmnet/core-tensors';
-import {
-  NULL_ID,
-  type ProgramGeneratorVocab,
-  ProgramVocabulary,
-  START_ID,
-  tokensByIndex,
-  UNK_ID,
-} from '../programs/program-vocabulary.js';
+import { NULL_ID, ProgramVocabulary, START_ID, tokensByIndex, UNK_ID, type Vocab } from '@mmnet/programs';
 import { type Seq2SeqConfig, type Seq2SeqConfigInput, Seq2SeqConfigSchema } from './config.js';
+
+/** The two maps of a vocab.json that a program generator reads. */
+export type ProgramGeneratorVocab = Pick<Vocab, 'question_token_to_idx' | 'program_token_to_idx'>;
 
 /** Output of one decoder step. */
 export interface DecoderStep {

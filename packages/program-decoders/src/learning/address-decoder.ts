@@ -1,12 +1,12 @@
 import { gumbelSoftmax, type Rng, sampleCategorical, stopGradient, tf } from '@mmnet/core-tensors';
-import type { Seq2SeqProgramGenerator } from '../generator/seq2seq-program-generator.js';
-import { END_ID, START_ID } from '../programs/program-vocabulary.js';
+import { END_ID, START_ID } from '@mmnet/programs';
 import {
   countStatuses,
   type ProgramStatusCounts,
   type RepairedProgram,
   repairPrefixProgram,
-} from '../programs/repair-program.js';
+} from '../decoding/repair-program.js';
+import type { Seq2SeqProgramGenerator } from '../generator/seq2seq-program-generator.js';
 import type { DecoderMode } from './config.js';
 
 export interface AddressDecodeOptions {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /** The four ways PG_endtoend turns the generator's per-step distribution into a memory address. */
-export const DecoderModeSchema = z.enum(['soft', 'gumbel', 'hard', 'hard+penalty']);
+export const DECODER_MODES = ['soft', 'gumbel', 'hard', 'hard+penalty'] as const;
+export const DecoderModeSchema = z.enum(DECODER_MODES);
 export type DecoderMode = z.infer<typeof DecoderModeSchema>;
 
 /** Gumbel-softmax temperature: max(min, start * exp(-decayRate * step)). */

@@ -1,5 +1,5 @@
 import { tf } from '@mmnet/core-tensors';
-import type { ProgramStatus } from '../programs/repair-program.js';
+import type { ProgramStatus } from '../decoding/repair-program.js';
 import type { DecoderMode, ReinforceConfig } from './config.js';
 
 /** A moving-average reward baseline; its first value is the first batch's mean reward. */

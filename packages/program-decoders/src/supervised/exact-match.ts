@@ -1,4 +1,4 @@
-import { END_ID, NULL_ID, START_ID } from '../programs/program-vocabulary.js';
+import { END_ID, NULL_ID, START_ID } from '@mmnet/programs';
 
 /** The tokens of an encoded program row (`<START> tokens <END> <NULL>...`) between `<START>` and `<END>`. */
 export function programRowTokens(row: ArrayLike<number>): number[] {

@@ -1,5 +1,5 @@
 import type { Rng } from '@mmnet/core-tensors';
-import { NULL_ID } from '../programs/program-vocabulary.js';
+import { NULL_ID } from '@mmnet/programs';
 
 /** Encoded rows (row-major, `<NULL>`-padded): questions [count, questionLength], programs [count, programLength]. */
 export interface EncodedPairs {

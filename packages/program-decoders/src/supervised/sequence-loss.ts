@@ -1,6 +1,6 @@
 import { tf } from '@mmnet/core-tensors';
+import { NULL_ID } from '@mmnet/programs';
 import type { Seq2SeqProgramGenerator } from '../generator/seq2seq-program-generator.js';
-import { NULL_ID } from '../programs/program-vocabulary.js';
 
 /**
  * Mean cross-entropy of scores [B, T, V] against int32 targets [B, T], over the positions whose target

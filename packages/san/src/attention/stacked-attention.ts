@@ -10,7 +10,7 @@ import {
 export interface AttentionContext {
   /** Stem features [N, H, W, d]. */
   features: tf.Tensor4D;
-  /** Wv v + bv [N, H*W, attentionDim] (`sum` fusion), tanh(Wv v + bv) (`product` fusion). */
+  /** Wv v + bv [N, H*W, attentionDim]. */
   projected: tf.Tensor3D;
 }
 
@@ -21,12 +21,9 @@ export interface AttentionHop {
   attended: tf.Tensor2D;
 }
 
-/** How a hop joins image and question: SAN's tanh of a sum, or a product of tanhs (low-rank bilinear). */
-export type AttentionFusion = 'sum' | 'product';
-
 /**
- * One attention layer of SAN, applied hop after hop with the same weights: h = tanh(Wv v + Wu u) (or
- * tanh(Wv v) * tanh(Wu u) with `product` fusion), p = softmax over positions of Wp h, v~ = sum p * v.
+ * One attention layer of SAN, applied hop after hop with the same weights: h = tanh(Wv v + Wu u), p = softmax
+ * over positions of Wp h, v~ = sum p * v.
  * Wv and Wp are 1x1 convolutions (products over positions).
  */
 export class StackedAttention {
@@ -34,12 +31,7 @@ export class StackedAttention {
   readonly queryProjection: Linear;
   readonly score: Linear;
 
-  constructor(
-    scope: ParameterScope,
-    dim: number,
-    attentionDim: number,
-    readonly fusion: AttentionFusion = 'sum',
-  ) {
+  constructor(scope: ParameterScope, dim: number, attentionDim: number) {
     this.imageProjection = new Linear(scope.scope('wv'), dim, attentionDim);
     this.queryProjection = new Linear(scope.scope('wu'), dim, attentionDim);
     this.score = new Linear(scope.scope('wp'), attentionDim, 1);
@@ -48,7 +40,7 @@ export class StackedAttention {
   context(features: tf.Tensor4D): AttentionContext {
     const [n, h, w, d] = features.shape;
     const image = this.imageProjection.apply(tf.reshape(features, [n * h * w, d]));
-    const projected = tf.reshape(this.fusion === 'product' ? tf.tanh(image) : image, [n, h * w, -1]);
+    const projected = tf.reshape(image, [n, h * w, -1]);
     return { features, projected: projected as tf.Tensor3D };
   }
 
@@ -63,14 +55,9 @@ export class StackedAttention {
   /** One hop for query u [N, d]. */
   hop(ctx: AttentionContext, u: tf.Tensor2D): AttentionHop {
     const [n, h, w] = ctx.features.shape;
-    const k = ctx.projected.shape[2];
     const query = this.queryProjection.apply(u) as tf.Tensor2D;
     const scores = tf.reshape(
-      this.fusion === 'product'
-        ? this.score.apply(
-            tf.reshape(tf.mul(ctx.projected, tf.tanh(tf.reshape(query, [n, 1, k]))), [n * h * w, k]),
-          )
-        : additiveAttentionScores(ctx.projected, query, this.scoreWeight(), this.scoreBias()),
+      additiveAttentionScores(ctx.projected, query, this.scoreWeight(), this.scoreBias()),
       [n, h, w],
     );
     const { weights, attended } = spatialSoftmaxAttention(ctx.features, scores);

@@ -1,3 +1,4 @@
+import type { Vocab } from '@mmnet/programs';
 import { z } from 'zod';
 
 /** Stacked attention network (Yang et al. 2016) and its word-by-word variant; reference sizes by default. */
@@ -20,18 +21,6 @@ export const SANConfigSchema = z.object({
   rnnLayers: z.number().int().positive().default(2),
   /** Width of the attention's hidden layer h = tanh(Wv v + Wu u) [512]. */
   attentionDim: z.number().int().positive().default(512),
-  /**
-   * How a hop joins image and question [sum]: `sum` is SAN's h = tanh(Wv v + Wu u); `product` is the low-rank
-   * bilinear form h = tanh(Wv v) * tanh(Wu u) (Kim et al. 2017, MLB), where a conjunction such as "red and
-   * cube" is one product instead of a threshold on a sum.
-   */
-  fusion: z.enum(['sum', 'product']).default('sum'),
-  /**
-   * Question-conditioned stem [false]: v <- ReLU(v * (1 + gamma(u0)) + beta(u0)), gamma and beta linear in the
-   * question encoding (FiLM, Perez et al. 2018), so the attention sees features already weighted by what the
-   * question asks for.
-   */
-  questionFilm: z.boolean().default(false),
   /** Attention hops of SAN (SAN_wbw takes one per question word instead) [3]. */
   hops: z.number().int().positive().default(3),
   classifierHidden: z.number().int().positive().default(1024),
@@ -42,7 +31,4 @@ export type SANConfig = z.input<typeof SANConfigSchema>;
 export type ResolvedSANConfig = z.output<typeof SANConfigSchema>;
 
 /** The vocabularies a SAN needs (the reference's vocab.json parts). */
-export interface SANVocab {
-  question_token_to_idx: Record<string, number>;
-  answer_token_to_idx: Record<string, number>;
-}
+export type SANVocab = Pick<Vocab, 'question_token_to_idx' | 'answer_token_to_idx'>;

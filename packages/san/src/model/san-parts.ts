@@ -1,5 +1,6 @@
-import { createRng, Linear, type ParameterScope, ParameterStore, tf } from '@mmnet/core-tensors';
+import { createRng, type ParameterScope, ParameterStore, type tf } from '@mmnet/core-tensors';
 import { Stem } from '@mmnet/module-net';
+import { NULL_ID, NULL_TOKEN } from '@mmnet/programs';
 import { StackedAttention } from '../attention/stacked-attention.js';
 import { MlpClassifier } from '../classifier/mlp-classifier.js';
 import {
@@ -31,8 +32,6 @@ export abstract class SANParts {
   readonly encoder: QuestionEncoder;
   readonly attention: StackedAttention;
   readonly classifier: MlpClassifier;
-  /** Maps the question encoding to the stem's FiLM [gamma, beta] (`questionFilm` only). */
-  readonly film: Linear | null;
   readonly numAnswers: number;
   readonly nullId: number;
 
@@ -40,7 +39,7 @@ export abstract class SANParts {
     this.config = SANConfigSchema.parse(config);
     const c = this.config;
     this.numAnswers = vocabSize(vocab.answer_token_to_idx, 'answer_token_to_idx');
-    this.nullId = vocab.question_token_to_idx['<NULL>'] ?? 0;
+    this.nullId = vocab.question_token_to_idx[NULL_TOKEN] ?? NULL_ID;
     this.stem = new Stem(scope.scope('stem'), {
       inChannels: c.inChannels,
       dim: c.stemDim,
@@ -55,27 +54,13 @@ export abstract class SANParts {
       c.rnnLayers,
       c.rnnCell,
     );
-    this.film = c.questionFilm
-      ? new Linear(scope.scope('stem').scope('film'), c.stemDim, 2 * c.stemDim)
-      : null;
-    this.attention = new StackedAttention(scope.scope('attention'), c.stemDim, c.attentionDim, c.fusion);
+    this.attention = new StackedAttention(scope.scope('attention'), c.stemDim, c.attentionDim);
     this.classifier = new MlpClassifier(
       scope.scope('classifier'),
       c.stemDim,
       c.classifierHidden,
       this.numAnswers,
     );
-  }
-
-  /** The stem features [N, H, W, d], modulated by the question encoding `u0` [N, d] with `questionFilm`. */
-  protected imageFeatures(features: tf.Tensor4D, u0: tf.Tensor2D): tf.Tensor4D {
-    const v = this.stem.apply(features);
-    if (!this.film) return v;
-    const [n, , , d] = v.shape;
-    const film = this.film.apply(u0);
-    const gamma = tf.reshape(tf.slice(film, [0, 0], [n, d]), [n, 1, 1, d]);
-    const beta = tf.reshape(tf.slice(film, [0, d], [n, d]), [n, 1, 1, d]);
-    return tf.relu(tf.add(tf.mul(v, tf.add(gamma, 1)), beta)) as tf.Tensor4D;
   }
 
   /** Checks shapes and resolves lengths (from the ids when not given). */

@@ -23,7 +23,7 @@ export class SANWordByWord extends SANParts {
     return tf.tidy(() => {
       const encoded = this.encoder.apply(questions, lens);
       const words = encoded.outputs; // [N, T, d]
-      const ctx = this.attention.context(this.imageFeatures(features, encoded.last));
+      const ctx = this.attention.context(this.stem.apply(features));
       const d = words.shape[2];
       const maskValues = new Float32Array(n * hops);
       for (let b = 0; b < n; b++)

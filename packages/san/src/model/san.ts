@@ -11,7 +11,7 @@ export class SAN extends SANParts {
     const lens = this.inputs(features, questions, lengths);
     return tf.tidy(() => {
       let u = this.encoder.apply(questions, lens).last;
-      const ctx = this.attention.context(this.imageFeatures(features, u));
+      const ctx = this.attention.context(this.stem.apply(features));
       const maps: tf.Tensor3D[] = [];
       for (let i = 0; i < this.config.hops; i++) {
         const { map, attended } = this.attention.hop(ctx, u);

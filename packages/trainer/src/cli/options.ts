@@ -1,3 +1,4 @@
+import { UsageError } from '@mmnet/clevr-data';
 import { z } from 'zod';
 
 /** A command-line option: its flag name (snake_case or kebab-case, both accepted), schema and help. */
@@ -15,13 +16,8 @@ export interface OptionSpec {
   defaultText?: string;
 }
 
-/** A bad command line; the CLI prints its one-line message and exits with code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+// One UsageError for `mmnet` and `mmnet-data`: the CLI prints its one-line message and exits with code 2.
+export { UsageError };
 
 const normalise = (name: string) => name.replace(/^-+/, '').replace(/-/g, '_').toLowerCase();
 

@@ -1,14 +1,15 @@
+import { TRAIN_MODES } from '@mmnet/mm-net';
+import { DECODER_MODES } from '@mmnet/program-decoders';
 import { z } from 'zod';
 import { cliBoolean, cliInt, cliNumber, type OptionSpec } from '../cli/options.js';
 import { LR_SCHEDULES } from '../training/lr-schedule.js';
 
 export const MODEL_NAMES = ['SAN', 'SAN_wbw', 'PG', 'PG_memory', 'PG_endtoend'] as const;
-export const TRAIN_MODES = ['EE', 'PG', 'PG+EE'] as const;
-export const DECODER_MODES = ['soft', 'gumbel', 'hard', 'hard+penalty'] as const;
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 
-export type TrainMode = (typeof TRAIN_MODES)[number];
-export type DecoderMode = (typeof DECODER_MODES)[number];
+// The modes are defined where the models use them; the trainer's flags and the examples take them from here.
+export { TRAIN_MODES, type TrainMode } from '@mmnet/mm-net';
+export { DECODER_MODES, type DecoderMode } from '@mmnet/program-decoders';
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `must be one of ${values.join(', ')}` });

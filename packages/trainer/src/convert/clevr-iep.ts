@@ -1,8 +1,8 @@
 import type { NamedArray } from '@mmnet/core-tensors';
 import { iepModuleName } from '@mmnet/module-net';
+import type { Vocab } from '@mmnet/programs';
 import { PyDict, stateDictTensors, toJsonValue } from '@mmnet/torch-import';
 import type { TrainConfigInput } from '../config/train-config.js';
-import type { Vocab } from '../data/vocab-file.js';
 import { convToHwio, nchwRowsToNhwc, StateReader, transpose } from './torch-layouts.js';
 
 /** What a converted checkpoint holds: the run's train config, the parameters by mmnet name, the vocabularies. */

@@ -1,7 +1,6 @@
 import type { NamedArray } from '@mmnet/core-tensors';
-import { clevrArity, isSpecialProgramToken } from '@mmnet/module-net';
+import { clevrArity, isSpecialToken, type Vocab } from '@mmnet/programs';
 import { PyDict, stateDictTensors, type TorchTensor } from '@mmnet/torch-import';
-import type { Vocab } from '../data/vocab-file.js';
 import type { ConvertedModel } from './clevr-iep.js';
 import { convToHwio, nchwRowsToNhwc, StateReader, transpose } from './torch-layouts.js';
 
@@ -43,7 +42,7 @@ export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: 
   conv('stem.0', [dim, inChannels, 3, 3], 'stem.conv1');
   conv('stem.2', [dim, dim, 3, 3], 'stem.conv2');
   for (const token of Object.keys(vocab.program_token_to_idx)) {
-    if (isSpecialProgramToken(token)) continue;
+    if (isSpecialToken(token)) continue;
     const binary = clevrArity(token) === 2;
     conv(`${token}.c1`, [dim, binary ? 2 * dim : dim, 3, 3], `modules.${token}.conv1`);
     conv(`${token}.c2`, [dim, dim, 3, 3], `modules.${token}.conv2`);

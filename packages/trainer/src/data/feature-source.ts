@@ -5,6 +5,7 @@ import {
   type FeatureExtractor,
   loadH5wasm,
   rawPixelsExtractor,
+  registerBuiltinExtractor,
 } from '@mmnet/clevr-data';
 
 export interface FeatureSource {
@@ -54,6 +55,8 @@ export async function featureSourceFor(featuresH5: string): Promise<FeatureSourc
   const imageHeight = Number(size[1]);
   const imageWidth = Number(size[2]);
   const raw = /^raw-(\d+)(-pos)?$/.exec(name);
+  // The trainer knows the built-in CNN; other extractors are registered by whoever provides them.
+  registerBuiltinExtractor();
   if (name.startsWith('builtin-v1-')) {
     const installed = builtinExtractorName();
     if (installed !== name)

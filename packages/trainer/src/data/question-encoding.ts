@@ -1,35 +1,22 @@
+import { encodeTokens, tokenize } from '@mmnet/clevr-data';
+import { END_TOKEN, START_TOKEN } from '@mmnet/programs';
+
 /**
- * Encodes a free question the way the reference preprocessing does (case kept, `;` and `,` split off, `?` and
- * `.` removed, split on single spaces, `<START>`/`<END>` added) into vocabulary ids. An unknown word is an
- * error naming it, unless the vocab has `<UNK>` and `allowUnk` is set.
+ * Encodes a free question as the reference preprocessing does (clevr-data's `tokenize`: case kept, `;` and `,`
+ * split off, `?` and `.` removed, `<START>`/`<END>` added) into vocabulary ids. An unknown word is an error
+ * naming it, unless the vocab has `<UNK>` and `allowUnk` is set.
  */
 export function encodeQuestion(text: string, map: Record<string, number>, allowUnk = false): number[] {
-  return tokenizeQuestion(text).map((t) => {
-    const id = map[t];
-    if (id !== undefined) return id;
-    if (allowUnk && map['<UNK>'] !== undefined) return map['<UNK>'];
-    throw new Error(`question word "${t}" is not in the vocabulary`);
-  });
+  return encodeTokens(tokenize(text.trim()), map, allowUnk, 'question');
 }
 
 /** Encodes a program given as space-separated tokens (prefix order) into `<START> ... <END>` ids. */
 export function encodeProgram(text: string, map: Record<string, number>): number[] {
   const tokens = text.trim().split(/\s+/).filter(Boolean);
-  return [
-    map['<START>'],
-    ...tokens.map((t) => {
-      const id = map[t];
-      if (id === undefined) throw new Error(`program token "${t}" is not in the program vocabulary`);
-      return id;
-    }),
-    map['<END>'],
-  ];
+  return encodeTokens([START_TOKEN, ...tokens, END_TOKEN], map, false, 'program');
 }
 
 /** The reference preprocessing's tokens of a question, `<START>` and `<END>` included (see `encodeQuestion`). */
 export function tokenizeQuestion(text: string): string[] {
-  let s = text.trim();
-  for (const p of [';', ',']) s = s.split(p).join(` ${p}`);
-  for (const p of ['?', '.']) s = s.split(p).join('');
-  return ['<START>', ...s.split(' '), '<END>'];
+  return tokenize(text.trim());
 }

@@ -1,5 +1,5 @@
+import type { Vocab } from '@mmnet/programs';
 import type { TrainConfig } from '../config/train-config.js';
-import type { Vocab } from '../data/vocab-file.js';
 import type { ModelAdapter } from './model-adapter.js';
 import type { ModelRegistry } from './registry.js';
 

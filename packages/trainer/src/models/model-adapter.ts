@@ -1,7 +1,7 @@
 import type { ClevrBatch } from '@mmnet/clevr-data';
 import type { ParameterStore, Rng, tf } from '@mmnet/core-tensors';
+import type { Vocab } from '@mmnet/programs';
 import type { DecoderMode, TrainMode } from '../config/train-config.js';
-import type { Vocab } from '../data/vocab-file.js';
 
 /** What a model adapter is built from: the vocabularies, the feature shape and the model options. */
 export interface ModelContext {

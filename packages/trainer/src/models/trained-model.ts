@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { type Checkpoint, loadCheckpoint, type NamedArray } from '@mmnet/core-tensors';
+import type { Vocab } from '@mmnet/programs';
 import { RunDirectory } from '../checkpoint/run-directory.js';
 import { type TrainConfig, trainConfigSchema } from '../config/train-config.js';
-import type { Vocab } from '../data/vocab-file.js';
 import { vocabHash } from '../data/vocab-file.js';
 import { createModel } from './create-model.js';
 import type { ModelAdapter } from './model-adapter.js';

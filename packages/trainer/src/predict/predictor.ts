@@ -1,9 +1,8 @@
 import { type ClevrBatch, type FloatRgbImage, readImageFile, resizeForExtractor } from '@mmnet/clevr-data';
 import { createRng, tf } from '@mmnet/core-tensors';
-import { clevrTokenArity } from '@mmnet/program-decoders';
+import { clevrArity, decodeTokens, tokensByIndex, type Vocab } from '@mmnet/programs';
 import type { FeatureSource } from '../data/feature-source.js';
 import { encodeProgram } from '../data/question-encoding.js';
-import { decodeIds, tokensByIndex, type Vocab } from '../data/vocab-file.js';
 import type { ModelAdapter, StepMap } from '../models/model-adapter.js';
 import { type DisplayNode, prefixTree } from './program-tree.js';
 import { encodeFreeQuestion } from './question-words.js';
@@ -143,7 +142,7 @@ export class Predictor {
         programSource = 'given';
       } else if (out.programs) {
         const row = out.programs.data.subarray(i * out.programs.width, (i + 1) * out.programs.width);
-        program = decodeIds(Array.from(row), this.programTokens);
+        program = decodeTokens(Array.from(row), this.programTokens);
         programSource = 'predicted';
       }
       const prediction: Prediction = {
@@ -151,7 +150,7 @@ export class Predictor {
         top,
         program,
         programSource,
-        tree: program ? prefixTree(program, clevrTokenArity) : undefined,
+        tree: program ? prefixTree(program, (token) => clevrArity(token) ?? 0) : undefined,
         unknownWords: encoded[i].unknown,
       };
       if (options.capture) prediction.steps = steps?.[i] ?? attentionSteps(out.attention, i);

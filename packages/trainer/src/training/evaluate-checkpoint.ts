@@ -1,6 +1,6 @@
 import { ClevrH5Dataset } from '@mmnet/clevr-data';
 import type { Checkpoint } from '@mmnet/core-tensors';
-import type { Vocab } from '../data/vocab-file.js';
+import type { Vocab } from '@mmnet/programs';
 import type { ModelRegistry } from '../models/registry.js';
 import { loadTrainedModel } from '../models/trained-model.js';
 import { type EvalResult, evaluate } from './evaluate.js';

@@ -1,7 +1,7 @@
 import type { ClevrH5Dataset } from '@mmnet/clevr-data';
 import { createRng, tf } from '@mmnet/core-tensors';
+import { decodeTokens, tokensByIndex, type Vocab } from '@mmnet/programs';
 import { ANSWER_KINDS, type AnswerKind, answerKind } from '../data/answer-kinds.js';
-import { decodeIds, tokensByIndex, type Vocab } from '../data/vocab-file.js';
 import type { ModelAdapter, ProgramSource, StepMap } from '../models/model-adapter.js';
 
 export interface Tally {
@@ -132,13 +132,13 @@ export function evaluate(
       let gtProgram: string[] | undefined;
       let predProgram: string[] | undefined;
       if (batch.programs && batch.programLength) {
-        gtProgram = decodeIds(
+        gtProgram = decodeTokens(
           batch.programs.subarray(i * batch.programLength, (i + 1) * batch.programLength),
           programTokens,
         );
       }
       if (out.programs) {
-        predProgram = decodeIds(
+        predProgram = decodeTokens(
           Array.from(out.programs.data.subarray(i * out.programs.width, (i + 1) * out.programs.width)),
           programTokens,
         );
@@ -151,7 +151,7 @@ export function evaluate(
         const sample: SampleRecord = {
           questionIndex: indices[i],
           imageIndex: batch.imageIdxs[i],
-          question: decodeIds(
+          question: decodeTokens(
             batch.questions.subarray(i * batch.questionLength, (i + 1) * batch.questionLength),
             questionTokens,
           ).join(' '),

@@ -1,7 +1,7 @@
 import { LeanAdam, type NamedArray, type ParameterStore, tf } from '@mmnet/core-tensors';
 
 /** Strips the store's unique variable prefix (`mmnet3/`) from a tfjs variable name. */
-export function parameterNameOf(variableName: string): string {
+function parameterNameOf(variableName: string): string {
   return variableName.replace(/^mmnet\d+\//, '');
 }
 

@@ -1,6 +1,6 @@
 /** How the learning rate moves over a run (after the warmup). */
 export const LR_SCHEDULES = ['constant', 'cosine', 'linear'] as const;
-export type LrSchedule = (typeof LR_SCHEDULES)[number];
+type LrSchedule = (typeof LR_SCHEDULES)[number];
 
 export interface LrScheduleSettings {
   schedule: LrSchedule;

@@ -13,11 +13,12 @@ import {
   saveParameters,
   tf,
 } from '@mmnet/core-tensors';
+import { tokensByIndex, type Vocab } from '@mmnet/programs';
 import type { TrainConfig, TrainMode } from '../config/train-config.js';
 import { type AnswerPrior, answerTypePrior } from '../data/answer-kinds.js';
 import { checkDatasetFiles, datasetFiles } from '../data/dataset-files.js';
 import { restrictOrder, selectSupervisedQuestions } from '../data/program-supervision.js';
-import { readVocabFile, tokensByIndex, type Vocab, vocabHash } from '../data/vocab-file.js';
+import { readVocabFile, vocabHash } from '../data/vocab-file.js';
 import { createModel } from '../models/create-model.js';
 import type { ModelAdapter } from '../models/model-adapter.js';
 import type { ModelRegistry } from '../models/registry.js';

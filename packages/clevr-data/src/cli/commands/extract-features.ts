@@ -112,8 +112,9 @@ async function makeExtractor(f: z.output<typeof schema>): Promise<FeatureExtract
         );
         return createBuiltinExtractor(input, { weightsPath: f.model_path });
       }
-      // Registers the project's CNN (with its committed weights) as `builtin`.
-      await import('../../builtin-extractor/register-builtin.js');
+      // The project's CNN (with its committed weights) as `builtin`.
+      const { registerBuiltinExtractor } = await import('../../builtin-extractor/register-builtin.js');
+      registerBuiltinExtractor();
       return createRegisteredExtractor('builtin', input);
     }
   }

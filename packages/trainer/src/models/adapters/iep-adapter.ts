@@ -8,12 +8,11 @@ import {
 } from '@mmnet/module-net';
 import {
   decodeGreedy,
-  END_ID,
   maskedSequenceCrossEntropy,
-  NULL_ID,
   Seq2SeqConfigSchema,
   Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
+import { END_ID, NULL_ID } from '@mmnet/programs';
 import { z } from 'zod';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { answerLoss, featureTensor, requirePrograms } from './classification-loss.js';

@@ -5,8 +5,8 @@ import {
   gumbelTemperature,
   MovingAverageBaseline,
   maskedSequenceCrossEntropy,
-  NULL_ID,
 } from '@mmnet/program-decoders';
+import { NULL_ID } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { featureTensor, requirePrograms } from './classification-loss.js';
 import { stepMaps } from './program-generator-part.js';

@@ -4,15 +4,12 @@ import type { NodeCapture } from '@mmnet/module-net';
 import {
   createProgramGenerator,
   decodeGreedy,
-  END_ID,
   maskedSequenceCrossEntropy,
-  NULL_ID,
   repairPrefixProgram,
   type Seq2SeqConfigInput,
   type Seq2SeqProgramGenerator,
-  START_ID,
 } from '@mmnet/program-decoders';
-import type { Vocab } from '../../data/vocab-file.js';
+import { END_ID, NULL_ID, START_ID, type Vocab } from '@mmnet/programs';
 import type { ForwardContext, ForwardOutput, ProgramSource, StepMap } from '../model-adapter.js';
 
 /** Parameter prefix of the program generator inside a model's store. */
@@ -71,9 +68,7 @@ export function createProgramGeneratorPart(
       questions.dispose();
       const vocabulary = generator.programs;
       const rows = decoded.sequences.map((seq) => [
-        START_ID,
         ...repairPrefixProgram(seq, (id) => vocabulary.arity(id), vocabulary.sceneId).tokens,
-        END_ID,
       ]);
       const width = Math.max(...rows.map((r) => r.length));
       const data = new Int32Array(rows.length * width);

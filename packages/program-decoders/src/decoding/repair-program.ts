@@ -1,4 +1,4 @@
-import { END_ID } from './program-vocabulary.js';
+import { type Arity, END_ID } from '@mmnet/programs';
 
 /**
  * How a decoded token sequence became an executable prefix program:
@@ -22,13 +22,13 @@ export interface RepairedProgram {
 
 /**
  * The repair rule for decoded programs (never throws on model output): tokens are read in prefix order
- * until `<END>`, a special token (arity < 0) or the end of the sequence; the longest prefix that still fits
+ * until `<END>`, a token that is not a module (arity null) or the end of the sequence; the longest prefix that still fits
  * in one tree is kept (tokens after the tree is complete are dropped), and missing inputs are filled with
- * `scene` leaves. An empty sequence becomes `scene`. `arity(id)` gives -1 for special tokens.
+ * `scene` leaves. An empty sequence becomes `scene`. `arity(id)` gives null for the special tokens.
  */
 export function repairPrefixProgram(
   decoded: ArrayLike<number>,
-  arity: (id: number) => number,
+  arity: (id: number) => Arity | null,
   sceneId: number,
 ): RepairedProgram {
   const tokens: number[] = [];
@@ -37,8 +37,8 @@ export function repairPrefixProgram(
   let stopped = decoded.length;
   for (let i = 0; i < decoded.length; i++) {
     const id = decoded[i];
-    const a = id === END_ID ? -1 : arity(id);
-    if (a < 0) {
+    const a = id === END_ID ? null : arity(id);
+    if (a === null) {
       stopped = i;
       break;
     }

@@ -1,2 +1,0 @@
-export * from './program-vocabulary.js';
-export * from './repair-program.js';

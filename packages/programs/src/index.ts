@@ -1,0 +1,6 @@
+export * from './arity.js';
+export * from './id-rows.js';
+export * from './program-vocabulary.js';
+export * from './tokens.js';
+export * from './tree.js';
+export * from './vocab.js';
