@@ -22,7 +22,10 @@ export function libraryBuild(options: Options & Required<Pick<Options, 'entry'>>
  * A library that also ships a command (package.json "bin"): ESM builds of the library and the command that share
  * chunks, so the command does not carry a second copy of the library, and a CommonJS build of the library alone.
  */
-export function libraryWithCommandBuild(entries: { index: string; command: Record<string, string> }): Options[] {
+export function libraryWithCommandBuild(entries: {
+  index: string;
+  command: Record<string, string>;
+}): Options[] {
   const index = { index: entries.index };
   return [
     {
@@ -35,7 +38,14 @@ export function libraryWithCommandBuild(entries: { index: string; command: Recor
       sourcemap: false,
       target: 'node20',
     },
-    { format: ['cjs'], entry: index, dts: { entry: index }, clean: false, sourcemap: false, target: 'node20' },
+    {
+      format: ['cjs'],
+      entry: index,
+      dts: { entry: index },
+      clean: false,
+      sourcemap: false,
+      target: 'node20',
+    },
   ];
 }
 
