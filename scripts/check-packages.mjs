@@ -5,7 +5,8 @@
 // 3. installs @mmnet/module-net + @mmnet/core-tensors with npm into a fresh project, type-checks a custom module
 //    network against the published .d.ts under nodenext, node16 and bundler resolution, runs it as ES module and
 //    CommonJS, and reports the install size;
-// 4. installs every tarball with pnpm into another fresh project and loads each package with import and require.
+// 4. installs every tarball with pnpm into another fresh project and loads each package with import and require,
+//    which must give the same module (one copy of each package and its state), and runs each command's --help.
 // Usage: node scripts/check-packages.mjs [--tarballs DIR] [--keep]
 //   (packs with scripts off, so run `pnpm build` first; --tarballs checks already packed tarballs instead;
 //   --keep leaves the temporary folder). Network: the npm registry only, for dependencies not yet in the caches.
@@ -231,17 +232,26 @@ if (
 ) {
   for (const p of packages) {
     const name = p.manifest.name;
-    run(`import ${name} (pnpm)`, process.execPath, ['--input-type=module', '-e', `await import('${name}')`], {
+    // One copy of the package whichever way it is loaded: require() gives the ES module's own exports.
+    const script = [
+      "import { createRequire } from 'node:module';",
+      `const esm = await import('${name}');`,
+      `const cjs = createRequire(import.meta.url)('${name}');`,
+      'const names = Object.keys(esm);',
+      'const differ = names.filter((k) => esm[k] !== cjs[k]);',
+      'if (names.length === 0 || differ.length > 0 || Object.keys(cjs).length !== names.length)',
+      "  throw new Error('require and import differ on: ' + (differ.join(', ') || 'the export names'));",
+    ].join('\n');
+    run(`import and require ${name} (pnpm)`, process.execPath, ['--input-type=module', '-e', script], {
       cwd: pnpmProject,
     });
-    run(`require ${name} (pnpm)`, process.execPath, ['-e', `require('${name}')`], { cwd: pnpmProject });
     for (const bin of Object.keys(p.manifest.bin ?? {})) {
       run(`${bin} --help (pnpm)`, join(pnpmProject, 'node_modules', '.bin', bin), ['--help'], {
         cwd: pnpmProject,
       });
     }
   }
-  say('every package loads with import and require from a pnpm install');
+  say('every package loads, as one module, with import and require from a pnpm install');
 }
 
 if (args.keep) say(`kept ${work}`);
