@@ -5,7 +5,7 @@ export const WELL_ABOVE_PRIOR = 0.1;
 /** How far below the best module network "clearly below" is (accuracy points). */
 export const CLEARLY_BELOW = 0.05;
 
-/** One aim of issue #9 and where the results stand. */
+/** One aim of the experiments (accuracy targets per model) and where the results stand. */
 export interface AimStatus {
   aim: string;
   /** null: a row it needs is not trained yet. */
@@ -60,7 +60,7 @@ function atLeast(aim: string, rows: ResultRow[], target: number, trainQuestions:
   return { aim, reached, partly, detail };
 }
 
-/** The aims of issue #9, checked against the rows trained so far (not the ablations, variants of a row). */
+/** The aims, checked against the rows trained so far (not the ablations, variants of a row). */
 export function aimStatuses(results: Results): AimStatus[] {
   const rows = results.rows.filter((r) => r.group !== 'ablations');
   const train = results.dataset.questions.train ?? 1;

@@ -1,5 +1,5 @@
 /**
- * `pnpm experiments`: every model of issue #9 on the clevr-small preset (or clevr-micro with --smoke), resumable.
+ * `pnpm experiments`: every mmnet model on the clevr-small preset (or clevr-micro with --smoke), resumable.
  *
  *   pnpm experiments --smoke                  # everything end to end in a few minutes
  *   pnpm experiments --hours-per-model 2      # the real runs (long: run it in the background)

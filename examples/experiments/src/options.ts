@@ -2,7 +2,7 @@ import { DECODER_MODES, type OptionSpec } from '@mmnet/trainer';
 import { z } from 'zod';
 import { DEFAULT_HOURS } from './plan.js';
 
-/** Longest training allowed per model by issue #9. */
+/** Longest training budget allowed per model (hours). */
 export const MAX_HOURS_PER_MODEL = 8;
 
 export const EXPERIMENT_OPTIONS: OptionSpec[] = [

@@ -118,8 +118,8 @@ function trainArgs(
       report_samples: '0',
     };
   }
-  // SAN: the default example's recipe (1x1 stem, batch 128, Adam 4e-3) with a constant learning rate, as every run
-  // here (the first rows were trained before the trainer continued a time-based decay across resumes).
+  // SAN: the default example's recipe (1x1 stem, batch 128, Adam 4e-3) with a constant learning rate, as the rows
+  // of results.json were trained (their commands reproduce them).
   const san = { ...common, stem_dim: '64', batch_size: '128', lr: '4e-3' };
   const modules = { ...common, stem_dim: '32', batch_size: '32', lr: '1e-3' };
   switch (kind) {
@@ -185,7 +185,7 @@ function endToEndBatch(mode: DecoderMode, o: PlanOptions): Record<string, string
 
 /**
  * Default training budgets (hours, all stages of an experiment together; --hours-per-model overrides them):
- * what the 2-core machines can give every row within a few sessions (the issue allows up to 8 h per model).
+ * what a 2-core machine can give every row in a few days (at most 8 h per model are allowed).
  */
 export const DEFAULT_HOURS = {
   baselines: 1,
@@ -201,7 +201,7 @@ export const SAN_HOURS = 3;
 /** The row the ablations take one change away from (both changes on). */
 export const ABLATION_BASE = 'PG_attention';
 
-/** Every experiment of issue #9, in the order they run (cheapest groups first). */
+/** Every experiment, in the order they run (cheapest groups first). */
 export function experimentPlan(o: PlanOptions): Experiment[] {
   const size = sizes(o.smoke);
   const one = (args: Record<string, string>, modelConfig: Record<string, unknown>): StageSpec[] => [

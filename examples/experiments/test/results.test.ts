@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinExtractorName, decodePng } from '@mmnet/clevr-data';
@@ -32,6 +32,7 @@ import { parseResults, type ResultRow, type Results } from '../src/results.js';
 import {
   README_END,
   README_START,
+  readmeResultsSection,
   replaceReadmeSection,
   resultsSection,
   resultsTable,
@@ -163,7 +164,7 @@ describe('results table and README section', () => {
     expect(overridden).toContain('All rows: `pnpm experiments --hours-per-model 2`.');
   });
 
-  it('states each aim of the issue with the measured figures, and what limits a row that misses it', () => {
+  it('states each aim with the measured figures, and what limits a row that misses it', () => {
     const curve = [
       { questions: 1000, accuracy: 0.5 },
       { questions: 2000, accuracy: 0.6 },
@@ -215,7 +216,20 @@ describe('results table and README section', () => {
     expect(aimStatuses(results([row('SAN', { model: 'SAN', accuracy: 0.6 })])).map((a) => a.reached)).toEqual(
       [null, null, null, null, true],
     );
-    expect(resultsSection(r, [])).toContain('### Aims of the results issue (on the test split)');
+    expect(resultsSection(r, [])).toContain('## Aims (on the test split)');
+  });
+
+  it('gives the README a short table linking to the full page', () => {
+    const text = readmeResultsSection(r, 'results/results.md');
+    const lines = text.split('\n');
+    expect(lines).toContain('| model | test accuracy | program exact match | budget |');
+    expect(lines).toContain('| answer-type prior | 41.7 | – | – |');
+    expect(lines).toContain('| SAN | **50.0** | – | 2 h |');
+    expect(lines).toContain('| PG_endtoend hard, programs of 1 % | **61.2** | 25.0 | 2 h |');
+    expect(text).toContain('[results/results.md](results/results.md)');
+    // The rest (families, aims, charts, commands) stays on the full page.
+    expect(text).not.toMatch(/Aims|zero_hop|!\[|pnpm experiments --only/);
+    expect(lines.length).toBeLessThan(12);
   });
 
   it('rewrites only the text between the README markers', () => {
@@ -337,12 +351,12 @@ describe('rows of an earlier results file', () => {
     expect(earlierFeatureRowsFor(['SAN'], [], third)[0].extractor).toBe('builtin-v1-new');
 
     const section = resultsSection({ ...next, rows: [row('SAN')], earlierFeatureRows: kept }, []);
-    const apart = section.slice(section.indexOf('### Rows on earlier features, to be retrained'));
+    const apart = section.slice(section.indexOf('## Rows on earlier features, to be retrained'));
     expect(apart).toMatch(/1 experiment has no row on the current features \(builtin-v1-new\) yet/);
     expect(apart).toMatch(/other weights of the extractor \(builtin-v1-old\)/);
     expect(apart).toMatch(/\| PG_memory \| 0 \|/);
-    expect(section.slice(0, section.indexOf('### Aims'))).not.toMatch(/\| PG_memory/);
-    expect(resultsSection(next, [])).toMatch(/### Rows on earlier features/);
+    expect(section.slice(0, section.indexOf('## Aims'))).not.toMatch(/\| PG_memory/);
+    expect(resultsSection(next, [])).toMatch(/## Rows on earlier features/);
     expect(resultsSection({ ...next, earlierFeatureRows: [] }, [])).not.toMatch(/Rows on earlier features/);
   });
 
@@ -494,6 +508,26 @@ describe('charts', () => {
     expect(ablations?.spec.series?.map((s) => s.label)).toEqual(['both', 'no coordinates']);
   });
 
+  it('writes the short README section and links findings.md from results.md when there is one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-write-'));
+    try {
+      const resultsDir = join(dir, 'results');
+      const readme = join(dir, 'README.md');
+      writeFileSync(readme, `# x\n${README_START}\nold\n${README_END}\nafter\n`);
+      writeResults(results([row('SAN')]), resultsDir, readme);
+      const text = readFileSync(readme, 'utf8');
+      expect(text).toContain('| SAN | **50.0** | – | 2 h |');
+      expect(text).toContain('[results/results.md](results/results.md)');
+      expect(text).not.toContain('old');
+      expect(readFileSync(join(resultsDir, 'results.md'), 'utf8')).not.toContain('findings.md');
+      writeFileSync(join(resultsDir, 'findings.md'), '# findings\n');
+      writeResults(results([row('SAN')]), resultsDir, readme);
+      expect(readFileSync(join(resultsDir, 'results.md'), 'utf8')).toContain('[findings.md](findings.md)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes the charts of the groups with rows and removes the stale ones of groups without', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmnet-write-'));
     try {
@@ -518,7 +552,7 @@ describe('charts', () => {
 });
 
 describe('experiment plan and helpers', () => {
-  it('has every model of the issue once, with budgets that add up', () => {
+  it('has every model of the plan once, with budgets that add up', () => {
     const plan = experimentPlan({ smoke: false, seed: 3, weakDecoderModes: ['hard', 'hard+penalty'] });
     expect(plan).toHaveLength(5 + 8 + 8 + 4 + 2);
     expect(plan.find((e) => e.id === 'PG_attention')?.stages[0].modelConfig).toMatchObject({

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { presetNames } from '@mmnet/clevr-data';
 import { initBackend } from '@mmnet/core-tensors';
@@ -169,13 +169,70 @@ export async function runExample(argv: string[], io: CliIo, options: ExampleOpti
       : typeof given.out === 'string'
         ? given.out
         : defaults.args.out;
+  const evalJson = join(String(out), 'eval-val.json');
   const evalCode = await runCli(
-    ['eval', '--run', String(out), ...(given.backend ? [`--backend=${given.backend}`] : [])],
+    [
+      'eval',
+      '--run',
+      String(out),
+      '--json',
+      evalJson,
+      ...(given.backend ? [`--backend=${given.backend}`] : []),
+    ],
     io,
     registry,
   );
+  if (evalCode !== 0) return evalCode;
+  for (const line of summaryLines(evalJson, String(out), layout)) io.out(line);
   io.out(
     `total time ${((performance.now() - started) / 60000).toFixed(1)} min; report: ${join(String(out), 'report.html')}`,
   );
-  return evalCode;
+  return 0;
+}
+
+const evalSummarySchema = z.looseObject({
+  accuracy: z.number(),
+  count: z.number(),
+  programExactMatch: z.number().optional(),
+  givenPrograms: z.object({ accuracy: z.number() }).optional(),
+});
+
+/**
+ * What the run ends with: val accuracy (with predicted programs and with the ground-truth ones when the model
+ * predicts them), program exact match, and a ready-to-paste `mmnet predict` command with a val question in words.
+ */
+export function summaryLines(evalJson: string, runDir: string, layout: ClevrLayout): string[] {
+  const r = evalSummarySchema.parse(JSON.parse(readFileSync(evalJson, 'utf8')));
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const lines =
+    r.programExactMatch !== undefined
+      ? [
+          `val accuracy with predicted programs: ${pct(r.accuracy)} (${r.count} questions)` +
+            (r.givenPrograms ? `; with ground-truth programs: ${pct(r.givenPrograms.accuracy)}` : ''),
+          `program exact match: ${pct(r.programExactMatch)}`,
+        ]
+      : [`val accuracy: ${pct(r.accuracy)} (${r.count} questions)`];
+  const example = firstQuestion(layout.questions('val'));
+  if (example) {
+    const image = resolve(layout.images('val'), example.image);
+    const quoted = example.question.replace(/(["\\$`])/g, '\\$1');
+    lines.push(
+      'ask it a question:',
+      `  pnpm --filter @mmnet/example-train-clevr exec mmnet predict --run ${resolve(runDir)} --image ${image} --question "${quoted}"`,
+    );
+  }
+  return lines;
+}
+
+/** The first question of a CLEVR questions file and its image's file name (none when unreadable). */
+function firstQuestion(file: string): { question: string; image: string } | undefined {
+  if (!existsSync(file)) return undefined;
+  const parsed = z
+    .object({
+      questions: z.array(z.looseObject({ question: z.string(), image_filename: z.string() })).min(1),
+    })
+    .safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) return undefined;
+  const q = parsed.data.questions[0];
+  return { question: q.question, image: q.image_filename };
 }

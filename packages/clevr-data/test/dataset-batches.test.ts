@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClevrH5Dataset, epochOrder, preprocessQuestions, questionStats } from '../src/dataset/index.js';
-import { readQuestionsH5 } from '../src/h5/index.js';
+import { loadH5wasm, readQuestionsH5 } from '../src/h5/index.js';
 import { vocabFromJson } from '../src/vocab/index.js';
 import { writeIndexFeatures, writeSampleQuestions } from './dataset-fixtures.js';
 
@@ -45,6 +45,29 @@ describe('preprocessQuestions', () => {
     expect(Array.from(q.imageIdxs.subarray(0, 8))).toEqual([0, 1, 2, 3, 4, 5, 0, 1]);
     expect(Array.from(q.questionFamilies!.subarray(0, 3))).toEqual([0, 1, 0]);
     expect(Array.from(q.origIdxs!.subarray(20))).toEqual([20, 21, 22]);
+  });
+
+  it("writes int32 arrays, as clevr-iep's script does; int64 on request", async () => {
+    const dtypes = async (file: string) => {
+      const h5 = await loadH5wasm();
+      const f = new h5.File(file, 'r');
+      try {
+        return ['questions', 'programs', 'answers', 'image_idxs'].map(
+          (name) => (f.get(name) as { dtype: string }).dtype,
+        );
+      } finally {
+        f.close();
+      }
+    };
+    expect(await dtypes(questionsH5)).toEqual(['<i', '<i', '<i', '<i']);
+    const wide = join(dir, 'wide.h5');
+    await preprocessQuestions({
+      inputQuestionsJson: join(dir, 'questions.json'),
+      inputVocabJson: join(dir, 'vocab.json'),
+      outputH5File: wide,
+      h5Dtype: 'int64',
+    });
+    expect(await dtypes(wide)).toEqual(['<q', '<q', '<q', '<q']);
   });
 
   it('postfix mode, an input vocab, unknown words (error or <UNK>) and expansion', async () => {

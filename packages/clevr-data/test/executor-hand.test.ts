@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { executeProgram, executeSteps } from '../src/executor/index.js';
 import type { ProgramStep } from '../src/formats/question-schema.js';
-import { prefixToTree, treeToSteps } from '../src/program/index.js';
+import { prefixToTree, stepsToPrefix, treeToSteps } from '../src/program/index.js';
 import { handScene } from './helpers/semantics-scenes.js';
 
 const scene = handScene();
@@ -117,5 +117,31 @@ describe('executor on a hand-written scene', () => {
   it('returns every step output', () => {
     const r = executeSteps(steps('count filter_shape[cube] filter_color[red] scene'), scene);
     expect(r).toEqual({ ok: true, outputs: [[0, 1, 2, 3, 4], [0, 4], [0, 4], 2] });
+  });
+});
+
+describe('a program with a step that no later step uses (as single_or templates of the official generator make)', () => {
+  // count(union(filter_color[red](scene), filter_shape[cube](scene))) with a filter_size[large] step left dangling.
+  const program: ProgramStep[] = [
+    { function: 'scene', inputs: [], value_inputs: [] },
+    { function: 'filter_color', inputs: [0], value_inputs: ['red'] },
+    { function: 'scene', inputs: [], value_inputs: [] },
+    { function: 'filter_shape', inputs: [2], value_inputs: ['cube'] },
+    { function: 'filter_size', inputs: [3], value_inputs: ['large'] },
+    { function: 'union', inputs: [1, 3], value_inputs: [] },
+    { function: 'count', inputs: [5], value_inputs: [] },
+  ];
+
+  it("is answered as CLEVR's engine answers it: every step runs, the last gives the answer", () => {
+    const withoutUnused = steps('count union filter_color[red] scene filter_shape[cube] scene');
+    const expected = executeProgram(withoutUnused, scene);
+    expect(expected.ok).toBe(true);
+    expect(executeProgram(program, scene)).toEqual(expected);
+  });
+
+  it('becomes the prefix program of the steps the answer depends on (what the models execute)', () => {
+    expect(stepsToPrefix(program).join(' ')).toBe(
+      'count union filter_color[red] scene filter_shape[cube] scene',
+    );
   });
 });

@@ -147,7 +147,6 @@ describe('program type checking', () => {
       [[s('scene', []), s('count', [0]), s('equal_color', [1, 1])], 2, /input 0 is Integer/],
       [[s('scene', []), s('union', [0])], 1, /takes 2 inputs, got 1/],
       [[s('scene', []), s('count', [3])], 1, /input 3 must refer to an earlier step/],
-      [[s('scene', []), s('scene', []), s('count', [1])], 0, /not used/],
       [[s('scene', []), s('blur', [0])], 1, /unknown function 'blur'/],
       [[s('scene', [], ['x'])], 0, /takes no value inputs/],
     ];
@@ -160,6 +159,14 @@ describe('program type checking', () => {
         expect(r.error.message).toContain(`step ${step} (`);
       }
     }
+  });
+
+  it("accepts a step that no later step uses, as CLEVR's engine does, unless asked to refuse it", () => {
+    const unused = [s('scene', []), s('scene', []), s('count', [1])];
+    expect(checkProgramSteps(unused)).toEqual({ ok: true, outputType: 'Integer' });
+    const r = checkProgramSteps(unused, { rejectUnusedSteps: true });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/step 0 \(scene\).*not used by any later step/);
   });
 
   it('names tree errors by prefix index', () => {

@@ -2,6 +2,7 @@ export * from './attention/index.js';
 export * from './blocks/index.js';
 export * from './classifier/index.js';
 export * from './executor/index.js';
+export * from './iep/index.js';
 export * from './model/index.js';
 export * from './ops/index.js';
 export * from './program/index.js';

@@ -47,6 +47,10 @@ function reportFixture(): string {
           correct: true,
           program: ['exist', 'filter_color[red]', 'scene'],
           attention,
+          steps: [
+            { token: 'filter_color[red]', map: attention[0] },
+            { token: 'exist', map: attention[0] },
+          ],
         },
         {
           questionIndex: 1,
@@ -103,6 +107,12 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
           ),
           kindRows: [...document.querySelectorAll('#per-kind tbody tr')].map((r) => r.textContent),
           familyRows: document.querySelectorAll('#per-family tbody tr').length,
+          familyName: document.querySelector('#per-family tbody tr td')?.textContent,
+          // Step overlays reference the card's image defined once: the reference resolves to the drawn image.
+          stepImageWidth: (
+            document.querySelector('.attention-map use') as SVGGraphicsElement | null
+          )?.getBBox().width,
+          stepLabels: [...document.querySelectorAll('.attention figcaption')].map((c) => c.textContent),
           prior: document.querySelector('#prior')?.textContent,
           valAccuracy: document.querySelector('#val-accuracy')?.textContent,
           samples: document.querySelectorAll('#samples .sample').length,
@@ -124,7 +134,10 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
       expect(info.valAccuracy).toContain('80.0 %');
       expect(info.samples).toBe(2);
       expect(info.imageLoaded).toBe(16);
-      expect(info.attentionMaps).toBe(1);
+      expect(info.attentionMaps).toBe(3);
+      expect(info.stepLabels).toEqual(['hop 1', '1. filter_color[red]', '2. exist']);
+      expect(info.stepImageWidth).toBe(180);
+      expect(info.familyName).toMatch(/^[a-z_]+ #\d+: /);
       expect(info.addressingCells).toBe(6);
       expect(info.escaped).toBe('How many <blue> things');
     } finally {

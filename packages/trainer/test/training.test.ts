@@ -97,8 +97,10 @@ describe('mmnet train', () => {
         testRegistry(),
       ),
     ).toBe(0);
-    expect(predictIo.stdout.join('\n')).toMatch(/Predicted answer: (yes|no|\d)/);
-    expect(predictIo.stdout.join('\n')).toContain('Program executed: exist filter_color[red] scene');
+    expect(predictIo.stdout.join('\n')).toMatch(/^answer: (yes|no|\d)$/m);
+    expect(predictIo.stdout.join('\n')).toContain(
+      'program (given with --program):\n  exist\n  └─ filter_color[red]\n     └─ scene',
+    );
   });
 
   it('stops at --max_minutes, validating and checkpointing first', async () => {

@@ -34,7 +34,7 @@ export const preprocessQuestionsConfigSchema = z
     /** Encode unknown question words as `<UNK>` instead of failing. */
     encodeUnk: z.boolean().default(false),
     /** Integer width of the HDF5 arrays. */
-    h5Dtype: z.enum(['int64', 'int32']).default('int64'),
+    h5Dtype: z.enum(['int64', 'int32']).default('int32'),
   })
   .refine((c) => c.inputVocabJson !== undefined || c.outputVocabJson !== undefined, {
     message: 'give an input vocab (input_vocab_json) or an output vocab (output_vocab_json), or both',

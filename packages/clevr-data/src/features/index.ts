@@ -16,11 +16,15 @@ export {
 export { listPngFiles } from './image-list.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
 export {
+  decodeImageFloat,
+  decodeJpegFloat,
   decodePngFloat,
   type FloatRgbImage,
   ImageDecodeError,
+  readImageFile,
   readPngFile,
   resizeBilinear,
+  resizeForExtractor,
 } from './rgb-image.js';
 export {
   loadModelArtifactsFromDisk,
@@ -30,3 +34,4 @@ export {
   type TfjsModelExtractorConfig,
   tfjsModelExtractorConfigSchema,
 } from './tfjs-model.js';
+export { loadTorchResNetExtractor, TorchResNetTrunk } from './torch-resnet.js';

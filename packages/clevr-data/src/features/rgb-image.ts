@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { decode as decodeJpeg } from 'jpeg-js';
 import { decodePng, type RgbImage } from '../render/png.js';
 
 /** An RGB image, row-major HWC float32 with values in [0, 1] (what extractors take). */
@@ -43,6 +44,86 @@ export async function readPngFile(file: string): Promise<FloatRgbImage> {
     throw new ImageDecodeError(file, `cannot read (${(err as Error).message})`);
   }
   return decodePngFloat(bytes, file);
+}
+
+/** Decodes JPEG bytes (baseline or progressive, colour or greyscale) to RGB in [0, 1]. */
+export function decodeJpegFloat(bytes: Uint8Array, file: string): FloatRgbImage {
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    img = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: false });
+  } catch (err) {
+    throw new ImageDecodeError(file, `cannot decode JPEG: ${(err as Error).message ?? err}`);
+  }
+  const { width, height, data: rgb } = img;
+  if (width <= 0 || height <= 0 || rgb.length !== width * height * 3)
+    throw new ImageDecodeError(
+      file,
+      `cannot decode JPEG: got ${rgb.length} bytes for ${width}x${height} RGB`,
+    );
+  const data = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) data[i] = rgb[i] / 255;
+  return { width, height, data };
+}
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((b, i) => bytes[i] === b);
+
+/**
+ * Decodes a PNG (any colour type, alpha dropped) or JPEG (colour or greyscale), told apart by their first
+ * bytes, to RGB in [0, 1]; anything else is an `ImageDecodeError` naming `file`.
+ */
+export function decodeImageFloat(bytes: Uint8Array, file: string): FloatRgbImage {
+  if (startsWith(bytes, PNG_MAGIC)) return decodePngFloat(bytes, file);
+  if (startsWith(bytes, JPEG_MAGIC)) return decodeJpegFloat(bytes, file);
+  throw new ImageDecodeError(file, 'not a PNG or JPEG image');
+}
+
+/** Reads a PNG or JPEG file; a missing, unreadable or undecodable file is an `ImageDecodeError` naming it. */
+export async function readImageFile(file: string): Promise<FloatRgbImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new ImageDecodeError(file, `cannot read (${(err as Error).message})`);
+  }
+  return decodeImageFloat(bytes, file);
+}
+
+/**
+ * An image of any size and aspect at `height` x `width` the way feature files are made: stretched by
+ * `resizeBilinear` (no crop, no padding). An image at least 4x the target in both directions first has its
+ * k x k pixel blocks averaged, k = floor(min(w / 2width, h / 2height)), leaving it at 2x the target or more,
+ * so that a large photo is not aliased by a bilinear resize that reads 4 pixels per output pixel.
+ */
+export function resizeForExtractor(image: FloatRgbImage, height: number, width: number): FloatRgbImage {
+  const k = Math.floor(Math.min(image.width / (2 * width), image.height / (2 * height)));
+  return resizeBilinear(k >= 2 ? boxShrink(image, k) : image, height, width);
+}
+
+/** Averages k x k blocks (edges: the partial blocks' own pixels). */
+function boxShrink(image: FloatRgbImage, k: number): FloatRgbImage {
+  const width = Math.ceil(image.width / k);
+  const height = Math.ceil(image.height / k);
+  const out = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let n = 0;
+      const sum = [0, 0, 0];
+      for (let sy = y * k; sy < Math.min((y + 1) * k, image.height); sy++) {
+        for (let sx = x * k; sx < Math.min((x + 1) * k, image.width); sx++) {
+          const i = (sy * image.width + sx) * 3;
+          sum[0] += image.data[i];
+          sum[1] += image.data[i + 1];
+          sum[2] += image.data[i + 2];
+          n++;
+        }
+      }
+      const o = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) out[o + c] = sum[c] / n;
+    }
+  }
+  return { width, height, data: out };
 }
 
 /**

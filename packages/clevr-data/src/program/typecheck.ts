@@ -9,6 +9,12 @@ export type ProgramCheck = { ok: true; outputType: ClevrType } | { ok: false; er
 export interface CheckOptions {
   /** Allowed values per value type; defaults to CLEVR 1.0's. `null` skips the value-domain check. */
   values?: Readonly<Record<ValueType, readonly string[]>> | null;
+  /**
+   * Refuse a list-form program with a step that no later step uses. CLEVR's question engine runs such steps
+   * and answers (its generator makes them in single_or templates, about 1 question in 2,000), so by default
+   * they are accepted: they run, and only the last step gives the answer.
+   */
+  rejectUnusedSteps?: boolean;
 }
 
 interface InputInfo {
@@ -57,7 +63,8 @@ function checkStep(
 
 /**
  * Type-checks a program in the official list form: known functions, value inputs of the right kind and
- * domain, inputs that refer to earlier steps, arity, input types, and every step used by the last one.
+ * domain, inputs that refer to earlier steps, arity, input types (and, with `rejectUnusedSteps`, every step
+ * used by a later one).
  * Errors name the step by its list index and token.
  */
 export function checkProgramSteps(steps: readonly ProgramStep[], options: CheckOptions = {}): ProgramCheck {
@@ -87,7 +94,7 @@ export function checkProgramSteps(steps: readonly ProgramStep[], options: CheckO
     if ('message' in out) return { ok: false, error: new ProgramError(i, token, out.message) };
     types.push(out.type);
   }
-  for (let i = 0; i < steps.length - 1; i++) {
+  for (let i = 0; i < steps.length - 1 && options.rejectUnusedSteps; i++) {
     if (!used[i]) {
       const token = stepToken(steps[i].function, steps[i].value_inputs);
       return { ok: false, error: new ProgramError(i, token, 'the step is not used by any later step') };

@@ -111,6 +111,13 @@ export class EndToEndModuleMemoryNetwork {
     this.rowTokenIds = programs.functionIds();
     const executor = scope.scope('executor');
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
+    if (c.executor.modules === 'iep') {
+      throw new Error(
+        "memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'",
+      );
+    }
+    if (c.executor.sceneBlock)
+      throw new Error('memory networks: sceneBlock (a learned scene block) is for a module network');
     if (c.executor.modules === 'attention') {
       const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));
       const registry = defineClevrModules(new ModuleRegistry(), tokens, this.arityOf, 'attention', {

@@ -78,6 +78,13 @@ export class ModuleMemoryNetwork {
     this.unaryTokens = tokens.filter((t) => arityOf(t) === 1);
     this.binaryTokens = tokens.filter((t) => arityOf(t) === 2);
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
+    if (c.modules === 'iep') {
+      throw new Error(
+        "memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'",
+      );
+    }
+    if (c.sceneBlock)
+      throw new Error('memory networks: sceneBlock (a learned scene block) is for a module network');
     if (c.modules === 'attention') {
       const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
         countFilters: c.countFilters,

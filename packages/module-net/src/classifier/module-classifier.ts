@@ -11,17 +11,24 @@ import { z } from 'zod';
 
 /**
  * The answer classifier of module networks: conv1x1(inChannels -> projDim) + ReLU + maxpool + flatten +
- * linear(projDim * H/pool * W/pool -> hiddenDim) + ReLU + linear(hiddenDim -> numAnswers).
+ * linear(projDim * H/pool * W/pool -> hiddenDim) + ReLU + linear(hiddenDim -> numAnswers). As clevr-iep's
+ * `build_classifier`, `projDim` 0 skips the projection and `fcLayers` lists any number of hidden layers.
  */
 export const ModuleClassifierConfigSchema = z.object({
   inChannels: z.number().int().positive().default(256),
   /** Height and width of the feature map it reads [14 x 14]. */
   height: z.number().int().positive().default(14),
   width: z.number().int().positive().default(14),
-  projDim: z.number().int().positive().default(512),
+  /** Channels of the 1x1 projection; 0: no projection (clevr-iep's `classifier_proj_dim`). */
+  projDim: z.number().int().nonnegative().default(512),
   /** Max-pool window and stride; 1 disables pooling. */
   poolSize: z.number().int().positive().default(2),
   hiddenDim: z.number().int().positive().default(1024),
+  /**
+   * Sizes of the hidden linear layers (`fc1`, `fc2`, ...; the output layer is the next `fc`), as clevr-iep's
+   * `classifier_fc_layers`; absent: one layer of `hiddenDim`.
+   */
+  fcLayers: z.array(z.number().int().positive()).optional(),
   numAnswers: z.number().int().positive(),
 });
 export type ModuleClassifierConfig = z.input<typeof ModuleClassifierConfigSchema>;
@@ -32,22 +39,33 @@ export type ModuleClassifierConfig = z.input<typeof ModuleClassifierConfigSchema
  */
 export class ModuleClassifier {
   readonly config: z.output<typeof ModuleClassifierConfigSchema>;
-  readonly projection: Conv2d;
-  readonly hidden: Linear;
+  readonly projection: Conv2d | null;
+  readonly hiddenLayers: Linear[] = [];
   readonly output: Linear;
   readonly flatDim: number;
 
   constructor(scope: ParameterScope, config: ModuleClassifierConfig) {
     this.config = ModuleClassifierConfigSchema.parse(config);
-    const { inChannels, height, width, projDim, poolSize, hiddenDim, numAnswers } = this.config;
+    const { inChannels, height, width, projDim, poolSize, hiddenDim, fcLayers, numAnswers } = this.config;
     const ph = Math.floor(height / poolSize);
     const pw = Math.floor(width / poolSize);
     if (ph < 1 || pw < 1)
       throw new Error(`classifier: poolSize ${poolSize} is larger than the ${height}x${width} map`);
-    this.flatDim = projDim * ph * pw;
-    this.projection = new Conv2d(scope.scope('proj'), inChannels, projDim, 1, { init: kaimingNormal });
-    this.hidden = new Linear(scope.scope('fc1'), this.flatDim, hiddenDim);
-    this.output = new Linear(scope.scope('fc2'), hiddenDim, numAnswers);
+    const channels = projDim > 0 ? projDim : inChannels;
+    this.flatDim = channels * ph * pw;
+    this.projection =
+      projDim > 0 ? new Conv2d(scope.scope('proj'), inChannels, projDim, 1, { init: kaimingNormal }) : null;
+    let previous = this.flatDim;
+    for (const size of fcLayers ?? [hiddenDim]) {
+      this.hiddenLayers.push(new Linear(scope.scope(`fc${this.hiddenLayers.length + 1}`), previous, size));
+      previous = size;
+    }
+    this.output = new Linear(scope.scope(`fc${this.hiddenLayers.length + 1}`), previous, numAnswers);
+  }
+
+  /** Channels of the map the classifier pools and flattens (projDim, or inChannels without a projection). */
+  get channels(): number {
+    return this.config.projDim > 0 ? this.config.projDim : this.config.inChannels;
   }
 
   /** [N, H, W, inChannels] -> logits [N, numAnswers]. */
@@ -57,13 +75,15 @@ export class ModuleClassifier {
       throw new Error(`classifier: expected [N, ${height}, ${width}, ${inChannels}], got [${x.shape}]`);
     }
     return tf.tidy(() => {
-      let h = tf.relu(this.projection.apply(x)) as tf.Tensor4D;
+      let h = this.projection ? (tf.relu(this.projection.apply(x)) as tf.Tensor4D) : x;
       // A window covering the whole map is a global max pool (the same values and gradient; wasm's
       // MaxPoolGrad takes 45 ms for [64, 14, 14, 64]).
-      if (this.flatDim === this.config.projDim) h = tf.reshape(globalMaxPool(h), [x.shape[0], 1, 1, -1]);
+      if (poolSize > 1 && poolSize === height && poolSize === width)
+        h = tf.reshape(globalMaxPool(h), [x.shape[0], 1, 1, -1]);
       else if (poolSize > 1) h = maxPool2d(h, poolSize);
-      const flat = tf.reshape(h, [x.shape[0], this.flatDim]);
-      return this.output.apply(tf.relu(this.hidden.apply(flat))) as tf.Tensor2D;
+      let out: tf.Tensor = tf.reshape(h, [x.shape[0], this.flatDim]);
+      for (const layer of this.hiddenLayers) out = tf.relu(layer.apply(out));
+      return this.output.apply(out) as tf.Tensor2D;
     });
   }
 }

@@ -7,6 +7,8 @@ import {
   executePrograms,
   type NodeCapture,
 } from '../executor/execute.js';
+import { defineIepModules } from '../iep/iep-modules.js';
+import { parseIepPrograms } from '../iep/iep-programs.js';
 import { type ProgramIdRows, parsePrefixPrograms } from '../program/parse-prefix.js';
 import type { ProgramTreeNode } from '../program/tree.js';
 import type { ProgramVocabulary } from '../program/vocabulary.js';
@@ -25,9 +27,19 @@ export const ModuleNetworkConfigSchema = z.object({
   stemKernelSize: z.number().int().positive().default(3),
   /**
    * The CLEVR tokens' modules: `residual` (IEP's, the reference) or `attention` (selecting modules mask the
-   * features, answering modules pool; learns from far fewer questions on a CPU budget).
+   * features, answering modules pool; learns from far fewer questions on a CPU budget), or `iep`: clevr-iep's
+   * execution engine exactly (`scene` a residual block too, binary modules a 1x1 projection then a residual
+   * block, id rows read as its `_forward_modules_ints` reads them; see src/iep), what converted clevr-iep
+   * checkpoints use.
    */
-  modules: z.enum(['residual', 'attention']).default('residual'),
+  modules: z.enum(['residual', 'attention', 'iep']).default('residual'),
+  /**
+   * With `residual` modules: `scene` is a residual block over the stem features rather than the features, as in
+   * the reference's PG code (its converted state dicts, `mmnet convert --from reference`).
+   */
+  sceneBlock: z.boolean().default(false),
+  /** With `iep` modules: blocks add their input back before the last ReLU (clevr-iep's `module_residual`). */
+  moduleResidual: z.boolean().default(true),
   /**
    * Two of the stem's `stemDim` channels are each cell's column and row in [-1, 1] (see the stem's
    * `coordinates`): with 1x1 kernels (`stemKernelSize: 1`) nothing else tells a module where a cell is, which
@@ -44,9 +56,13 @@ export const ModuleNetworkConfigSchema = z.object({
   width: z.number().int().positive().default(14),
   classifier: z
     .object({
-      projDim: z.number().int().positive().default(512),
+      /** 0: no projection (clevr-iep's `classifier_proj_dim`). */
+      projDim: z.number().int().nonnegative().default(512),
+      /** 1: no pooling; clevr-iep's `classifier_downsample` maxpool2 / maxpool4 are 2 / 4. */
       poolSize: z.number().int().positive().default(2),
       hiddenDim: z.number().int().positive().default(1024),
+      /** Hidden layer sizes, instead of one of `hiddenDim` (clevr-iep's `classifier_fc_layers`). */
+      fcLayers: z.array(z.number().int().positive()).optional(),
     })
     .prefault({}),
   /** Seed of the parameter initialisation. */
@@ -147,9 +163,13 @@ export class ModuleNetwork {
     this.classifier = createNetworkClassifier(scope.scope('classifier'), c, numAnswers);
   }
 
-  /** Prefix id rows to trees, checked against this network's modules (errors name the sample and step). */
+  /**
+   * Prefix id rows to trees, checked against this network's modules (errors name the sample and step); with
+   * `iep` modules read as clevr-iep reads them (`parseIepPrograms`).
+   */
   parsePrograms(programs: ProgramIdRows): ProgramTreeNode[] {
     if (!this.programVocab) throw new Error('module network: no program vocabulary to decode ids with');
+    if (this.config.modules === 'iep') return parseIepPrograms(programs, this.programVocab);
     return parsePrefixPrograms(programs, this.programVocab, { arityOf: this.registry.arityOf });
   }
 
@@ -195,9 +215,13 @@ export function createModuleNetwork(
 ): { model: ModuleNetwork; store: ParameterStore } {
   const parsed = ModuleNetworkConfigSchema.parse(config);
   const registry = options.registry ?? new ModuleRegistry<ModuleBuildConfig>();
-  defineClevrModules(registry, Object.keys(vocab.program_token_to_idx), undefined, parsed.modules, {
-    countFilters: parsed.countFilters,
-  });
+  const tokens = Object.keys(vocab.program_token_to_idx);
+  if (parsed.modules === 'iep') defineIepModules(registry, tokens, { residual: parsed.moduleResidual });
+  else
+    defineClevrModules(registry, tokens, undefined, parsed.modules, {
+      countFilters: parsed.countFilters,
+      sceneBlock: parsed.sceneBlock,
+    });
   const store = new ParameterStore(createRng(parsed.seed));
   const model = new ModuleNetwork(
     store,

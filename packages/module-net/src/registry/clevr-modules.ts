@@ -20,6 +20,22 @@ export function sceneModule(name = 'scene'): ModuleDefinition<0, ModuleBuildConf
   };
 }
 
+/**
+ * `scene` as the reference's PG runs it (VisualReasoning_MMnet, whose converted state dicts carry its weights): a
+ * residual unary block over the stem features instead of the features themselves.
+ */
+export function residualSceneModule(name = 'scene'): ModuleDefinition<0, ModuleBuildConfig> {
+  return {
+    name,
+    arity: 0,
+    description: 'a residual unary block over the stem features',
+    create: (scope, config) => {
+      const block = new ResidualUnaryModule(scope, config.dim);
+      return (_inputs, call) => block.apply(call.features);
+    },
+  };
+}
+
 /** A residual unary module (IEP): out = ReLU(x + conv3x3(ReLU(conv3x3(x)))). */
 export function residualUnaryModule(name: string): ModuleDefinition<1, ModuleBuildConfig> {
   return {
@@ -71,6 +87,8 @@ function attentionFamilyOf(token: string, arity: 1 | 2) {
 export interface ClevrModuleOptions {
   /** Blob features the answer modules reading one selection pool (`answerFamily`'s `countFilters`) [0]. */
   countFilters?: number;
+  /** Residual modules: `scene` runs a residual block over the features (`residualSceneModule`) [false]. */
+  sceneBlock?: boolean;
 }
 
 /**
@@ -94,7 +112,10 @@ export function defineClevrModules(
     if (isSpecialProgramToken(token) || registry.has(token)) continue;
     const arity = arityOf(token);
     if (arity === null) continue;
-    if (arity === 0) registry.define(sceneModule(token));
+    if (arity === 0)
+      registry.define(
+        kind === 'residual' && options.sceneBlock ? residualSceneModule(token) : sceneModule(token),
+      );
     else if (kind === 'residual')
       registry.define(arity === 1 ? residualUnaryModule(token) : residualBinaryModule(token));
     else {

@@ -9,6 +9,11 @@ export const Seq2SeqConfigSchema = z.object({
   hiddenDim: z.number().int().positive().default(256),
   numLayers: z.number().int().positive().default(2),
   cell: z.enum(['lstm', 'gru']).default('lstm'),
+  /**
+   * Scores of `<NULL>`, `<START>` and `<UNK>` are masked so that decoding never picks them; false scores them
+   * as clevr-iep does (converted clevr-iep generators, whose greedy programs must match its own).
+   */
+  maskSpecialTokens: z.boolean().default(true),
   /** Longest program decoded (tokens before `<END>`). */
   maxProgramLength: z.number().int().positive().default(30),
 });

@@ -21,7 +21,7 @@ import { type Seq2SeqConfig, type Seq2SeqConfigInput, Seq2SeqConfigSchema } from
 
 /** Output of one decoder step. */
 export interface DecoderStep {
-  /** Scores over the program vocabulary [B, V]; `<NULL>`, `<START>`, `<UNK>` are masked to -1e9. */
+  /** Scores over the program vocabulary [B, V]; `<NULL>`, `<START>`, `<UNK>` masked to -1e9 unless `maskSpecialTokens` is false. */
   logits: tf.Tensor2D;
   state: RecurrentState;
 }
@@ -88,7 +88,7 @@ export class Seq2SeqProgramGenerator {
     });
     this.output = new Linear(scope.scope('decoder.output'), c.hiddenDim, V);
     const mask = new Float32Array(V);
-    for (const id of [NULL_ID, START_ID, UNK_ID]) mask[id] = -1e9;
+    if (c.maskSpecialTokens) for (const id of [NULL_ID, START_ID, UNK_ID]) mask[id] = -1e9;
     this.logitMask = tf.keep(tf.tensor1d(mask));
   }
 

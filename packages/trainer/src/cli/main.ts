@@ -1,5 +1,6 @@
 import { builtinModels } from '../models/builtin-models.js';
 import type { ModelRegistry } from '../models/registry.js';
+import { convertCommand } from './commands/convert.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
@@ -15,10 +16,19 @@ const COMMANDS: Record<
     run: trainCommand,
   },
   eval: {
-    summary: 'accuracy of a checkpoint overall, per kind of answer and per question family',
+    summary:
+      'accuracy of a checkpoint overall, per kind of answer and per question family; program exact match',
     run: evalCommand,
   },
-  predict: { summary: 'answer one question about one image, printing the program used', run: predictCommand },
+  predict: {
+    summary: "answer questions in words about images, with the program the run's generator predicts",
+    run: predictCommand,
+  },
+  convert: {
+    summary:
+      "a PyTorch checkpoint (clevr-iep's PG+EE, the reference's PG) as a run folder for eval and predict",
+    run: convertCommand,
+  },
 };
 
 function overview(): string {

@@ -1,4 +1,6 @@
 import {
+  builtinExtractorName,
+  createBuiltinExtractor,
   createRegisteredExtractor,
   type FeatureExtractor,
   loadH5wasm,
@@ -38,7 +40,8 @@ export async function readFeatureMeta(featuresH5: string): Promise<Record<string
 
 /**
  * The extractor a feature file was made with (its recorded name and image size), so that a new image gets
- * the features the model was trained on: `raw-<grid>[-pos]` or an extractor registered under its name.
+ * the features the model was trained on: `raw-<grid>[-pos]`, the built-in CNN (`builtin-v1-<hash of its
+ * weights>`: the installed weights must be the ones recorded), or an extractor registered under its name.
  */
 export async function featureSourceFor(featuresH5: string): Promise<FeatureSource> {
   const meta = await readFeatureMeta(featuresH5);
@@ -51,6 +54,15 @@ export async function featureSourceFor(featuresH5: string): Promise<FeatureSourc
   const imageHeight = Number(size[1]);
   const imageWidth = Number(size[2]);
   const raw = /^raw-(\d+)(-pos)?$/.exec(name);
+  if (name.startsWith('builtin-v1-')) {
+    const installed = builtinExtractorName();
+    if (installed !== name)
+      throw new Error(
+        `${featuresH5}: made by the built-in CNN with other weights (${name}) than the installed ones (${installed}); extract the features again (mmnet-data extract-features) and retrain`,
+      );
+    const extractor = await createBuiltinExtractor({ height: imageHeight, width: imageWidth });
+    return { extractor, imageHeight, imageWidth };
+  }
   const extractor = raw
     ? rawPixelsExtractor(
         { height: imageHeight, width: imageWidth },

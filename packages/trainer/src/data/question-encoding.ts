@@ -4,11 +4,7 @@
  * error naming it, unless the vocab has `<UNK>` and `allowUnk` is set.
  */
 export function encodeQuestion(text: string, map: Record<string, number>, allowUnk = false): number[] {
-  let s = text.trim();
-  for (const p of [';', ',']) s = s.split(p).join(` ${p}`);
-  for (const p of ['?', '.']) s = s.split(p).join('');
-  const tokens = ['<START>', ...s.split(' '), '<END>'];
-  return tokens.map((t) => {
+  return tokenizeQuestion(text).map((t) => {
     const id = map[t];
     if (id !== undefined) return id;
     if (allowUnk && map['<UNK>'] !== undefined) return map['<UNK>'];
@@ -28,4 +24,12 @@ export function encodeProgram(text: string, map: Record<string, number>): number
     }),
     map['<END>'],
   ];
+}
+
+/** The reference preprocessing's tokens of a question, `<START>` and `<END>` included (see `encodeQuestion`). */
+export function tokenizeQuestion(text: string): string[] {
+  let s = text.trim();
+  for (const p of [';', ',']) s = s.split(p).join(` ${p}`);
+  for (const p of ['?', '.']) s = s.split(p).join('');
+  return ['<START>', ...s.split(' '), '<END>'];
 }

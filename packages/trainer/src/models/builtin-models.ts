@@ -1,6 +1,6 @@
 import { ModelRegistry } from './registry.js';
 
-/** The five models of the reference, each loaded from its package on first use. */
+/** The five models of the reference and clevr-iep's IEP, each loaded from its package on first use. */
 export function builtinModels(): ModelRegistry {
   return new ModelRegistry()
     .register('SAN', {
@@ -22,5 +22,9 @@ export function builtinModels(): ModelRegistry {
     .register('PG_endtoend', {
       description: 'module memory network with a program generator (@mmnet/mm-net)',
       load: async () => (await import('./adapters/pg-endtoend-adapter.js')).createPgEndToEndAdapter,
+    })
+    .register('IEP', {
+      description: "clevr-iep's program generator and execution engine (mmnet convert --from clevr-iep)",
+      load: async () => (await import('./adapters/iep-adapter.js')).createIepAdapter,
     });
 }

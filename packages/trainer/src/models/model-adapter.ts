@@ -28,6 +28,22 @@ export function imageModelConfigInput(ctx: ModelContext): Record<string, unknown
   return { inChannels, stemDim: ctx.stemDim, height, width, seed: ctx.seed, ...ctx.modelConfig };
 }
 
+/**
+ * Which programs a model that executes programs runs: `given` (the batch's ground truth) or `predicted` (its
+ * program generator's). Default: given while training, predicted otherwise when it has a generator.
+ */
+export type ProgramSource = 'given' | 'predicted';
+
+/** One program step's map over the image grid (the module output's channel norm), for step images. */
+export interface StepMap {
+  /** Prefix position of the step in the executed program. */
+  step: number;
+  token: string;
+  /** [H, W] row-major. */
+  map: Float32Array;
+  shape: [number, number];
+}
+
 export interface ForwardContext {
   training: boolean;
   trainMode: TrainMode;
@@ -35,6 +51,10 @@ export interface ForwardContext {
   rng: Rng;
   /** Optimiser updates done so far (curricula, schedules). */
   step: number;
+  /** See `ProgramSource`; models without programs ignore it. */
+  programs?: ProgramSource;
+  /** Also return every program step's map (`ForwardOutput.steps`), for step images. */
+  capture?: boolean;
 }
 
 /** What one forward pass returns; every tensor is owned by the caller's `tf.tidy`. */
@@ -49,6 +69,8 @@ export interface ForwardOutput {
   attention?: tf.Tensor;
   /** [B, steps, slots] memory addressing per program step (memory networks), for reports. */
   addressing?: tf.Tensor;
+  /** With `capture`: per sample, each executed program step's map, in prefix order. */
+  steps?: StepMap[][];
 }
 
 /** Parameter name prefixes of the two separately optimised parts. */
@@ -69,6 +91,10 @@ export interface ModelAdapter {
   readonly groups: ParameterGroups;
   /** Names of the program-token columns shown as memory slots in addressing heatmaps. */
   readonly addressingLabels?: string[];
+  /** Whether the model predicts its programs from the question (a program generator). */
+  readonly predictsPrograms?: boolean;
+  /** Whether the model can execute programs given to it (`programs: 'given'`). */
+  readonly executesGivenPrograms?: boolean;
   forward(batch: ClevrBatch, ctx: ForwardContext): ForwardOutput;
   /**
    * Models with a program generator: its supervised loss on the batch's ground-truth programs (teacher

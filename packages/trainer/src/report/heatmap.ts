@@ -9,7 +9,11 @@ function heatColor(v: number): string {
   return `rgb(${r},${g},${b})`;
 }
 
-/** An attention map (values over an H x W grid) drawn over the image (when given) as translucent cells. */
+/**
+ * An attention map (values over an H x W grid) drawn over the image (when given) as translucent cells. The image is
+ * a data URI or `#id` of an `<image>` defined once in the page (`imageDefinition`), so that many maps over one image
+ * do not repeat its bytes.
+ */
 export function attentionOverlay(
   map: number[][],
   imageUri: string | undefined,
@@ -33,9 +37,11 @@ export function attentionOverlay(
       );
     }
   }
-  const image = imageUri
-    ? `<image href="${imageUri}" x="0" y="0" width="${width}" height="${height}" preserveAspectRatio="none"/>`
-    : '';
+  const image = !imageUri
+    ? ''
+    : imageUri.startsWith('#')
+      ? `<use href="${imageUri}"/>`
+      : `<image href="${imageUri}" x="0" y="0" width="${width}" height="${height}" preserveAspectRatio="none"/>`;
   return `<figure class="attention"><svg class="attention-map" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${image}${cells.join('')}</svg><figcaption>${escapeHtml(label)}</figcaption></figure>`;
 }
 
@@ -75,4 +81,9 @@ export function matrixHeatmap(
   }
   parts.push('</svg>');
   return `<figure class="addressing"><figcaption>${escapeHtml(title)}</figcaption>${parts.join('')}</figure>`;
+}
+
+/** A hidden SVG defining the image once as `<image id>` (180x120, as the overlays draw it) for `#id` references. */
+export function imageDefinition(id: string, imageUri: string, width = 180, height = 120): string {
+  return `<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><image id="${id}" href="${imageUri}" x="0" y="0" width="${width}" height="${height}" preserveAspectRatio="none"/></defs></svg>`;
 }

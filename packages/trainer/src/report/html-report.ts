@@ -1,7 +1,8 @@
+import { questionFamilyName } from '../data/question-families.js';
 import type { MetricsRecord } from '../metrics/jsonl.js';
 import type { EvalResult, Tally } from '../training/evaluate.js';
 import { escapeHtml } from './escape.js';
-import { attentionOverlay, matrixHeatmap } from './heatmap.js';
+import { attentionOverlay, imageDefinition, matrixHeatmap } from './heatmap.js';
 import { lineChart, smooth } from './svg-plot.js';
 
 export interface ReportData {
@@ -52,6 +53,11 @@ function sampleCard(data: ReportData, s: EvalResult['samples'][number], index: n
   const attention = s.attention
     ? `<div class="attention-row">${s.attention.map((m, h) => attentionOverlay(m, uri, `hop ${h + 1}`)).join('')}</div>`
     : '';
+  // The image once per card, referenced by every step's overlay.
+  const ref = `sample-image-${index}`;
+  const steps = s.steps
+    ? `<div class="attention-row">${uri ? imageDefinition(ref, uri) : ''}${s.steps.map((st, k) => attentionOverlay(st.map, uri ? `#${ref}` : undefined, `${k + 1}. ${st.token}`)).join('')}</div>`
+    : '';
   const addressing = s.addressing
     ? matrixHeatmap(
         s.addressing,
@@ -63,7 +69,7 @@ function sampleCard(data: ReportData, s: EvalResult['samples'][number], index: n
   return `<div class="sample ${s.correct ? 'right' : 'wrong'}" data-sample="${index}">${img}
 <div class="question">${escapeHtml(s.question)}</div>
 <div class="answers"><span class="predicted">predicted: <b>${escapeHtml(s.predicted)}</b></span> <span class="truth">true: <b>${escapeHtml(s.answer)}</b></span> ${s.correct ? '✔' : '✘'}</div>
-${program}${predicted}${attention}${addressing}</div>`;
+${program}${predicted}${attention}${steps}${addressing}</div>`;
 }
 
 /** The training report: a static HTML page (inline SVG and CSS, no script, no server). */
@@ -107,8 +113,10 @@ export function buildReportHtml(data: ReportData): string {
   const perFamily = ev
     ? tallyTable(
         'per-family',
-        'question family',
-        Object.entries(ev.perFamily).sort((a, b) => Number(a[0]) - Number(b[0])),
+        'question family (template)',
+        Object.entries(ev.perFamily)
+          .sort((a, b) => Number(a[0]) - Number(b[0]))
+          .map(([f, t]) => [questionFamilyName(Number(f)), t]),
       )
     : '';
   const samples = ev ? ev.samples.map((s, i) => sampleCard(data, s, i)).join('\n') : '';

@@ -23,7 +23,8 @@ export interface EvalSplit {
 
 /**
  * Rebuilds the model of a checkpoint for the split's feature shape and evaluates it on the split in file order
- * (no samples kept); the dataset and the model are released whatever happens.
+ * (no samples kept); a model with a program generator that can also run given programs is evaluated both ways.
+ * The dataset and the model are released whatever happens.
  */
 export async function evaluateCheckpoint(
   run: CheckpointWithVocab,
@@ -42,12 +43,18 @@ export async function evaluateCheckpoint(
     const [c, h, w] = dataset.featureShapeCHW;
     const { model } = await loadTrainedModel(run.file, run.checkpoint, run.vocab, [h, w, c], registry);
     try {
-      return evaluate(model, dataset, {
+      const options = {
         batchSize: split.batchSize,
         vocab: run.vocab,
         sampleCount: 0,
         step: Number(run.checkpoint.metadata.step ?? 0),
-      });
+      };
+      const result = evaluate(model, dataset, options);
+      if (model.predictsPrograms && model.executesGivenPrograms && dataset.hasPrograms) {
+        const given = evaluate(model, dataset, { ...options, programs: 'given' });
+        result.givenPrograms = { accuracy: given.accuracy, perKind: given.perKind };
+      }
+      return result;
     } finally {
       model.dispose();
     }

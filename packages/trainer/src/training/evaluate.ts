@@ -2,7 +2,7 @@ import type { ClevrH5Dataset } from '@mmnet/clevr-data';
 import { createRng, tf } from '@mmnet/core-tensors';
 import { ANSWER_KINDS, type AnswerKind, answerKind } from '../data/answer-kinds.js';
 import { decodeIds, tokensByIndex, type Vocab } from '../data/vocab-file.js';
-import type { ModelAdapter } from '../models/model-adapter.js';
+import type { ModelAdapter, ProgramSource, StepMap } from '../models/model-adapter.js';
 
 export interface Tally {
   correct: number;
@@ -25,6 +25,8 @@ export interface SampleRecord {
   attention?: number[][][];
   /** [steps][slots] memory addressing. */
   addressing?: number[][];
+  /** The executed program's steps in the order they ran (inputs first), each with its map [H][W]. */
+  steps?: { token: string; map: number[][] }[];
 }
 
 export interface EvalResult {
@@ -35,6 +37,11 @@ export interface EvalResult {
   perFamily: Record<string, Tally>;
   /** Fraction of predicted programs equal to the ground truth (models that predict programs). */
   programExactMatch?: number;
+  /**
+   * Models with a program generator that can also execute given programs: the same questions answered with
+   * the ground-truth programs (what the executor alone can do), next to `accuracy` with the predicted ones.
+   */
+  givenPrograms?: { accuracy: number; perKind: Partial<Record<AnswerKind, Tally>> };
   samples: SampleRecord[];
 }
 
@@ -59,7 +66,15 @@ function rows<T>(data: ArrayLike<T> & { slice?: unknown }, n: number, width: num
 export function evaluate(
   model: ModelAdapter,
   dataset: ClevrH5Dataset,
-  options: { batchSize: number; maxSamples?: number; vocab: Vocab; sampleCount: number; step: number },
+  options: {
+    batchSize: number;
+    maxSamples?: number;
+    vocab: Vocab;
+    sampleCount: number;
+    step: number;
+    /** Which programs a model with a program generator executes (default: its own). */
+    programs?: ProgramSource;
+  },
 ): EvalResult {
   const answerTokens = tokensByIndex(options.vocab.answer_token_to_idx);
   const questionTokens = tokensByIndex(options.vocab.question_token_to_idx);
@@ -82,8 +97,17 @@ export function evaluate(
     if (!batch.answers) throw new Error('evaluation needs answers in the question file');
     const b = indices.length;
     const wantSamples = Math.max(0, Math.min(b, options.sampleCount - samples.length));
+    let steps: StepMap[][] | undefined;
     const out = tf.tidy(() => {
-      const o = model.forward(batch, { training: false, trainMode: 'PG+EE', rng, step: options.step });
+      const o = model.forward(batch, {
+        training: false,
+        trainMode: 'PG+EE',
+        rng,
+        step: options.step,
+        programs: options.programs,
+        capture: wantSamples > 0,
+      });
+      steps = o.steps;
       return {
         loss: o.loss.dataSync()[0],
         predicted: tf.argMax(o.logits, -1).dataSync() as Int32Array,
@@ -142,6 +166,13 @@ export function evaluate(
           const per = hops * h * w;
           const flat = Array.from(out.attention.data.subarray(i * per, (i + 1) * per));
           sample.attention = Array.from({ length: hops }, (_, k) => rows(flat.slice(k * h * w), h, w));
+        }
+        const sampleSteps = steps?.[i];
+        if (sampleSteps?.length) {
+          // Reversed prefix order is an order of execution: every input before its function.
+          sample.steps = [...sampleSteps]
+            .sort((a, b) => b.step - a.step)
+            .map((st) => ({ token: st.token, map: rows(Array.from(st.map), st.shape[0], st.shape[1]) }));
         }
         if (out.addressing) {
           const [steps, slots] = out.addressing.shape;

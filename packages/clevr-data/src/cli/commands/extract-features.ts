@@ -4,6 +4,7 @@ import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
 import { rawPixelsExtractor } from '../../features/raw-pixels.js';
 import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
+import { loadTorchResNetExtractor } from '../../features/torch-resnet.js';
 import { defineCommand } from '../command.js';
 import { type FlagSpecs, flagPositiveInt, flagSwitch, UsageError } from '../flags.js';
 
@@ -24,7 +25,11 @@ const flags: FlagSpecs = {
     default: '224',
   },
   image_width: { type: 'string', description: 'images are resized (bilinear) to this width', default: '224' },
-  extractor: { type: 'string', description: 'raw, builtin or tfjs-model', default: 'raw' },
+  extractor: { type: 'string', description: 'raw, builtin, tfjs-model or resnet101', default: 'raw' },
+  weights: {
+    type: 'string',
+    description: "resnet101: torchvision's ResNet weights (.pth), read without Python; features = layer3",
+  },
   model_path: {
     type: 'string',
     description:
@@ -59,9 +64,12 @@ const schema = z
     image_height: flagPositiveInt.default(224),
     image_width: flagPositiveInt.default(224),
     extractor: z
-      .enum(['raw', 'builtin', 'tfjs-model'], { message: 'expected raw, builtin or tfjs-model' })
+      .enum(['raw', 'builtin', 'tfjs-model', 'resnet101'], {
+        message: 'expected raw, builtin, tfjs-model or resnet101',
+      })
       .default('raw'),
     model_path: z.string().min(1).optional(),
+    weights: z.string().min(1).optional(),
     output_node: z.string().min(1).optional(),
     normalization: pixelNormalizationSchema.default('imagenet'),
     raw_grid: flagPositiveInt.default(14),
@@ -74,6 +82,10 @@ const schema = z
   .refine((f) => f.extractor !== 'tfjs-model' || f.model_path !== undefined, {
     message: 'the tfjs-model extractor needs --model_path',
     path: ['model_path'],
+  })
+  .refine((f) => f.extractor !== 'resnet101' || f.weights !== undefined, {
+    message: "the resnet101 extractor needs --weights (torchvision's resnet101 .pth)",
+    path: ['weights'],
   });
 
 async function makeExtractor(f: z.output<typeof schema>): Promise<FeatureExtractor> {
@@ -91,6 +103,8 @@ async function makeExtractor(f: z.output<typeof schema>): Promise<FeatureExtract
         outputNode: f.output_node,
         normalization: f.normalization,
       });
+    case 'resnet101':
+      return loadTorchResNetExtractor(input, f.weights!);
     case 'builtin': {
       if (f.model_path) {
         const { createBuiltinExtractor } = await import(

@@ -20,7 +20,11 @@ const flags: FlagSpecs = {
     default: '1',
   },
   encode_unk: { type: 'string', description: 'encode unknown question words as <UNK> (0/1)', default: '0' },
-  h5_dtype: { type: 'string', description: 'integer type of the arrays: int64 or int32', default: 'int64' },
+  h5_dtype: {
+    type: 'string',
+    description: 'integer type of the arrays: int32 (as clevr-iep writes them) or int64',
+    default: 'int32',
+  },
 };
 
 const schema = z
@@ -33,7 +37,7 @@ const schema = z
     mode: z.enum(['prefix', 'postfix'], { message: 'expected prefix or postfix' }).default('prefix'),
     unk_threshold: flagPositiveInt.default(1),
     encode_unk: flagSwitch.default(false),
-    h5_dtype: z.enum(['int64', 'int32'], { message: 'expected int64 or int32' }).default('int64'),
+    h5_dtype: z.enum(['int64', 'int32'], { message: 'expected int32 or int64' }).default('int32'),
   })
   .refine((f) => f.input_vocab_json !== undefined || f.output_vocab_json !== undefined, {
     message: 'give --input_vocab_json or --output_vocab_json (or both)',

@@ -1,6 +1,7 @@
 import { writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { BACKEND_OPTION } from '../../config/train-config.js';
+import { questionFamilyName } from '../../data/question-families.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import { evaluateCheckpoint } from '../../training/evaluate-checkpoint.js';
 import type { CliIo } from '../io.js';
@@ -67,7 +68,7 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
     help: {
       usage: 'mmnet eval (--run DIR | --checkpoint FILE) [options]',
       summary:
-        'Accuracy of a trained model overall, per kind of answer and per question family; program exact match when the model predicts programs.',
+        'Accuracy of a trained model overall, per kind of answer and per question family; for a model that predicts programs, also program exact match and the accuracy with the ground-truth programs.',
     },
     parts: (opts) => [opts.split],
   });
@@ -84,9 +85,12 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
     },
     registry,
   );
+  const predicted = result.programExactMatch !== undefined ? ' with predicted programs' : '';
   io.out(
-    `${file}: ${opts.split} accuracy ${result.accuracy.toFixed(4)} on ${result.count} questions (loss ${result.loss.toFixed(4)})`,
+    `${file}: ${opts.split} accuracy${predicted} ${result.accuracy.toFixed(4)} on ${result.count} questions (loss ${result.loss.toFixed(4)})`,
   );
+  if (result.givenPrograms)
+    io.out(`${opts.split} accuracy with ground-truth programs ${result.givenPrograms.accuracy.toFixed(4)}`);
   if (result.programExactMatch !== undefined)
     io.out(`program exact match ${result.programExactMatch.toFixed(4)}`);
   io.out('per kind of answer:');
@@ -94,9 +98,11 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
     io.out(`  ${k.padEnd(10)} ${(t.correct / t.total).toFixed(4)}  (${t.total})`);
   const families = Object.entries(result.perFamily).sort((a, b) => Number(a[0]) - Number(b[0]));
   if (families.length) {
-    io.out('per question family:');
+    io.out('per question family (accuracy, questions, family: template of the built-in set):');
     for (const [f, t] of families)
-      io.out(`  family ${f.padEnd(4)} ${(t.correct / t.total).toFixed(4)}  (${t.total})`);
+      io.out(
+        `  ${(t.correct / t.total).toFixed(4)}  (${String(t.total).padStart(4)})  ${questionFamilyName(Number(f))}`,
+      );
   }
   if (opts.json) {
     const { samples: _s, ...rest } = result;

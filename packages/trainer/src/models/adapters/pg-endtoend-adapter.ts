@@ -9,6 +9,7 @@ import {
 } from '@mmnet/program-decoders';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { featureTensor, requirePrograms } from './classification-loss.js';
+import { stepMaps } from './program-generator-part.js';
 
 const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
@@ -37,6 +38,8 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
     config,
     groups: { programGenerator: ['programGenerator'], executor: ['executor'] },
     addressingLabels: model.rowTokenIds.map((id) => names.token(id)),
+    predictsPrograms: true,
+    executesGivenPrograms: false,
     forward(batch, fctx) {
       const n = batch.featureShape[0];
       const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
@@ -53,6 +56,7 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
         // The generator's most likely programs where it does not learn from this pass: evaluation (as
         // clevr-iep evaluates PG+EE) and --train_mode EE (the executor learns the generator's programs).
         greedy: !fctx.training || fctx.trainMode === 'EE',
+        capture: fctx.capture,
       });
       const { loss } = endToEndObjective(out, batch.answers ?? new Int32Array(n), {
         mode,
@@ -74,6 +78,7 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
         logits: out.logits,
         programs: tf.tensor2d(flat, [n, width], 'int32'),
         addressing: fctx.training ? undefined : out.memoryAddresses,
+        steps: stepMaps(out.captures),
       };
     },
     programLoss(batch) {

@@ -1,24 +1,45 @@
 import { tf } from '@mmnet/core-tensors';
 import { createModuleMemoryNetwork, ModuleMemoryNetworkConfigSchema } from '@mmnet/mm-net';
 import { imageModelConfigInput, type ModelAdapter, type ModelFactory } from '../model-adapter.js';
-import { answerLoss, featureTensor, requirePrograms } from './classification-loss.js';
+import { answerLoss, featureTensor } from './classification-loss.js';
+import {
+  createProgramGeneratorPart,
+  PROGRAM_GENERATOR_PREFIX,
+  programsToRun,
+  splitGeneratorConfig,
+  stepMaps,
+  withGeneratorLoss,
+} from './program-generator-part.js';
 
-/** PG_memory (@mmnet/mm-net): module weights read from unary/binary memory banks by the ground-truth program. */
+/**
+ * PG_memory (@mmnet/mm-net): module weights read from unary/binary memory banks by the ground-truth program;
+ * with `model_config.programGenerator`, also a seq2seq program generator whose programs it executes at
+ * evaluation and prediction (as PG).
+ */
 export const createPgMemoryAdapter: ModelFactory = (ctx) => {
-  const config = ModuleMemoryNetworkConfigSchema.parse(imageModelConfigInput(ctx));
+  const { generator: generatorConfig, rest } = splitGeneratorConfig(ctx.modelConfig);
+  const config = ModuleMemoryNetworkConfigSchema.parse(imageModelConfigInput({ ...ctx, modelConfig: rest }));
   const { model, store } = createModuleMemoryNetwork(config, ctx.vocab);
+  const part = generatorConfig ? createProgramGeneratorPart(store, ctx.vocab, generatorConfig) : undefined;
   const labels = [...model.unaryTokens, ...model.binaryTokens];
   const adapter: ModelAdapter = {
     name: 'PG_memory',
     store,
-    config,
-    groups: { programGenerator: [], executor: ['stem', 'memory', 'modules', 'classifier'] },
+    config: part ? { ...config, programGenerator: part.generator.config } : config,
+    groups: {
+      programGenerator: part ? [PROGRAM_GENERATOR_PREFIX] : [],
+      executor: ['stem', 'memory', 'modules', 'classifier'],
+    },
     addressingLabels: labels,
+    predictsPrograms: part !== undefined,
+    executesGivenPrograms: true,
     forward(batch, fctx) {
-      const out = model.forward(featureTensor(batch), requirePrograms(batch, 'PG_memory'));
+      const programs = programsToRun(batch, part, fctx.programs, fctx.training, 'PG_memory');
+      const out = model.forward(featureTensor(batch), programs, { capture: fctx.capture });
       const result: ReturnType<ModelAdapter['forward']> = {
         loss: answerLoss(out.logits, batch),
         logits: out.logits,
+        steps: stepMaps(out.captures),
       };
       if (!fctx.training) {
         // [B, steps, unary rows + binary rows]
@@ -27,9 +48,13 @@ export const createPgMemoryAdapter: ModelFactory = (ctx) => {
         const b = tf.tensor3d(binary.values, [binary.batch, binary.steps, binary.rowNames.length]);
         result.addressing = tf.concat([u, b], 2);
       }
-      return result;
+      return withGeneratorLoss(result, batch, part, fctx, programs);
     },
-    dispose: () => store.dispose(),
+    programLoss: part ? (batch) => part.loss(batch) : undefined,
+    dispose: () => {
+      part?.generator.dispose();
+      store.dispose();
+    },
   };
   return adapter;
 };

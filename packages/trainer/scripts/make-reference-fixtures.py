@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Parity fixtures for `mmnet convert --from reference` (test/reference-parity.test.ts).
+
+A tiny SAN shaped as the reference's (stem; question embedding + 2-layer LSTM, its state at the last non-null
+token; one attention layer h = tanh(Wv v + Wu u), p = softmax of Wp h over positions, applied for 3 hops with
+u <- u + sum p v; classifier linear + ReLU + linear), and a tiny PG model shaped as the reference project's (VisualReasoning_MMnet, written here from its description: a
+stem of two conv3x3 + ReLU; per program token a residual block `c1`, `c2` (binary tokens: `c1` over the two
+inputs concatenated, then `c2`, `c3`, plus `c1`'s output), `scene` included, which runs a block over the
+features; a classifier conv1x1 + ReLU + maxpool 2 + flatten + linear + ReLU + linear), random weights, saved as
+the reference saves it (`torch.save(model.state_dict())`, legacy format), and run on fixed programs by the
+reference's own evaluation order (programs read right to left with one saved register).
+
+Needs PyTorch (Debian: apt-get install python3-torch).
+Run: python3 packages/trainer/scripts/make-reference-fixtures.py && pnpm biome format --write packages/trainer/test/fixtures
+"""
+import json
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'reference')
+SPECIAL = ['<NULL>', '<START>', '<END>', '<UNK>']
+PROGRAM_TOKENS = ['scene', 'filter_color[red]', 'filter_shape[cube]', 'count', 'exist', 'equal_integer', 'union']
+ANSWERS = ['yes', 'no', '0', '1', '2', 'red', 'cube']
+QUESTION_WORDS = ['how', 'many', '?']
+
+
+def token_map(tokens):
+    return {t: i for i, t in enumerate(SPECIAL + tokens)}
+
+
+VOCAB = {'question_token_to_idx': token_map(QUESTION_WORDS), 'program_token_to_idx': token_map(PROGRAM_TOKENS),
+         'answer_token_to_idx': token_map(ANSWERS)}
+IDX_TO_TOKEN = {i: t for t, i in VOCAB['program_token_to_idx'].items()}
+
+
+def is_binary(token):
+    return 'equal' in token or token in ('union', 'intersect', 'less_than', 'greater_than')
+
+
+class Unary(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.c1 = nn.Conv2d(d, d, 3, padding=1)
+        self.c2 = nn.Conv2d(d, d, 3, padding=1)
+
+    def forward(self, x):
+        return F.relu(x + self.c2(F.relu(self.c1(x))))
+
+
+class Binary(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.c1 = nn.Conv2d(2 * d, d, 3, padding=1)
+        self.c2 = nn.Conv2d(d, d, 3, padding=1)
+        self.c3 = nn.Conv2d(d, d, 3, padding=1)
+
+    def forward(self, a, b):
+        o1 = F.relu(self.c1(torch.cat([a, b], 1)))
+        return F.relu(o1 + self.c3(F.relu(self.c2(o1))))
+
+
+class Flatten(nn.Module):
+    def forward(self, x):
+        return x.view(x.size(0), -1)
+
+
+class PG(nn.Module):
+    def __init__(self, in_channels, d, side, proj, hidden, answers):
+        super().__init__()
+        for token in PROGRAM_TOKENS:
+            self.add_module(token, Binary(d) if is_binary(token) else Unary(d))
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, d, 3, padding=1), nn.ReLU(),
+                                  nn.Conv2d(d, d, 3, padding=1), nn.ReLU())
+        self.classifier = nn.Sequential(nn.Conv2d(d, proj, 1), nn.ReLU(), nn.MaxPool2d(2, 2), Flatten(),
+                                        nn.Linear(proj * side * side, hidden), nn.ReLU(), nn.Linear(hidden, answers))
+
+    def forward(self, feats, programs):
+        v = self.stem(feats)
+        outs = []
+        for b in range(feats.shape[0]):
+            x = v[b:b + 1]
+            out, saved = x, None
+            for i in reversed(programs[b].tolist()):
+                token = IDX_TO_TOKEN[i]
+                if token in SPECIAL:
+                    continue
+                module = getattr(self, token)
+                if token == 'scene':
+                    saved, out = out, module(x)
+                elif is_binary(token):
+                    out = module(out, saved)
+                else:
+                    out = module(out)
+            outs.append(out)
+        return self.classifier(torch.cat(outs, 0))
+
+
+PROGRAMS = [
+    ['<START>', 'count', 'filter_color[red]', 'scene', '<END>'],
+    ['<START>', 'equal_integer', 'count', 'filter_color[red]', 'scene', 'count', 'filter_shape[cube]', 'scene',
+     '<END>'],
+    ['<START>', 'exist', 'union', 'filter_color[red]', 'scene', 'filter_shape[cube]', 'scene', '<END>'],
+    ['<START>', 'exist', 'scene', '<END>'],
+]
+
+
+class SAN(nn.Module):
+    def __init__(self, in_channels, d, words, wordvec, attention, hidden, answers):
+        super().__init__()
+        self.rnn = nn.Module()
+        self.rnn.embed = nn.Embedding(words, wordvec)
+        self.rnn.rnn = nn.LSTM(wordvec, d, 2, batch_first=True)
+        self.attention = nn.Module()
+        self.attention.Wv = nn.Conv2d(d, attention, 1)
+        self.attention.Wu = nn.Linear(d, attention)
+        self.attention.Wp = nn.Conv2d(attention, 1, 1)
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, d, 3, padding=1), nn.ReLU(),
+                                  nn.Conv2d(d, d, 3, padding=1), nn.ReLU())
+        self.classifier = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, answers))
+
+    def forward(self, feats, questions):
+        v = self.stem(feats)
+        n, d, h, w = v.shape
+        last = torch.full((n,), questions.shape[1] - 1, dtype=torch.long)
+        for i in range(n):
+            for t in range(questions.shape[1] - 1):
+                if questions[i, t] != 0 and questions[i, t + 1] == 0:
+                    last[i] = t
+                    break
+        states, _ = self.rnn.rnn(self.rnn.embed(questions))
+        u = states[torch.arange(n), last]
+        for _ in range(3):
+            hidden = torch.tanh(self.attention.Wv(v) + self.attention.Wu(u).view(n, -1, 1, 1))
+            p = F.softmax(self.attention.Wp(hidden).view(n, h * w), dim=1).view(n, 1, h, w)
+            u = u + (p * v).sum(3).sum(2)
+        return self.classifier(u)
+
+
+QUESTIONS = [['<START>', 'how', 'many', '?', '<END>'], ['<START>', 'how', '?', '<END>'],
+             ['<START>', 'many', 'many', 'how', '?', '<END>'], ['<START>', '<UNK>', '<END>']]
+
+
+def make_san(g):
+    model = SAN(5, 4, len(VOCAB['question_token_to_idx']), 3, 5, 6, len(VOCAB['answer_token_to_idx']))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * ((2.0 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.3))
+    model.eval()
+    feats = torch.randn(len(QUESTIONS), 5, 3, 3, generator=g)
+    width = max(len(q) for q in QUESTIONS)
+    questions = torch.tensor([[VOCAB['question_token_to_idx'][t] for t in q] + [0] * (width - len(q))
+                              for q in QUESTIONS])
+    with torch.no_grad():
+        logits = model(feats, questions)
+    torch.save(model.state_dict(), os.path.join(OUT, 'san.model'), _use_new_zipfile_serialization=False)
+    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
+    with open(os.path.join(OUT, 'san.expected.json'), 'w') as f:
+        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
+                   'feature_shape': [len(QUESTIONS), 3, 3, 5], 'questions': questions.tolist(), 'logits': r(logits)},
+                  f)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    make_san(torch.Generator().manual_seed(12))
+    g = torch.Generator().manual_seed(11)
+    model = PG(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
+    model.eval()
+    feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
+    width = max(len(p) for p in PROGRAMS)
+    programs = torch.tensor([[VOCAB['program_token_to_idx'][t] for t in p] + [0] * (width - len(p))
+                             for p in PROGRAMS])
+    with torch.no_grad():
+        logits = model(feats, programs)
+    torch.save(model.state_dict(), os.path.join(OUT, 'pg.model'), _use_new_zipfile_serialization=False)
+    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
+    with open(os.path.join(OUT, 'pg.expected.json'), 'w') as f:
+        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
+                   'feature_shape': [len(PROGRAMS), 4, 4, 5], 'programs': programs.tolist(), 'logits': r(logits)},
+                  f)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,177 @@
+import type { NamedArray } from '@mmnet/core-tensors';
+import { clevrArity, isSpecialProgramToken } from '@mmnet/module-net';
+import { PyDict, stateDictTensors, type TorchTensor } from '@mmnet/torch-import';
+import type { Vocab } from '../data/vocab-file.js';
+import type { ConvertedModel } from './clevr-iep.js';
+import { convToHwio, nchwRowsToNhwc, StateReader, transpose } from './torch-layouts.js';
+
+/** Which model a reference (VisualReasoning_MMnet) state dict holds, from its keys. */
+export function referenceModelKind(keys: string[]): 'PG' | 'PG_memory' | 'SAN' | null {
+  if (keys.includes('memory')) return 'PG_memory';
+  if (keys.some((k) => k.endsWith('.c1.weight'))) return 'PG';
+  if (keys.some((k) => k.includes('Wv.weight') || k.includes('Wu.weight'))) return 'SAN';
+  return null;
+}
+
+/**
+ * Converts a state dict saved by the reference project (`torch.save(model.state_dict(), ...)` of
+ * VisualReasoning_MMnet, which records no vocabulary and no sizes) to an mmnet run of the same model. The sizes
+ * are read from the tensors; the vocabulary is the dataset's (`vocab`). PG is supported: stem `stem.0`/`stem.2`,
+ * one residual block per program token (`<token>.c1`, `.c2`, binary `.c3`; `scene` too: the reference runs a block
+ * over the features, mmnet's `sceneBlock`), classifier `classifier.0` (1x1), `.4`, `.6`. SAN: stem, question
+ * encoder `rnn.embed`, `rnn.rnn` (LSTM), attention `attention.Wv` (1x1), `.Wu`, `.Wp` (1x1), 3 hops, classifier
+ * `classifier.0`, `.2`. PG_memory state dicts are refused, naming the kind.
+ */
+export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: string): ConvertedModel {
+  const tensors = stateDictOf(value, source);
+  const kind = referenceModelKind([...tensors.keys()]);
+  if (kind === 'SAN') return convertReferenceSan(tensors, vocab, source);
+  if (kind !== 'PG') {
+    throw new Error(
+      `${source}: ${kind ? `a reference ${kind} state dict` : 'not a reference state dict (no PG, PG_memory or SAN keys)'}: only PG and SAN are converted so far`,
+    );
+  }
+  const state = new StateReader(tensors, source);
+  const out: Record<string, NamedArray> = {};
+  const stem0 = tensors.get('stem.0.weight');
+  if (!stem0) throw new Error(`${source}: missing key 'stem.0.weight'`);
+  const [dim, inChannels] = stem0.shape;
+  const conv = (torch: string, shape: number[], mm: string) => {
+    out[`${mm}.kernel`] = convToHwio(state.take(`${torch}.weight`, shape));
+    out[`${mm}.bias`] = state.take(`${torch}.bias`, [shape[0]]);
+  };
+  conv('stem.0', [dim, inChannels, 3, 3], 'stem.conv1');
+  conv('stem.2', [dim, dim, 3, 3], 'stem.conv2');
+  for (const token of Object.keys(vocab.program_token_to_idx)) {
+    if (isSpecialProgramToken(token)) continue;
+    const binary = clevrArity(token) === 2;
+    conv(`${token}.c1`, [dim, binary ? 2 * dim : dim, 3, 3], `modules.${token}.conv1`);
+    conv(`${token}.c2`, [dim, dim, 3, 3], `modules.${token}.conv2`);
+    if (binary) conv(`${token}.c3`, [dim, dim, 3, 3], `modules.${token}.conv3`);
+  }
+  const proj = tensors.get('classifier.0.weight');
+  const fc1 = tensors.get('classifier.4.weight');
+  const fc2 = tensors.get('classifier.6.weight');
+  if (!proj || !fc1 || !fc2) {
+    throw new Error(`${source}: missing classifier keys (expected classifier.0, classifier.4, classifier.6)`);
+  }
+  const projDim = proj.shape[0];
+  const hiddenDim = fc1.shape[0];
+  const cells = fc1.shape[1] / projDim;
+  const side = Math.round(Math.sqrt(cells));
+  if (side * side !== cells) {
+    throw new Error(`${source}: 'classifier.4.weight' [${fc1.shape}] is not ${projDim} x a square map`);
+  }
+  const numAnswers = Math.max(...Object.values(vocab.answer_token_to_idx)) + 1;
+  conv('classifier.0', [projDim, dim, 1, 1], 'classifier.proj');
+  out['classifier.fc1.weight'] = nchwRowsToNhwc(
+    transpose(state.take('classifier.4.weight', [hiddenDim, fc1.shape[1]])),
+    projDim,
+    side,
+    side,
+  );
+  out['classifier.fc1.bias'] = state.take('classifier.4.bias', [hiddenDim]);
+  out['classifier.fc2.weight'] = transpose(state.take('classifier.6.weight', [numAnswers, hiddenDim]));
+  out['classifier.fc2.bias'] = state.take('classifier.6.bias', [numAnswers]);
+  state.checkAllUsed();
+  return {
+    config: {
+      model: 'PG',
+      stem_dim: dim,
+      model_config: {
+        modules: 'residual',
+        sceneBlock: true,
+        inChannels,
+        stemDim: dim,
+        height: 2 * side,
+        width: 2 * side,
+        classifier: { projDim, poolSize: 2, hiddenDim },
+      },
+    },
+    tensors: out,
+    vocab,
+    skipped: [],
+  };
+}
+
+function stateDictOf(value: unknown, source: string): Map<string, TorchTensor> {
+  if (value instanceof PyDict && value.get('state_dict') instanceof PyDict) {
+    return stateDictTensors(value.get('state_dict'), `${source}: state_dict`);
+  }
+  return stateDictTensors(value, source);
+}
+
+/** The reference's SAN: stem, LSTM question encoder, one attention layer used for 3 hops, MLP classifier. */
+function convertReferenceSan(
+  tensors: Map<string, TorchTensor>,
+  vocab: Vocab,
+  source: string,
+): ConvertedModel {
+  const state = new StateReader(tensors, source);
+  const out: Record<string, NamedArray> = {};
+  const shapeOf = (key: string) => {
+    const t = tensors.get(key);
+    if (!t) throw new Error(`${source}: missing key '${key}'`);
+    return t.shape;
+  };
+  const [dim, inChannels] = shapeOf('stem.0.weight');
+  const [questionTokens, wordDim] = shapeOf('rnn.embed.weight');
+  const [attentionDim] = shapeOf('attention.Wu.weight');
+  const [hidden] = shapeOf('classifier.0.weight');
+  const vocabSize = Math.max(...Object.values(vocab.question_token_to_idx)) + 1;
+  if (questionTokens !== vocabSize) {
+    throw new Error(
+      `${source}: 'rnn.embed.weight' has ${questionTokens} rows, the vocab ${vocabSize} question tokens`,
+    );
+  }
+  const numAnswers = Math.max(...Object.values(vocab.answer_token_to_idx)) + 1;
+  const conv = (torch: string, shape: number[], mm: string) => {
+    out[`${mm}.kernel`] = convToHwio(state.take(`${torch}.weight`, shape));
+    out[`${mm}.bias`] = state.take(`${torch}.bias`, [shape[0]]);
+  };
+  /** A 1x1 conv [out, in, 1, 1] or a linear [out, in] as mmnet's Linear [in, out]. */
+  const linear = (torch: string, shape: number[], mm: string) => {
+    const w = state.take(`${torch}.weight`, shape);
+    out[`${mm}.weight`] = transpose({ shape: [shape[0], shape[1]], data: w.data });
+    out[`${mm}.bias`] = state.take(`${torch}.bias`, [shape[0]]);
+  };
+  conv('stem.0', [dim, inChannels, 3, 3], 'stem.conv1');
+  conv('stem.2', [dim, dim, 3, 3], 'stem.conv2');
+  out['question.embedding.table'] = state.take('rnn.embed.weight', [questionTokens, wordDim]);
+  let layers = 0;
+  for (; tensors.has(`rnn.rnn.weight_ih_l${layers}`); layers++) {
+    const mm = `question.rnn.layer${layers}`;
+    out[`${mm}.inputWeight`] = transpose(
+      state.take(`rnn.rnn.weight_ih_l${layers}`, [4 * dim, layers === 0 ? wordDim : dim]),
+    );
+    out[`${mm}.hiddenWeight`] = transpose(state.take(`rnn.rnn.weight_hh_l${layers}`, [4 * dim, dim]));
+    out[`${mm}.inputBias`] = state.take(`rnn.rnn.bias_ih_l${layers}`, [4 * dim]);
+    out[`${mm}.hiddenBias`] = state.take(`rnn.rnn.bias_hh_l${layers}`, [4 * dim]);
+  }
+  linear('attention.Wv', [attentionDim, dim, 1, 1], 'attention.wv');
+  linear('attention.Wu', [attentionDim, dim], 'attention.wu');
+  linear('attention.Wp', [1, attentionDim, 1, 1], 'attention.wp');
+  linear('classifier.0', [hidden, dim], 'classifier.fc1');
+  linear('classifier.2', [numAnswers, hidden], 'classifier.fc2');
+  state.checkAllUsed();
+  return {
+    config: {
+      model: 'SAN',
+      stem_dim: dim,
+      model_config: {
+        inChannels,
+        stemDim: dim,
+        stemLayers: 2,
+        wordEmbedDim: wordDim,
+        rnnCell: 'lstm',
+        rnnLayers: layers,
+        attentionDim,
+        hops: 3,
+        classifierHidden: hidden,
+      },
+    },
+    tensors: out,
+    vocab,
+    skipped: [],
+  };
+}

@@ -1,0 +1,144 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClevrBatch } from '@mmnet/clevr-data';
+import { createRng, initBackend, tf } from '@mmnet/core-tensors';
+import { loadTorchCheckpoint } from '@mmnet/torch-import';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  builtinModels,
+  convertReferenceStateDict,
+  createModel,
+  loadTrainedModel,
+  referenceModelKind,
+  resolveCheckpoint,
+  runCli,
+  trainConfigSchema,
+} from '../src/index.js';
+import { captureIo, tempDir } from './helpers.js';
+
+/**
+ * Parity with PyTorch for the reference project's PG and SAN state dicts: tiny models shaped as the reference's,
+ * random weights, saved and run by PyTorch (scripts/make-reference-fixtures.py), converted and run here.
+ */
+const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'reference');
+const FILE = join(DIR, 'pg.model');
+const expected = JSON.parse(readFileSync(join(DIR, 'pg.expected.json'), 'utf8')) as {
+  vocab: {
+    question_token_to_idx: Record<string, number>;
+    program_token_to_idx: Record<string, number>;
+    answer_token_to_idx: Record<string, number>;
+  };
+  features_nhwc: number[];
+  feature_shape: [number, number, number, number];
+  programs: number[][];
+  logits: number[];
+};
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu', log: null });
+});
+
+describe('convert --from reference (PG, SAN)', () => {
+  it("gives PyTorch's logits within 1e-4, scene's block included", async () => {
+    const converted = convertReferenceStateDict(
+      loadTorchCheckpoint(readFileSync(FILE), FILE),
+      expected.vocab,
+      FILE,
+    );
+    const config = trainConfigSchema.parse(converted.config);
+    const [n, h, w, c] = expected.feature_shape;
+    const model = await createModel(config, expected.vocab, [h, w, c], builtinModels());
+    model.store.assign(converted.tensors, { strict: true });
+    const batch: ClevrBatch = {
+      indices: Int32Array.from({ length: n }, (_, i) => i),
+      features: Float32Array.from(expected.features_nhwc),
+      featureShape: expected.feature_shape,
+      questions: new Int32Array(n * 2).fill(1),
+      questionLength: 2,
+      programs: Int32Array.from(expected.programs.flat()),
+      programLength: expected.programs[0].length,
+      imageIdxs: Int32Array.from({ length: n }, (_, i) => i),
+    };
+    const ctx = { training: false, trainMode: 'PG+EE' as const, rng: createRng(0), step: 0 };
+    const logits = tf.tidy(() => model.forward(batch, ctx).logits.dataSync());
+    let worst = 0;
+    expected.logits.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(logits[i] - v) / Math.max(1, Math.abs(v)));
+    });
+    expect(worst).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('writes a run with the vocab given, which loads as eval and predict load it', async () => {
+    const data = tempDir('reference-vocab');
+    const vocabFile = join(data, 'vocab.json');
+    writeFileSync(vocabFile, JSON.stringify(expected.vocab));
+    const out = join(tempDir('reference'), 'run');
+    const io = captureIo();
+    const code = await runCli(
+      ['convert', '--from', 'reference', FILE, '--vocab', vocabFile, '--out', out],
+      io,
+    );
+    expect(io.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
+    expect(code).toBe(0);
+    const { file, checkpoint } = resolveCheckpoint({ run: out });
+    const [, h, w, c] = expected.feature_shape;
+    const { model, config } = await loadTrainedModel(
+      file,
+      checkpoint,
+      expected.vocab,
+      [h, w, c],
+      builtinModels(),
+    );
+    expect(config.model).toBe('PG');
+    expect((config.model_config as { sceneBlock: boolean }).sceneBlock).toBe(true);
+    model.dispose();
+  });
+
+  it("converts the reference's SAN: logits within 1e-4 of PyTorch's", async () => {
+    const file = join(DIR, 'san.model');
+    const san = JSON.parse(readFileSync(join(DIR, 'san.expected.json'), 'utf8')) as typeof expected & {
+      questions: number[][];
+    };
+    const converted = convertReferenceStateDict(
+      loadTorchCheckpoint(readFileSync(file), file),
+      san.vocab,
+      file,
+    );
+    const config = trainConfigSchema.parse(converted.config);
+    expect(config.model).toBe('SAN');
+    const [n, h, w, c] = san.feature_shape;
+    const model = await createModel(config, san.vocab, [h, w, c], builtinModels());
+    model.store.assign(converted.tensors, { strict: true });
+    const batch: ClevrBatch = {
+      indices: Int32Array.from({ length: n }, (_, i) => i),
+      features: Float32Array.from(san.features_nhwc),
+      featureShape: san.feature_shape,
+      questions: Int32Array.from(san.questions.flat()),
+      questionLength: san.questions[0].length,
+      imageIdxs: Int32Array.from({ length: n }, (_, i) => i),
+    };
+    const ctx = { training: false, trainMode: 'PG+EE' as const, rng: createRng(0), step: 0 };
+    const logits = tf.tidy(() => model.forward(batch, ctx).logits.dataSync());
+    let worst = 0;
+    san.logits.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(logits[i] - v) / Math.max(1, Math.abs(v)));
+    });
+    expect(worst).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('names the kind of a state dict it does not convert, and a missing key', () => {
+    expect(referenceModelKind(['memory', 'stem.0.weight'])).toBe('PG_memory');
+    expect(referenceModelKind(['attention.Wv.weight'])).toBe('SAN');
+    const state = loadTorchCheckpoint(readFileSync(FILE), FILE) as Map<string, unknown>;
+    const vocab = {
+      ...expected.vocab,
+      program_token_to_idx: { ...expected.vocab.program_token_to_idx, 'relate[left]': 11 },
+    };
+    expect(() => convertReferenceStateDict(state, vocab, 'pg.model')).toThrow(
+      "pg.model: missing key 'relate[left].c1.weight' (expected shape [4,4,3,3])",
+    );
+  });
+});
