@@ -1,23 +1,8 @@
 import { defineConfig } from 'tsup';
+import { libraryWithCommandBuild } from '../../tsup.shared';
 
-export default defineConfig([
-  {
-    // ESM library and the `mmnet` command (bin/mmnet.js imports dist/cli.js). Code splitting keeps each model's
-    // package in its own chunk, loaded only when that model is used.
-    entry: { index: 'src/index.ts', cli: 'src/cli/bin.ts' },
-    format: ['esm'],
-    splitting: true,
-    dts: { entry: { index: 'src/index.ts' } },
-    clean: ['!index.cjs', '!index.cjs.map'],
-    sourcemap: true,
-    target: 'node20',
-  },
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['cjs'],
-    dts: false,
-    clean: false,
-    sourcemap: true,
-    target: 'node20',
-  },
-]);
+// The `mmnet` command: bin/mmnet.js imports dist/cli.js. Code splitting also keeps each model's package in its own
+// chunk, loaded only when that model is used.
+export default defineConfig(
+  libraryWithCommandBuild({ index: 'src/index.ts', command: { cli: 'src/cli/bin.ts' } }),
+);

@@ -1,3 +1,8 @@
-// tfjs-core's Node bundle ships no gradient definitions; the union package registers all of them
-// (into tfjs-core's global registry) when it is loaded. Import this module before taking any gradient.
-import '@tensorflow/tfjs';
+// tfjs-core's Node entry registers neither gradients nor chained ops (`x.square()`, `x.toFloat()`); these two
+// modules of its ES build do, into tfjs-core's global registries. Node cannot load those extensionless ES modules,
+// so the build bundles them (tsup.config.ts) and the published .d.ts keeps the chained ops' type augmentation.
+// The cpu backend is registered too, as the @tensorflow/tfjs package did, so `tf` works before initBackend().
+import '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import '@tensorflow/tfjs-backend-cpu';
