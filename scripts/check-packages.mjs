@@ -139,7 +139,7 @@ await Promise.all(
 );
 say('publint and arethetypeswrong ran on every tarball');
 
-// 3. A fresh npm project: module-net + core-tensors, type-checked and run as ESM and CJS.
+// 3. A fresh npm project: module-net + core-tensors + programs, type-checked and run as ESM and CJS.
 const overrides = Object.fromEntries(
   packages.map((p) => [p.manifest.name, `file:${tarballOf(p.manifest.name)}`]),
 );
@@ -155,6 +155,7 @@ writeFileSync(
       dependencies: {
         '@mmnet/core-tensors': overrides['@mmnet/core-tensors'],
         '@mmnet/module-net': overrides['@mmnet/module-net'],
+        '@mmnet/programs': overrides['@mmnet/programs'],
       },
       overrides,
     },

@@ -3,12 +3,12 @@
 // consumer.cts (CommonJS), type-checks it against the installed .d.ts files and runs the compiled output.
 import { Conv2d, createRng, initBackend, ParameterStore, tf } from '@mmnet/core-tensors';
 import {
-  buildProgramVocabulary,
   fillMissingGradients,
   type ModuleBuildConfig,
   ModuleNetwork,
   ModuleRegistry,
 } from '@mmnet/module-net';
+import { tokenMapOf } from '@mmnet/programs';
 
 const SIZE = 4;
 const CHANNELS = 3;
@@ -40,7 +40,7 @@ function createRegistry(): ModuleRegistry<ModuleBuildConfig> {
 async function main(): Promise<void> {
   await initBackend({ prefer: 'cpu', log: null });
   const registry = createRegistry();
-  const vocab = buildProgramVocabulary(registry.names());
+  const vocab = tokenMapOf(registry.names());
   const store = new ParameterStore(createRng(0));
   const model = new ModuleNetwork(
     store,
