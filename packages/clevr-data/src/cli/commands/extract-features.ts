@@ -4,6 +4,7 @@ import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
 import { rawPixelsExtractor } from '../../features/raw-pixels.js';
 import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
+import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS } from '../../limits/input-limits.js';
 import { defineCommand } from '../command.js';
 import { type FlagSpecs, flagPositiveInt, flagSwitch, UsageError } from '../flags.js';
 
@@ -50,6 +51,11 @@ const flags: FlagSpecs = {
     default: '0',
   },
   backend: { type: 'string', description: 'tfjs backend: tensorflow, wasm or cpu (default: best available)' },
+  max_image_size: {
+    type: 'string',
+    description: 'largest --image_height or --image_width accepted',
+    default: String(DEFAULT_INPUT_LIMITS.maxImageSize),
+  },
 };
 
 const schema = z
@@ -70,6 +76,17 @@ const schema = z
     max_images: flagPositiveInt.optional(),
     restart: flagSwitch.default(false),
     backend: BackendNameSchema.optional(),
+    max_image_size: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxImageSize),
+  })
+  .superRefine((f, ctx) => {
+    for (const key of ['image_height', 'image_width'] as const) {
+      if (f[key] > f.max_image_size)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${f[key]} is over the limit of ${f.max_image_size} (raise it with ${LIMIT_FLAGS.maxImageSize})`,
+        });
+    }
   })
   .refine((f) => f.extractor !== 'tfjs-model' || f.model_path !== undefined, {
     message: 'the tfjs-model extractor needs --model_path',

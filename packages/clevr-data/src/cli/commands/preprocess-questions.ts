@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { preprocessQuestions } from '../../dataset/preprocess-questions.js';
+import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
 import { defineCommand } from '../command.js';
 import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
 
@@ -21,6 +22,16 @@ const flags: FlagSpecs = {
   },
   encode_unk: { type: 'string', description: 'encode unknown question words as <UNK> (0/1)', default: '0' },
   h5_dtype: { type: 'string', description: 'integer type of the arrays: int64 or int32', default: 'int64' },
+  max_question_length: {
+    type: 'string',
+    description: 'longest question accepted, in tokens with <START> and <END>',
+    default: String(DEFAULT_INPUT_LIMITS.maxQuestionLength),
+  },
+  max_program_length: {
+    type: 'string',
+    description: 'longest program accepted, in tokens with <START> and <END>',
+    default: String(DEFAULT_INPUT_LIMITS.maxProgramLength),
+  },
 };
 
 const schema = z
@@ -34,6 +45,8 @@ const schema = z
     unk_threshold: flagPositiveInt.default(1),
     encode_unk: flagSwitch.default(false),
     h5_dtype: z.enum(['int64', 'int32'], { message: 'expected int64 or int32' }).default('int64'),
+    max_question_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxQuestionLength),
+    max_program_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxProgramLength),
   })
   .refine((f) => f.input_vocab_json !== undefined || f.output_vocab_json !== undefined, {
     message: 'give --input_vocab_json or --output_vocab_json (or both)',
@@ -60,6 +73,8 @@ export const preprocessQuestionsCommand = defineCommand({
         unkThreshold: f.unk_threshold,
         encodeUnk: f.encode_unk,
         h5Dtype: f.h5_dtype,
+        maxQuestionLength: f.max_question_length,
+        maxProgramLength: f.max_program_length,
       },
       task,
     );
