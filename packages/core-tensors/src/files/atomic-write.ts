@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -18,6 +18,28 @@ export function tempPathFor(
   tag = `${process.pid}.${randomBytes(4).toString('hex')}`,
 ): string {
   return join(dirname(finalPath), `.${basename(finalPath)}.${tag}.tmp`);
+}
+
+/**
+ * Removes temporary files that writes of `finalPath` left behind when their process was killed (the sibling
+ * `.name.*.tmp` files of `tempPathFor`). Call it when a job that owns `finalPath` starts. Returns their count.
+ */
+export function removeStaleTempFiles(finalPath: string): number {
+  const prefix = `.${basename(finalPath)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(finalPath));
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
+      rmSync(join(dirname(finalPath), name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /**
