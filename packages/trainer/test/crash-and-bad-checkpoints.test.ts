@@ -8,6 +8,9 @@ import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
 import { captureIo, tempDir } from './helpers.js';
 
+/** One entry of a safetensors header (the `__metadata__` entry is never edited). */
+type SafetensorsHeaderEntry = { dtype: string; shape: number[]; data_offsets: [number, number] };
+
 let data: string;
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', log: null });
@@ -148,7 +151,7 @@ describe('damaged or hostile checkpoints and run folders', () => {
   }, 120_000);
 
   /** A copy of the run's best checkpoint with its bytes changed by `edit`. */
-  function editedCheckpoint(name: string, edit: (header: Record<string, any>, data: Buffer) => void): string {
+  function editedCheckpoint(name: string, edit: (header: Record<string, SafetensorsHeaderEntry>, data: Buffer) => void): string {
     const manifest = new RunDirectory(run).readManifest();
     const bytes = readFileSync(join(run, manifest.best!));
     const n = Number(bytes.readBigUInt64LE(0));
@@ -162,7 +165,7 @@ describe('damaged or hostile checkpoints and run folders', () => {
     writeFileSync(out, Buffer.concat([bytes.subarray(0, 8), Buffer.from(json), data]));
     return out;
   }
-  const firstWeight = (header: Record<string, any>) =>
+  const firstWeight = (header: Record<string, SafetensorsHeaderEntry>) =>
     Object.keys(header).find((k) => k !== '__metadata__' && !k.startsWith('optim/'))!;
 
   it('refuses a weight stored as F32 bytes but labelled I32', async () => {

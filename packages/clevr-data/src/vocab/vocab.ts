@@ -39,24 +39,20 @@ export function buildTokenMap(
   const min = options.minTokenCount ?? 1;
   const counts = new Map<string, number>();
   for (const seq of sequences) for (const t of seq) counts.set(t, (counts.get(t) ?? 0) + 1);
-  const map: TokenMap = {};
-  SPECIAL_TOKENS.forEach((t, i) => {
-    map[t] = i;
-  });
-  const tokens = [...counts.keys()].filter((t) => !(t in map) && (counts.get(t) ?? 0) >= min);
+  const specials = new Set<string>(SPECIAL_TOKENS);
+  const tokens = [...counts.keys()].filter((t) => !specials.has(t) && (counts.get(t) ?? 0) >= min);
   tokens.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const t of tokens) map[t] = Object.keys(map).length;
-  return map;
+  // Own properties only (fromEntries): a word such as `valueOf` or `__proto__` is a token like any other.
+  return Object.fromEntries([...SPECIAL_TOKENS, ...tokens].map((t, i) => [t, i]));
 }
 
 /** Adds the tokens of `sequences` missing from `map` at the next free indices (a new map is returned). */
 export function expandTokenMap(map: TokenMap, sequences: Iterable<readonly string[]>): TokenMap {
-  const out: TokenMap = { ...map };
-  let next = Object.keys(out).length;
+  const next = Object.keys(map).length;
   const fresh = new Set<string>();
-  for (const seq of sequences) for (const t of seq) if (!(t in out)) fresh.add(t);
-  for (const t of [...fresh].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[t] = next++;
-  return out;
+  for (const seq of sequences) for (const t of seq) if (!Object.hasOwn(map, t)) fresh.add(t);
+  const added = [...fresh].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((t, k) => [t, next + k]);
+  return Object.fromEntries([...Object.entries(map), ...added]);
 }
 
 const tokenMapSchema = z.record(z.string(), z.number().int().nonnegative());
@@ -72,7 +68,7 @@ function layoutProblem(map: TokenMap): string | null {
     return `'<NULL>' must have index 0 (got ${map['<NULL>'] === undefined ? 'none' : map['<NULL>']})`;
   }
   for (const [i, t] of SPECIAL_TOKENS.entries()) {
-    if (t in map && map[t] !== i) return `'${t}' must have index ${i} (got ${map[t]})`;
+    if (Object.hasOwn(map, t) && map[t] !== i) return `'${t}' must have index ${i} (got ${map[t]})`;
   }
   const byIndex = new Map<number, string>();
   for (const [t, i] of Object.entries(map)) {

@@ -119,7 +119,9 @@ export class ParameterStore implements ParameterScope {
       }
       const bad = value.data.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) {
-        throw new Error(`${source}"${name}" holds ${value.data[bad]} at index ${bad} (weights must be finite)`);
+        throw new Error(
+          `${source}"${name}" holds ${value.data[bad]} at index ${bad} (weights must be finite)`,
+        );
       }
     }
     if (options.strict ?? true) {

@@ -9,7 +9,7 @@ export function encodeQuestion(text: string, map: Record<string, number>, allowU
   for (const p of ['?', '.']) s = s.split(p).join('');
   const tokens = ['<START>', ...s.split(' '), '<END>'];
   return tokens.map((t) => {
-    const id = map[t];
+    const id = Object.hasOwn(map, t) ? map[t] : undefined;
     if (id !== undefined) return id;
     if (allowUnk && map['<UNK>'] !== undefined) return map['<UNK>'];
     throw new Error(`question word "${t}" is not in the vocabulary`);
@@ -22,7 +22,7 @@ export function encodeProgram(text: string, map: Record<string, number>): number
   return [
     map['<START>'],
     ...tokens.map((t) => {
-      const id = map[t];
+      const id = Object.hasOwn(map, t) ? map[t] : undefined;
       if (id === undefined) throw new Error(`program token "${t}" is not in the program vocabulary`);
       return id;
     }),
