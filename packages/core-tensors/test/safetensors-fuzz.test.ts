@@ -50,7 +50,7 @@ const mutation = fc.oneof(
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
 
 function mutate(valid: Uint8Array, edits: readonly Mutation[]): Uint8Array {
-  let bytes = Uint8Array.from(valid);
+  let bytes: Uint8Array = Uint8Array.from(valid);
   for (const m of edits) {
     const at = bytes.length ? m.at % bytes.length : 0;
     if (m.kind === 'set') bytes[at] = m.value;

@@ -151,7 +151,10 @@ describe('damaged or hostile checkpoints and run folders', () => {
   }, 120_000);
 
   /** A copy of the run's best checkpoint with its bytes changed by `edit`. */
-  function editedCheckpoint(name: string, edit: (header: Record<string, SafetensorsHeaderEntry>, data: Buffer) => void): string {
+  function editedCheckpoint(
+    name: string,
+    edit: (header: Record<string, SafetensorsHeaderEntry>, data: Buffer) => void,
+  ): string {
     const manifest = new RunDirectory(run).readManifest();
     const bytes = readFileSync(join(run, manifest.best!));
     const n = Number(bytes.readBigUInt64LE(0));
