@@ -320,3 +320,15 @@ describe('features with NaN', () => {
     }
   });
 });
+
+describe('PNG text chunks', () => {
+  it('round-trip and keep the PNG readable', async () => {
+    const { encodePng, withPngText, readPngText } = await import('../src/render/png.js');
+    const png = encodePng({ width: 2, height: 1, rgb: Uint8Array.from([1, 2, 3, 4, 5, 6]) });
+    const tagged = withPngText(png, 'mmnet-render', '{"seed":1}');
+    expect(readPngText(tagged, 'mmnet-render')).toBe('{"seed":1}');
+    expect(readPngText(tagged, 'other')).toBeUndefined();
+    expect(readPngText(png, 'mmnet-render')).toBeUndefined();
+    expect(decodePng(tagged).rgb).toEqual(decodePng(png).rgb);
+  });
+});

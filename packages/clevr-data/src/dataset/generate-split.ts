@@ -8,7 +8,7 @@ import { checkLimit, DEFAULT_INPUT_LIMITS } from '../limits/input-limits.js';
 import { builtinTemplateSet } from '../questions/builtin-templates.js';
 import { type GeneratedQuestion, QuestionGenerator } from '../questions/generate.js';
 import { loadTemplateDir } from '../questions/load-templates.js';
-import { decodePng, writePngFile } from '../render/png.js';
+import { decodePng, readPngText, writePngFileWithText } from '../render/png.js';
 import { renderScene } from '../render/render-scene.js';
 import { buildScenesFile, clevrImageFilename } from '../scene/clevr-json.js';
 import { generateScene } from '../scene/generate.js';
@@ -51,22 +51,16 @@ export interface GenerateSplitResult {
   imageDir: string;
 }
 
-/** Hidden file in images/<split>/ recording the render settings of its PNGs. */
-export const RENDER_SETTINGS_FILE = '.render-settings.json';
+/** Keyword of the PNG `tEXt` chunk recording the render settings of a generated image. */
+export const RENDER_SETTINGS_KEY = 'mmnet-render';
 
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when `file` is a complete PNG of `width` x `height` pixels. */
-function isWholePng(file: string, width: number, height: number): boolean {
+/** True when `file` is a complete PNG of `width` x `height` pixels rendered with `settings`. */
+function isReusablePng(file: string, settings: string, width: number, height: number): boolean {
   if (!existsSync(file)) return false;
   try {
-    const image = decodePng(readFileSync(file), file);
+    const bytes = readFileSync(file);
+    if (readPngText(bytes, RENDER_SETTINGS_KEY) !== settings) return false;
+    const image = decodePng(bytes, file);
     return image.width === width && image.height === height;
   } catch {
     return false;
@@ -96,10 +90,8 @@ export async function generateClevrSplit(
   const scenes: Scene[] = [];
   const questions: GeneratedQuestion[] = [];
   let reused = 0;
-  // What the PNGs in imageDir were rendered with: a PNG is reused only when this matches (another seed, size or
-  // style renders other pixels) and it decodes whole at the expected size (a kill can leave no torn file, but a
-  // user or another tool can).
-  const settingsFile = join(imageDir, RENDER_SETTINGS_FILE);
+  // What a PNG was rendered with is recorded in it (a tEXt chunk): it is reused only when that matches (another
+  // seed, size or style renders other pixels) and it decodes whole at the expected size.
   const settings = JSON.stringify({
     split: cfg.split,
     seed: cfg.seed,
@@ -108,8 +100,6 @@ export async function generateClevrSplit(
     antialias: cfg.antialias,
     shadows: cfg.shadows,
   });
-  const sameSettings = cfg.renderImages && readText(settingsFile) === settings;
-  if (cfg.renderImages && !sameSettings) await writeFileAtomicAsync(settingsFile, settings);
   for (let k = 0; k < cfg.numImages; k++) {
     if (hooks.signal?.aborted) throw new Error(`generation aborted after ${k} images (rerun to continue)`);
     const index = cfg.startIndex + k;
@@ -122,7 +112,7 @@ export async function generateClevrSplit(
     });
     if (cfg.renderImages) {
       const png = join(imageDir, clevrImageFilename(cfg.split, index));
-      if (sameSettings && isWholePng(png, cfg.width, cfg.height)) reused++;
+      if (isReusablePng(png, settings, cfg.width, cfg.height)) reused++;
       else {
         const image = renderScene(synthetic, {
           width: cfg.width,
@@ -130,7 +120,7 @@ export async function generateClevrSplit(
           antialias: cfg.antialias,
           shadows: cfg.shadows,
         });
-        writePngFile(png, image);
+        writePngFileWithText(png, image, RENDER_SETTINGS_KEY, settings);
       }
     }
     scenes.push(json);
