@@ -332,3 +332,32 @@ describe('PNG text chunks', () => {
     expect(decodePng(tagged).rgb).toEqual(decodePng(png).rgb);
   });
 });
+
+describe('output paths of the data commands', () => {
+  it('are checked before any work, one line naming the flag', async () => {
+    const blocker = join(dir, 'plain-file');
+    await writeFile(blocker, 'x');
+    const cases: [string[], RegExp][] = [
+      [
+        ['generate', '--output_dir', join(blocker, 'out'), '--num_images', '1'],
+        /plain-file\/out: --output_dir: cannot create or write the folder/,
+      ],
+      [['generate', '--output_dir', blocker, '--num_images', '1'], /plain-file: --output_dir: is a file/],
+      [
+        ['extract-features', '--input_image_dir', dir, '--output_h5_file', join(blocker, 'f.h5')],
+        /plain-file\/f\.h5: --output_h5_file: cannot create its folder/,
+      ],
+      [
+        ['build-preset', '--preset', 'clevr-micro', '--output_dir', join(blocker, 'p')],
+        /--output_dir: cannot create or write the folder/,
+      ],
+      [['download', '--target_dir', join(blocker, 'd')], /--target_dir: cannot create or write the folder/],
+    ];
+    for (const [argv, message] of cases) {
+      const res = await run(...argv);
+      expect(res.code, argv.join(' ')).toBe(1);
+      expect(res.err.filter((l) => !l.startsWith('[mmnet]'))).toHaveLength(1);
+      expect(res.err.at(-1)).toMatch(message);
+    }
+  });
+});

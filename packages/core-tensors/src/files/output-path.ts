@@ -39,3 +39,25 @@ export function prepareOutputFile(path: string, label: string): void {
     fail(`its folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
 }
+
+/**
+ * Checks, before a long job starts, that files can be written in the folder `dir` (created when missing). `label`
+ * (a flag such as `--output_dir`) starts the error message.
+ */
+export function prepareOutputDir(dir: string, label: string): void {
+  try {
+    if (!statSync(dir).isDirectory())
+      throw new OutputPathError(dir, `${label}: is a file, expected a folder`);
+  } catch (error) {
+    if (error instanceof OutputPathError) throw error;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new OutputPathError(
+      dir,
+      `${label}: cannot create or write the folder (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+}

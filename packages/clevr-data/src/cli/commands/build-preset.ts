@@ -1,4 +1,4 @@
-import { BackendNameSchema, initBackend } from '@mmnet/core-tensors';
+import { BackendNameSchema, initBackend, prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { createBuiltinExtractor } from '../../builtin-extractor/create-builtin-extractor.js';
 import { buildPreset } from '../../presets/build-preset.js';
@@ -39,6 +39,7 @@ export const buildPresetCommand = defineCommand({
     if (!presetNames().includes(f.preset)) {
       throw new UsageError(`--preset: unknown preset "${f.preset}" (presets: ${presetNames().join(', ')})`);
     }
+    prepareOutputDir(f.output_dir, '--output_dir');
     await initBackend({ prefer: f.backend, log: io.err });
     const started = Date.now();
     const extractor =

@@ -1,3 +1,4 @@
+import { prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { CLEVR_V1_URL, downloadClevr } from '../../download/download-clevr.js';
 import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
@@ -34,6 +35,7 @@ export const downloadCommand = defineCommand({
   flags,
   schema,
   async run(f, io, task) {
+    prepareOutputDir(f.target_dir, '--target_dir');
     const res = await downloadClevr(
       {
         targetDir: f.target_dir,

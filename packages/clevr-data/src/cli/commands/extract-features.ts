@@ -1,4 +1,4 @@
-import { BackendNameSchema, initBackend } from '@mmnet/core-tensors';
+import { BackendNameSchema, initBackend, prepareOutputFile } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
@@ -131,6 +131,7 @@ export const extractFeaturesCommand = defineCommand({
   flags,
   schema,
   async run(f, io, task) {
+    prepareOutputFile(f.output_h5_file, '--output_h5_file');
     await initBackend({ prefer: f.backend, log: io.err });
     const extractor = await makeExtractor(f);
     try {

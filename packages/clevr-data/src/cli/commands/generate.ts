@@ -1,3 +1,4 @@
+import { prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { generateClevrSplit } from '../../dataset/generate-split.js';
 import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
@@ -60,6 +61,7 @@ export const generateCommand = defineCommand({
   flags,
   schema,
   async run(f, io, task) {
+    prepareOutputDir(f.output_dir, '--output_dir');
     const res = await generateClevrSplit(
       {
         outputDir: f.output_dir,
