@@ -13,6 +13,8 @@ import {
 
 /** Cases per reader in the test suite (`pnpm fuzz` runs many more through FUZZ_RUNS). */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+/** Generous: a damaged file takes a few milliseconds to refuse, more on a loaded machine. */
+const TIMEOUT = Math.max(120_000, RUNS * 200);
 const SEED = process.env.FUZZ_SEED === undefined ? 20_240_602 : Number(process.env.FUZZ_SEED);
 
 let dir: string;
@@ -101,7 +103,7 @@ describe('HDF5 readers on damaged files (property-based)', () => {
   it('readQuestionsH5 throws only H5FileError', async () => {
     expect((await readQuestionsH5(join(dir, 'q.h5'))).questions.rows).toBe(3);
     expect(await readsOrNamesTheFile(questionsFile, readQuestionsH5)).toBeGreaterThan(0);
-  }, 120_000);
+  }, TIMEOUT);
 
   it('FeaturesH5Reader throws only H5FileError', async () => {
     const refused = await readsOrNamesTheFile(featuresFile, async (path) => {
@@ -113,5 +115,5 @@ describe('HDF5 readers on damaged files (property-based)', () => {
       }
     });
     expect(refused).toBeGreaterThan(0);
-  }, 120_000);
+  }, TIMEOUT);
 });
