@@ -97,7 +97,7 @@ describe('a kill while --save_model is written', () => {
     const original = Trainer.prototype.saveModel;
     vi.spyOn(Trainer.prototype, 'saveModel').mockImplementation(function (this: Trainer, path: string) {
       if (this.step === crashStep) {
-        writeFileSync(join(killed, '.best.safetensors.4242.deadbeef.tmp'), 'half a file');
+        writeFileSync(join(killed, '.best.safetensors.4194311.deadbeef.tmp'), 'half a file');
         throw new Error('simulated SIGKILL during the --save_model write');
       }
       return original.call(this, path);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicAsync } from '@mmnet/core-tensors';
+import { removeStaleTempFilesIn, writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import type { Scene } from '../formats/scene-schema.js';
 import type { ProgressCallback } from '../io/progress.js';
@@ -87,6 +87,7 @@ export async function generateClevrSplit(
     templatesPerImage: cfg.templatesPerImage,
   });
   const imageDir = join(cfg.outputDir, 'images', cfg.split);
+  removeStaleTempFilesIn(imageDir); // PNG writes cut by a kill
   const scenes: Scene[] = [];
   const questions: GeneratedQuestion[] = [];
   let reused = 0;
