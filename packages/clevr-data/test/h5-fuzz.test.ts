@@ -100,20 +100,28 @@ async function readsOrNamesTheFile(valid: Uint8Array, read: (path: string) => Pr
 }
 
 describe('HDF5 readers on damaged files (property-based)', () => {
-  it('readQuestionsH5 throws only H5FileError', async () => {
-    expect((await readQuestionsH5(join(dir, 'q.h5'))).questions.rows).toBe(3);
-    expect(await readsOrNamesTheFile(questionsFile, readQuestionsH5)).toBeGreaterThan(0);
-  }, TIMEOUT);
+  it(
+    'readQuestionsH5 throws only H5FileError',
+    async () => {
+      expect((await readQuestionsH5(join(dir, 'q.h5'))).questions.rows).toBe(3);
+      expect(await readsOrNamesTheFile(questionsFile, readQuestionsH5)).toBeGreaterThan(0);
+    },
+    TIMEOUT,
+  );
 
-  it('FeaturesH5Reader throws only H5FileError', async () => {
-    const refused = await readsOrNamesTheFile(featuresFile, async (path) => {
-      const reader = await FeaturesH5Reader.open(path);
-      try {
-        reader.readRows([0, 1, 2]);
-      } finally {
-        reader.close();
-      }
-    });
-    expect(refused).toBeGreaterThan(0);
-  }, TIMEOUT);
+  it(
+    'FeaturesH5Reader throws only H5FileError',
+    async () => {
+      const refused = await readsOrNamesTheFile(featuresFile, async (path) => {
+        const reader = await FeaturesH5Reader.open(path);
+        try {
+          reader.readRows([0, 1, 2]);
+        } finally {
+          reader.close();
+        }
+      });
+      expect(refused).toBeGreaterThan(0);
+    },
+    TIMEOUT,
+  );
 });
