@@ -8,6 +8,7 @@ export * from './formats/index.js';
 export * from './geometry/index.js';
 export * from './h5/index.js';
 export * from './io/index.js';
+export * from './limits/index.js';
 export * from './presets/index.js';
 export * from './program/index.js';
 export * from './properties/index.js';

@@ -16,7 +16,7 @@ export class ProgramVocabulary {
   constructor(map: TokenMap, arityOf: ArityFunction = clevrArity) {
     this.tokens = tokensByIndex(map, 'program vocabulary');
     for (const special of SPECIAL_TOKENS) {
-      if (!(special in map)) throw new Error(`program vocabulary: '${special}' is missing`);
+      if (!Object.hasOwn(map, special)) throw new Error(`program vocabulary: '${special}' is missing`);
     }
     this.arities = this.tokens.map((t) => arityOf(t));
     this.ids = new Map(this.tokens.map((t, i) => [t, i]));

@@ -104,12 +104,9 @@ export function vocabToJson(vocab: Vocab, indent = 0): string {
 
 /** A token map of the special tokens followed by the given tokens in their order (repeats dropped). */
 export function tokenMapOf(tokens: Iterable<string>): TokenMap {
-  const map: TokenMap = {};
-  let next = 0;
-  for (const t of [...SPECIAL_TOKENS, ...tokens]) {
-    if (!(t in map)) map[t] = next++;
-  }
-  return map;
+  // Own properties only (fromEntries): a word such as `valueOf` or `__proto__` is a token like any other.
+  const unique = [...new Set([...SPECIAL_TOKENS, ...tokens])];
+  return Object.fromEntries(unique.map((t, i) => [t, i]));
 }
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -136,12 +133,11 @@ export function buildTokenMap(
 
 /** Adds the tokens of `sequences` missing from `map` at the next free indices, sorted (a new map is returned). */
 export function expandTokenMap(map: TokenMap, sequences: Iterable<readonly string[]>): TokenMap {
-  const out: TokenMap = { ...map };
-  let next = Object.keys(out).length;
+  const next = Object.keys(map).length;
   const fresh = new Set<string>();
-  for (const seq of sequences) for (const t of seq) if (!(t in out)) fresh.add(t);
-  for (const t of [...fresh].sort(byCodeUnits)) out[t] = next++;
-  return out;
+  for (const seq of sequences) for (const t of seq) if (!Object.hasOwn(map, t)) fresh.add(t);
+  const added = [...fresh].sort(byCodeUnits).map((t, k) => [t, next + k]);
+  return Object.fromEntries([...Object.entries(map), ...added]);
 }
 
 /**

@@ -25,8 +25,24 @@ export const flagSwitch = z
   .enum(['0', '1', 'true', 'false'], { message: 'expected 0, 1, true or false' })
   .transform((v) => v === '1' || v === 'true');
 
+/** `expected a number` only for text that is not a number; other issues keep their own message. */
+const flagNumber = () =>
+  z.coerce.number({
+    error: (issue) => (issue.code === 'invalid_type' ? 'expected a number' : undefined),
+  });
+
 /** A positive integer given as text. */
-export const flagPositiveInt = z.coerce.number({ message: 'expected a number' }).int().positive();
+export const flagPositiveInt = flagNumber()
+  .int({ message: 'expected a whole number' })
+  .positive({ message: 'must be at least 1' });
+
+/** A non-negative integer given as text. */
+export const flagNonNegativeInt = flagNumber()
+  .int({ message: 'expected a whole number' })
+  .min(0, { message: 'must be 0 or more' });
+
+/** Any integer given as text (negative values included). */
+export const flagInt = flagNumber().int({ message: 'expected a whole number' });
 
 /**
  * Parses `argv` against `flags` (strict: unknown flags and stray arguments are usage errors), then validates the
@@ -38,7 +54,12 @@ export function parseFlags<S extends z.ZodType>(argv: string[], flags: FlagSpecs
     const options = Object.fromEntries(
       Object.entries(flags).map(([name, spec]) => [name, { type: spec.type }]),
     );
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: joinValues(argv, flags),
+      options,
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     throw new UsageError(describeParseError(err as Error));
   }
@@ -52,6 +73,23 @@ export function parseFlags<S extends z.ZodType>(argv: string[], flags: FlagSpecs
     throw new UsageError(`${flag}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * `--name value` of a flag that takes a value, as `--name=value`: node's parseArgs refuses a value that starts
+ * with `-` (`--width -5`) as ambiguous, while here it is always the flag's value (then checked by the schema).
+ */
+function joinValues(argv: string[], flags: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (name !== undefined && flags[name]?.type === 'string' && i + 1 < argv.length) {
+      out.push(`${arg}=${argv[i + 1]}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function describeParseError(err: Error): string {

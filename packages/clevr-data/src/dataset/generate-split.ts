@@ -1,13 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicAsync } from '@mmnet/core-tensors';
+import { removeStaleTempFilesIn, writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import type { Scene } from '../formats/scene-schema.js';
 import type { ProgressCallback } from '../io/progress.js';
+import { checkLimit, DEFAULT_INPUT_LIMITS } from '../limits/input-limits.js';
 import { builtinTemplateSet } from '../questions/builtin-templates.js';
 import { type GeneratedQuestion, QuestionGenerator } from '../questions/generate.js';
 import { loadTemplateDir } from '../questions/load-templates.js';
-import { writePngFile } from '../render/png.js';
+import { decodePng, readPngText, writePngFileWithText } from '../render/png.js';
 import { renderScene } from '../render/render-scene.js';
 import { buildScenesFile, clevrImageFilename } from '../scene/clevr-json.js';
 import { generateScene } from '../scene/generate.js';
@@ -35,6 +36,8 @@ export const generateSplitConfigSchema = z.object({
   renderImages: z.boolean().default(true),
   /** Date recorded in the files' info (given by the caller so that output is deterministic). */
   date: z.string().default(''),
+  /** Largest width or height accepted (see `InputLimits`). */
+  maxImageSize: z.number().int().positive().default(DEFAULT_INPUT_LIMITS.maxImageSize),
 });
 export type GenerateSplitConfig = z.input<typeof generateSplitConfigSchema>;
 
@@ -48,25 +51,56 @@ export interface GenerateSplitResult {
   imageDir: string;
 }
 
+/** Keyword of the PNG `tEXt` chunk recording the render settings of a generated image. */
+export const RENDER_SETTINGS_KEY = 'mmnet-render';
+
+/** True when `file` is a complete PNG of `width` x `height` pixels rendered with `settings`. */
+function isReusablePng(file: string, settings: string, width: number, height: number): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    const bytes = readFileSync(file);
+    if (readPngText(bytes, RENDER_SETTINGS_KEY) !== settings) return false;
+    const image = decodePng(bytes, file);
+    return image.width === width && image.height === height;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Generates a synthetic CLEVR split in the official layout: seeded scenes (renderer engineer's sampler),
  * rendered PNGs, and questions from CLEVR templates (semantics engineer's generator). Every file is written
- * atomically; a rerun after an interruption reuses the PNGs already written (same seed -> same scenes).
+ * atomically; a rerun after an interruption reuses the PNGs already written with the same render settings
+ * (same seed -> same scenes), and renders again any that are damaged or were made with other settings.
  */
 export async function generateClevrSplit(
   config: GenerateSplitConfig,
   hooks: { onProgress?: ProgressCallback; signal?: AbortSignal } = {},
 ): Promise<GenerateSplitResult> {
   const cfg = generateSplitConfigSchema.parse(config);
+  const limits = { ...DEFAULT_INPUT_LIMITS, maxImageSize: cfg.maxImageSize };
+  checkLimit(limits, 'maxImageSize', cfg.width, '--width', 'the image width');
+  checkLimit(limits, 'maxImageSize', cfg.height, '--height', 'the image height');
   const templates = cfg.templateDir ? loadTemplateDir(cfg.templateDir) : builtinTemplateSet();
   const generator = new QuestionGenerator(templates, {
     seed: cfg.seed,
     templatesPerImage: cfg.templatesPerImage,
   });
   const imageDir = join(cfg.outputDir, 'images', cfg.split);
+  removeStaleTempFilesIn(imageDir); // PNG writes cut by a kill
   const scenes: Scene[] = [];
   const questions: GeneratedQuestion[] = [];
   let reused = 0;
+  // What a PNG was rendered with is recorded in it (a tEXt chunk): it is reused only when that matches (another
+  // seed, size or style renders other pixels) and it decodes whole at the expected size.
+  const settings = JSON.stringify({
+    split: cfg.split,
+    seed: cfg.seed,
+    width: cfg.width,
+    height: cfg.height,
+    antialias: cfg.antialias,
+    shadows: cfg.shadows,
+  });
   for (let k = 0; k < cfg.numImages; k++) {
     if (hooks.signal?.aborted) throw new Error(`generation aborted after ${k} images (rerun to continue)`);
     const index = cfg.startIndex + k;
@@ -79,7 +113,7 @@ export async function generateClevrSplit(
     });
     if (cfg.renderImages) {
       const png = join(imageDir, clevrImageFilename(cfg.split, index));
-      if (existsSync(png)) reused++;
+      if (isReusablePng(png, settings, cfg.width, cfg.height)) reused++;
       else {
         const image = renderScene(synthetic, {
           width: cfg.width,
@@ -87,7 +121,7 @@ export async function generateClevrSplit(
           antialias: cfg.antialias,
           shadows: cfg.shadows,
         });
-        writePngFile(png, image);
+        writePngFileWithText(png, image, RENDER_SETTINGS_KEY, settings);
       }
     }
     scenes.push(json);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomicAsync } from '@mmnet/core-tensors';
+import { prepareOutputFile, writeFileAtomicAsync } from '@mmnet/core-tensors';
 import {
   buildTokenMap,
   expandTokenMap,
@@ -13,6 +13,7 @@ import type { Question } from '../formats/question-schema.js';
 import { type H5IntDtype, writeQuestionsH5 } from '../h5/questions-h5.js';
 import { streamQuestionsFile } from '../io/clevr-json.js';
 import type { ProgressCallback } from '../io/progress.js';
+import { checkLimit, DEFAULT_INPUT_LIMITS } from '../limits/input-limits.js';
 import { programTokens } from '../vocab/build.js';
 import { encodeTokens } from '../vocab/encode.js';
 import { tokenize } from '../vocab/tokenize.js';
@@ -35,6 +36,10 @@ export const preprocessQuestionsConfigSchema = z
     encodeUnk: z.boolean().default(false),
     /** Integer width of the HDF5 arrays. */
     h5Dtype: z.enum(['int64', 'int32']).default('int32'),
+    /** Longest encoded question accepted, in tokens with <START>/<END> (see `InputLimits`). */
+    maxQuestionLength: z.number().int().positive().default(DEFAULT_INPUT_LIMITS.maxQuestionLength),
+    /** Longest encoded program accepted, in tokens with <START>/<END> (see `InputLimits`). */
+    maxProgramLength: z.number().int().positive().default(DEFAULT_INPUT_LIMITS.maxProgramLength),
   })
   .refine((c) => c.inputVocabJson !== undefined || c.outputVocabJson !== undefined, {
     message: 'give an input vocab (input_vocab_json) or an output vocab (output_vocab_json), or both',
@@ -108,6 +113,14 @@ export async function preprocessQuestions(
 ): Promise<PreprocessQuestionsResult> {
   const cfg = preprocessQuestionsConfigSchema.parse(config);
   const file = cfg.inputQuestionsJson;
+  const limits = {
+    ...DEFAULT_INPUT_LIMITS,
+    maxQuestionLength: cfg.maxQuestionLength,
+    maxProgramLength: cfg.maxProgramLength,
+  };
+  // Both outputs are checked before reading anything: a bad vocab path must not fail after the .h5 is written.
+  prepareOutputFile(cfg.outputH5File, 'output_h5_file');
+  if (cfg.outputVocabJson) prepareOutputFile(cfg.outputVocabJson, 'output_vocab_json');
   let vocab: Vocab | undefined;
   if (cfg.inputVocabJson) {
     let text: string;
@@ -149,15 +162,11 @@ export async function preprocessQuestions(
   for await (const q of streamQuestionsFile(file, hooks)) {
     const where = `${file}: questions[${index}]`;
     imageIdxs.push(q.image_index);
-    questions.push(
-      encodeTokens(
-        tokenize(q.question, QUESTION_TOKENIZE),
-        v.question_token_to_idx,
-        cfg.encodeUnk,
-        `${where}.question`,
-      ),
-    );
+    const words = tokenize(q.question, QUESTION_TOKENIZE);
+    checkLimit(limits, 'maxQuestionLength', words.length, `${where}.question`, 'the length in tokens');
+    questions.push(encodeTokens(words, v.question_token_to_idx, cfg.encodeUnk, `${where}.question`));
     const p = programTokenList(q, cfg.mode, index, file);
+    if (p) checkLimit(limits, 'maxProgramLength', p.length + 2, `${where}.program`, 'the length in tokens');
     if (p)
       programs.push(
         encodeTokens(['<START>', ...p, '<END>'], v.program_token_to_idx, false, `${where}.program`),

@@ -3,8 +3,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ProgressCallback } from '../io/progress.js';
+import { DEFAULT_INPUT_LIMITS } from '../limits/input-limits.js';
 import { type ClevrLayout, verifyClevrLayout } from './clevr-layout.js';
-import { downloadFile } from './http-download.js';
+import { DownloadError, downloadFile } from './http-download.js';
 import { extractZip } from './safe-unzip.js';
 
 export const CLEVR_V1_URL = 'https://dl.fbaipublicfiles.com/clevr/CLEVR_v1.0.zip';
@@ -18,6 +19,8 @@ export const downloadClevrConfigSchema = z.object({
   /** Keep the zip after a successful extraction (default false). */
   keepZip: z.boolean().default(false),
   retries: z.number().int().min(0).default(3),
+  /** Total uncompressed bytes the archive may extract to (see `InputLimits`). */
+  maxArchiveBytes: z.number().int().positive().default(DEFAULT_INPUT_LIMITS.maxArchiveBytes),
 });
 export type DownloadClevrConfig = z.input<typeof downloadClevrConfigSchema>;
 
@@ -47,8 +50,7 @@ export async function downloadClevr(
       resumedFrom: 0,
     };
   }
-  const zipName = decodeURIComponent(new URL(cfg.url).pathname.split('/').pop() || 'CLEVR_v1.0.zip');
-  const zipPath = join(cfg.targetDir, zipName);
+  const zipPath = join(cfg.targetDir, archiveFileName(cfg.url));
   const dl = await downloadFile(cfg.url, zipPath, {
     expectedSize: cfg.expectedSize,
     retries: cfg.retries,
@@ -56,7 +58,11 @@ export async function downloadClevr(
     signal: hooks.signal,
     fetch: hooks.fetch,
   });
-  await extractZip(zipPath, cfg.targetDir, { onProgress: hooks.onProgress, signal: hooks.signal });
+  await extractZip(zipPath, cfg.targetDir, {
+    onProgress: hooks.onProgress,
+    signal: hooks.signal,
+    maxTotalBytes: cfg.maxArchiveBytes,
+  });
   let layout: ClevrLayout;
   try {
     layout = await verifyClevrLayout(extracted);
@@ -67,4 +73,27 @@ export async function downloadClevr(
   }
   if (!cfg.keepZip) await rm(zipPath, { force: true });
   return { layout, alreadyPresent: false, downloadedBytes: dl.bytes, resumedFrom: dl.resumedFrom };
+}
+
+/**
+ * The file name the archive of `url` is saved under inside the target folder: the URL's last path segment,
+ * decoded. A name that is empty, `.`/`..`, or holds a path separator or NUL (`..%2F..%2Fx.zip`) would place the
+ * file elsewhere, and is refused before anything is written.
+ */
+export function archiveFileName(url: string): string {
+  const raw = new URL(url).pathname.split('/').pop() ?? '';
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    throw new DownloadError(url, `the URL's file name "${raw}" is not valid percent-encoding`);
+  }
+  if (name === '') return 'CLEVR_v1.0.zip';
+  if (name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    throw new DownloadError(
+      url,
+      `the URL's file name "${name}" is not a plain file name (it would be written outside --target_dir)`,
+    );
+  }
+  return name;
 }

@@ -6,6 +6,7 @@ export {
   verifyClevrLayout,
 } from './clevr-layout.js';
 export {
+  archiveFileName,
   CLEVR_V1_URL,
   type DownloadClevrConfig,
   type DownloadClevrResult,

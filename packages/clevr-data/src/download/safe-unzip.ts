@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { ProgressCallback } from '../io/progress.js';
+import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS } from '../limits/input-limits.js';
 
 export class ZipError extends Error {
   constructor(
@@ -24,6 +25,8 @@ export interface ExtractZipOptions {
   signal?: AbortSignal;
   /** Replace top-level entries that already exist in the target folder (default false: error). */
   overwrite?: boolean;
+  /** Total uncompressed bytes the entries may hold (default `DEFAULT_INPUT_LIMITS.maxArchiveBytes`). */
+  maxTotalBytes?: number;
 }
 
 export interface ExtractZipResult {
@@ -66,14 +69,19 @@ export async function extractZip(
   targetDir: string,
   options: ExtractZipOptions = {},
 ): Promise<ExtractZipResult> {
-  const { onProgress, signal, overwrite = false } = options;
+  const {
+    onProgress,
+    signal,
+    overwrite = false,
+    maxTotalBytes = DEFAULT_INPUT_LIMITS.maxArchiveBytes,
+  } = options;
   await mkdir(targetDir, { recursive: true });
   const staging = join(targetDir, `.extracting-${randomBytes(4).toString('hex')}`);
   await mkdir(staging);
   let zip: yauzl.ZipFile | undefined;
   try {
     zip = await openZip(zipPath);
-    const result = await extractEntries(zipPath, zip, staging, onProgress, signal);
+    const result = await extractEntries(zipPath, zip, staging, maxTotalBytes, onProgress, signal);
     const topLevel = await readdir(staging);
     for (const name of topLevel) {
       const dest = join(targetDir, name);
@@ -108,6 +116,7 @@ function extractEntries(
   zipPath: string,
   zip: yauzl.ZipFile,
   staging: string,
+  maxTotalBytes: number,
   onProgress: ProgressCallback | undefined,
   signal: AbortSignal | undefined,
 ): Promise<{ files: number; bytes: number }> {
@@ -115,6 +124,7 @@ function extractEntries(
     let files = 0;
     let bytes = 0;
     let entries = 0;
+    let declared = 0;
     let failed = false;
     const fail = (err: unknown) => {
       if (failed) return;
@@ -135,6 +145,15 @@ function extractEntries(
         const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
         if (mode === 0o120000)
           throw new ZipError(zipPath, `refused entry "${name}": symbolic links are not extracted`);
+        // Sizes are checked against the declared ones while extracting (validateEntrySizes), so the declared
+        // total bounds what is written.
+        declared += entry.uncompressedSize;
+        if (declared > maxTotalBytes) {
+          throw new ZipError(
+            zipPath,
+            `entries up to "${name}" extract to ${declared} bytes, over the limit of ${maxTotalBytes} (raise it with ${LIMIT_FLAGS.maxArchiveBytes})`,
+          );
+        }
         const dest = join(staging, name);
         if (name.endsWith('/')) {
           await mkdir(dest, { recursive: true });

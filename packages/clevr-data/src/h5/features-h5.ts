@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  asH5FileError,
   errorMessage,
   type H5Dataset,
   type H5File,
@@ -183,7 +184,7 @@ export class FeaturesH5Reader {
       return new FeaturesH5Reader(path, file, ds, shape as [number, number, number, number]);
     } catch (err) {
       file.close();
-      throw err;
+      throw asH5FileError(path, err);
     }
   }
 
@@ -213,7 +214,21 @@ export class FeaturesH5Reader {
       let end = k + 1;
       while (end < order.length && indices[order[end]] - indices[order[end - 1]] <= 1) end++;
       const last = indices[order[end - 1]];
-      const block = toFloat32(this.dataset.slice([[first, last + 1]]), this.path);
+      let block: Float32Array;
+      try {
+        block = toFloat32(this.dataset.slice([[first, last + 1]]), this.path);
+      } catch (err) {
+        throw asH5FileError(this.path, err);
+      }
+      if (block.length !== (last + 1 - first) * size)
+        throw new H5FileError(this.path, `rows ${first}-${last} of "features" are cut short`);
+      const bad = firstNonFinite(block);
+      if (bad >= 0) {
+        throw new H5FileError(
+          this.path,
+          `feature row ${first + Math.floor(bad / size)} holds ${block[bad]} (features must be finite numbers)`,
+        );
+      }
       for (let j = k; j < end; j++) {
         const row = indices[order[j]] - first;
         out.set(block.subarray(row * size, (row + 1) * size), order[j] * size);
@@ -227,6 +242,12 @@ export class FeaturesH5Reader {
     this.file?.close();
     this.file = null;
   }
+}
+
+/** Index of the first NaN or infinite value, or -1. */
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
 }
 
 function toFloat32(values: unknown, path: string): Float32Array {

@@ -1,4 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { devNull } from 'node:os';
 import type * as H5Module from 'h5wasm/node';
 
 export type H5 = typeof H5Module;
@@ -8,14 +9,33 @@ export type H5Dataset = H5Module.Dataset;
 let loading: Promise<H5> | undefined;
 let loaded: H5 | undefined;
 
-/** Loads h5wasm's Node build once (host filesystem through NODERAWFS) and waits for its wasm module. */
+/**
+ * Loads h5wasm's Node build once (host filesystem through NODERAWFS) and waits for its wasm module. The
+ * library's native stderr is sent to the null device: HDF5 prints dozens of `HDF5-DIAG` trace lines for a
+ * damaged file, while the callers report each failure as one line naming the file.
+ */
 export function loadH5wasm(): Promise<H5> {
   loading ??= import('h5wasm/node').then(async (m) => {
     await m.ready;
+    silenceNativeStderr(m);
     loaded = m;
     return m;
   });
   return loading;
+}
+
+/** Re-opens the wasm module's file descriptor 2 on the null device (the lowest free descriptor is reused). */
+function silenceNativeStderr(m: H5): void {
+  const fs = m.FS as unknown as {
+    streams: ({ fd: number } | null)[];
+    close(stream: unknown): void;
+    open(path: string, flags: string): { fd: number };
+  };
+  const stderr = fs.streams[2];
+  if (!stderr) return;
+  fs.close(stderr);
+  const stream = fs.open(devNull, 'w');
+  if (stream.fd !== 2) throw new Error(`h5wasm: could not redirect its stderr (got descriptor ${stream.fd})`);
 }
 
 /** Thrown for an HDF5 file that cannot be used as expected; the message names the file (and dataset). */
@@ -27,6 +47,16 @@ export class H5FileError extends Error {
     super(`${file}: ${detail}`);
     this.name = 'H5FileError';
   }
+}
+
+/**
+ * Whatever a read of `path` threw, as an `H5FileError` naming the file (h5wasm throws bare messages such as
+ * "error - name not defined!" for damaged files, sometimes strings or wasm RuntimeErrors).
+ */
+export function asH5FileError(path: string, err: unknown): H5FileError {
+  if (err instanceof H5FileError) return err;
+  const detail = errorMessage(err).split('\n')[0].trim();
+  return new H5FileError(path, `damaged or unreadable HDF5 file (${detail})`);
 }
 
 /** h5wasm sometimes throws strings: turn whatever was thrown into a message. */

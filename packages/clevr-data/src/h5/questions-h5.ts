@@ -1,5 +1,12 @@
 import { withAtomicPath } from '@mmnet/core-tensors';
-import { errorMessage, type H5File, H5FileError, openH5, requireDataset } from './h5wasm-loader.js';
+import {
+  asH5FileError,
+  errorMessage,
+  type H5File,
+  H5FileError,
+  openH5,
+  requireDataset,
+} from './h5wasm-loader.js';
 import { type IntMatrix, toBigInt64Array, toInt32Array } from './int-arrays.js';
 
 /**
@@ -88,6 +95,16 @@ export async function writeQuestionsH5(
 export async function readQuestionsH5(path: string): Promise<QuestionArrays> {
   const file = await openH5(path, 'r');
   try {
+    return readQuestionArrays(file, path);
+  } catch (err) {
+    throw asH5FileError(path, err);
+  } finally {
+    file.close();
+  }
+}
+
+function readQuestionArrays(file: H5File, path: string): QuestionArrays {
+  {
     const questions = readMatrix(file, path, 'questions');
     const n = questions.rows;
     const vector = (name: string, required: boolean): Int32Array | undefined => {
@@ -114,8 +131,6 @@ export async function readQuestionsH5(path: string): Promise<QuestionArrays> {
       arrays.programs = programs;
     }
     return arrays;
-  } finally {
-    file.close();
   }
 }
 

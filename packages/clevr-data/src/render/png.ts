@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '@mmnet/core-tensors';
 import { PNG } from 'pngjs';
 
@@ -62,6 +63,49 @@ export function decodePng(bytes: Buffer, source = 'PNG'): RgbImage {
  */
 export function writePngFile(path: string, image: RgbImage): void {
   const bytes = encodePng(image);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, bytes, { fsync: false });
+  } catch (err) {
+    throw new Error(`writePngFile: cannot write ${path}: ${(err as Error).message}`);
+  }
+}
+
+const PNG_SIGNATURE_BYTES = 8;
+
+/** PNG bytes with a `tEXt` chunk `keyword`=`text` inserted after the header chunk (Latin-1 text). */
+export function withPngText(png: Buffer, keyword: string, text: string): Buffer {
+  const ihdrEnd = PNG_SIGNATURE_BYTES + 12 + png.readUInt32BE(PNG_SIGNATURE_BYTES);
+  const body = Buffer.concat([Buffer.from('tEXt', 'latin1'), Buffer.from(`${keyword}\0${text}`, 'latin1')]);
+  const chunk = Buffer.alloc(body.length + 8);
+  chunk.writeUInt32BE(body.length - 4, 0);
+  body.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(body), body.length + 4);
+  return Buffer.concat([png.subarray(0, ihdrEnd), chunk, png.subarray(ihdrEnd)]);
+}
+
+/** The text of the first `tEXt` chunk named `keyword`, or undefined (also for bytes that are not a PNG). */
+export function readPngText(png: Buffer, keyword: string): string | undefined {
+  let at = PNG_SIGNATURE_BYTES;
+  while (at + 8 <= png.length) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    const end = at + 12 + length;
+    if (end > png.length) return undefined;
+    if (type === 'tEXt') {
+      const data = png.toString('latin1', at + 8, at + 8 + length);
+      const zero = data.indexOf('\0');
+      if (zero >= 0 && data.slice(0, zero) === keyword) return data.slice(zero + 1);
+    }
+    if (type === 'IEND') return undefined;
+    at = end;
+  }
+  return undefined;
+}
+
+/** `writePngFile` with a `tEXt` chunk (see `withPngText`). */
+export function writePngFileWithText(path: string, image: RgbImage, keyword: string, text: string): void {
+  const bytes = withPngText(encodePng(image), keyword, text);
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic(path, bytes, { fsync: false });

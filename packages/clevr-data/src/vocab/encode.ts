@@ -42,7 +42,7 @@ export function encodeTokens(
   where: string,
 ): number[] {
   return tokens.map((t) => {
-    const idx = map[t];
+    const idx = Object.hasOwn(map, t) ? map[t] : undefined;
     if (idx !== undefined) return idx;
     if (allowUnk && map[UNK_TOKEN] !== undefined) return UNK_ID;
     throw new Error(`${where}: token '${t}' is not in the vocabulary`);

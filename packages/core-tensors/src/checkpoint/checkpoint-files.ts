@@ -37,7 +37,7 @@ export function saveParameters(path: string, store: ParameterStore, metadata: Ch
 export function parseCheckpoint(file: SafetensorsFile): Checkpoint {
   const tensors: Record<string, NamedArray> = {};
   for (const [name, entry] of Object.entries(file.tensors)) {
-    tensors[name] = { shape: entry.shape, data: entryToFloat32(entry) };
+    tensors[name] = { shape: entry.shape, data: entryToFloat32(entry), storedAs: entry.dtype };
   }
   const metadata: CheckpointMetadata = {};
   for (const [k, v] of Object.entries(file.metadata)) {

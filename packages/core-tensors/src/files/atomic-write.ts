@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -18,6 +18,50 @@ export function tempPathFor(
   tag = `${process.pid}.${randomBytes(4).toString('hex')}`,
 ): string {
   return join(dirname(finalPath), `.${basename(finalPath)}.${tag}.tmp`);
+}
+
+/** The process id in a temporary name of `tempPathFor` (`.name.<pid>.<hex>.tmp`), or undefined. */
+function writerPid(tempName: string): number | undefined {
+  const m = /\.(\d+)\.[0-9a-f]+\.tmp$/.exec(tempName);
+  return m ? Number(m[1]) : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that atomic writes into `dir` left behind when their process was killed (names
+ * of `tempPathFor` whose process no longer runs; with `finalPath`, only those of that file). Returns their count.
+ */
+export function removeStaleTempFilesIn(dir: string, finalPath?: string): number {
+  const prefix = finalPath === undefined ? '.' : `.${basename(finalPath)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = writerPid(name);
+    if (pid === undefined || isAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** `removeStaleTempFilesIn` for the temporary files of one file. Call it when a job that writes `finalPath` starts. */
+export function removeStaleTempFiles(finalPath: string): number {
+  return removeStaleTempFilesIn(dirname(finalPath), finalPath);
 }
 
 /**
@@ -58,6 +102,7 @@ export async function withAtomicPath<T>(
   write: (tmpPath: string) => Promise<T>,
 ): Promise<T> {
   await mkdir(dirname(finalPath), { recursive: true });
+  removeStaleTempFiles(finalPath); // left by a writer killed earlier
   const tmp = tempPathFor(finalPath);
   try {
     const result = await write(tmp);

@@ -1,1 +1,2 @@
 export * from './atomic-write.js';
+export * from './output-path.js';

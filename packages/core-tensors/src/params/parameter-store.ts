@@ -7,7 +7,12 @@ let storeCounter = 0;
 export interface NamedArray {
   shape: number[];
   data: Float32Array;
+  /** The element type the values were stored as in a file (safetensors name, e.g. `F32`), when read from one. */
+  storedAs?: string;
 }
+
+/** Element types a float32 weight may be stored as (converted exactly or by rounding). */
+const FLOAT_STORAGE = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 /**
  * Creates parameters with dotted names; a view of a store under a name prefix. Models take a scope and
@@ -105,6 +110,17 @@ export class ParameterStore implements ParameterScope {
       if (v.shape.length !== value.shape.length || v.shape.some((d, i) => d !== value.shape[i])) {
         throw new Error(
           `${source}shape mismatch for "${name}": model [${v.shape}] vs given [${value.shape}]`,
+        );
+      }
+      if (value.storedAs !== undefined && !FLOAT_STORAGE.has(value.storedAs)) {
+        throw new Error(
+          `${source}"${name}" is stored as ${value.storedAs}, but it is a float32 weight (a mislabelled or foreign file)`,
+        );
+      }
+      const bad = value.data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        throw new Error(
+          `${source}"${name}" holds ${value.data[bad]} at index ${bad} (weights must be finite)`,
         );
       }
     }

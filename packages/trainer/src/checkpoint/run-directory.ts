@@ -9,13 +9,23 @@ import {
 } from '@mmnet/core-tensors';
 import { z } from 'zod';
 
+/** A checkpoint named by run.json: a file directly in the run's checkpoints/ folder, nowhere else. */
+const checkpointPathSchema = z
+  .string()
+  .regex(
+    /^checkpoints[/\\][^/\\\0]+\.safetensors$/,
+    "must name a .safetensors file in the run's checkpoints/ folder",
+  );
+
 /** run.json: the pointer to the checkpoints, written last, so a kill at any moment leaves a valid run. */
 export const manifestSchema = z.object({
   format: z.literal('mmnet-run'),
   version: z.literal(1),
   /** Paths relative to the run folder. */
-  latest: z.string(),
-  best: z.string().optional(),
+  latest: checkpointPathSchema,
+  /** The checkpoint before `latest`, kept so that a damaged `latest` can be resumed from the one before. */
+  previous: checkpointPathSchema.optional(),
+  best: checkpointPathSchema.optional(),
   bestValAccuracy: z.number().optional(),
   step: z.number().int().nonnegative(),
 });
@@ -82,6 +92,29 @@ export class RunDirectory {
     return checkpoint;
   }
 
+  /**
+   * The checkpoint to resume from: `latest`, or when that file cannot be loaded, `previous` (`log` says why).
+   * Errors name the files.
+   */
+  loadResumeCheckpoint(log: (line: string) => void): { checkpoint: Checkpoint; relativePath: string } {
+    const manifest = this.readManifest();
+    try {
+      return { checkpoint: this.loadCheckpoint(manifest.latest), relativePath: manifest.latest };
+    } catch (error) {
+      if (!manifest.previous || manifest.previous === manifest.latest) throw error;
+      const checkpoint = this.loadCheckpoint(manifest.previous);
+      log(
+        `${(error as Error).message.split('\n')[0]}; resuming from the checkpoint before it, ${join(this.dir, manifest.previous)}`,
+      );
+      return { checkpoint, relativePath: manifest.previous };
+    }
+  }
+
+  /** The file name of checkpoint `step`, relative to the run folder. */
+  checkpointName(step: number): string {
+    return relative(this.dir, join(this.checkpointDir, `step-${String(step).padStart(7, '0')}.safetensors`));
+  }
+
   /** Writes checkpoint `step`, then the manifest, then removes files the manifest no longer names. */
   commit(
     step: number,
@@ -90,15 +123,14 @@ export class RunDirectory {
     best: { isBest: boolean; valAccuracy?: number },
   ): RunManifest {
     this.ensure();
-    const name = `step-${String(step).padStart(7, '0')}.safetensors`;
-    const file = join(this.checkpointDir, name);
-    saveCheckpoint(file, tensors, { ...metadata, format: CHECKPOINT_FORMAT });
+    const latest = this.checkpointName(step);
+    saveCheckpoint(join(this.dir, latest), tensors, { ...metadata, format: CHECKPOINT_FORMAT });
     const previous = this.hasManifest() ? this.readManifest() : undefined;
-    const latest = relative(this.dir, file);
     const manifest: RunManifest = {
       format: 'mmnet-run',
       version: 1,
       latest,
+      previous: previous && previous.latest !== latest ? previous.latest : previous?.previous,
       step,
       best: best.isBest ? latest : previous?.best,
       bestValAccuracy: best.isBest ? best.valAccuracy : previous?.bestValAccuracy,
@@ -111,7 +143,9 @@ export class RunDirectory {
   /** Removes checkpoint files (and temporary files of interrupted writes) not named by the manifest. */
   prune(manifest: RunManifest): void {
     if (!existsSync(this.checkpointDir)) return;
-    const keep = new Set([manifest.latest, manifest.best].filter(Boolean).map((p) => join(this.dir, p!)));
+    const keep = new Set(
+      [manifest.latest, manifest.previous, manifest.best].filter(Boolean).map((p) => join(this.dir, p!)),
+    );
     for (const name of readdirSync(this.checkpointDir)) {
       const file = join(this.checkpointDir, name);
       if (!keep.has(file)) rmSync(file, { force: true });

@@ -133,6 +133,12 @@ export class Trainer {
     });
     try {
       if (!train.hasAnswers) throw new Error(`${files.trainQuestions}: no answers (needed for training)`);
+      if (config.batch_size > train.size) {
+        // Otherwise every batch would silently hold the whole (smaller) training set.
+        throw new Error(
+          `--batch_size ${config.batch_size}: larger than the ${train.size} training questions of ${files.trainQuestions} (use at most ${train.size})`,
+        );
+      }
       if (!val.hasAnswers) throw new Error(`${files.valQuestions}: no answers (needed for validation)`);
       const [c, h, w] = train.featureShapeCHW;
       const [vc, vh, vw] = val.featureShapeCHW;

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listPngFiles } from '@mmnet/clevr-data';
-import { isWasmTrap, writeFileAtomic } from '@mmnet/core-tensors';
+import { isWasmTrap, prepareOutputFile, removeStaleTempFiles, writeFileAtomic } from '@mmnet/core-tensors';
 import { RunDirectory } from '../checkpoint/run-directory.js';
 import { JsonlMetrics, type MetricsRecord } from '../metrics/jsonl.js';
 import { formatDuration, type ProgressSink } from '../metrics/progress.js';
@@ -49,8 +49,17 @@ export class TrainingRun {
   ) {
     this.dir = new RunDirectory(runDir);
     this.dir.ensure();
+    // Temporary files of writes a kill interrupted (checkpoints/ is pruned at each commit).
+    for (const file of ['run.json', 'metrics.jsonl', 'config.json', 'report.html'])
+      removeStaleTempFiles(this.dir.path(file));
+    if (trainer.config.save_model) {
+      prepareOutputFile(trainer.config.save_model, '--save_model');
+      removeStaleTempFiles(trainer.config.save_model);
+    }
     this.metrics = new JsonlMetrics(this.dir.path('metrics.jsonl'));
-    if (options.resumed) this.metrics.truncateAfter(trainer.step);
+    // A resumed run repeats the steps after its checkpoint; a new run (step 0) drops the lines of an earlier
+    // attempt killed before its first checkpoint.
+    this.metrics.truncateAfter(trainer.step);
     if (options.tensorboard !== false) this.tensorboard = new TensorBoardWriter(this.dir.path('tensorboard'));
     writeFileAtomic(this.dir.path('config.json'), `${JSON.stringify(trainer.config, null, 2)}\n`);
   }
@@ -92,6 +101,7 @@ export class TrainingRun {
     this.loopStart = performance.now();
     const deadline =
       cfg.max_minutes !== undefined ? this.loopStart + cfg.max_minutes * 60_000 : Number.POSITIVE_INFINITY;
+    this.deadline = deadline;
     let stoppedByTime = false;
     while (!t.finished) {
       if (performance.now() > deadline) {
@@ -133,7 +143,7 @@ export class TrainingRun {
         loss: result.loss,
         accuracy: result.accuracy,
         questionsPerSecond: qps,
-        etaSeconds: ((total - t.step) * this.trainSeconds) / this.stepsThisProcess(t.step),
+        etaSeconds: this.etaSeconds(total - t.step, this.trainSeconds / this.stepsThisProcess(t.step)),
       });
       const record: MetricsRecord = {
         kind: 'train',
@@ -160,8 +170,10 @@ export class TrainingRun {
         lastValidated = t.step;
       }
     }
-    // Also when a resumed run had already done its last iteration (nothing validated in this process).
-    if (lastValidated !== t.step || !this.lastEval) await this.validateAndCheckpoint();
+    // Also when a resumed run had already done its last iteration (nothing validated in this process); its
+    // checkpoint and val record exist already, so then the validation is only for the summary and report.
+    if (lastValidated !== t.step) await this.validateAndCheckpoint();
+    else if (!this.lastEval) await this.validateAndCheckpoint({ record: !this.hasValRecord(t.step) });
     this.progress.done();
     const evalResult = this.lastEval!;
     return {
@@ -200,14 +212,37 @@ export class TrainingRun {
     return this.loopStart === undefined ? 0 : (performance.now() - this.loopStart) / 60_000;
   }
 
+  private deadline = Number.POSITIVE_INFINITY;
+
+  /**
+   * Seconds left: the remaining steps at the current pace, or the time until --max_minutes ends the run when
+   * that comes first.
+   */
+  etaSeconds(stepsLeft: number, secondsPerStep: number): number {
+    const bySteps = stepsLeft * secondsPerStep;
+    const byBudget = (this.deadline - performance.now()) / 1000;
+    return Math.max(0, Math.min(bySteps, byBudget));
+  }
+
+  /** True when metrics.jsonl already holds the val record of `step` (a resumed run that had finished). */
+  private hasValRecord(step: number): boolean {
+    return this.metrics.read().some((r) => r.kind === 'val' && r.step === step);
+  }
+
   private startStep?: number;
   private stepsThisProcess(step: number): number {
     this.startStep ??= step - 1;
     return step - this.startStep;
   }
 
-  /** Validation, then the checkpoint (and --save_model on a new best), then metrics, events and the report. */
-  async validateAndCheckpoint(): Promise<EvalResult> {
+  /**
+   * Validation, then its metrics record, --save_model on a new best, the checkpoint, events and the report. The
+   * record and --save_model come before the checkpoint: a kill before the commit resumes from the previous
+   * checkpoint (the records after it are dropped and written again), a kill after it loses nothing.
+   * `record: false` only evaluates (a finished run resumed again: its checkpoint and record exist).
+   */
+  async validateAndCheckpoint(options: { record?: boolean } = {}): Promise<EvalResult> {
+    const record = options.record ?? true;
     const t = this.trainer;
     const cfg = t.config;
     const result = evaluate(t.model, t.val, {
@@ -220,20 +255,10 @@ export class TrainingRun {
     this.lastEval = result;
     const isBest = result.accuracy > t.bestValAccuracy;
     if (isBest) t.bestValAccuracy = result.accuracy;
-    const state = await t.state();
-    // The schedule's clock at this checkpoint: a resumed run continues its time-based decay from here.
-    state.metadata.schedule_minutes = t.scheduleMinutesBefore + this.minutesThisProcess();
-    const manifest = this.dir.commit(t.step, state.tensors, state.metadata, {
-      isBest,
-      valAccuracy: result.accuracy,
-    });
-    if (isBest && cfg.save_model) {
-      mkdirSync(join(cfg.save_model, '..'), { recursive: true });
-      t.saveModel(cfg.save_model);
-    }
     const perKind = Object.fromEntries(
       Object.entries(result.perKind).map(([k, v]) => [k, v.total ? v.correct / v.total : 0]),
     );
+    if (!record) return result;
     this.metrics.append({
       kind: 'val',
       step: t.step,
@@ -243,8 +268,13 @@ export class TrainingRun {
       prior: t.prior.accuracy,
       per_kind: perKind,
       program_exact_match: result.programExactMatch ?? null,
-      checkpoint: manifest.latest,
+      checkpoint: this.dir.checkpointName(t.step),
     });
+    if (isBest && cfg.save_model) t.saveModel(cfg.save_model);
+    const state = await t.state();
+    // The schedule's clock at this checkpoint: a resumed run continues its time-based decay from here.
+    state.metadata.schedule_minutes = t.scheduleMinutesBefore + this.minutesThisProcess();
+    this.dir.commit(t.step, state.tensors, state.metadata, { isBest, valAccuracy: result.accuracy });
     this.tensorboard?.scalars(t.step, {
       'val/accuracy': result.accuracy,
       'val/loss': result.loss,

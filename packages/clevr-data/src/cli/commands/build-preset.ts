@@ -1,4 +1,4 @@
-import { BackendNameSchema, initBackend } from '@mmnet/core-tensors';
+import { BackendNameSchema, initBackend, prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { createBuiltinExtractor } from '../../builtin-extractor/create-builtin-extractor.js';
 import { buildPreset } from '../../presets/build-preset.js';
@@ -45,6 +45,7 @@ export const buildPresetCommand = defineCommand({
       f.model_path === undefined
         ? undefined
         : await createBuiltinExtractor(undefined, { weightsPath: f.model_path });
+    prepareOutputDir(f.output_dir, '--output_dir');
     let res: Awaited<ReturnType<typeof buildPreset>>;
     try {
       res = await buildPreset(f.preset, f.output_dir, { ...task, extractor });

@@ -1,10 +1,11 @@
-import { BackendNameSchema, initBackend } from '@mmnet/core-tensors';
+import { BackendNameSchema, initBackend, prepareOutputFile } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
 import { rawPixelsExtractor } from '../../features/raw-pixels.js';
 import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
 import { loadTorchResNetExtractor } from '../../features/torch-resnet.js';
+import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS } from '../../limits/input-limits.js';
 import { defineCommand } from '../command.js';
 import { type FlagSpecs, flagPositiveInt, flagSwitch, UsageError } from '../flags.js';
 
@@ -55,6 +56,11 @@ const flags: FlagSpecs = {
     default: '0',
   },
   backend: { type: 'string', description: 'tfjs backend: tensorflow, wasm or cpu (default: best available)' },
+  max_image_size: {
+    type: 'string',
+    description: 'largest --image_height or --image_width accepted',
+    default: String(DEFAULT_INPUT_LIMITS.maxImageSize),
+  },
 };
 
 const schema = z
@@ -78,6 +84,17 @@ const schema = z
     max_images: flagPositiveInt.optional(),
     restart: flagSwitch.default(false),
     backend: BackendNameSchema.optional(),
+    max_image_size: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxImageSize),
+  })
+  .superRefine((f, ctx) => {
+    for (const key of ['image_height', 'image_width'] as const) {
+      if (f[key] > f.max_image_size)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${f[key]} is over the limit of ${f.max_image_size} (raise it with ${LIMIT_FLAGS.maxImageSize})`,
+        });
+    }
   })
   .refine((f) => f.extractor !== 'tfjs-model' || f.model_path !== undefined, {
     message: 'the tfjs-model extractor needs --model_path',
@@ -129,6 +146,7 @@ export const extractFeaturesCommand = defineCommand({
   flags,
   schema,
   async run(f, io, task) {
+    prepareOutputFile(f.output_h5_file, '--output_h5_file');
     await initBackend({ prefer: f.backend, log: io.err });
     const extractor = await makeExtractor(f);
     try {

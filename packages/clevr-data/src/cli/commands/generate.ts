@@ -1,7 +1,9 @@
+import { prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { generateClevrSplit } from '../../dataset/generate-split.js';
+import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
 import { defineCommand } from '../command.js';
-import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
+import { type FlagSpecs, flagInt, flagNonNegativeInt, flagPositiveInt, flagSwitch } from '../flags.js';
 
 const flags: FlagSpecs = {
   output_dir: {
@@ -24,6 +26,11 @@ const flags: FlagSpecs = {
   },
   render_images: { type: 'string', description: 'write the PNG images (0/1)', default: '1' },
   date: { type: 'string', description: 'date recorded in the files (default: today)' },
+  max_image_size: {
+    type: 'string',
+    description: 'largest --width or --height accepted',
+    default: String(DEFAULT_INPUT_LIMITS.maxImageSize),
+  },
 };
 
 const schema = z.object({
@@ -33,8 +40,8 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]+$/, 'letters and digits only')
     .default('train'),
-  start_index: z.coerce.number({ message: 'expected a number' }).int().min(0).default(0),
-  seed: z.coerce.number({ message: 'expected a number' }).int().default(0),
+  start_index: flagNonNegativeInt.default(0),
+  seed: flagInt.default(0),
   width: flagPositiveInt.default(480),
   height: flagPositiveInt.default(320),
   antialias: flagSwitch.default(true),
@@ -43,6 +50,7 @@ const schema = z.object({
   template_dir: z.string().min(1).optional(),
   render_images: flagSwitch.default(true),
   date: z.string().optional(),
+  max_image_size: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxImageSize),
 });
 
 export const generateCommand = defineCommand({
@@ -53,6 +61,7 @@ export const generateCommand = defineCommand({
   flags,
   schema,
   async run(f, io, task) {
+    prepareOutputDir(f.output_dir, '--output_dir');
     const res = await generateClevrSplit(
       {
         outputDir: f.output_dir,
@@ -68,6 +77,7 @@ export const generateCommand = defineCommand({
         templateDir: f.template_dir,
         renderImages: f.render_images,
         date: f.date ?? new Date().toISOString().slice(0, 10),
+        maxImageSize: f.max_image_size,
       },
       task,
     );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { preprocessQuestions } from '../../dataset/preprocess-questions.js';
+import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
 import { defineCommand } from '../command.js';
 import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
 
@@ -25,6 +26,16 @@ const flags: FlagSpecs = {
     description: 'integer type of the arrays: int32 (as clevr-iep writes them) or int64',
     default: 'int32',
   },
+  max_question_length: {
+    type: 'string',
+    description: 'longest question accepted, in tokens with <START> and <END>',
+    default: String(DEFAULT_INPUT_LIMITS.maxQuestionLength),
+  },
+  max_program_length: {
+    type: 'string',
+    description: 'longest program accepted, in tokens with <START> and <END>',
+    default: String(DEFAULT_INPUT_LIMITS.maxProgramLength),
+  },
 };
 
 const schema = z
@@ -38,6 +49,8 @@ const schema = z
     unk_threshold: flagPositiveInt.default(1),
     encode_unk: flagSwitch.default(false),
     h5_dtype: z.enum(['int64', 'int32'], { message: 'expected int32 or int64' }).default('int32'),
+    max_question_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxQuestionLength),
+    max_program_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxProgramLength),
   })
   .refine((f) => f.input_vocab_json !== undefined || f.output_vocab_json !== undefined, {
     message: 'give --input_vocab_json or --output_vocab_json (or both)',
@@ -64,6 +77,8 @@ export const preprocessQuestionsCommand = defineCommand({
         unkThreshold: f.unk_threshold,
         encodeUnk: f.encode_unk,
         h5Dtype: f.h5_dtype,
+        maxQuestionLength: f.max_question_length,
+        maxProgramLength: f.max_program_length,
       },
       task,
     );

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@mmnet/core-tensors';
+import { prepareOutputFile, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { BACKEND_OPTION } from '../../config/train-config.js';
 import { questionFamilyName } from '../../data/question-families.js';
@@ -74,6 +74,7 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
   });
   if (!opened) return 0;
   const { opts, run } = opened;
+  if (opts.json) prepareOutputFile(opts.json, '--json');
   const { file, files } = run;
   const result = await evaluateCheckpoint(
     run,

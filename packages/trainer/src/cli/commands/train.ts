@@ -1,4 +1,4 @@
-import { initBackend } from '@mmnet/core-tensors';
+import { initBackend, prepareOutputFile } from '@mmnet/core-tensors';
 import { RunDirectory } from '../../checkpoint/run-directory.js';
 import {
   RESUME_OVERRIDABLE,
@@ -68,15 +68,14 @@ export async function trainCommand(argv: string[], io: CliIo, registry: ModelReg
   const resumed = args.resume !== undefined;
   if (args.resume !== undefined) {
     const dir = new RunDirectory(args.resume);
-    const manifest = dir.readManifest();
-    const checkpoint = dir.loadCheckpoint(manifest.latest);
+    const { checkpoint, relativePath } = dir.loadResumeCheckpoint((line) => io.err(line));
     const stored = trainConfigSchema.safeParse(checkpoint.metadata.config);
     if (!stored.success)
-      throw new Error(`${dir.path(manifest.latest)}: metadata.config is not a valid train config`);
+      throw new Error(`${dir.path(relativePath)}: metadata.config is not a valid train config`);
     const overrides = trainConfigSchema.safeParse({ ...stored.data, ...args.overrides });
     if (!overrides.success) throw new UsageError(formatIssues(overrides.error, TRAIN_OPTIONS).join('\n'));
     config = { ...overrides.data, out: args.resume };
-    trainerSetup = { resumeFrom: checkpoint, resumeSource: dir.path(manifest.latest) };
+    trainerSetup = { resumeFrom: checkpoint, resumeSource: dir.path(relativePath) };
     runDir = args.resume;
   } else {
     config = args.config;
@@ -88,6 +87,8 @@ export async function trainCommand(argv: string[], io: CliIo, registry: ModelReg
     }
     trainerSetup = {};
   }
+  // Every output path is checked before the (long) work starts.
+  if (config.save_model) prepareOutputFile(config.save_model, '--save_model');
   await initBackend({ prefer: config.backend, log: (line) => io.err(line) });
   const trainer = await Trainer.create({ config, registry, ...trainerSetup });
   try {
