@@ -1,0 +1,386 @@
+import {
+  createRng,
+  gumbelSoftmax,
+  matMul,
+  type ParameterScope,
+  ParameterStore,
+  type Rng,
+  sampleCategorical,
+  stopGradient,
+  tf,
+} from '@mmnet/core-tensors';
+import {
+  answerCount,
+  defineClevrModules,
+  isAnswerToken,
+  type ModuleArity,
+  type ModuleCall,
+  type ModuleClassifier,
+  type ModuleInstance,
+  ModuleNetwork,
+  ModuleRegistry,
+  type Stem,
+} from '@mmnet/module-net';
+import {
+  clevrTokenArity,
+  type DecoderMode,
+  END_ID,
+  type ProgramGeneratorVocab,
+  type ProgramStatus,
+  ProgramVocabulary,
+  tokensByIndex,
+} from '@mmnet/program-decoders';
+import { FamilySelections } from '../attention-memory/member-addresses.js';
+import { type StackEndToEndConfig, type StackEndToEndConfigInput, parseStackEndToEndConfig } from './config.js';
+import { LayoutController } from './controller.js';
+import { mixedWrite, pointerShifts, readAt, type SoftStack, type StackEntry, sceneStack, shiftPointer } from './soft-stack.js';
+
+export interface StackEndToEndVocab extends ProgramGeneratorVocab {
+  answer_token_to_idx: Record<string, number>;
+}
+
+export interface StackForwardOptions {
+  /** Decoder mode (default: the config's). */
+  mode?: DecoderMode;
+  /** Controller steps (default: the config's `stack.steps`; a curriculum passes fewer). */
+  steps?: number;
+  /** Seeded generator for gumbel noise and hard samples. */
+  rng?: Rng;
+  gumbelTemperature?: number;
+  sampleTemperature?: number;
+  /** Gumbel and hard modes: each step's most likely token, one-hot, no noise or sampling (evaluation). */
+  greedy?: boolean;
+  /** Fixed one-hot layouts [N][steps] of token ids (tests, inspection): the controller's choice is ignored. */
+  layout?: readonly (readonly number[])[];
+}
+
+/** What the stack executor did at every step, for reports and layout agreement. */
+export interface StackTrace {
+  /** The address over the program vocabulary at every step [N, T, V] (the no-op is `<END>`). */
+  addresses: tf.Tensor3D;
+  /** The attention each step wrote (its families' outputs mixed by their shares) [N, T, H, W]. */
+  attentions: tf.Tensor4D;
+  /** The controller's attention over the question words at every step [N, T, L]. */
+  wordAttentions: tf.Tensor3D;
+  /** The most likely (soft), sampled (hard) or chosen (gumbel) token of every step, row-major [N * T]. */
+  tokens: Int32Array;
+}
+
+export interface StackEndToEndOutput {
+  /** [N, numAnswers]. */
+  logits: tf.Tensor2D;
+  /** Scores over the program vocabulary at every step [N, T, V] (weak supervision's cross-entropy). */
+  stepLogits: tf.Tensor3D;
+  trace: StackTrace;
+  /** REINFORCE terms in the shape `endToEndObjective` reads: log p and entropy of every step, all steps live. */
+  decoded: {
+    logProbs: tf.Tensor2D;
+    entropy: tf.Tensor2D;
+    decodedMask: tf.Tensor2D;
+    programs: { status: ProgramStatus }[];
+  };
+  /** The address over the memory rows (function tokens) at every step [N, T, rows], for heatmaps. */
+  memoryAddresses: tf.Tensor3D;
+}
+
+/** A family of the attention memory as the stack executor runs it. */
+interface StackFamily {
+  group: string;
+  module: ModuleInstance;
+  arity: 1 | 2;
+  answers: boolean;
+  /** [V, members]: the family's columns of a distribution over the program vocabulary. */
+  selection: tf.Tensor2D;
+  /** [V, 1]: 1 at the family's tokens (its share of an address). */
+  share: tf.Tensor2D;
+}
+
+/**
+ * PG_endtoend with a differentiable layout (Stack-NMN over the module memory): a controller attends over the
+ * question's words for T steps and gives each step a distribution over the program vocabulary; that distribution
+ * is the address into the attention memory. At a step every family of the memory runs once on the whole batch
+ * with its members' parameters mixed by the address (renormalised over the family's tokens), on inputs popped from
+ * a differentiable stack of (attention, code) entries (one pop for unary families, two for binary ones); the
+ * family outputs are pushed back mixed by the families' shares of the address (`scene` pushes the whole scene,
+ * `<END>` is the no-op). The classifier reads the top of the stack after the last step. No discrete choice: the
+ * answer loss reaches the controller, the question encoder and every memory row with a nonzero address. With
+ * one-hot addresses following a program's postfix order it computes exactly what the tree executor computes.
+ */
+export class StackEndToEndNetwork {
+  readonly config: StackEndToEndConfig;
+  readonly controller: LayoutController;
+  readonly network: ModuleNetwork;
+  readonly stem: Stem;
+  readonly classifier: ModuleClassifier;
+  readonly programs: ProgramVocabulary;
+  readonly numAnswers: number;
+  /** Program-vocabulary id of each memory row (the function tokens). */
+  readonly rowTokenIds: number[];
+  private readonly families: StackFamily[];
+  private readonly selections: FamilySelections;
+  private readonly sceneColumn: tf.Tensor2D;
+  private readonly rowSelection: tf.Tensor2D;
+  private readonly shifts: { up: tf.Tensor2D; down: tf.Tensor2D };
+
+  constructor(
+    scope: ParameterScope,
+    config: StackEndToEndConfigInput,
+    readonly vocab: StackEndToEndVocab,
+  ) {
+    this.config = parseStackEndToEndConfig(config);
+    const c = this.config;
+    this.programs = new ProgramVocabulary(vocab.program_token_to_idx);
+    const V = this.programs.size;
+    if (this.programs.token(END_ID) !== '<END>')
+      throw new Error(`PG_endtoend stack: program token ${END_ID} must be <END> (the no-op)`);
+    const g = c.programGenerator;
+    this.controller = new LayoutController(scope.scope('programGenerator'), {
+      questionVocabSize: tokensByIndex(vocab.question_token_to_idx, 'question vocabulary').length,
+      wordvecDim: g.encoderWordvecDim,
+      hiddenDim: g.hiddenDim,
+      numLayers: g.numLayers,
+      cell: g.cell,
+      programVocabSize: V,
+      steps: c.stack.steps,
+    });
+    this.numAnswers = answerCount(vocab.answer_token_to_idx);
+    const tokens = Array.from({ length: V }, (_, id) => this.programs.token(id));
+    const arityOf = (token: string): ModuleArity | null => {
+      const a = clevrTokenArity(token);
+      return a < 0 ? null : (a as ModuleArity);
+    };
+    const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
+      countFilters: c.executor.countFilters,
+    });
+    this.network = new ModuleNetwork(scope.scope('executor'), c.executor, registry, this.numAnswers);
+    this.stem = this.network.stem;
+    this.classifier = this.network.classifier;
+    this.rowTokenIds = this.programs.functionIds();
+    const modules = this.network.modules;
+    this.selections = new FamilySelections(modules, V, (token) => this.programs.id(token));
+    const seen = new Set<string>();
+    this.families = [];
+    for (const name of modules.names()) {
+      const module = modules.get(name)!;
+      const group = module.group ?? module.name;
+      if (module.arity === 0 || seen.has(group)) continue;
+      seen.add(group);
+      const selection = this.selections.of(group);
+      this.families.push({
+        group,
+        module,
+        arity: module.arity as 1 | 2,
+        answers: isAnswerToken(name),
+        selection,
+        share: tf.keep(tf.sum(selection, 1, true)) as tf.Tensor2D,
+      });
+    }
+    const scene = new Float32Array(V);
+    scene[this.programs.sceneId] = 1;
+    this.sceneColumn = tf.keep(tf.tensor2d(scene, [V, 1]));
+    const R = this.rowTokenIds.length;
+    const rows = new Float32Array(V * R);
+    this.rowTokenIds.forEach((id, r) => {
+      rows[id * R + r] = 1;
+    });
+    this.rowSelection = tf.keep(tf.tensor2d(rows, [V, R]));
+    this.shifts = pointerShifts(c.stack.depth);
+  }
+
+  /** The controller's parameters (`programGenerator.*`) and the executor's (`executor.*`). */
+  parameterGroups(store: ParameterStore): { programGenerator: tf.Variable[]; executor: tf.Variable[] } {
+    return { programGenerator: store.variables('programGenerator'), executor: store.variables('executor') };
+  }
+
+  /**
+   * questions [N, L] int32, features [N, H, W, inChannels] -> answer logits and the trace of every step.
+   * Differentiable end to end in soft and gumbel modes. No tidy of its own: call it in a tidy or gradient.
+   */
+  forward(features: tf.Tensor4D, questions: tf.Tensor2D, options: StackForwardOptions = {}): StackEndToEndOutput {
+    const mode = options.mode ?? this.config.decoder.mode;
+    const T = options.steps ?? this.config.stack.steps;
+    if (!(Number.isInteger(T) && T >= 1 && T <= this.config.stack.steps))
+      throw new Error(`PG_endtoend stack: steps must be 1..stack.steps (${this.config.stack.steps}), got ${T}`);
+    const greedy = mode !== 'soft' && options.greedy === true;
+    if (mode !== 'soft' && !greedy && !options.layout && !options.rng)
+      throw new Error(`PG_endtoend stack: mode '${mode}' needs a seeded rng`);
+    const [n, h, w] = [features.shape[0], this.config.executor.height, this.config.executor.width];
+    if (questions.shape[0] !== n)
+      throw new Error(`PG_endtoend stack: ${questions.shape[0]} questions for ${n} feature maps`);
+    if (options.layout) {
+      if (options.layout.length !== n || options.layout.some((row) => row.length !== T))
+        throw new Error(`PG_endtoend stack: a layout needs ${n} rows of ${T} token ids`);
+    }
+    const V = this.programs.size;
+    const F = this.stem.apply(features);
+    const d = F.shape[3];
+    const cells = h * w;
+    const encoded = this.controller.encode(questions);
+    let control = this.controller.initialControl(n);
+    let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
+    const addresses: tf.Tensor2D[] = [];
+    const stepLogits: tf.Tensor2D[] = [];
+    const attentions: tf.Tensor2D[] = [];
+    const wordAttentions: tf.Tensor2D[] = [];
+    const logProbs: tf.Tensor1D[] = [];
+    const entropies: tf.Tensor1D[] = [];
+    const tokens = new Int32Array(n * T);
+    const mapOf = (e: StackEntry): tf.Tensor4D =>
+      tf.add(
+        tf.mul(F, tf.reshape(e.attention, [n, h, w, 1])),
+        tf.reshape(e.code, [n, 1, 1, d]),
+      ) as tf.Tensor4D;
+    const samples = Array.from({ length: n }, (_, i) => i);
+    const members = new Array<number>(n).fill(0);
+    for (let t = 0; t < T; t++) {
+      const step = this.controller.step(t, encoded, control);
+      control = step.control;
+      stepLogits.push(step.logits);
+      wordAttentions.push(step.wordAttention);
+      const logSoft = tf.logSoftmax(step.logits) as tf.Tensor2D;
+      const probs = tf.exp(logSoft) as tf.Tensor2D;
+      entropies.push(tf.neg(tf.sum(tf.mul(probs, logSoft), 1)) as tf.Tensor1D);
+      let address: tf.Tensor2D;
+      let chosen: Int32Array;
+      let noGradient = false;
+      if (options.layout) {
+        chosen = Int32Array.from(options.layout, (row) => row[t]);
+        address = oneHotRows(chosen, V);
+        noGradient = true;
+      } else if (mode === 'soft' || greedy) {
+        chosen = rowArgMax(step.logits);
+        address = mode === 'soft' ? probs : (stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D);
+        noGradient = mode !== 'soft';
+      } else if (mode === 'gumbel') {
+        address = gumbelSoftmax(step.logits, {
+          temperature: options.gumbelTemperature ?? 1,
+          hard: true,
+          rng: options.rng!,
+        }) as tf.Tensor2D;
+        chosen = rowArgMax(address);
+      } else {
+        const sample = sampleCategorical(step.logits, options.rng!, options.sampleTemperature ?? 1);
+        chosen = sample.samples.dataSync() as Int32Array;
+        address = stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D;
+        noGradient = true;
+      }
+      chosen.forEach((id, i) => {
+        tokens[i * T + t] = id;
+      });
+      logProbs.push(tf.sum(tf.mul(oneHotRows(chosen, V), logSoft), 1) as tf.Tensor1D);
+      addresses.push(address);
+
+      // Pops: the top (a unary family's input, a binary family's second) and the entry below it.
+      const p = stack.pointer;
+      const below = shiftPointer(p, this.shifts.down);
+      const top1 = readAt(stack, p);
+      const top2 = readAt(stack, below);
+      const x1 = mapOf(top1);
+      const x2 = mapOf(top2);
+      const shareOf = (column: tf.Tensor2D) => tf.reshape(matMul(address, column), [n]) as tf.Tensor1D;
+      // Without a gradient through the address (one-hot), a family no row chose changes nothing: skip it.
+      const used = noGradient ? new Set(chosen) : null;
+      const writes: { pointer: tf.Tensor2D; weight: tf.Tensor1D; entry: StackEntry }[] = [];
+      const sceneShare = shareOf(this.sceneColumn);
+      const up = shiftPointer(p, this.shifts.up);
+      writes.push({
+        pointer: up,
+        weight: sceneShare,
+        entry: { attention: tf.ones([n, cells]), code: tf.zeros([n, d]) },
+      });
+      let pointer = tf.mul(up, tf.reshape(sceneShare, [n, 1])) as tf.Tensor2D;
+      let written: tf.Tensor2D = tf.mul(tf.reshape(sceneShare, [n, 1]), tf.ones([n, cells])) as tf.Tensor2D;
+      for (const f of this.families) {
+        if (used && !this.programs.tokens.some((tok, id) => used.has(id) && this.tokenInFamily(tok, f))) continue;
+        const share = shareOf(f.share);
+        let memberAddress = matMul(address, f.selection) as tf.Tensor2D;
+        memberAddress = tf.div(memberAddress, tf.maximum(tf.sum(memberAddress, 1, true), 1e-12)) as tf.Tensor2D;
+        const call: ModuleCall = { samples, features: F, gather: (x) => x, members, addresses: memberAddress };
+        const out = f.module.apply(f.arity === 1 ? [x1] : [x2, x1], call) as tf.Tensor4D;
+        const entry: StackEntry = f.answers
+          ? { attention: tf.zeros([n, cells]), code: tf.reshape(tf.slice(out, [0, 0, 0, 0], [n, 1, 1, d]), [n, d]) }
+          : { attention: tf.reshape(tf.slice(out, [0, 0, 0, d - 1], [n, h, w, 1]), [n, cells]), code: tf.zeros([n, d]) };
+        // A unary family pops one and pushes one (writes where the top was), a binary one writes below it.
+        const at = f.arity === 1 ? p : below;
+        writes.push({ pointer: at, weight: share, entry });
+        const s = tf.reshape(share, [n, 1]);
+        pointer = tf.add(pointer, tf.mul(at, s)) as tf.Tensor2D;
+        written = tf.add(written, tf.mul(s, entry.attention)) as tf.Tensor2D;
+      }
+      const noop = tf.reshape(tf.slice(address, [0, END_ID], [n, 1]), [n, 1]);
+      pointer = tf.add(pointer, tf.mul(p, noop)) as tf.Tensor2D;
+      attentions.push(written);
+      stack = mixedWrite(stack, writes, pointer);
+    }
+    const top = readAt(stack, stack.pointer);
+    const logits = this.classifier.apply(mapOf(top));
+    const stacked = tf.stack(addresses, 1) as tf.Tensor3D;
+    const R = this.rowTokenIds.length;
+    const rowAddresses = tf.reshape(
+      matMul(tf.reshape(stacked, [n * T, V]), this.rowSelection),
+      [n, T, R],
+    ) as tf.Tensor3D;
+    return {
+      logits,
+      stepLogits: tf.stack(stepLogits, 1) as tf.Tensor3D,
+      trace: {
+        addresses: stacked,
+        attentions: tf.reshape(tf.stack(attentions, 1), [n, T, h, w]) as tf.Tensor4D,
+        wordAttentions: tf.stack(wordAttentions, 1) as tf.Tensor3D,
+        tokens,
+      },
+      decoded: {
+        logProbs: tf.stack(logProbs, 1) as tf.Tensor2D,
+        entropy: tf.stack(entropies, 1) as tf.Tensor2D,
+        decodedMask: tf.ones([n, T]) as tf.Tensor2D,
+        programs: Array.from({ length: n }, () => ({ status: 'valid' as ProgramStatus })),
+      },
+      memoryAddresses: rowAddresses,
+    };
+  }
+
+  private tokenInFamily(token: string, f: StackFamily): boolean {
+    const m = this.network.modules.get(token);
+    return !!m && (m.group ?? m.name) === f.group;
+  }
+
+  dispose(): void {
+    for (const f of this.families) f.share.dispose();
+    this.selections.dispose();
+    this.sceneColumn.dispose();
+    this.rowSelection.dispose();
+    this.shifts.up.dispose();
+    this.shifts.down.dispose();
+    this.controller.dispose();
+  }
+}
+
+/** One-hot rows [N, V] of ids. */
+function oneHotRows(ids: Int32Array, V: number): tf.Tensor2D {
+  const values = new Float32Array(ids.length * V);
+  ids.forEach((id, i) => {
+    values[i * V + id] = 1;
+  });
+  return tf.tensor2d(values, [ids.length, V]);
+}
+
+/** Each row's argmax of [N, V]. */
+function rowArgMax(x: tf.Tensor2D): Int32Array {
+  const [n, V] = x.shape;
+  const v = x.dataSync();
+  return Int32Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let j = 1; j < V; j++) if (v[i * V + j] > v[i * V + best]) best = j;
+    return best;
+  });
+}
+
+/** `createStackEndToEndNetwork(config, vocab)`: the model and its seeded parameter store. */
+export function createStackEndToEndNetwork(
+  config: StackEndToEndConfigInput,
+  vocab: StackEndToEndVocab,
+): { model: StackEndToEndNetwork; store: ParameterStore } {
+  const parsed = parseStackEndToEndConfig(config);
+  const store = new ParameterStore(createRng(parsed.seed));
+  return { model: new StackEndToEndNetwork(store, parsed, vocab), store };
+}
