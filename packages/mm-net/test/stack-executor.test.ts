@@ -13,11 +13,21 @@ import {
   sceneStack,
   shiftPointer,
 } from '../src/index.js';
-import { endToEndVocab, PROGRAMS, programRows, programVocab, randomFeatures, randomQuestions } from './fixtures.js';
+import {
+  endToEndVocab,
+  PROGRAMS,
+  programRows,
+  programVocab,
+  randomFeatures,
+  randomQuestions,
+} from './fixtures.js';
 import { useBackend } from './helpers.js';
 
 /** A small stack PG_endtoend: attention memory of dim 5 on 4x4 maps, 9 steps (the longest fixture has 9 tokens). */
-function stackConfig(mode: 'soft' | 'gumbel' | 'hard' | 'hard+penalty' = 'soft', extra: Record<string, unknown> = {}) {
+function stackConfig(
+  mode: 'soft' | 'gumbel' | 'hard' | 'hard+penalty' = 'soft',
+  extra: Record<string, unknown> = {},
+) {
   return {
     executor: {
       inChannels: 4,
@@ -74,7 +84,8 @@ describe('stack executor (cpu)', () => {
       const tree = model.classifier.apply(result.outputs as tf.Tensor4D);
       const a = out.logits.arraySync();
       const b = tree.arraySync();
-      for (let i = 0; i < n; i++) for (let j = 0; j < a[i].length; j++) expect(a[i][j]).toBeCloseTo(b[i][j], 5);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < a[i].length; j++) expect(a[i][j]).toBeCloseTo(b[i][j], 5);
       // The trace: one step's address per step, the chosen tokens are the layout.
       expect(Array.from(out.trace.tokens)).toEqual(layout.flat());
       expect(out.trace.attentions.shape).toEqual([n, 9, 4, 4]);
@@ -100,8 +111,16 @@ describe('stack executor (cpu)', () => {
     expect(norm('programGenerator.controller.address.output.weight')).toBeGreaterThan(0);
     expect(norm('programGenerator.controller.step.weight')).toBeGreaterThan(0);
     // Every member row of every family: soft addresses are nonzero everywhere.
-    for (const family of ['attention_filter', 'attention_relate', 'attention_binary', 'answer_unary', 'answer_binary']) {
-      const g = gradOf(`executor.modules.${family}.${family.startsWith('answer') ? 'combine' : 'hidden'}.weight`);
+    for (const family of [
+      'attention_filter',
+      'attention_relate',
+      'attention_binary',
+      'answer_unary',
+      'answer_binary',
+    ]) {
+      const g = gradOf(
+        `executor.modules.${family}.${family.startsWith('answer') ? 'combine' : 'hidden'}.weight`,
+      );
       const perRow = tf.tidy(() => tf.sum(tf.abs(g), [1, 2]).dataSync());
       expect(perRow.length).toBeGreaterThan(0);
       for (const v of perRow) expect(v).toBeGreaterThan(0);
@@ -111,13 +130,18 @@ describe('stack executor (cpu)', () => {
   });
 
   it('soft addresses: the gradient of the controller matches finite differences', () => {
-    const { model, store } = createStackEndToEndNetwork(stackConfig('soft', { stack: { steps: 4, depth: 3 } }), endToEndVocab);
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', { stack: { steps: 4, depth: 3 } }),
+      endToEndVocab,
+    );
     const features = randomFeatures(2, 9);
     const questions = randomQuestions(2, 10);
     const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4);
     const v = store.get('programGenerator.controller.address.output.bias') as tf.Variable;
     const loss = () =>
-      tf.tidy(() => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar);
+      tf.tidy(
+        () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+      );
     const { grads } = tf.variableGrads(loss, [v]);
     const analytic = grads[v.name].dataSync();
     const base = v.dataSync().slice();
@@ -149,7 +173,10 @@ describe('stack executor (cpu)', () => {
         tf.tidy(() => {
           optimizer.minimize(
             () =>
-              tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions, { rng }).logits) as tf.Scalar,
+              tf.losses.softmaxCrossEntropy(
+                labels,
+                model.forward(features, questions, { rng }).logits,
+              ) as tf.Scalar,
             false,
             store.variables('executor'),
           );
@@ -174,7 +201,10 @@ describe('stack executor (cpu)', () => {
     tf.tidy(() => {
       const V = vocabulary.size;
       const exact = tf.mul(tf.oneHot(tf.tensor2d(layouts, [5, 9], 'int32'), V), 50) as tf.Tensor3D;
-      const loss = layoutCrossEntropy(tf.cast(exact, 'float32') as tf.Tensor3D, [...layouts.slice(0, 4), null])!;
+      const loss = layoutCrossEntropy(tf.cast(exact, 'float32') as tf.Tensor3D, [
+        ...layouts.slice(0, 4),
+        null,
+      ])!;
       expect(loss.rows).toBe(4);
       expect(loss.loss.dataSync()[0]).toBeLessThan(1e-6);
     });
@@ -186,7 +216,17 @@ describe('stack executor (cpu)', () => {
       const s0 = sceneStack(1, 3, 2, 1);
       const up = shiftPointer(s0.pointer, shifts.up);
       const one = tf.ones([1]) as tf.Tensor1D;
-      const s1 = mixedWrite(s0, [{ pointer: up, weight: one, entry: { attention: tf.tensor2d([[0.25, 0.5]]), code: tf.zeros([1, 1]) } }], up);
+      const s1 = mixedWrite(
+        s0,
+        [
+          {
+            pointer: up,
+            weight: one,
+            entry: { attention: tf.tensor2d([[0.25, 0.5]]), code: tf.zeros([1, 1]) },
+          },
+        ],
+        up,
+      );
       expect(Array.from(readAt(s1, s1.pointer).attention.dataSync())).toEqual([0.25, 0.5]);
       const down = shiftPointer(s1.pointer, shifts.down);
       expect(Array.from(readAt(s1, down).attention.dataSync())).toEqual([1, 1]); // the scene below
@@ -196,11 +236,14 @@ describe('stack executor (cpu)', () => {
   });
 
   it('a config error names the field', () => {
-    expect(() => createStackEndToEndNetwork(stackConfig('soft', { stack: { steps: 0 } }), endToEndVocab)).toThrow(
-      /stack\.steps/,
-    );
     expect(() =>
-      createStackEndToEndNetwork({ ...stackConfig(), executor: { ...stackConfig().executor, modules: 'residual' } }, endToEndVocab),
+      createStackEndToEndNetwork(stackConfig('soft', { stack: { steps: 0 } }), endToEndVocab),
+    ).toThrow(/stack\.steps/);
+    expect(() =>
+      createStackEndToEndNetwork(
+        { ...stackConfig(), executor: { ...stackConfig().executor, modules: 'residual' as never } },
+        endToEndVocab,
+      ),
     ).toThrow(/executor\.modules/);
   });
 });

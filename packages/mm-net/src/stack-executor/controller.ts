@@ -66,7 +66,11 @@ export class LayoutController {
     readonly sizes: LayoutControllerSizes,
   ) {
     const { hiddenDim: H, steps } = sizes;
-    this.embedding = new Embedding(scope.scope('encoder.embedding'), sizes.questionVocabSize, sizes.wordvecDim);
+    this.embedding = new Embedding(
+      scope.scope('encoder.embedding'),
+      sizes.questionVocabSize,
+      sizes.wordvecDim,
+    );
     this.encoder = new RecurrentNetwork(scope.scope('encoder.rnn'), {
       cell: sizes.cell,
       inputSize: sizes.wordvecDim,
@@ -82,14 +86,17 @@ export class LayoutController {
     this.output = new Linear(c.scope('address.output'), H, sizes.programVocabSize);
     const mask = new Float32Array(sizes.programVocabSize);
     for (const id of [NULL_ID, START_ID, UNK_ID]) mask[id] = -1e9;
-    if (END_ID >= sizes.programVocabSize) throw new Error('layout controller: the program vocabulary has no <END>');
+    if (END_ID >= sizes.programVocabSize)
+      throw new Error('layout controller: the program vocabulary has no <END>');
     this.logitMask = tf.keep(tf.tensor1d(mask));
   }
 
   /** questions [N, L] int32 (`<NULL>`-padded) -> the word states, their mask and the question vector. */
   encode(questions: tf.Tensor2D): EncodedQuestions {
     if (questions.rank !== 2 || questions.dtype !== 'int32')
-      throw new Error(`layout controller: questions must be int32 [N, L], got ${questions.dtype} [${questions.shape}]`);
+      throw new Error(
+        `layout controller: questions must be int32 [N, L], got ${questions.dtype} [${questions.shape}]`,
+      );
     const [n, l] = questions.shape;
     const lengths = questionLengths(questions);
     const padded = lengths.some((x) => x < l);
@@ -117,15 +124,15 @@ export class LayoutController {
     const b = tf.reshape(tf.slice(this.stepBias, [t, 0], [1, H]), [1, H]);
     const qt = tf.add(matMul(encoded.question, w), b) as tf.Tensor2D;
     const u = this.combine.apply(tf.concat([qt, previous], 1)) as tf.Tensor2D;
-    const scores = tf.reshape(
-      this.attend.apply(tf.mul(encoded.words, tf.reshape(u, [n, 1, H]))),
-      [n, l],
-    ) as tf.Tensor2D;
+    const scores = tf.reshape(this.attend.apply(tf.mul(encoded.words, tf.reshape(u, [n, 1, H]))), [
+      n,
+      l,
+    ]) as tf.Tensor2D;
     const wordAttention = maskedSoftmax(scores, encoded.mask) as tf.Tensor2D;
-    const control = tf.reshape(
-      matMul(tf.reshape(wordAttention, [n, 1, l]), encoded.words),
-      [n, H],
-    ) as tf.Tensor2D;
+    const control = tf.reshape(matMul(tf.reshape(wordAttention, [n, 1, l]), encoded.words), [
+      n,
+      H,
+    ]) as tf.Tensor2D;
     const logits = tf.add(
       this.output.apply(tf.relu(this.hidden.apply(control))),
       this.logitMask,

@@ -12,7 +12,11 @@ import { END_ID, NULL_ID, type ProgramVocabulary, START_ID } from '@mmnet/progra
  * A prefix program row of token ids (`<START>`, `<NULL>` and everything from `<END>` on are skipped) -> its
  * aligned layout of `steps` ids, or null when the program has more than `steps` tokens or is not a whole tree.
  */
-export function alignedLayout(prefix: ArrayLike<number>, programs: ProgramVocabulary, steps: number): number[] | null {
+export function alignedLayout(
+  prefix: ArrayLike<number>,
+  programs: ProgramVocabulary,
+  steps: number,
+): number[] | null {
   const ids: number[] = [];
   for (let i = 0; i < prefix.length; i++) {
     const id = prefix[i];
@@ -81,13 +85,15 @@ export function layoutCrossEntropy(
   layouts: readonly (readonly number[] | null)[],
 ): { loss: tf.Scalar; rows: number } | null {
   const [n, T, V] = stepLogits.shape;
-  if (layouts.length !== n) throw new Error(`layoutCrossEntropy: ${layouts.length} layouts for ${n} questions`);
+  if (layouts.length !== n)
+    throw new Error(`layoutCrossEntropy: ${layouts.length} layouts for ${n} questions`);
   const rows = layouts.filter((l) => l !== null).length;
   if (rows === 0) return null;
   const targets = new Float32Array(n * T * V);
   layouts.forEach((layout, i) => {
     if (!layout) return;
-    if (layout.length !== T) throw new Error(`layoutCrossEntropy: layout ${i} has ${layout.length} steps, not ${T}`);
+    if (layout.length !== T)
+      throw new Error(`layoutCrossEntropy: layout ${i} has ${layout.length} steps, not ${T}`);
     layout.forEach((id, t) => {
       targets[(i * T + t) * V + id] = 1;
     });

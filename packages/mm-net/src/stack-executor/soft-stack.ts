@@ -27,7 +27,8 @@ export interface StackEntry {
  * Kept tensors; the caller disposes them.
  */
 export function pointerShifts(depth: number): { up: tf.Tensor2D; down: tf.Tensor2D } {
-  if (!(Number.isInteger(depth) && depth >= 2)) throw new Error(`soft stack: depth must be >= 2, got ${depth}`);
+  if (!(Number.isInteger(depth) && depth >= 2))
+    throw new Error(`soft stack: depth must be >= 2, got ${depth}`);
   const up = new Float32Array(depth * depth);
   const down = new Float32Array(depth * depth);
   for (let s = 0; s < depth; s++) {

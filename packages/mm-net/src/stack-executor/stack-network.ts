@@ -20,6 +20,7 @@ import {
   ModuleNetwork,
   ModuleRegistry,
   type Stem,
+  selectsWithinInput,
 } from '@mmnet/module-net';
 import {
   clevrTokenArity,
@@ -31,9 +32,22 @@ import {
   tokensByIndex,
 } from '@mmnet/program-decoders';
 import { FamilySelections } from '../attention-memory/member-addresses.js';
-import { type StackEndToEndConfig, type StackEndToEndConfigInput, parseStackEndToEndConfig } from './config.js';
+import {
+  parseStackEndToEndConfig,
+  type StackEndToEndConfig,
+  type StackEndToEndConfigInput,
+} from './config.js';
 import { LayoutController } from './controller.js';
-import { mixedWrite, pointerShifts, readAt, type SoftStack, type StackEntry, sceneStack, shiftPointer } from './soft-stack.js';
+import { FusedSelection } from './fused-selection.js';
+import {
+  mixedWrite,
+  pointerShifts,
+  readAt,
+  type SoftStack,
+  type StackEntry,
+  sceneStack,
+  shiftPointer,
+} from './soft-stack.js';
 
 export interface StackEndToEndVocab extends ProgramGeneratorVocab {
   answer_token_to_idx: Record<string, number>;
@@ -116,7 +130,17 @@ export class StackEndToEndNetwork {
   readonly numAnswers: number;
   /** Program-vocabulary id of each memory row (the function tokens). */
   readonly rowTokenIds: number[];
+  /** The answering families, run one call each per step. */
   private readonly families: StackFamily[];
+  /** The selecting families, read as one bank (one call per step). */
+  private readonly selecting: {
+    fused: FusedSelection;
+    /** [V, members] over all selecting members, and [V, 1] columns of unary, binary and within-input tokens. */
+    selection: tf.Tensor2D;
+    unary: tf.Tensor2D;
+    binary: tf.Tensor2D;
+    within: tf.Tensor2D;
+  } | null;
   private readonly selections: FamilySelections;
   private readonly sceneColumn: tf.Tensor2D;
   private readonly rowSelection: tf.Tensor2D;
@@ -160,20 +184,54 @@ export class StackEndToEndNetwork {
     this.selections = new FamilySelections(modules, V, (token) => this.programs.id(token));
     const seen = new Set<string>();
     this.families = [];
+    const selecting: { name: string; arity: 1 | 2; withinInput: boolean; selection: tf.Tensor2D }[] = [];
     for (const name of modules.names()) {
       const module = modules.get(name)!;
       const group = module.group ?? module.name;
       if (module.arity === 0 || seen.has(group)) continue;
       seen.add(group);
       const selection = this.selections.of(group);
+      const arity = module.arity as 1 | 2;
+      if (!isAnswerToken(name)) {
+        selecting.push({
+          name: group,
+          arity,
+          withinInput: arity === 1 && selectsWithinInput(name),
+          selection,
+        });
+        continue;
+      }
       this.families.push({
         group,
         module,
-        arity: module.arity as 1 | 2,
-        answers: isAnswerToken(name),
+        arity,
+        answers: true,
         selection,
         share: tf.keep(tf.sum(selection, 1, true)) as tf.Tensor2D,
       });
+    }
+    if (selecting.length === 0) this.selecting = null;
+    else {
+      const column = (keep: (f: (typeof selecting)[number]) => boolean) =>
+        tf.keep(
+          tf.tidy(() =>
+            selecting
+              .map((f) => tf.mul(tf.sum(f.selection, 1, true), keep(f) ? 1 : 0))
+              .reduce((a, b) => tf.add(a, b)),
+          ) as tf.Tensor2D,
+        );
+      this.selecting = {
+        fused: new FusedSelection(scope.scope('executor').scope('modules'), selecting, c.executor.stemDim),
+        selection: tf.keep(
+          tf.concat(
+            selecting.map((f) => f.selection),
+            1,
+          ) as tf.Tensor2D,
+        ),
+        unary: column((f) => f.arity === 1),
+        binary: column((f) => f.arity === 2),
+        within: column((f) => f.withinInput),
+      };
     }
     const scene = new Float32Array(V);
     scene[this.programs.sceneId] = 1;
@@ -193,14 +251,36 @@ export class StackEndToEndNetwork {
   }
 
   /**
+   * The controller alone (it does not read the stack): every step's scores over the program vocabulary [N, T, V],
+   * for the weak supervision of the addresses. No tidy of its own.
+   */
+  layoutLogits(questions: tf.Tensor2D, steps = this.config.stack.steps): tf.Tensor3D {
+    const encoded = this.controller.encode(questions);
+    let control = this.controller.initialControl(questions.shape[0]);
+    const logits: tf.Tensor2D[] = [];
+    for (let t = 0; t < steps; t++) {
+      const step = this.controller.step(t, encoded, control);
+      control = step.control;
+      logits.push(step.logits);
+    }
+    return tf.stack(logits, 1) as tf.Tensor3D;
+  }
+
+  /**
    * questions [N, L] int32, features [N, H, W, inChannels] -> answer logits and the trace of every step.
    * Differentiable end to end in soft and gumbel modes. No tidy of its own: call it in a tidy or gradient.
    */
-  forward(features: tf.Tensor4D, questions: tf.Tensor2D, options: StackForwardOptions = {}): StackEndToEndOutput {
+  forward(
+    features: tf.Tensor4D,
+    questions: tf.Tensor2D,
+    options: StackForwardOptions = {},
+  ): StackEndToEndOutput {
     const mode = options.mode ?? this.config.decoder.mode;
     const T = options.steps ?? this.config.stack.steps;
     if (!(Number.isInteger(T) && T >= 1 && T <= this.config.stack.steps))
-      throw new Error(`PG_endtoend stack: steps must be 1..stack.steps (${this.config.stack.steps}), got ${T}`);
+      throw new Error(
+        `PG_endtoend stack: steps must be 1..stack.steps (${this.config.stack.steps}), got ${T}`,
+      );
     const greedy = mode !== 'soft' && options.greedy === true;
     if (mode !== 'soft' && !greedy && !options.layout && !options.rng)
       throw new Error(`PG_endtoend stack: mode '${mode}' needs a seeded rng`);
@@ -290,16 +370,55 @@ export class StackEndToEndNetwork {
       });
       let pointer = tf.mul(up, tf.reshape(sceneShare, [n, 1])) as tf.Tensor2D;
       let written: tf.Tensor2D = tf.mul(tf.reshape(sceneShare, [n, 1]), tf.ones([n, cells])) as tf.Tensor2D;
+      if (this.selecting) {
+        const sel = this.selecting;
+        const unary = shareOf(sel.unary);
+        const binary = shareOf(sel.binary);
+        const total = tf.reshape(tf.maximum(tf.add(unary, binary), 1e-12), [n, 1]);
+        const selectedTokens = !used || [...used].some((id) => this.isSelecting(id));
+        if (selectedTokens) {
+          const memberAddress = tf.div(matMul(address, sel.selection), total) as tf.Tensor2D;
+          const within = tf.div(matMul(address, sel.within), total) as tf.Tensor2D;
+          const attention = sel.fused.apply(x1, x2, F, memberAddress, within);
+          const entry: StackEntry = { attention, code: tf.zeros([n, d]) };
+          // A unary member pops one and pushes one (writes where the top was), a binary one writes below it.
+          writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
+          pointer = tf.add(
+            pointer,
+            tf.add(tf.mul(p, tf.reshape(unary, [n, 1])), tf.mul(below, tf.reshape(binary, [n, 1]))),
+          ) as tf.Tensor2D;
+          written = tf.add(
+            written,
+            tf.mul(tf.reshape(tf.add(unary, binary), [n, 1]), attention),
+          ) as tf.Tensor2D;
+        }
+      }
       for (const f of this.families) {
-        if (used && !this.programs.tokens.some((tok, id) => used.has(id) && this.tokenInFamily(tok, f))) continue;
+        if (used && !this.programs.tokens.some((tok, id) => used.has(id) && this.tokenInFamily(tok, f)))
+          continue;
         const share = shareOf(f.share);
         let memberAddress = matMul(address, f.selection) as tf.Tensor2D;
-        memberAddress = tf.div(memberAddress, tf.maximum(tf.sum(memberAddress, 1, true), 1e-12)) as tf.Tensor2D;
-        const call: ModuleCall = { samples, features: F, gather: (x) => x, members, addresses: memberAddress };
+        memberAddress = tf.div(
+          memberAddress,
+          tf.maximum(tf.sum(memberAddress, 1, true), 1e-12),
+        ) as tf.Tensor2D;
+        const call: ModuleCall = {
+          samples,
+          features: F,
+          gather: (x) => x,
+          members,
+          addresses: memberAddress,
+        };
         const out = f.module.apply(f.arity === 1 ? [x1] : [x2, x1], call) as tf.Tensor4D;
         const entry: StackEntry = f.answers
-          ? { attention: tf.zeros([n, cells]), code: tf.reshape(tf.slice(out, [0, 0, 0, 0], [n, 1, 1, d]), [n, d]) }
-          : { attention: tf.reshape(tf.slice(out, [0, 0, 0, d - 1], [n, h, w, 1]), [n, cells]), code: tf.zeros([n, d]) };
+          ? {
+              attention: tf.zeros([n, cells]),
+              code: tf.reshape(tf.slice(out, [0, 0, 0, 0], [n, 1, 1, d]), [n, d]),
+            }
+          : {
+              attention: tf.reshape(tf.slice(out, [0, 0, 0, d - 1], [n, h, w, 1]), [n, cells]),
+              code: tf.zeros([n, d]),
+            };
         // A unary family pops one and pushes one (writes where the top was), a binary one writes below it.
         const at = f.arity === 1 ? p : below;
         writes.push({ pointer: at, weight: share, entry });
@@ -316,10 +435,11 @@ export class StackEndToEndNetwork {
     const logits = this.classifier.apply(mapOf(top));
     const stacked = tf.stack(addresses, 1) as tf.Tensor3D;
     const R = this.rowTokenIds.length;
-    const rowAddresses = tf.reshape(
-      matMul(tf.reshape(stacked, [n * T, V]), this.rowSelection),
-      [n, T, R],
-    ) as tf.Tensor3D;
+    const rowAddresses = tf.reshape(matMul(tf.reshape(stacked, [n * T, V]), this.rowSelection), [
+      n,
+      T,
+      R,
+    ]) as tf.Tensor3D;
     return {
       logits,
       stepLogits: tf.stack(stepLogits, 1) as tf.Tensor3D,
@@ -339,6 +459,11 @@ export class StackEndToEndNetwork {
     };
   }
 
+  private isSelecting(id: number): boolean {
+    const token = this.programs.token(id);
+    return this.programs.arity(id) > 0 && !isAnswerToken(token);
+  }
+
   private tokenInFamily(token: string, f: StackFamily): boolean {
     const m = this.network.modules.get(token);
     return !!m && (m.group ?? m.name) === f.group;
@@ -346,6 +471,15 @@ export class StackEndToEndNetwork {
 
   dispose(): void {
     for (const f of this.families) f.share.dispose();
+    if (this.selecting) {
+      for (const t of [
+        this.selecting.selection,
+        this.selecting.unary,
+        this.selecting.binary,
+        this.selecting.within,
+      ])
+        t.dispose();
+    }
     this.selections.dispose();
     this.sceneColumn.dispose();
     this.rowSelection.dispose();

@@ -1,6 +1,6 @@
 import type { ClevrBatch } from '@mmnet/clevr-data';
 import type { ParameterStore, Rng, tf } from '@mmnet/core-tensors';
-import type { DecoderMode, TrainMode } from '../config/train-config.js';
+import type { DecoderMode, ExecutorKind, TrainMode } from '../config/train-config.js';
 import type { Vocab } from '../data/vocab-file.js';
 
 /** What a model adapter is built from: the vocabularies, the feature shape and the model options. */
@@ -13,6 +13,8 @@ export interface ModelContext {
   stemDim: number;
   decoderMode: DecoderMode;
   useCurriculum: boolean;
+  /** PG_endtoend's executor. */
+  executorKind: ExecutorKind;
   /** Extra settings for the model package's own zod schema (`model_config` in a --config file). */
   modelConfig: Record<string, unknown>;
   /** Seeds the parameter initialisation. */
