@@ -41,7 +41,7 @@ function stackConfig(
     },
     programGenerator: { encoderWordvecDim: 5, hiddenDim: 6, numLayers: 1 },
     decoder: { mode },
-    stack: { steps: 9, depth: 4 },
+    stack: { steps: 9, depth: 4, questionAnswer: false },
     seed: 3,
     ...extra,
   };

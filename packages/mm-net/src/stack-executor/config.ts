@@ -8,6 +8,12 @@ export const StackExecutorSchema = z.object({
   steps: z.number().int().min(1).max(64).default(12),
   /** Stack entries: the deepest nesting a layout can keep (binary modules need two). */
   depth: z.number().int().min(2).max(32).default(6),
+  /**
+   * The answer also reads the question (Stack-NMN's output unit reads the question encoding beside the memory): a
+   * linear map of the encoded question added to the classifier's scores (`executor.questionAnswer.*`), so the
+   * answer-type prior needs no layout and the executor's evidence adds to it.
+   */
+  questionAnswer: z.boolean().default(true),
 });
 export type StackExecutorConfig = z.output<typeof StackExecutorSchema>;
 

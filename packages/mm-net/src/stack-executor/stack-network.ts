@@ -1,6 +1,7 @@
 import {
   createRng,
   gumbelSoftmax,
+  Linear,
   matMul,
   type ParameterScope,
   ParameterStore,
@@ -93,8 +94,10 @@ export interface StackEndToEndOutput {
     decodedMask: tf.Tensor2D;
     programs: { status: ProgramStatus }[];
   };
-  /** The address over the memory rows (function tokens) at every step [N, T, rows], for heatmaps. */
+  /** The address over the memory rows (function tokens) at every step [N, T, rows]. */
   memoryAddresses: tf.Tensor3D;
+  /** The address over the layout tokens (`layoutTokenIds`: scene, functions, the no-op) [N, T, K], for heatmaps. */
+  layoutAddresses: tf.Tensor3D;
 }
 
 /** A family of the attention memory as the stack executor runs it. */
@@ -116,7 +119,8 @@ interface StackFamily {
  * with its members' parameters mixed by the address (renormalised over the family's tokens), on inputs popped from
  * a differentiable stack of (attention, code) entries (one pop for unary families, two for binary ones); the
  * family outputs are pushed back mixed by the families' shares of the address (`scene` pushes the whole scene,
- * `<END>` is the no-op). The classifier reads the top of the stack after the last step. No discrete choice: the
+ * `<END>` is the no-op). The classifier reads the top of the stack after the last step (and, with
+ * `stack.questionAnswer`, scores from the encoded question are added, as Stack-NMN's output unit reads it). No discrete choice: the
  * answer loss reaches the controller, the question encoder and every memory row with a nonzero address. With
  * one-hot addresses following a program's postfix order it computes exactly what the tree executor computes.
  */
@@ -130,6 +134,9 @@ export class StackEndToEndNetwork {
   readonly numAnswers: number;
   /** Program-vocabulary id of each memory row (the function tokens). */
   readonly rowTokenIds: number[];
+  /** The tokens a step can choose: `scene`, the function tokens and `<END>` (the no-op), in vocabulary order. */
+  readonly layoutTokenIds: number[];
+  private readonly layoutSelection: tf.Tensor2D;
   /** The answering families, run one call each per step. */
   private readonly families: StackFamily[];
   /** The selecting families, read as one bank (one call per step). */
@@ -145,6 +152,8 @@ export class StackEndToEndNetwork {
   private readonly sceneColumn: tf.Tensor2D;
   private readonly rowSelection: tf.Tensor2D;
   private readonly shifts: { up: tf.Tensor2D; down: tf.Tensor2D };
+  /** `stack.questionAnswer`: answer scores from the encoded question, added to the classifier's. */
+  private readonly questionAnswer: Linear | null;
 
   constructor(
     scope: ParameterScope,
@@ -242,7 +251,19 @@ export class StackEndToEndNetwork {
       rows[id * R + r] = 1;
     });
     this.rowSelection = tf.keep(tf.tensor2d(rows, [V, R]));
+    this.layoutTokenIds = tokens
+      .map((_, id) => id)
+      .filter((id) => id === END_ID || this.programs.arity(id) >= 0);
+    const K = this.layoutTokenIds.length;
+    const layoutColumns = new Float32Array(V * K);
+    this.layoutTokenIds.forEach((id, k) => {
+      layoutColumns[id * K + k] = 1;
+    });
+    this.layoutSelection = tf.keep(tf.tensor2d(layoutColumns, [V, K]));
     this.shifts = pointerShifts(c.stack.depth);
+    this.questionAnswer = c.stack.questionAnswer
+      ? new Linear(scope.scope('executor.questionAnswer'), g.hiddenDim, this.numAnswers)
+      : null;
   }
 
   /** The controller's parameters (`programGenerator.*`) and the executor's (`executor.*`). */
@@ -432,7 +453,9 @@ export class StackEndToEndNetwork {
       stack = mixedWrite(stack, writes, pointer);
     }
     const top = readAt(stack, stack.pointer);
-    const logits = this.classifier.apply(mapOf(top));
+    let logits = this.classifier.apply(mapOf(top));
+    if (this.questionAnswer)
+      logits = tf.add(logits, this.questionAnswer.apply(encoded.question)) as tf.Tensor2D;
     const stacked = tf.stack(addresses, 1) as tf.Tensor3D;
     const R = this.rowTokenIds.length;
     const rowAddresses = tf.reshape(matMul(tf.reshape(stacked, [n * T, V]), this.rowSelection), [
@@ -456,6 +479,11 @@ export class StackEndToEndNetwork {
         programs: Array.from({ length: n }, () => ({ status: 'valid' as ProgramStatus })),
       },
       memoryAddresses: rowAddresses,
+      layoutAddresses: tf.reshape(matMul(tf.reshape(stacked, [n * T, V]), this.layoutSelection), [
+        n,
+        T,
+        this.layoutTokenIds.length,
+      ]) as tf.Tensor3D,
     };
   }
 
@@ -483,6 +511,7 @@ export class StackEndToEndNetwork {
     this.selections.dispose();
     this.sceneColumn.dispose();
     this.rowSelection.dispose();
+    this.layoutSelection.dispose();
     this.shifts.up.dispose();
     this.shifts.down.dispose();
     this.controller.dispose();

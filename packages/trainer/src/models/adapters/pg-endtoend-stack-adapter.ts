@@ -45,7 +45,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
     store,
     config: { ...config, executorKind: 'stack' },
     groups: { programGenerator: ['programGenerator'], executor: ['executor'] },
-    addressingLabels: model.rowTokenIds.map((id) => names.token(id)),
+    addressingLabels: model.layoutTokenIds.map((id) => names.token(id)),
     forward(batch, fctx) {
       const n = batch.featureShape[0];
       const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
@@ -85,7 +85,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
         logits: out.logits,
         programs: tf.tensor2d(flat, [n, width], 'int32'),
         attention: out.trace.attentions,
-        addressing: out.memoryAddresses,
+        addressing: out.layoutAddresses,
       };
     },
     programLoss(batch) {
