@@ -71,6 +71,8 @@ export interface ModelAdapter {
   readonly groups: ParameterGroups;
   /** Names of the program-token columns shown as memory slots in addressing heatmaps. */
   readonly addressingLabels?: string[];
+  /** What one of a sample's attention maps is, in reports ('hop' when absent). */
+  readonly attentionLabel?: string;
   forward(batch: ClevrBatch, ctx: ForwardContext): ForwardOutput;
   /**
    * Models with a program generator: its supervised loss on the batch's ground-truth programs (teacher

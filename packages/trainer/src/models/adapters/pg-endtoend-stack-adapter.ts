@@ -46,6 +46,8 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
     config: { ...config, executorKind: 'stack' },
     groups: { programGenerator: ['programGenerator'], executor: ['executor'] },
     addressingLabels: model.layoutTokenIds.map((id) => names.token(id)),
+    // Each step's written attention (its families' outputs mixed by their shares of the address).
+    attentionLabel: 'step',
     forward(batch, fctx) {
       const n = batch.featureShape[0];
       const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
