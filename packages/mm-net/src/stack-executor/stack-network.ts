@@ -39,6 +39,7 @@ import {
   type StackEndToEndConfigInput,
 } from './config.js';
 import { LayoutController } from './controller.js';
+import { FusedAnswers } from './fused-answers.js';
 import { FusedSelection } from './fused-selection.js';
 import {
   mixedWrite,
@@ -100,18 +101,6 @@ export interface StackEndToEndOutput {
   layoutAddresses: tf.Tensor3D;
 }
 
-/** A family of the attention memory as the stack executor runs it. */
-interface StackFamily {
-  group: string;
-  module: ModuleInstance;
-  arity: 1 | 2;
-  answers: boolean;
-  /** [V, members]: the family's columns of a distribution over the program vocabulary. */
-  selection: tf.Tensor2D;
-  /** [V, 1]: 1 at the family's tokens (its share of an address). */
-  share: tf.Tensor2D;
-}
-
 /**
  * PG_endtoend with a differentiable layout (Stack-NMN over the module memory): a controller attends over the
  * question's words for T steps and gives each step a distribution over the program vocabulary; that distribution
@@ -137,8 +126,14 @@ export class StackEndToEndNetwork {
   /** The tokens a step can choose: `scene`, the function tokens and `<END>` (the no-op), in vocabulary order. */
   readonly layoutTokenIds: number[];
   private readonly layoutSelection: tf.Tensor2D;
-  /** The answering families, run one call each per step. */
-  private readonly families: StackFamily[];
+  /** The answering families, read as one bank (one call per step). */
+  private readonly answering: {
+    fused: FusedAnswers;
+    /** [V, members] over both families' members, and [V, 1] columns of unary and binary tokens. */
+    selection: tf.Tensor2D;
+    unary: tf.Tensor2D;
+    binary: tf.Tensor2D;
+  } | null;
   /** The selecting families, read as one bank (one call per step). */
   private readonly selecting: {
     fused: FusedSelection;
@@ -192,7 +187,7 @@ export class StackEndToEndNetwork {
     const modules = this.network.modules;
     this.selections = new FamilySelections(modules, V, (token) => this.programs.id(token));
     const seen = new Set<string>();
-    this.families = [];
+    const answering: { name: string; arity: 1 | 2; selection: tf.Tensor2D }[] = [];
     const selecting: { name: string; arity: 1 | 2; withinInput: boolean; selection: tf.Tensor2D }[] = [];
     for (const name of modules.names()) {
       const module = modules.get(name)!;
@@ -210,36 +205,44 @@ export class StackEndToEndNetwork {
         });
         continue;
       }
-      this.families.push({
-        group,
-        module,
-        arity,
-        answers: true,
-        selection,
-        share: tf.keep(tf.sum(selection, 1, true)) as tf.Tensor2D,
-      });
+      answering.push({ name: group, arity, selection });
     }
+    const column = <F extends { arity: 1 | 2; selection: tf.Tensor2D }>(list: F[], keep: (f: F) => boolean) =>
+      tf.keep(
+        tf.tidy(() =>
+          list
+            .map((f) => tf.mul(tf.sum(f.selection, 1, true), keep(f) ? 1 : 0))
+            .reduce((x, y) => tf.add(x, y)),
+        ) as tf.Tensor2D,
+      );
+    const modulesScope = scope.scope('executor').scope('modules');
+    this.answering =
+      answering.length === 0
+        ? null
+        : {
+            fused: new FusedAnswers(modulesScope, answering, c.executor.stemDim),
+            selection: tf.keep(
+              tf.concat(
+                answering.map((f) => f.selection),
+                1,
+              ) as tf.Tensor2D,
+            ),
+            unary: column(answering, (f) => f.arity === 1),
+            binary: column(answering, (f) => f.arity === 2),
+          };
     if (selecting.length === 0) this.selecting = null;
     else {
-      const column = (keep: (f: (typeof selecting)[number]) => boolean) =>
-        tf.keep(
-          tf.tidy(() =>
-            selecting
-              .map((f) => tf.mul(tf.sum(f.selection, 1, true), keep(f) ? 1 : 0))
-              .reduce((a, b) => tf.add(a, b)),
-          ) as tf.Tensor2D,
-        );
       this.selecting = {
-        fused: new FusedSelection(scope.scope('executor').scope('modules'), selecting, c.executor.stemDim),
+        fused: new FusedSelection(modulesScope, selecting, c.executor.stemDim),
         selection: tf.keep(
           tf.concat(
             selecting.map((f) => f.selection),
             1,
           ) as tf.Tensor2D,
         ),
-        unary: column((f) => f.arity === 1),
-        binary: column((f) => f.arity === 2),
-        within: column((f) => f.withinInput),
+        unary: column(selecting, (f) => f.arity === 1),
+        binary: column(selecting, (f) => f.arity === 2),
+        within: column(selecting, (f) => f.withinInput),
       };
     }
     const scene = new Float32Array(V);
@@ -331,8 +334,6 @@ export class StackEndToEndNetwork {
         tf.mul(F, tf.reshape(e.attention, [n, h, w, 1])),
         tf.reshape(e.code, [n, 1, 1, d]),
       ) as tf.Tensor4D;
-    const samples = Array.from({ length: n }, (_, i) => i);
-    const members = new Array<number>(n).fill(0);
     for (let t = 0; t < T; t++) {
       const step = this.controller.step(t, encoded, control);
       control = step.control;
@@ -414,38 +415,22 @@ export class StackEndToEndNetwork {
           ) as tf.Tensor2D;
         }
       }
-      for (const f of this.families) {
-        if (used && !this.programs.tokens.some((tok, id) => used.has(id) && this.tokenInFamily(tok, f)))
-          continue;
-        const share = shareOf(f.share);
-        let memberAddress = matMul(address, f.selection) as tf.Tensor2D;
-        memberAddress = tf.div(
-          memberAddress,
-          tf.maximum(tf.sum(memberAddress, 1, true), 1e-12),
-        ) as tf.Tensor2D;
-        const call: ModuleCall = {
-          samples,
-          features: F,
-          gather: (x) => x,
-          members,
-          addresses: memberAddress,
-        };
-        const out = f.module.apply(f.arity === 1 ? [x1] : [x2, x1], call) as tf.Tensor4D;
-        const entry: StackEntry = f.answers
-          ? {
-              attention: tf.zeros([n, cells]),
-              code: tf.reshape(tf.slice(out, [0, 0, 0, 0], [n, 1, 1, d]), [n, d]),
-            }
-          : {
-              attention: tf.reshape(tf.slice(out, [0, 0, 0, d - 1], [n, h, w, 1]), [n, cells]),
-              code: tf.zeros([n, d]),
-            };
-        // A unary family pops one and pushes one (writes where the top was), a binary one writes below it.
-        const at = f.arity === 1 ? p : below;
-        writes.push({ pointer: at, weight: share, entry });
-        const s = tf.reshape(share, [n, 1]);
-        pointer = tf.add(pointer, tf.mul(at, s)) as tf.Tensor2D;
-        written = tf.add(written, tf.mul(s, entry.attention)) as tf.Tensor2D;
+      if (this.answering) {
+        const ans = this.answering;
+        const chosenAnswer = !used || [...used].some((id) => this.isAnswering(id));
+        if (chosenAnswer) {
+          const unary = shareOf(ans.unary);
+          const binary = shareOf(ans.binary);
+          const total = tf.reshape(tf.maximum(tf.add(unary, binary), 1e-12), [n, 1]);
+          const memberAddress = tf.div(matMul(address, ans.selection), total) as tf.Tensor2D;
+          const code = ans.fused.apply(top1, top2, F, memberAddress);
+          const entry: StackEntry = { attention: tf.zeros([n, cells]), code };
+          writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
+          pointer = tf.add(
+            pointer,
+            tf.add(tf.mul(p, tf.reshape(unary, [n, 1])), tf.mul(below, tf.reshape(binary, [n, 1]))),
+          ) as tf.Tensor2D;
+        }
       }
       const noop = tf.reshape(tf.slice(address, [0, END_ID], [n, 1]), [n, 1]);
       pointer = tf.add(pointer, tf.mul(p, noop)) as tf.Tensor2D;
@@ -492,13 +477,14 @@ export class StackEndToEndNetwork {
     return this.programs.arity(id) > 0 && !isAnswerToken(token);
   }
 
-  private tokenInFamily(token: string, f: StackFamily): boolean {
-    const m = this.network.modules.get(token);
-    return !!m && (m.group ?? m.name) === f.group;
+  private isAnswering(id: number): boolean {
+    return this.programs.arity(id) > 0 && isAnswerToken(this.programs.token(id));
   }
 
   dispose(): void {
-    for (const f of this.families) f.share.dispose();
+    if (this.answering) {
+      for (const t of [this.answering.selection, this.answering.unary, this.answering.binary]) t.dispose();
+    }
     if (this.selecting) {
       for (const t of [
         this.selecting.selection,
