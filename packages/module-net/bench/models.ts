@@ -3,7 +3,7 @@
  * Usage: tsx bench/models.ts --config small|seed [--models PG,PG_memory,SAN] [--steps 6] [--backend wasm]
  * Without --models (or with `--models all`) every model runs. Models come from bench/entries of the model
  * packages (this package's PG; @mmnet/san's SAN and SAN_wbw; @mmnet/mm-net's PG_memory and
- * PG_endtoend_soft|gumbel|hard|hard+penalty; any package that adds a `bench/entries.ts` exporting
+ * PG_endtoend_soft|gumbel|hard|hard+penalty and the stack executor's PG_endtoend_stack_<mode>; any package that adds a `bench/entries.ts` exporting
  * `benchModels` and is listed in ENTRY_FILES).
  */
 import { spawnSync } from 'node:child_process';
