@@ -103,7 +103,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       const chosen = tf.argMax(logits, -1).dataSync();
       let exact = 0;
       layouts.forEach((l, i) => {
-        if (l && l.every((id, t) => chosen[i * T + t] === id)) exact++;
+        if (l?.every((id, t) => chosen[i * T + t] === id)) exact++;
       });
       return { loss: ce ? ce.loss : (tf.mul(tf.sum(logits), 0) as tf.Scalar), exactMatch: exact / n };
     },
