@@ -80,6 +80,11 @@ function sizes(smoke: boolean) {
         executor: attentionModules(classifier),
         programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
       },
+      stack: {
+        executor: attentionModules(classifier),
+        programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+        stack: { steps: 6, depth: 4 },
+      },
     };
   }
   const classifier = { projDim: 64, hiddenDim: 128, poolSize: 14 };
@@ -92,6 +97,13 @@ function sizes(smoke: boolean) {
       executor: attentionModules(classifier),
       programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
     },
+    // PG_endtoend's stack executor: the same attention memory, a question encoder of the generator's sizes, 12
+    // controller steps (the aligned layouts of ~60 % of clevr-small's programs fit) and a stack of 6 entries.
+    stack: {
+      executor: attentionModules(classifier),
+      programGenerator: { encoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
+      stack: { steps: 12, depth: 6 },
+    },
   };
 }
 
@@ -102,7 +114,7 @@ function sizes(smoke: boolean) {
  * iterations.
  */
 function trainArgs(
-  kind: 'san' | 'sanWordByWord' | 'modules' | 'attentionModules' | 'endToEnd' | 'programs',
+  kind: 'san' | 'sanWordByWord' | 'modules' | 'attentionModules' | 'endToEnd' | 'stack' | 'programs',
   o: PlanOptions,
 ): Record<string, string> {
   const common = { seed: String(o.seed), max_epochs: '50' };
@@ -151,6 +163,17 @@ function trainArgs(
         num_iterations: '200',
         num_val_samples: '500',
       };
+    case 'stack':
+      // The stack executor from scratch: every step runs the whole memory on the whole batch (~2x PG_attention's
+      // cost per question), so batch 32, Adam 1e-3 for both parts, a validation every 100 updates.
+      return {
+        ...common,
+        stem_dim: '64',
+        batch_size: '32',
+        lr: '1e-3',
+        num_iterations: '100',
+        num_val_samples: '500',
+      };
     case 'programs':
       // Teacher forcing of the program generator alone: cheap, so at most 4,000 updates of 64 programs, Adam 3e-3
       // with a cosine decay (program-decoders' supervised recipe: 95.5 % exact match after 4,000 steps on 40,000
@@ -194,6 +217,15 @@ export const DEFAULT_HOURS = {
   'end-to-end fine-tuning': 0.5,
   ablations: 1,
 } as const;
+
+/** PG_endtoend with the stack executor from answers alone: the issue's budget (at most 8 h). */
+export const STACK_HOURS = 8;
+
+/** Seeds of the stack executor's from-answers runs (added to --seed): the row and two more for the spread. */
+export const STACK_SEEDS: readonly number[] = [0, 1, 2];
+
+/** Fractions of the programs the stack executor's weak-supervision rows learn their layouts from. */
+export const STACK_SUPERVISION_FRACTIONS: readonly number[] = [0.01, 0.1];
 
 /** SAN and SAN_wbw: their val curves were still rising at the end of 1 h, so they get 3. */
 export const SAN_HOURS = 3;
@@ -256,12 +288,76 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
             model: 'PG_endtoend',
             ...trainArgs('endToEnd', o),
             ...endToEndBatch(mode, o),
+            executor: 'tree',
             decoder_mode: mode,
             use_curriculum: curriculum ? '1' : '0',
           },
           size.endToEnd,
         ),
       });
+  // PG_endtoend with the stack executor (mm-net's StackEndToEndNetwork): soft addresses, from the answers alone.
+  for (const offset of STACK_SEEDS)
+    out.push({
+      id: offset === 0 ? 'PG_endtoend-stack' : `PG_endtoend-stack-seed${offset}`,
+      group: 'end-to-end',
+      label: `PG_endtoend stack executor, soft${offset === 0 ? '' : ` (seed +${offset})`}`,
+      model: 'PG_endtoend',
+      decoderMode: 'soft',
+      curriculum: false,
+      hours: STACK_HOURS,
+      stages: one(
+        {
+          model: 'PG_endtoend',
+          ...trainArgs('stack', o),
+          executor: 'stack',
+          decoder_mode: 'soft',
+          seed: String(o.seed + offset),
+        },
+        size.stack,
+      ),
+    });
+  // Weak supervision through the stack model: the controller's addresses learn the aligned layouts (cross-entropy)
+  // of a fraction of the programs, then controller and executor learn from the answers together.
+  for (const fraction of STACK_SUPERVISION_FRACTIONS)
+    out.push({
+      id: `weak-${fractionId(fraction)}-stack`,
+      group: 'weak supervision',
+      label: `PG_endtoend stack executor, layouts of ${Number((fraction * 100).toPrecision(3))} % of the programs`,
+      model: 'PG_endtoend',
+      decoderMode: 'soft',
+      curriculum: false,
+      supervisionFraction: fraction,
+      hours: DEFAULT_HOURS['weak supervision'],
+      stages: [
+        {
+          name: 'layouts',
+          args: {
+            model: 'PG_endtoend',
+            executor: 'stack',
+            ...trainArgs('programs', o),
+            decoder_mode: 'soft',
+            train_mode: 'PG',
+            program_supervision_fraction: String(fraction),
+          },
+          modelConfig: size.stack,
+          budgetShare: 0.15,
+        },
+        {
+          name: 'answers',
+          args: {
+            model: 'PG_endtoend',
+            executor: 'stack',
+            ...trainArgs('stack', o),
+            decoder_mode: 'soft',
+            train_mode: 'PG+EE',
+            ...(o.smoke ? {} : { pg_lr: '1e-4' }),
+          },
+          modelConfig: size.stack,
+          budgetShare: 0.85,
+          loadPrevious: 'PG',
+        },
+      ],
+    });
   /**
    * Generator and executor together, the generator learning from answers (REINFORCE in the hard modes, gradients
    * through the addresses in soft and gumbel) at clevr-iep's joint fine-tuning rate: at 1e-4 the rewards of a
@@ -271,6 +367,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
    */
   const jointArgs = (mode: DecoderMode, batch: Record<string, string>) => ({
     model: 'PG_endtoend',
+    executor: 'tree',
     ...trainArgs('endToEnd', o),
     ...batch,
     decoder_mode: mode,
@@ -294,6 +391,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
             name: 'programs',
             args: {
               model: 'PG_endtoend',
+              executor: 'tree',
               ...trainArgs('programs', o),
               decoder_mode: mode,
               train_mode: 'PG',
@@ -308,6 +406,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
             name: 'executor',
             args: {
               model: 'PG_endtoend',
+              executor: 'tree',
               ...trainArgs('endToEnd', o),
               decoder_mode: mode,
               train_mode: 'EE',

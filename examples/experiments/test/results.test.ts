@@ -26,6 +26,7 @@ import {
   END_TO_END_MODES,
   experimentPlan,
   SAN_HOURS,
+  STACK_HOURS,
   selectExperiments,
 } from '../src/plan.js';
 import { parseResults, type ResultRow, type Results } from '../src/results.js';
@@ -554,7 +555,8 @@ describe('charts', () => {
 describe('experiment plan and helpers', () => {
   it('has every model of the plan once, with budgets that add up', () => {
     const plan = experimentPlan({ smoke: false, seed: 3, weakDecoderModes: ['hard', 'hard+penalty'] });
-    expect(plan).toHaveLength(5 + 8 + 8 + 4 + 2);
+    // + the stack executor's rows: 3 seeds from answers alone, layouts of 1 % and 10 % of the programs.
+    expect(plan).toHaveLength(5 + 8 + 8 + 4 + 2 + 3 + 2);
     expect(plan.find((e) => e.id === 'PG_attention')?.stages[0].modelConfig).toMatchObject({
       modules: 'attention',
     });
@@ -566,7 +568,19 @@ describe('experiment plan and helpers', () => {
       for (const st of e.stages) expect(st.modelConfig).toMatchObject({ executor: { modules: 'attention' } });
     expect(plan.find((e) => e.id === 'PG')?.stages[0].modelConfig).not.toHaveProperty('modules');
     for (const e of plan)
-      expect(e.hours).toBe(e.model.startsWith('SAN') ? SAN_HOURS : DEFAULT_HOURS[e.group]);
+      expect(e.hours).toBe(
+        e.model.startsWith('SAN')
+          ? SAN_HOURS
+          : e.id.startsWith('PG_endtoend-stack')
+            ? STACK_HOURS
+            : DEFAULT_HOURS[e.group],
+      );
+    // The stack rows run --executor stack, every other PG_endtoend row the tree executor; seeds +0, +1, +2.
+    for (const e of plan.filter((x) => x.model === 'PG_endtoend'))
+      for (const st of e.stages) expect(st.args.executor).toBe(e.id.includes('stack') ? 'stack' : 'tree');
+    expect(
+      plan.filter((e) => e.id.startsWith('PG_endtoend-stack')).map((e) => e.stages[0].args.seed),
+    ).toEqual(['3', '4', '5']);
     // The ablations: PG_attention's run with one change taken away each.
     const base = plan.find((e) => e.id === ABLATION_BASE)!.stages[0];
     expect(base.modelConfig).toMatchObject({ coordinates: true, countFilters: 8 });
@@ -600,9 +614,23 @@ describe('experiment plan and helpers', () => {
     expect(new Set(plan.map((e) => e.id)).size).toBe(plan.length);
     for (const e of plan) {
       expect(e.stages.reduce((s, st) => s + st.budgetShare, 0)).toBeCloseTo(1);
-      for (const s of e.stages) expect(s.args.seed).toBe('3');
+      // Every run takes --seed, the stack executor's extra seeds add 1 and 2 to it.
+      const offset = Number(/-seed(\d)$/.exec(e.id)?.[1] ?? 0);
+      for (const s of e.stages) expect(s.args.seed).toBe(String(3 + offset));
     }
-    const weak = plan.filter((e) => e.supervisionFraction !== undefined);
+    const stackWeak = plan.filter((e) => e.supervisionFraction !== undefined && e.id.endsWith('-stack'));
+    expect(stackWeak.map((e) => e.supervisionFraction)).toEqual([0.01, 0.1]);
+    expect(
+      stackWeak[0].stages.map((s) => [
+        s.args.train_mode,
+        s.args.program_supervision_fraction,
+        s.loadPrevious,
+      ]),
+    ).toEqual([
+      ['PG', '0.01', undefined],
+      ['PG+EE', undefined, 'PG'],
+    ]);
+    const weak = plan.filter((e) => e.supervisionFraction !== undefined && !e.id.endsWith('-stack'));
     expect(weak.map((e) => e.supervisionFraction)).toEqual([0.01, 0.05, 0.1, 1, 0.01, 0.05, 0.1, 1]);
     expect(
       weak[0].stages.map((s) => [s.args.train_mode, s.args.program_supervision_fraction, s.loadPrevious]),

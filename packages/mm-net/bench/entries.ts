@@ -10,9 +10,10 @@
  * From packages/mm-net: npx tsx ../module-net/bench/models.ts --config small --models PG_memory,PG_endtoend_soft
  */
 
-import { tf } from '@mmnet/core-tensors';
+import { createRng, tf } from '@mmnet/core-tensors';
 import { programBenchModel } from '@mmnet/module-net/bench/program-bench-model';
 import type { DecoderMode } from '@mmnet/program-decoders';
+import { MovingAverageBaseline, ReinforceConfigSchema } from '@mmnet/program-decoders';
 import { SPECIAL_TOKENS, tokenMapOf } from '@mmnet/programs';
 import {
   BENCH_QUESTION_VOCAB,
@@ -21,7 +22,13 @@ import {
   benchAnswerVocab,
   trainedBenchModel,
 } from '../../module-net/bench/harness.js';
-import { createEndToEndNetwork, createModuleMemoryNetwork, EndToEndLearner } from '../src/index.js';
+import {
+  createEndToEndNetwork,
+  createModuleMemoryNetwork,
+  createStackEndToEndNetwork,
+  EndToEndLearner,
+  endToEndObjective,
+} from '../src/index.js';
 
 function programVocabOf(setup: BenchSetup): Record<string, number> {
   return tokenMapOf([...new Set(setup.programs.flat())].sort());
@@ -94,6 +101,61 @@ function endToEndBenchModel(mode: DecoderMode, attention = false): BenchModel {
 
 const MODES = ['soft', 'gumbel', 'hard', 'hard+penalty'] as const;
 
+/**
+ * PG_endtoend with the stack executor (`PG_endtoend_stack_<mode>`): the controller's T = 12 steps over the
+ * attention memory (PG_attention's recipe: 1x1 stem, coordinates, count filters, global max-pool classifier), loss
+ * = the answer cross-entropy (plus REINFORCE in the hard modes), both parameter groups trained.
+ */
+function stackBenchModel(mode: DecoderMode): BenchModel {
+  return trainedBenchModel(`PG_endtoend_stack_${mode}`, (setup) => {
+    const { config } = setup;
+    const { model, store } = createStackEndToEndNetwork(
+      {
+        executor: {
+          inChannels: config.inChannels,
+          stemDim: config.stemDim,
+          height: config.size,
+          width: config.size,
+          stemKernelSize: 1,
+          coordinates: true,
+          countFilters: 8,
+          classifier: { projDim: 64, hiddenDim: 128, poolSize: config.size },
+        },
+        programGenerator: { encoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
+        decoder: { mode },
+      },
+      {
+        question_token_to_idx: questionVocab(),
+        program_token_to_idx: programVocabOf(setup),
+        answer_token_to_idx: benchAnswerVocab(),
+      },
+    );
+    const rng = createRng(0);
+    const baseline = new MovingAverageBaseline(0.9);
+    const reinforce = ReinforceConfigSchema.parse({});
+    return {
+      variables: store.variables(),
+      loss: () =>
+        endToEndObjective(
+          model.forward(setup.features, setup.questions, { rng }),
+          Int32Array.from(setup.answerIds),
+          {
+            mode,
+            reinforce,
+            baseline,
+            generatorLearns: true,
+          },
+        ).loss,
+      dispose() {
+        model.dispose();
+        store.dispose();
+      },
+    };
+  });
+}
+
+export const stackBenchModels: BenchModel[] = MODES.map((mode) => stackBenchModel(mode));
+
 export const endToEndBenchModels: BenchModel[] = MODES.map((mode) => endToEndBenchModel(mode));
 
 export const endToEndAttentionBenchModels: BenchModel[] = MODES.map((mode) => endToEndBenchModel(mode, true));
@@ -103,4 +165,5 @@ export const benchModels: BenchModel[] = [
   pgMemoryAttentionBenchModel,
   ...endToEndBenchModels,
   ...endToEndAttentionBenchModels,
+  ...stackBenchModels,
 ];

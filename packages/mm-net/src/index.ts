@@ -4,3 +4,4 @@ export * from './execution/index.js';
 export * from './memory/index.js';
 export * from './pg-endtoend/index.js';
 export * from './pg-memory/index.js';
+export * from './stack-executor/index.js';

@@ -3,7 +3,7 @@
  * Usage: tsx bench/models.ts --config small|seed [--models PG,PG_memory,SAN] [--steps 6] [--backend wasm]
  * Without --models (or with `--models all`) every model runs. Models come from bench/entries of the model
  * packages (this package's PG; @mmnet/san's SAN and SAN_wbw; @mmnet/mm-net's PG_memory and
- * PG_endtoend_soft|gumbel|hard|hard+penalty; any package that adds a `bench/entries.ts` exporting
+ * PG_endtoend_soft|gumbel|hard|hard+penalty and the stack executor's PG_endtoend_stack_<mode>; any package that adds a `bench/entries.ts` exporting
  * `benchModels` and is listed in ENTRY_FILES).
  * `--paths wasm,native-builtin,native-system` (or `all`) measures each model on each way of running the wasm
  * backend, back to back, one process each: plain wasm kernels, the native kernels on their built-in SGEMM, and

@@ -28,6 +28,7 @@ beforeAll(async () => {
     stemDim: 8,
     decoderMode: 'hard',
     useCurriculum: false,
+    executorKind: 'tree',
     modelConfig: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
     seed: 0,
   });

@@ -3,10 +3,22 @@ import {
   answerRewards,
   type DecoderMode,
   type MovingAverageBaseline,
+  type ProgramStatus,
   type ReinforceConfig,
   reinforceLoss,
 } from '@mmnet/program-decoders';
 import type { EndToEndOutput } from './end-to-end-network.js';
+
+/**
+ * What the objective reads of a forward pass: the logits and the decoder's REINFORCE terms (a tree executor's
+ * `EndToEndOutput`, or the stack executor's output).
+ */
+export interface ObjectiveInput {
+  logits: tf.Tensor2D;
+  decoded: Pick<EndToEndOutput['decoded'], 'logProbs' | 'entropy' | 'decodedMask'> & {
+    programs: readonly { status: ProgramStatus }[];
+  };
+}
 
 export interface EndToEndObjectiveOptions {
   mode: DecoderMode;
@@ -39,7 +51,7 @@ export interface EndToEndObjective {
  * entropy bonus. A gradient function body: no tidy of its own.
  */
 export function endToEndObjective(
-  out: EndToEndOutput,
+  out: ObjectiveInput,
   answers: Int32Array,
   options: EndToEndObjectiveOptions,
 ): EndToEndObjective {

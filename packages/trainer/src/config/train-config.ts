@@ -10,6 +10,9 @@ export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 // The modes are defined where the models use them; the trainer's flags and the examples take them from here.
 export { TRAIN_MODES, type TrainMode } from '@mmnet/mm-net';
 export { DECODER_MODES, type DecoderMode } from '@mmnet/program-decoders';
+/** PG_endtoend's executors: the differentiable stack layout (learns from answers alone) or the decoded tree. */
+export const EXECUTOR_KINDS = ['stack', 'tree'] as const;
+export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `must be one of ${values.join(', ')}` });
@@ -38,6 +41,8 @@ export const trainConfigSchema = z
     train_mode: oneOf(TRAIN_MODES).default('PG+EE'),
     decoder_mode: oneOf(DECODER_MODES).default('soft'),
     use_curriculum: cliBoolean().default(false),
+    /** PG_endtoend: `stack` (a soft layout over the memory, differentiable) or `tree` (the decoded program's tree). */
+    executor: oneOf(EXECUTOR_KINDS).default('stack'),
     /**
      * Weak supervision (--train_mode PG only): the program generator learns, by teacher forcing, from the
      * ground-truth programs of this fraction of the training questions (a seeded choice), and sees only them.
@@ -240,6 +245,15 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
     kind: 'string',
     description: `program decoder: ${DECODER_MODES.join('|')}`,
     defaultText: 'soft',
+  },
+  {
+    flag: '--executor',
+    key: 'executor',
+    value: 'stack|tree',
+    kind: 'string',
+    description:
+      'PG_endtoend executor: stack (a differentiable layout over the module memory) or tree (the decoded program)',
+    defaultText: 'stack',
   },
   {
     flag: '--use_curriculum',

@@ -1,7 +1,7 @@
 import type { ClevrBatch } from '@mmnet/clevr-data';
 import type { ParameterStore, Rng, tf } from '@mmnet/core-tensors';
 import type { Vocab } from '@mmnet/programs';
-import type { DecoderMode, TrainMode } from '../config/train-config.js';
+import type { DecoderMode, ExecutorKind, TrainMode } from '../config/train-config.js';
 
 /** What a model adapter is built from: the vocabularies, the feature shape and the model options. */
 export interface ModelContext {
@@ -13,6 +13,8 @@ export interface ModelContext {
   stemDim: number;
   decoderMode: DecoderMode;
   useCurriculum: boolean;
+  /** PG_endtoend's executor. */
+  executorKind: ExecutorKind;
   /** Extra settings for the model package's own zod schema (`model_config` in a --config file). */
   modelConfig: Record<string, unknown>;
   /** Seeds the parameter initialisation. */
@@ -95,6 +97,8 @@ export interface ModelAdapter {
   readonly predictsPrograms?: boolean;
   /** Whether the model can execute programs given to it (`programs: 'given'`). */
   readonly executesGivenPrograms?: boolean;
+  /** What one of a sample's attention maps is, in reports ('hop' when absent). */
+  readonly attentionLabel?: string;
   forward(batch: ClevrBatch, ctx: ForwardContext): ForwardOutput;
   /**
    * Models with a program generator: its supervised loss on the batch's ground-truth programs (teacher

@@ -24,6 +24,8 @@ export interface ReportData {
   imageFor?: (imageIndex: number) => string | undefined;
   /** Labels of the memory slots in addressing maps. */
   addressingLabels?: string[];
+  /** What one attention map of a sample is ('hop' for SAN, 'step' for PG_endtoend's stack executor). */
+  attentionLabel?: string;
 }
 
 const pct = (v: number | undefined) =>
@@ -51,7 +53,7 @@ function sampleCard(data: ReportData, s: EvalResult['samples'][number], index: n
     ? `<div class="program"><b>predicted program</b> <code>${escapeHtml(s.predictedProgram.join(' '))}</code></div>`
     : '';
   const attention = s.attention
-    ? `<div class="attention-row">${s.attention.map((m, h) => attentionOverlay(m, uri, `hop ${h + 1}`)).join('')}</div>`
+    ? `<div class="attention-row">${s.attention.map((m, h) => attentionOverlay(m, uri, `${data.attentionLabel ?? 'hop'} ${h + 1}`)).join('')}</div>`
     : '';
   // The image once per card, referenced by every step's overlay.
   const ref = `sample-image-${index}`;

@@ -331,6 +331,7 @@ export class TrainingRun {
         return `data:image/png;base64,${readFileSync(file).toString('base64')}`;
       },
       addressingLabels: t.model.addressingLabels,
+      attentionLabel: t.model.attentionLabel,
     };
     const path = this.dir.path('report.html');
     writeFileAtomic(path, buildReportHtml(data));

@@ -9,16 +9,18 @@ import {
 import { NULL_ID } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { featureTensor, requirePrograms } from './classification-loss.js';
+import { createPgEndToEndStackAdapter } from './pg-endtoend-stack-adapter.js';
 import { stepMaps } from './program-generator-part.js';
 
 const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
 /**
- * PG_endtoend (@mmnet/mm-net): a seq2seq program generator whose per-step distributions address one memory of
+ * PG_endtoend with `--executor tree` (@mmnet/mm-net; `stack` is pg-endtoend-stack-adapter.ts): a seq2seq program generator whose per-step distributions address one memory of
  * module weights. The loss is mm-net's `endToEndObjective` (as its EndToEndLearner's): answer cross-entropy, plus
  * REINFORCE (moving-average baseline, entropy bonus) in the hard modes; curriculum on program length and Gumbel temperature by step.
  */
 export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
+  if (ctx.executorKind === 'stack') return createPgEndToEndStackAdapter(ctx);
   const [h, w, c] = ctx.featureShape;
   const mc = ctx.modelConfig;
   const config = EndToEndConfigSchema.parse({

@@ -1,0 +1,48 @@
+import { ModuleNetworkConfigSchema } from '@mmnet/module-net';
+import { LearningDecoderConfigSchema, Seq2SeqConfigSchema } from '@mmnet/program-decoders';
+import { z } from 'zod';
+
+/** The stack executor's own sizes. */
+export const StackExecutorSchema = z.object({
+  /** Controller steps T: one module (a soft mixture of the memory's rows) per step. */
+  steps: z.number().int().min(1).max(64).default(12),
+  /** Stack entries: the deepest nesting a layout can keep (binary modules need two). */
+  depth: z.number().int().min(2).max(32).default(6),
+  /**
+   * The answer also reads the question (Stack-NMN's output unit reads the question encoding beside the memory): a
+   * linear map of the encoded question added to the classifier's scores (`executor.questionAnswer.*`), so the
+   * answer-type prior needs no layout and the executor's evidence adds to it.
+   */
+  questionAnswer: z.boolean().default(true),
+});
+export type StackExecutorConfig = z.output<typeof StackExecutorSchema>;
+
+/**
+ * PG_endtoend with the stack executor: the attention memory (module-net's attention families, `executor.*`), the
+ * question encoder (`programGenerator`: its encoder sizes; the decoder fields are unused), the decoder modes and
+ * schedules (`decoder`), and the stack (`stack`).
+ */
+export const StackEndToEndConfigSchema = z.object({
+  executor: ModuleNetworkConfigSchema.omit({ seed: true, modules: true })
+    .extend({
+      /** The stack executor reads the attention families' memories (their members' stacked parameters). */
+      modules: z.literal('attention').default('attention'),
+    })
+    .prefault({}),
+  programGenerator: Seq2SeqConfigSchema.prefault({}),
+  decoder: LearningDecoderConfigSchema.prefault({}),
+  stack: StackExecutorSchema.prefault({}),
+  seed: z.number().int().default(0),
+});
+export type StackEndToEndConfig = z.output<typeof StackEndToEndConfigSchema>;
+export type StackEndToEndConfigInput = z.input<typeof StackEndToEndConfigSchema>;
+
+/** Parses a config; the error names the first bad field (e.g. `stack.steps: ...`). */
+export function parseStackEndToEndConfig(config: unknown): StackEndToEndConfig {
+  const parsed = StackEndToEndConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`PG_endtoend stack config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,5 @@
+export * from './config.js';
+export * from './controller.js';
+export * from './layout.js';
+export * from './soft-stack.js';
+export * from './stack-network.js';

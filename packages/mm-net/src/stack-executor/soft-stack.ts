@@ -1,0 +1,103 @@
+import { matMul, tf } from '@mmnet/core-tensors';
+
+/*
+ * A differentiable stack (Stack-NMN, Hu et al. 2018) of what modules exchange: each entry is an attention over the
+ * cells [HW] and a code [D]; the map it stands for is `features * attention + code` at every cell (a selection has
+ * code 0, an answer attention 0, the whole scene attention 1). The top is where a soft pointer [S] puts its mass: a
+ * pop reads the pointer-weighted entry and moves the pointer down, a push moves it up and writes there. Mixtures
+ * of pointers and writes keep everything differentiable, and with a one-hot pointer it is an ordinary stack.
+ */
+
+/** The stack's entries and pointer: attentions [N, S, HW], codes [N, S, D], pointer [N, S]. */
+export interface SoftStack {
+  attention: tf.Tensor3D;
+  code: tf.Tensor3D;
+  pointer: tf.Tensor2D;
+}
+
+/** One value a stack entry holds: attention [N, HW] and code [N, D]. */
+export interface StackEntry {
+  attention: tf.Tensor2D;
+  code: tf.Tensor2D;
+}
+
+/**
+ * Shift matrices [S, S] of a pointer: `up` moves mass one position up (the top position keeps its own), `down` one
+ * position down (position 0, the bottom, keeps its own: popping an empty stack reads the bottom entry again).
+ * Kept tensors; the caller disposes them.
+ */
+export function pointerShifts(depth: number): { up: tf.Tensor2D; down: tf.Tensor2D } {
+  if (!(Number.isInteger(depth) && depth >= 2))
+    throw new Error(`soft stack: depth must be >= 2, got ${depth}`);
+  const up = new Float32Array(depth * depth);
+  const down = new Float32Array(depth * depth);
+  for (let s = 0; s < depth; s++) {
+    up[s * depth + Math.min(s + 1, depth - 1)] = 1;
+    down[s * depth + Math.max(s - 1, 0)] = 1;
+  }
+  return {
+    up: tf.keep(tf.tensor2d(up, [depth, depth])),
+    down: tf.keep(tf.tensor2d(down, [depth, depth])),
+  };
+}
+
+/**
+ * A stack of `depth` entries for a batch of `batch`: every entry the whole scene (attention 1, code 0), the pointer
+ * at the bottom (position 0). A module that pops an empty stack reads the scene.
+ */
+export function sceneStack(batch: number, depth: number, cells: number, codeDim: number): SoftStack {
+  const pointer = new Float32Array(batch * depth);
+  for (let n = 0; n < batch; n++) pointer[n * depth] = 1;
+  return {
+    attention: tf.ones([batch, depth, cells]) as tf.Tensor3D,
+    code: tf.zeros([batch, depth, codeDim]) as tf.Tensor3D,
+    pointer: tf.tensor2d(pointer, [batch, depth]),
+  };
+}
+
+/** Moves a pointer [N, S] by a shift matrix [S, S]. */
+export function shiftPointer(pointer: tf.Tensor2D, shift: tf.Tensor2D): tf.Tensor2D {
+  return matMul(pointer, shift) as tf.Tensor2D;
+}
+
+/** The entry at a pointer [N, S] (its weighted mean over the positions). */
+export function readAt(stack: SoftStack, pointer: tf.Tensor2D): StackEntry {
+  const [n, s] = pointer.shape;
+  const p = tf.reshape(pointer, [n, 1, s]) as tf.Tensor3D;
+  return {
+    attention: tf.reshape(matMul(p, stack.attention), [n, stack.attention.shape[2]]) as tf.Tensor2D,
+    code: tf.reshape(matMul(p, stack.code), [n, stack.code.shape[2]]) as tf.Tensor2D,
+  };
+}
+
+/**
+ * Several pushes at once, mixed: each write puts `entry` at the position of its pointer with weight `weight` [N]
+ * (the writes' weights summing to at most 1 per sample; the rest of the mass leaves the stack as it was). Entry s
+ * becomes old_s * (1 - sum_w w p_w[s]) + sum_w w p_w[s] * entry_w.
+ */
+export function mixedWrite(
+  stack: SoftStack,
+  writes: readonly { pointer: tf.Tensor2D; weight: tf.Tensor1D; entry: StackEntry }[],
+  pointer: tf.Tensor2D,
+): SoftStack {
+  const [n, s] = stack.pointer.shape;
+  let keep: tf.Tensor2D | null = null;
+  let attention: tf.Tensor3D | null = null;
+  let code: tf.Tensor3D | null = null;
+  for (const w of writes) {
+    const where = tf.mul(w.pointer, tf.reshape(w.weight, [n, 1])) as tf.Tensor2D; // [N, S]
+    keep = keep ? (tf.add(keep, where) as tf.Tensor2D) : where;
+    const at = tf.reshape(where, [n, s, 1]);
+    const a = tf.mul(at, tf.reshape(w.entry.attention, [n, 1, -1])) as tf.Tensor3D;
+    const c = tf.mul(at, tf.reshape(w.entry.code, [n, 1, -1])) as tf.Tensor3D;
+    attention = attention ? (tf.add(attention, a) as tf.Tensor3D) : a;
+    code = code ? (tf.add(code, c) as tf.Tensor3D) : c;
+  }
+  if (!keep || !attention || !code) return { ...stack, pointer };
+  const old = tf.reshape(tf.sub(1, keep), [n, s, 1]);
+  return {
+    attention: tf.add(tf.mul(stack.attention, old), attention) as tf.Tensor3D,
+    code: tf.add(tf.mul(stack.code, old), code) as tf.Tensor3D,
+    pointer,
+  };
+}

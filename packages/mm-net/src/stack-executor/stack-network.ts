@@ -1,0 +1,524 @@
+import {
+  createRng,
+  gumbelSoftmax,
+  Linear,
+  matMul,
+  type ParameterScope,
+  ParameterStore,
+  type Rng,
+  sampleCategorical,
+  stopGradient,
+  tf,
+} from '@mmnet/core-tensors';
+import {
+  answerCount,
+  defineClevrModules,
+  isAnswerToken,
+  type ModuleClassifier,
+  ModuleNetwork,
+  ModuleRegistry,
+  type Stem,
+  selectsWithinInput,
+} from '@mmnet/module-net';
+import type { DecoderMode, ProgramGeneratorVocab, ProgramStatus } from '@mmnet/program-decoders';
+import { type Arity, clevrArity, END_ID, ProgramVocabulary, tokensByIndex } from '@mmnet/programs';
+import { FamilySelections } from '../attention-memory/member-addresses.js';
+import {
+  parseStackEndToEndConfig,
+  type StackEndToEndConfig,
+  type StackEndToEndConfigInput,
+} from './config.js';
+import { LayoutController } from './controller.js';
+import { FusedAnswers } from './fused-answers.js';
+import { FusedSelection } from './fused-selection.js';
+import {
+  mixedWrite,
+  pointerShifts,
+  readAt,
+  type SoftStack,
+  type StackEntry,
+  sceneStack,
+  shiftPointer,
+} from './soft-stack.js';
+
+export interface StackEndToEndVocab extends ProgramGeneratorVocab {
+  answer_token_to_idx: Record<string, number>;
+}
+
+export interface StackForwardOptions {
+  /** Decoder mode (default: the config's). */
+  mode?: DecoderMode;
+  /** Controller steps (default: the config's `stack.steps`; a curriculum passes fewer). */
+  steps?: number;
+  /** Seeded generator for gumbel noise and hard samples. */
+  rng?: Rng;
+  gumbelTemperature?: number;
+  sampleTemperature?: number;
+  /** Gumbel and hard modes: each step's most likely token, one-hot, no noise or sampling (evaluation). */
+  greedy?: boolean;
+  /** Fixed one-hot layouts [N][steps] of token ids (tests, inspection): the controller's choice is ignored. */
+  layout?: readonly (readonly number[])[];
+}
+
+/** What the stack executor did at every step, for reports and layout agreement. */
+export interface StackTrace {
+  /** The address over the program vocabulary at every step [N, T, V] (the no-op is `<END>`). */
+  addresses: tf.Tensor3D;
+  /** The attention each step wrote (its families' outputs mixed by their shares) [N, T, H, W]. */
+  attentions: tf.Tensor4D;
+  /** The controller's attention over the question words at every step [N, T, L]. */
+  wordAttentions: tf.Tensor3D;
+  /** The most likely (soft), sampled (hard) or chosen (gumbel) token of every step, row-major [N * T]. */
+  tokens: Int32Array;
+}
+
+export interface StackEndToEndOutput {
+  /** [N, numAnswers]. */
+  logits: tf.Tensor2D;
+  /** Scores over the program vocabulary at every step [N, T, V] (weak supervision's cross-entropy). */
+  stepLogits: tf.Tensor3D;
+  trace: StackTrace;
+  /** REINFORCE terms in the shape `endToEndObjective` reads: log p and entropy of every step, all steps live. */
+  decoded: {
+    logProbs: tf.Tensor2D;
+    entropy: tf.Tensor2D;
+    decodedMask: tf.Tensor2D;
+    programs: { status: ProgramStatus }[];
+  };
+  /** The address over the memory rows (function tokens) at every step [N, T, rows]. */
+  memoryAddresses: tf.Tensor3D;
+  /** The address over the layout tokens (`layoutTokenIds`: scene, functions, the no-op) [N, T, K], for heatmaps. */
+  layoutAddresses: tf.Tensor3D;
+}
+
+/**
+ * PG_endtoend with a differentiable layout (Stack-NMN over the module memory): a controller attends over the
+ * question's words for T steps and gives each step a distribution over the program vocabulary; that distribution
+ * is the address into the attention memory. At a step every family of the memory runs once on the whole batch
+ * with its members' parameters mixed by the address (renormalised over the family's tokens), on inputs popped from
+ * a differentiable stack of (attention, code) entries (one pop for unary families, two for binary ones); the
+ * family outputs are pushed back mixed by the families' shares of the address (`scene` pushes the whole scene,
+ * `<END>` is the no-op). The classifier reads the top of the stack after the last step (and, with
+ * `stack.questionAnswer`, scores from the encoded question are added, as Stack-NMN's output unit reads it). No discrete choice: the
+ * answer loss reaches the controller, the question encoder and every memory row with a nonzero address. With
+ * one-hot addresses following a program's postfix order it computes exactly what the tree executor computes.
+ */
+export class StackEndToEndNetwork {
+  readonly config: StackEndToEndConfig;
+  readonly controller: LayoutController;
+  readonly network: ModuleNetwork;
+  readonly stem: Stem;
+  readonly classifier: ModuleClassifier;
+  readonly programs: ProgramVocabulary;
+  readonly numAnswers: number;
+  /** Program-vocabulary id of each memory row (the function tokens). */
+  readonly rowTokenIds: number[];
+  /** The tokens a step can choose: `scene`, the function tokens and `<END>` (the no-op), in vocabulary order. */
+  readonly layoutTokenIds: number[];
+  private readonly layoutSelection: tf.Tensor2D;
+  /** The answering families, read as one bank (one call per step). */
+  private readonly answering: {
+    fused: FusedAnswers;
+    /** [V, members] over both families' members, and [V, 1] columns of unary and binary tokens. */
+    selection: tf.Tensor2D;
+    unary: tf.Tensor2D;
+    binary: tf.Tensor2D;
+  } | null;
+  /** The selecting families, read as one bank (one call per step). */
+  private readonly selecting: {
+    fused: FusedSelection;
+    /** [V, members] over all selecting members, and [V, 1] columns of unary, binary and within-input tokens. */
+    selection: tf.Tensor2D;
+    unary: tf.Tensor2D;
+    binary: tf.Tensor2D;
+    within: tf.Tensor2D;
+  } | null;
+  private readonly selections: FamilySelections;
+  private readonly sceneColumn: tf.Tensor2D;
+  private readonly rowSelection: tf.Tensor2D;
+  private readonly shifts: { up: tf.Tensor2D; down: tf.Tensor2D };
+  /** `stack.questionAnswer`: answer scores from the encoded question, added to the classifier's. */
+  private readonly questionAnswer: Linear | null;
+
+  constructor(
+    scope: ParameterScope,
+    config: StackEndToEndConfigInput,
+    readonly vocab: StackEndToEndVocab,
+  ) {
+    this.config = parseStackEndToEndConfig(config);
+    const c = this.config;
+    this.programs = new ProgramVocabulary(vocab.program_token_to_idx);
+    const V = this.programs.size;
+    if (this.programs.token(END_ID) !== '<END>')
+      throw new Error(`PG_endtoend stack: program token ${END_ID} must be <END> (the no-op)`);
+    const g = c.programGenerator;
+    this.controller = new LayoutController(scope.scope('programGenerator'), {
+      questionVocabSize: tokensByIndex(vocab.question_token_to_idx, 'question vocabulary').length,
+      wordvecDim: g.encoderWordvecDim,
+      hiddenDim: g.hiddenDim,
+      numLayers: g.numLayers,
+      cell: g.cell,
+      programVocabSize: V,
+      steps: c.stack.steps,
+    });
+    this.numAnswers = answerCount(vocab.answer_token_to_idx);
+    const tokens = Array.from({ length: V }, (_, id) => this.programs.token(id));
+    const arityOf = (token: string): Arity | null => {
+      return clevrArity(token);
+    };
+    const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
+      countFilters: c.executor.countFilters,
+    });
+    this.network = new ModuleNetwork(scope.scope('executor'), c.executor, registry, this.numAnswers);
+    this.stem = this.network.stem;
+    this.classifier = this.network.classifier;
+    this.rowTokenIds = this.programs.functionIds();
+    const modules = this.network.modules;
+    this.selections = new FamilySelections(modules, V, (token) => this.programs.id(token));
+    const seen = new Set<string>();
+    const answering: { name: string; arity: 1 | 2; selection: tf.Tensor2D }[] = [];
+    const selecting: { name: string; arity: 1 | 2; withinInput: boolean; selection: tf.Tensor2D }[] = [];
+    for (const name of modules.names()) {
+      const module = modules.get(name)!;
+      const group = module.group ?? module.name;
+      if (module.arity === 0 || seen.has(group)) continue;
+      seen.add(group);
+      const selection = this.selections.of(group);
+      const arity = module.arity as 1 | 2;
+      if (!isAnswerToken(name)) {
+        selecting.push({
+          name: group,
+          arity,
+          withinInput: arity === 1 && selectsWithinInput(name),
+          selection,
+        });
+        continue;
+      }
+      answering.push({ name: group, arity, selection });
+    }
+    const column = <F extends { arity: 1 | 2; selection: tf.Tensor2D }>(list: F[], keep: (f: F) => boolean) =>
+      tf.keep(
+        tf.tidy(() =>
+          list
+            .map((f) => tf.mul(tf.sum(f.selection, 1, true), keep(f) ? 1 : 0))
+            .reduce((x, y) => tf.add(x, y)),
+        ) as tf.Tensor2D,
+      );
+    const modulesScope = scope.scope('executor').scope('modules');
+    this.answering =
+      answering.length === 0
+        ? null
+        : {
+            fused: new FusedAnswers(modulesScope, answering, c.executor.stemDim),
+            selection: tf.keep(
+              tf.concat(
+                answering.map((f) => f.selection),
+                1,
+              ) as tf.Tensor2D,
+            ),
+            unary: column(answering, (f) => f.arity === 1),
+            binary: column(answering, (f) => f.arity === 2),
+          };
+    if (selecting.length === 0) this.selecting = null;
+    else {
+      this.selecting = {
+        fused: new FusedSelection(modulesScope, selecting, c.executor.stemDim),
+        selection: tf.keep(
+          tf.concat(
+            selecting.map((f) => f.selection),
+            1,
+          ) as tf.Tensor2D,
+        ),
+        unary: column(selecting, (f) => f.arity === 1),
+        binary: column(selecting, (f) => f.arity === 2),
+        within: column(selecting, (f) => f.withinInput),
+      };
+    }
+    const scene = new Float32Array(V);
+    scene[this.programs.sceneId] = 1;
+    this.sceneColumn = tf.keep(tf.tensor2d(scene, [V, 1]));
+    const R = this.rowTokenIds.length;
+    const rows = new Float32Array(V * R);
+    this.rowTokenIds.forEach((id, r) => {
+      rows[id * R + r] = 1;
+    });
+    this.rowSelection = tf.keep(tf.tensor2d(rows, [V, R]));
+    this.layoutTokenIds = tokens
+      .map((_, id) => id)
+      .filter((id) => id === END_ID || this.programs.arity(id) !== null);
+    const K = this.layoutTokenIds.length;
+    const layoutColumns = new Float32Array(V * K);
+    this.layoutTokenIds.forEach((id, k) => {
+      layoutColumns[id * K + k] = 1;
+    });
+    this.layoutSelection = tf.keep(tf.tensor2d(layoutColumns, [V, K]));
+    this.shifts = pointerShifts(c.stack.depth);
+    this.questionAnswer = c.stack.questionAnswer
+      ? new Linear(scope.scope('executor.questionAnswer'), g.hiddenDim, this.numAnswers)
+      : null;
+  }
+
+  /** The controller's parameters (`programGenerator.*`) and the executor's (`executor.*`). */
+  parameterGroups(store: ParameterStore): { programGenerator: tf.Variable[]; executor: tf.Variable[] } {
+    return { programGenerator: store.variables('programGenerator'), executor: store.variables('executor') };
+  }
+
+  /**
+   * The controller alone (it does not read the stack): every step's scores over the program vocabulary [N, T, V],
+   * for the weak supervision of the addresses. No tidy of its own.
+   */
+  layoutLogits(questions: tf.Tensor2D, steps = this.config.stack.steps): tf.Tensor3D {
+    const encoded = this.controller.encode(questions);
+    let control = this.controller.initialControl(questions.shape[0]);
+    const logits: tf.Tensor2D[] = [];
+    for (let t = 0; t < steps; t++) {
+      const step = this.controller.step(t, encoded, control);
+      control = step.control;
+      logits.push(step.logits);
+    }
+    return tf.stack(logits, 1) as tf.Tensor3D;
+  }
+
+  /**
+   * questions [N, L] int32, features [N, H, W, inChannels] -> answer logits and the trace of every step.
+   * Differentiable end to end in soft and gumbel modes. No tidy of its own: call it in a tidy or gradient.
+   */
+  forward(
+    features: tf.Tensor4D,
+    questions: tf.Tensor2D,
+    options: StackForwardOptions = {},
+  ): StackEndToEndOutput {
+    const mode = options.mode ?? this.config.decoder.mode;
+    const T = options.steps ?? this.config.stack.steps;
+    if (!(Number.isInteger(T) && T >= 1 && T <= this.config.stack.steps))
+      throw new Error(
+        `PG_endtoend stack: steps must be 1..stack.steps (${this.config.stack.steps}), got ${T}`,
+      );
+    const greedy = mode !== 'soft' && options.greedy === true;
+    if (mode !== 'soft' && !greedy && !options.layout && !options.rng)
+      throw new Error(`PG_endtoend stack: mode '${mode}' needs a seeded rng`);
+    const [n, h, w] = [features.shape[0], this.config.executor.height, this.config.executor.width];
+    if (questions.shape[0] !== n)
+      throw new Error(`PG_endtoend stack: ${questions.shape[0]} questions for ${n} feature maps`);
+    if (options.layout) {
+      if (options.layout.length !== n || options.layout.some((row) => row.length !== T))
+        throw new Error(`PG_endtoend stack: a layout needs ${n} rows of ${T} token ids`);
+    }
+    const V = this.programs.size;
+    const F = this.stem.apply(features);
+    const d = F.shape[3];
+    const cells = h * w;
+    const encoded = this.controller.encode(questions);
+    let control = this.controller.initialControl(n);
+    let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
+    const addresses: tf.Tensor2D[] = [];
+    const stepLogits: tf.Tensor2D[] = [];
+    const attentions: tf.Tensor2D[] = [];
+    const wordAttentions: tf.Tensor2D[] = [];
+    const logProbs: tf.Tensor1D[] = [];
+    const entropies: tf.Tensor1D[] = [];
+    const tokens = new Int32Array(n * T);
+    const mapOf = (e: StackEntry): tf.Tensor4D =>
+      tf.add(
+        tf.mul(F, tf.reshape(e.attention, [n, h, w, 1])),
+        tf.reshape(e.code, [n, 1, 1, d]),
+      ) as tf.Tensor4D;
+    for (let t = 0; t < T; t++) {
+      const step = this.controller.step(t, encoded, control);
+      control = step.control;
+      stepLogits.push(step.logits);
+      wordAttentions.push(step.wordAttention);
+      const logSoft = tf.logSoftmax(step.logits) as tf.Tensor2D;
+      const probs = tf.exp(logSoft) as tf.Tensor2D;
+      entropies.push(tf.neg(tf.sum(tf.mul(probs, logSoft), 1)) as tf.Tensor1D);
+      let address: tf.Tensor2D;
+      let chosen: Int32Array;
+      let noGradient = false;
+      if (options.layout) {
+        chosen = Int32Array.from(options.layout, (row) => row[t]);
+        address = oneHotRows(chosen, V);
+        noGradient = true;
+      } else if (mode === 'soft' || greedy) {
+        chosen = rowArgMax(step.logits);
+        address = mode === 'soft' ? probs : (stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D);
+        noGradient = mode !== 'soft';
+      } else if (mode === 'gumbel') {
+        address = gumbelSoftmax(step.logits, {
+          temperature: options.gumbelTemperature ?? 1,
+          hard: true,
+          rng: options.rng!,
+        }) as tf.Tensor2D;
+        chosen = rowArgMax(address);
+      } else {
+        const sample = sampleCategorical(step.logits, options.rng!, options.sampleTemperature ?? 1);
+        chosen = sample.samples.dataSync() as Int32Array;
+        address = stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D;
+        noGradient = true;
+      }
+      chosen.forEach((id, i) => {
+        tokens[i * T + t] = id;
+      });
+      logProbs.push(tf.sum(tf.mul(oneHotRows(chosen, V), logSoft), 1) as tf.Tensor1D);
+      addresses.push(address);
+
+      // Pops: the top (a unary family's input, a binary family's second) and the entry below it.
+      const p = stack.pointer;
+      const below = shiftPointer(p, this.shifts.down);
+      const top1 = readAt(stack, p);
+      const top2 = readAt(stack, below);
+      const x1 = mapOf(top1);
+      const x2 = mapOf(top2);
+      const shareOf = (column: tf.Tensor2D) => tf.reshape(matMul(address, column), [n]) as tf.Tensor1D;
+      // Without a gradient through the address (one-hot), a family no row chose changes nothing: skip it.
+      const used = noGradient ? new Set(chosen) : null;
+      const writes: { pointer: tf.Tensor2D; weight: tf.Tensor1D; entry: StackEntry }[] = [];
+      const sceneShare = shareOf(this.sceneColumn);
+      const up = shiftPointer(p, this.shifts.up);
+      writes.push({
+        pointer: up,
+        weight: sceneShare,
+        entry: { attention: tf.ones([n, cells]), code: tf.zeros([n, d]) },
+      });
+      let pointer = tf.mul(up, tf.reshape(sceneShare, [n, 1])) as tf.Tensor2D;
+      let written: tf.Tensor2D = tf.mul(tf.reshape(sceneShare, [n, 1]), tf.ones([n, cells])) as tf.Tensor2D;
+      if (this.selecting) {
+        const sel = this.selecting;
+        const unary = shareOf(sel.unary);
+        const binary = shareOf(sel.binary);
+        const total = tf.reshape(tf.maximum(tf.add(unary, binary), 1e-12), [n, 1]);
+        const selectedTokens = !used || [...used].some((id) => this.isSelecting(id));
+        if (selectedTokens) {
+          const memberAddress = tf.div(matMul(address, sel.selection), total) as tf.Tensor2D;
+          const within = tf.div(matMul(address, sel.within), total) as tf.Tensor2D;
+          const attention = sel.fused.apply(x1, x2, F, memberAddress, within);
+          const entry: StackEntry = { attention, code: tf.zeros([n, d]) };
+          // A unary member pops one and pushes one (writes where the top was), a binary one writes below it.
+          writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
+          pointer = tf.add(
+            pointer,
+            tf.add(tf.mul(p, tf.reshape(unary, [n, 1])), tf.mul(below, tf.reshape(binary, [n, 1]))),
+          ) as tf.Tensor2D;
+          written = tf.add(
+            written,
+            tf.mul(tf.reshape(tf.add(unary, binary), [n, 1]), attention),
+          ) as tf.Tensor2D;
+        }
+      }
+      if (this.answering) {
+        const ans = this.answering;
+        const chosenAnswer = !used || [...used].some((id) => this.isAnswering(id));
+        if (chosenAnswer) {
+          const unary = shareOf(ans.unary);
+          const binary = shareOf(ans.binary);
+          const total = tf.reshape(tf.maximum(tf.add(unary, binary), 1e-12), [n, 1]);
+          const memberAddress = tf.div(matMul(address, ans.selection), total) as tf.Tensor2D;
+          const code = ans.fused.apply(top1, top2, F, memberAddress);
+          const entry: StackEntry = { attention: tf.zeros([n, cells]), code };
+          writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
+          pointer = tf.add(
+            pointer,
+            tf.add(tf.mul(p, tf.reshape(unary, [n, 1])), tf.mul(below, tf.reshape(binary, [n, 1]))),
+          ) as tf.Tensor2D;
+        }
+      }
+      const noop = tf.reshape(tf.slice(address, [0, END_ID], [n, 1]), [n, 1]);
+      pointer = tf.add(pointer, tf.mul(p, noop)) as tf.Tensor2D;
+      attentions.push(written);
+      stack = mixedWrite(stack, writes, pointer);
+    }
+    const top = readAt(stack, stack.pointer);
+    let logits = this.classifier.apply(mapOf(top));
+    if (this.questionAnswer)
+      logits = tf.add(logits, this.questionAnswer.apply(encoded.question)) as tf.Tensor2D;
+    const stacked = tf.stack(addresses, 1) as tf.Tensor3D;
+    const R = this.rowTokenIds.length;
+    const rowAddresses = tf.reshape(matMul(tf.reshape(stacked, [n * T, V]), this.rowSelection), [
+      n,
+      T,
+      R,
+    ]) as tf.Tensor3D;
+    return {
+      logits,
+      stepLogits: tf.stack(stepLogits, 1) as tf.Tensor3D,
+      trace: {
+        addresses: stacked,
+        attentions: tf.reshape(tf.stack(attentions, 1), [n, T, h, w]) as tf.Tensor4D,
+        wordAttentions: tf.stack(wordAttentions, 1) as tf.Tensor3D,
+        tokens,
+      },
+      decoded: {
+        logProbs: tf.stack(logProbs, 1) as tf.Tensor2D,
+        entropy: tf.stack(entropies, 1) as tf.Tensor2D,
+        decodedMask: tf.ones([n, T]) as tf.Tensor2D,
+        programs: Array.from({ length: n }, () => ({ status: 'valid' as ProgramStatus })),
+      },
+      memoryAddresses: rowAddresses,
+      layoutAddresses: tf.reshape(matMul(tf.reshape(stacked, [n * T, V]), this.layoutSelection), [
+        n,
+        T,
+        this.layoutTokenIds.length,
+      ]) as tf.Tensor3D,
+    };
+  }
+
+  private isSelecting(id: number): boolean {
+    const token = this.programs.token(id);
+    return (this.programs.arity(id) ?? 0) > 0 && !isAnswerToken(token);
+  }
+
+  private isAnswering(id: number): boolean {
+    return (this.programs.arity(id) ?? 0) > 0 && isAnswerToken(this.programs.token(id));
+  }
+
+  dispose(): void {
+    if (this.answering) {
+      for (const t of [this.answering.selection, this.answering.unary, this.answering.binary]) t.dispose();
+    }
+    if (this.selecting) {
+      for (const t of [
+        this.selecting.selection,
+        this.selecting.unary,
+        this.selecting.binary,
+        this.selecting.within,
+      ])
+        t.dispose();
+    }
+    this.selections.dispose();
+    this.sceneColumn.dispose();
+    this.rowSelection.dispose();
+    this.layoutSelection.dispose();
+    this.shifts.up.dispose();
+    this.shifts.down.dispose();
+    this.controller.dispose();
+  }
+}
+
+/** One-hot rows [N, V] of ids. */
+function oneHotRows(ids: Int32Array, V: number): tf.Tensor2D {
+  const values = new Float32Array(ids.length * V);
+  ids.forEach((id, i) => {
+    values[i * V + id] = 1;
+  });
+  return tf.tensor2d(values, [ids.length, V]);
+}
+
+/** Each row's argmax of [N, V]. */
+function rowArgMax(x: tf.Tensor2D): Int32Array {
+  const [n, V] = x.shape;
+  const v = x.dataSync();
+  return Int32Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let j = 1; j < V; j++) if (v[i * V + j] > v[i * V + best]) best = j;
+    return best;
+  });
+}
+
+/** `createStackEndToEndNetwork(config, vocab)`: the model and its seeded parameter store. */
+export function createStackEndToEndNetwork(
+  config: StackEndToEndConfigInput,
+  vocab: StackEndToEndVocab,
+): { model: StackEndToEndNetwork; store: ParameterStore } {
+  const parsed = parseStackEndToEndConfig(config);
+  const store = new ParameterStore(createRng(parsed.seed));
+  return { model: new StackEndToEndNetwork(store, parsed, vocab), store };
+}

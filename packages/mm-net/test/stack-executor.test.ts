@@ -1,0 +1,249 @@
+import { createRng, tf } from '@mmnet/core-tensors';
+import { executePrograms } from '@mmnet/module-net';
+import { ProgramVocabulary, parsePrefixPrograms } from '@mmnet/programs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  alignedLayout,
+  createStackEndToEndNetwork,
+  layoutAgreement,
+  layoutCrossEntropy,
+  mixedWrite,
+  pointerShifts,
+  readAt,
+  sceneStack,
+  shiftPointer,
+} from '../src/index.js';
+import {
+  endToEndVocab,
+  PROGRAMS,
+  programRows,
+  programVocab,
+  randomFeatures,
+  randomQuestions,
+} from './fixtures.js';
+import { useBackend } from './helpers.js';
+
+/** A small stack PG_endtoend: attention memory of dim 5 on 4x4 maps, 9 steps (the longest fixture has 9 tokens). */
+function stackConfig(
+  mode: 'soft' | 'gumbel' | 'hard' | 'hard+penalty' = 'soft',
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    executor: {
+      inChannels: 4,
+      stemDim: 5,
+      height: 4,
+      width: 4,
+      stemKernelSize: 1,
+      countFilters: 2,
+      coordinates: true,
+      classifier: { projDim: 5, poolSize: 2, hiddenDim: 6 },
+    },
+    programGenerator: { encoderWordvecDim: 5, hiddenDim: 6, numLayers: 1 },
+    decoder: { mode },
+    stack: { steps: 9, depth: 4, questionAnswer: false },
+    seed: 3,
+    ...extra,
+  };
+}
+
+const vocabulary = new ProgramVocabulary(programVocab);
+
+describe('stack executor (cpu)', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('aligns a prefix program with the steps in postfix order, <END> after it', () => {
+    const rows = programRows();
+    const layout = alignedLayout(rows[2], vocabulary, 9)!;
+    const names = layout.map((id) => vocabulary.token(id));
+    expect(names).toEqual([
+      'scene',
+      'filter_color[red]',
+      'count',
+      'scene',
+      'filter_color[blue]',
+      'count',
+      'greater_than',
+      '<END>',
+      '<END>',
+    ]);
+    expect(alignedLayout(rows[3], vocabulary, 8)).toBeNull(); // 9 tokens do not fit 8 steps
+  });
+
+  it('with one-hot addresses on the aligned layouts it computes what the tree executor computes', () => {
+    const { model } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
+    const n = PROGRAMS.length;
+    const features = randomFeatures(n, 5);
+    const questions = randomQuestions(n, 6);
+    const rows = programRows();
+    const layout = rows.map((r) => alignedLayout(r, vocabulary, 9)!);
+    tf.tidy(() => {
+      const out = model.forward(features, questions, { layout });
+      const trees = parsePrefixPrograms(rows, programVocab);
+      const result = executePrograms(trees, model.stem.apply(features), model.network.modules);
+      const tree = model.classifier.apply(result.outputs as tf.Tensor4D);
+      const a = out.logits.arraySync();
+      const b = tree.arraySync();
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < a[i].length; j++) expect(a[i][j]).toBeCloseTo(b[i][j], 5);
+      // The trace: one step's address per step, the chosen tokens are the layout.
+      expect(Array.from(out.trace.tokens)).toEqual(layout.flat());
+      expect(out.trace.attentions.shape).toEqual([n, 9, 4, 4]);
+    });
+    model.dispose();
+  });
+
+  it('soft addresses: the answer loss reaches the controller, the question encoder and every memory row with an address', () => {
+    const { model, store } = createStackEndToEndNetwork(stackConfig('soft'), endToEndVocab);
+    const features = randomFeatures(3, 7);
+    const questions = randomQuestions(3, 8);
+    const labels = tf.oneHot(tf.tensor1d([0, 2, 3], 'int32'), 4);
+    const names = store.names();
+    const vars = names.map((name) => store.get(name));
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+      vars as tf.Variable[],
+    );
+    const gradOf = (name: string) => grads[(store.get(name) as tf.Variable).name];
+    const norm = (name: string) => tf.tidy(() => tf.sum(tf.abs(gradOf(name))).dataSync()[0]);
+    expect(norm('programGenerator.encoder.rnn.layer0.inputWeight')).toBeGreaterThan(0);
+    expect(norm('programGenerator.encoder.embedding.table')).toBeGreaterThan(0);
+    expect(norm('programGenerator.controller.address.output.weight')).toBeGreaterThan(0);
+    expect(norm('programGenerator.controller.step.weight')).toBeGreaterThan(0);
+    // Every member row of every family: soft addresses are nonzero everywhere.
+    for (const family of [
+      'attention_filter',
+      'attention_relate',
+      'attention_binary',
+      'answer_unary',
+      'answer_binary',
+    ]) {
+      const g = gradOf(
+        `executor.modules.${family}.${family.startsWith('answer') ? 'combine' : 'hidden'}.weight`,
+      );
+      const perRow = tf.tidy(() => tf.sum(tf.abs(g), [1, 2]).dataSync());
+      expect(perRow.length).toBeGreaterThan(0);
+      for (const v of perRow) expect(v).toBeGreaterThan(0);
+    }
+    tf.dispose(grads);
+    model.dispose();
+  });
+
+  it('soft addresses: the gradient of the controller matches finite differences', () => {
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', { stack: { steps: 4, depth: 3 } }),
+      endToEndVocab,
+    );
+    const features = randomFeatures(2, 9);
+    const questions = randomQuestions(2, 10);
+    const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4);
+    const v = store.get('programGenerator.controller.address.output.bias') as tf.Variable;
+    const loss = () =>
+      tf.tidy(
+        () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+      );
+    const { grads } = tf.variableGrads(loss, [v]);
+    const analytic = grads[v.name].dataSync();
+    const base = v.dataSync().slice();
+    const eps = 1e-2;
+    for (const k of [4, 6, 9]) {
+      const at = (delta: number) => {
+        const x = base.slice();
+        x[k] += delta;
+        v.assign(tf.tensor1d(x));
+        return loss().dataSync()[0];
+      };
+      const numeric = (at(eps) - at(-eps)) / (2 * eps);
+      v.assign(tf.tensor1d(base));
+      expect(analytic[k]).toBeCloseTo(numeric, 3);
+    }
+    tf.dispose(grads);
+    model.dispose();
+  });
+
+  it('keeps the tensor count stable across training steps in every mode', () => {
+    for (const mode of ['soft', 'gumbel', 'hard'] as const) {
+      const { model, store } = createStackEndToEndNetwork(stackConfig(mode), endToEndVocab);
+      const features = randomFeatures(2, 11);
+      const questions = randomQuestions(2, 12);
+      const labels = tf.oneHot(tf.tensor1d([1, 2], 'int32'), 4);
+      const optimizer = tf.train.adam(1e-3);
+      const rng = createRng(1);
+      const step = () =>
+        tf.tidy(() => {
+          optimizer.minimize(
+            () =>
+              tf.losses.softmaxCrossEntropy(
+                labels,
+                model.forward(features, questions, { rng }).logits,
+              ) as tf.Scalar,
+            false,
+            store.variables('executor'),
+          );
+        });
+      step();
+      const before = tf.memory().numTensors;
+      step();
+      step();
+      expect(tf.memory().numTensors).toBe(before);
+      optimizer.dispose();
+      model.dispose();
+    }
+  });
+
+  it('layout agreement and the layouts cross-entropy', () => {
+    const rows = programRows();
+    const layouts = rows.map((r) => alignedLayout(r, vocabulary, 9)!);
+    const tokens = layouts.flat();
+    tokens[3] = 0; // the first question's fourth step differs
+    const agreement = layoutAgreement(tokens, 9, rows, vocabulary);
+    expect(agreement).toEqual({ aligned: 5, exact: 4, steps: 45, equalSteps: 44 });
+    tf.tidy(() => {
+      const V = vocabulary.size;
+      const exact = tf.mul(tf.oneHot(tf.tensor2d(layouts, [5, 9], 'int32'), V), 50) as tf.Tensor3D;
+      const loss = layoutCrossEntropy(tf.cast(exact, 'float32') as tf.Tensor3D, [
+        ...layouts.slice(0, 4),
+        null,
+      ])!;
+      expect(loss.rows).toBe(4);
+      expect(loss.loss.dataSync()[0]).toBeLessThan(1e-6);
+    });
+  });
+
+  it('a soft stack: pushes and pops with a one-hot pointer behave as a stack', () => {
+    tf.tidy(() => {
+      const shifts = pointerShifts(3);
+      const s0 = sceneStack(1, 3, 2, 1);
+      const up = shiftPointer(s0.pointer, shifts.up);
+      const one = tf.ones([1]) as tf.Tensor1D;
+      const s1 = mixedWrite(
+        s0,
+        [
+          {
+            pointer: up,
+            weight: one,
+            entry: { attention: tf.tensor2d([[0.25, 0.5]]), code: tf.zeros([1, 1]) },
+          },
+        ],
+        up,
+      );
+      expect(Array.from(readAt(s1, s1.pointer).attention.dataSync())).toEqual([0.25, 0.5]);
+      const down = shiftPointer(s1.pointer, shifts.down);
+      expect(Array.from(readAt(s1, down).attention.dataSync())).toEqual([1, 1]); // the scene below
+      shifts.up.dispose();
+      shifts.down.dispose();
+    });
+  });
+
+  it('a config error names the field', () => {
+    expect(() =>
+      createStackEndToEndNetwork(stackConfig('soft', { stack: { steps: 0 } }), endToEndVocab),
+    ).toThrow(/stack\.steps/);
+    expect(() =>
+      createStackEndToEndNetwork(
+        { ...stackConfig(), executor: { ...stackConfig().executor, modules: 'residual' as never } },
+        endToEndVocab,
+      ),
+    ).toThrow(/executor\.modules/);
+  });
+});

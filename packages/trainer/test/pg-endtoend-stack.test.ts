@@ -1,0 +1,110 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '@mmnet/core-tensors';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { builtinModels, runCli } from '../src/index.js';
+import { buildTinyDataset } from './fixtures/tiny-dataset.js';
+import { captureIo, tempDir } from './helpers.js';
+
+let data: string;
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', log: null });
+  data = await buildTinyDataset(join(tempDir('stack-data'), 'tiny'), { trainImages: 6, valImages: 3 });
+});
+
+const MODEL_CONFIG = {
+  executor: { stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
+  programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+  stack: { steps: 5, depth: 4 },
+};
+
+async function train(extra: string[], name: string) {
+  const dir = tempDir(name);
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ model_config: MODEL_CONFIG }));
+  const out = join(dir, 'run');
+  const io = captureIo();
+  const code = await runCli(
+    [
+      'train',
+      '--model',
+      'PG_endtoend',
+      '--clevr_dataset',
+      data,
+      '--config',
+      config,
+      '--stem-dim',
+      '8',
+      '--batch_size',
+      '6',
+      '--max_iterations',
+      '2',
+      '--num_iterations',
+      '2',
+      '--report_samples',
+      '2',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+      ...extra,
+    ],
+    io,
+    builtinModels(),
+  );
+  return { code, io, out };
+}
+
+describe('PG_endtoend with the stack executor through mmnet train', () => {
+  it('trains by default, reports layout agreement and every step’s attention and address', async () => {
+    const { code, io, out } = await train([], 'stack-run');
+    expect(code, io.stderr.join('\n')).toBe(0);
+    const val = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.kind === 'val');
+    expect(val).toHaveLength(1);
+    // The argmax layout is compared with every question's program: a number in [0, 1], not absent.
+    expect(val[0].program_exact_match).toBeGreaterThanOrEqual(0);
+    expect(val[0].program_exact_match).toBeLessThanOrEqual(1);
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    for (let t = 1; t <= 5; t++) expect(report).toContain(`<figcaption>step ${t}</figcaption>`);
+    expect(report).toContain('addressing-map');
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.executor).toBe('stack');
+  });
+
+  it('teaches the controller the aligned layouts with --program_supervision_fraction', async () => {
+    const { code, io } = await train(
+      ['--train_mode', 'PG', '--program_supervision_fraction', '0.5', '--lr', '0.01'],
+      'stack-layouts',
+    );
+    expect(code, io.stderr.join('\n')).toBe(0);
+  });
+
+  it('a stack config error names the field', async () => {
+    const dir = tempDir('stack-bad');
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ model_config: { ...MODEL_CONFIG, stack: { steps: 0 } } }));
+    const io = captureIo();
+    const code = await runCli(
+      [
+        'train',
+        '--model',
+        'PG_endtoend',
+        '--clevr_dataset',
+        data,
+        '--config',
+        config,
+        '--out',
+        join(dir, 'run'),
+      ],
+      io,
+      builtinModels(),
+    );
+    expect(code).not.toBe(0);
+    expect(io.stderr.join('\n')).toMatch(/stack\.steps/);
+  });
+});
