@@ -15,8 +15,3 @@ export function encodeProgram(text: string, map: Record<string, number>): number
   const tokens = text.trim().split(/\s+/).filter(Boolean);
   return encodeTokens([START_TOKEN, ...tokens, END_TOKEN], map, false, 'program');
 }
-
-/** The reference preprocessing's tokens of a question, `<START>` and `<END>` included (see `encodeQuestion`). */
-export function tokenizeQuestion(text: string): string[] {
-  return tokenize(text.trim());
-}

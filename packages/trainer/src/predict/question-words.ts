@@ -1,4 +1,4 @@
-import { tokenizeQuestion } from '../data/question-encoding.js';
+import { tokenize } from '@mmnet/clevr-data';
 
 /** A question in words as vocabulary ids, with the words the vocabulary does not know. */
 export interface EncodedFreeQuestion {
@@ -14,11 +14,11 @@ export interface EncodedFreeQuestion {
  */
 export function encodeFreeQuestion(text: string, map: Record<string, number>): EncodedFreeQuestion {
   const unk = map['<UNK>'];
-  const words = tokenizeQuestion(text).filter((w) => w !== '');
+  const words = tokenize(text.trim()).filter((w) => w !== '');
   const unknown: string[] = [];
   const ids = words.map((word) => {
     for (const form of [word, word.charAt(0).toUpperCase() + word.slice(1), word.toLowerCase()]) {
-      if (map[form] !== undefined) return map[form];
+      if (Object.hasOwn(map, form)) return map[form];
     }
     unknown.push(word);
     if (unk === undefined)
