@@ -7,12 +7,10 @@ describe('encodeQuestion', () => {
   it('treats words that are names of Object.prototype members as unknown words', () => {
     for (const word of ['valueOf', 'constructor', '__proto__', 'toString']) {
       expect(() => encodeQuestion(`What is ${word}?`, map)).toThrow(
-        `question word "${word}" is not in the vocabulary`,
+        `question: token '${word}' is not in the vocabulary`,
       );
       expect(encodeQuestion(`What is ${word}?`, map, true)).toEqual([1, 4, 5, 3, 2]);
-      expect(() => encodeProgram(word, map)).toThrow(
-        `program token "${word}" is not in the program vocabulary`,
-      );
+      expect(() => encodeProgram(word, map)).toThrow(`program: token '${word}' is not in the vocabulary`);
     }
   });
 });

@@ -181,7 +181,8 @@ async function predictOne(
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/^--program|^no word|program token|question word/.test(message)) throw new UsageError(message);
+    if (/^--program|^no word|^(program|question): token|question word/.test(message))
+      throw new UsageError(message);
     throw error;
   }
   if (prediction.unknownWords.length)

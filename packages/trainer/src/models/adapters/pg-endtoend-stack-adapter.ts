@@ -49,6 +49,9 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
     addressingLabels: model.layoutTokenIds.map((id) => names.token(id)),
     // Each step's written attention (its families' outputs mixed by their shares of the address).
     attentionLabel: 'step',
+    // Its layout comes from its own controller; a given program has no place in it.
+    predictsPrograms: true,
+    executesGivenPrograms: false,
     forward(batch, fctx) {
       const n = batch.featureShape[0];
       const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');

@@ -9,7 +9,7 @@ import {
   type Seq2SeqConfigInput,
   type Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
-import { END_ID, NULL_ID, START_ID, type Vocab } from '@mmnet/programs';
+import { NULL_ID, type Vocab } from '@mmnet/programs';
 import type { ForwardContext, ForwardOutput, ProgramSource, StepMap } from '../model-adapter.js';
 
 /** Parameter prefix of the program generator inside a model's store. */
