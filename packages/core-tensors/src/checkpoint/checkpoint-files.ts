@@ -115,14 +115,16 @@ export interface TorchNameMapping {
   layout?: 'conv2d' | 'linear' | 'none';
 }
 
-function transpose2d(a: NamedArray): NamedArray {
+/** A PyTorch linear weight [out, in] as mmnet's [in, out] (any [rows, cols] -> [cols, rows]). */
+export function transpose2d(a: NamedArray): NamedArray {
   const [rows, cols] = a.shape;
   const out = new Float32Array(a.data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a.data[r * cols + c];
   return { shape: [cols, rows], data: out };
 }
 
-function oihwToHwio(a: NamedArray): NamedArray {
+/** A PyTorch conv kernel [out, in, kh, kw] as mmnet's HWIO [kh, kw, in, out]. */
+export function oihwToHwio(a: NamedArray): NamedArray {
   const [o, i, h, w] = a.shape;
   const out = new Float32Array(a.data.length);
   for (let oo = 0; oo < o; oo++)

@@ -1,9 +1,9 @@
-import type { NamedArray } from '@mmnet/core-tensors';
+import { type NamedArray, oihwToHwio, transpose2d } from '@mmnet/core-tensors';
 import { iepModuleName } from '@mmnet/module-net';
 import type { Vocab } from '@mmnet/programs';
 import { PyDict, stateDictTensors, toJsonValue } from '@mmnet/torch-import';
 import type { TrainConfigInput } from '../config/train-config.js';
-import { convToHwio, nchwRowsToNhwc, StateReader, transpose } from './torch-layouts.js';
+import { nchwRowsToNhwc, StateReader } from './torch-layouts.js';
 
 /** What a converted checkpoint holds: the run's train config, the parameters by mmnet name, the vocabularies. */
 export interface ConvertedModel {
@@ -123,7 +123,7 @@ function convertGenerator(
     for (let l = 0; l < L; l++) {
       const torch = `${side}_rnn`;
       const mm = `${p}.${side}.rnn.layer${l}`;
-      let input = transpose(state.take(`${torch}.weight_ih_l${l}`, [4 * H, l === 0 ? inDim : H]));
+      let input = transpose2d(state.take(`${torch}.weight_ih_l${l}`, [4 * H, l === 0 ? inDim : H]));
       if (side === 'decoder' && l === 0) {
         // clevr-iep feeds [encoding, token embedding]; mmnet's decoder [token embedding, encoding].
         const rows = input.data;
@@ -134,12 +134,12 @@ function convertGenerator(
         input = { shape: input.shape, data: reordered };
       }
       out[`${mm}.inputWeight`] = input;
-      out[`${mm}.hiddenWeight`] = transpose(state.take(`${torch}.weight_hh_l${l}`, [4 * H, H]));
+      out[`${mm}.hiddenWeight`] = transpose2d(state.take(`${torch}.weight_hh_l${l}`, [4 * H, H]));
       out[`${mm}.inputBias`] = state.take(`${torch}.bias_ih_l${l}`, [4 * H]);
       out[`${mm}.hiddenBias`] = state.take(`${torch}.bias_hh_l${l}`, [4 * H]);
     }
   }
-  out[`${p}.decoder.output.weight`] = transpose(state.take('decoder_linear.weight', [vOut, H]));
+  out[`${p}.decoder.output.weight`] = transpose2d(state.take('decoder_linear.weight', [vOut, H]));
   out[`${p}.decoder.output.bias`] = state.take('decoder_linear.bias', [vOut]);
   state.checkAllUsed();
   return {
@@ -163,7 +163,7 @@ function convLayer(
   out: Record<string, NamedArray>,
 ): void {
   const folded = foldBatchNorm(
-    convToHwio(state.take(`${torch}.weight`, shape)),
+    oihwToHwio(state.take(`${torch}.weight`, shape)),
     state.take(`${torch}.bias`, [shape[0]]),
     state,
     bn,
@@ -283,7 +283,7 @@ function convertExecutionEngine(
   const sizes = [...fcLayers, Math.max(...Object.values(vocab.answer_token_to_idx)) + 1];
   sizes.forEach((size, i) => {
     const last = i === sizes.length - 1;
-    let weight = transpose(state.take(`classifier.${index}.weight`, [size, previous]));
+    let weight = transpose2d(state.take(`classifier.${index}.weight`, [size, previous]));
     if (i === 0) weight = nchwRowsToNhwc(weight, channels, ph, pw);
     const folded = foldBatchNorm(
       weight,

@@ -1,8 +1,8 @@
-import type { NamedArray } from '@mmnet/core-tensors';
+import { type NamedArray, oihwToHwio, transpose2d } from '@mmnet/core-tensors';
 import { clevrArity, isSpecialToken, type Vocab } from '@mmnet/programs';
 import { PyDict, stateDictTensors, type TorchTensor } from '@mmnet/torch-import';
 import type { ConvertedModel } from './clevr-iep.js';
-import { convToHwio, nchwRowsToNhwc, StateReader, transpose } from './torch-layouts.js';
+import { nchwRowsToNhwc, StateReader } from './torch-layouts.js';
 
 /** Which model a reference (VisualReasoning_MMnet) state dict holds, from its keys. */
 export function referenceModelKind(keys: string[]): 'PG' | 'PG_memory' | 'SAN' | null {
@@ -36,7 +36,7 @@ export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: 
   if (!stem0) throw new Error(`${source}: missing key 'stem.0.weight'`);
   const [dim, inChannels] = stem0.shape;
   const conv = (torch: string, shape: number[], mm: string) => {
-    out[`${mm}.kernel`] = convToHwio(state.take(`${torch}.weight`, shape));
+    out[`${mm}.kernel`] = oihwToHwio(state.take(`${torch}.weight`, shape));
     out[`${mm}.bias`] = state.take(`${torch}.bias`, [shape[0]]);
   };
   conv('stem.0', [dim, inChannels, 3, 3], 'stem.conv1');
@@ -64,13 +64,13 @@ export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: 
   const numAnswers = Math.max(...Object.values(vocab.answer_token_to_idx)) + 1;
   conv('classifier.0', [projDim, dim, 1, 1], 'classifier.proj');
   out['classifier.fc1.weight'] = nchwRowsToNhwc(
-    transpose(state.take('classifier.4.weight', [hiddenDim, fc1.shape[1]])),
+    transpose2d(state.take('classifier.4.weight', [hiddenDim, fc1.shape[1]])),
     projDim,
     side,
     side,
   );
   out['classifier.fc1.bias'] = state.take('classifier.4.bias', [hiddenDim]);
-  out['classifier.fc2.weight'] = transpose(state.take('classifier.6.weight', [numAnswers, hiddenDim]));
+  out['classifier.fc2.weight'] = transpose2d(state.take('classifier.6.weight', [numAnswers, hiddenDim]));
   out['classifier.fc2.bias'] = state.take('classifier.6.bias', [numAnswers]);
   state.checkAllUsed();
   return {
@@ -125,13 +125,13 @@ function convertReferenceSan(
   }
   const numAnswers = Math.max(...Object.values(vocab.answer_token_to_idx)) + 1;
   const conv = (torch: string, shape: number[], mm: string) => {
-    out[`${mm}.kernel`] = convToHwio(state.take(`${torch}.weight`, shape));
+    out[`${mm}.kernel`] = oihwToHwio(state.take(`${torch}.weight`, shape));
     out[`${mm}.bias`] = state.take(`${torch}.bias`, [shape[0]]);
   };
   /** A 1x1 conv [out, in, 1, 1] or a linear [out, in] as mmnet's Linear [in, out]. */
   const linear = (torch: string, shape: number[], mm: string) => {
     const w = state.take(`${torch}.weight`, shape);
-    out[`${mm}.weight`] = transpose({ shape: [shape[0], shape[1]], data: w.data });
+    out[`${mm}.weight`] = transpose2d({ shape: [shape[0], shape[1]], data: w.data });
     out[`${mm}.bias`] = state.take(`${torch}.bias`, [shape[0]]);
   };
   conv('stem.0', [dim, inChannels, 3, 3], 'stem.conv1');
@@ -140,10 +140,10 @@ function convertReferenceSan(
   let layers = 0;
   for (; tensors.has(`rnn.rnn.weight_ih_l${layers}`); layers++) {
     const mm = `question.rnn.layer${layers}`;
-    out[`${mm}.inputWeight`] = transpose(
+    out[`${mm}.inputWeight`] = transpose2d(
       state.take(`rnn.rnn.weight_ih_l${layers}`, [4 * dim, layers === 0 ? wordDim : dim]),
     );
-    out[`${mm}.hiddenWeight`] = transpose(state.take(`rnn.rnn.weight_hh_l${layers}`, [4 * dim, dim]));
+    out[`${mm}.hiddenWeight`] = transpose2d(state.take(`rnn.rnn.weight_hh_l${layers}`, [4 * dim, dim]));
     out[`${mm}.inputBias`] = state.take(`rnn.rnn.bias_ih_l${layers}`, [4 * dim]);
     out[`${mm}.hiddenBias`] = state.take(`rnn.rnn.bias_hh_l${layers}`, [4 * dim]);
   }

@@ -41,26 +41,6 @@ export class StateReader {
   }
 }
 
-/** PyTorch conv [out, in, kh, kw] -> mmnet HWIO [kh, kw, in, out]. */
-export function convToHwio(a: NamedArray): NamedArray {
-  const [o, i, h, w] = a.shape;
-  const out = new Float32Array(a.data.length);
-  for (let oo = 0; oo < o; oo++)
-    for (let ii = 0; ii < i; ii++)
-      for (let hh = 0; hh < h; hh++)
-        for (let ww = 0; ww < w; ww++)
-          out[((hh * w + ww) * i + ii) * o + oo] = a.data[((oo * i + ii) * h + hh) * w + ww];
-  return { shape: [h, w, i, o], data: out };
-}
-
-/** [rows, cols] -> [cols, rows]. */
-export function transpose(a: NamedArray): NamedArray {
-  const [rows, cols] = a.shape;
-  const out = new Float32Array(a.data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a.data[r * cols + c];
-  return { shape: [cols, rows], data: out };
-}
-
 /** Rows of a [C*H*W, out] weight flattened NCHW (PyTorch) reordered to NHWC flattening (mmnet). */
 export function nchwRowsToNhwc(w: NamedArray, c: number, h: number, wd: number): NamedArray {
   const cols = w.shape[1];
