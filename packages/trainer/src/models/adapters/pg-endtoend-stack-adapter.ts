@@ -7,7 +7,7 @@ import {
   parseStackEndToEndConfig,
 } from '@mmnet/mm-net';
 import { curriculumLength, gumbelTemperature, MovingAverageBaseline } from '@mmnet/program-decoders';
-import { END_ID } from '@mmnet/programs';
+import { END_TOKEN, ProgramError, postfixToTree, treeToPrefix } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { featureTensor, requirePrograms } from './classification-loss.js';
 
@@ -75,11 +75,10 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       // Each step's most likely token as a program: prefix order when the layout is one whole tree.
       const T = out.trace.addresses.shape[1];
       const rows = Array.from({ length: n }, (_, i) => {
-        const layout = Array.from(out.trace.tokens.subarray(i * T, (i + 1) * T));
-        const prefix = postfixToPrefix(layout, (id) => names.arity(id));
+        const layout = Array.from(out.trace.tokens.subarray(i * T, (i + 1) * T), (id) => names.token(id));
         return [
           programIds['<START>'],
-          ...(prefix ?? layout).map((id) => programIds[names.token(id)] ?? programIds['<UNK>'] ?? 0),
+          ...(layoutPrefix(layout) ?? layout).map((t) => programIds[t] ?? programIds['<UNK>'] ?? 0),
           programIds['<END>'],
         ];
       });
@@ -121,15 +120,12 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
   return adapter;
 };
 
-/** A postfix layout (no-ops `<END>` skipped) -> prefix order, or null when it is not exactly one tree. */
-function postfixToPrefix(layout: readonly number[], arity: (id: number) => number | null): number[] | null {
-  const stack: number[][] = [];
-  for (const id of layout) {
-    if (id === END_ID) continue;
-    const a = arity(id);
-    if (a === null || stack.length < a) return null;
-    const inputs = stack.splice(stack.length - a, a);
-    stack.push([id, ...inputs.flat()]);
+/** A layout's tokens (postfix, `<END>` as no-op) in prefix order, or null when they are not one whole tree. */
+function layoutPrefix(layout: readonly string[]): string[] | null {
+  try {
+    return treeToPrefix(postfixToTree(layout.filter((t) => t !== END_TOKEN)));
+  } catch (error) {
+    if (error instanceof ProgramError) return null;
+    throw error;
   }
-  return stack.length === 1 ? stack[0] : null;
 }
