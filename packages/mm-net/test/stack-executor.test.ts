@@ -41,7 +41,7 @@ function stackConfig(
     },
     programGenerator: { encoderWordvecDim: 5, hiddenDim: 6, numLayers: 1 },
     decoder: { mode },
-    stack: { steps: 9, depth: 4, questionAnswer: false },
+    stack: { steps: 9, depth: 4, questionAnswer: false, control: false },
     seed: 3,
     ...extra,
   };
@@ -158,6 +158,40 @@ describe('stack executor (cpu)', () => {
       expect(analytic[k]).toBeCloseTo(numeric, 3);
     }
     tf.dispose(grads);
+    model.dispose();
+  });
+
+  it('control vector: the FiLM of both families learns from the answer, and its gradient matches finite differences', () => {
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', { stack: { steps: 4, depth: 3, control: true } }),
+      endToEndVocab,
+    );
+    const features = randomFeatures(2, 13);
+    const questions = randomQuestions(2, 14);
+    const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4);
+    const loss = () =>
+      tf.tidy(
+        () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+      );
+    for (const name of ['executor.control.select.weight', 'executor.control.answer.bias']) {
+      const v = store.get(name) as tf.Variable;
+      const { grads } = tf.variableGrads(loss, [v]);
+      const analytic = Array.from(grads[v.name].dataSync());
+      expect(analytic.some((g) => Math.abs(g) > 1e-6)).toBe(true);
+      const base = v.dataSync().slice();
+      const eps = 1e-2;
+      const k = analytic.reduce((best, g, i) => (Math.abs(g) > Math.abs(analytic[best]) ? i : best), 0);
+      const at = (delta: number) => {
+        const x = base.slice();
+        x[k] += delta;
+        v.assign(tf.tensor(x, v.shape));
+        return loss().dataSync()[0];
+      };
+      const numeric = (at(eps) - at(-eps)) / (2 * eps);
+      v.assign(tf.tensor(base, v.shape));
+      expect(analytic[k]).toBeCloseTo(numeric, 3);
+      tf.dispose(grads);
+    }
     model.dispose();
   });
 

@@ -6,7 +6,10 @@ import type { ParameterScope } from '../params/parameter-store.js';
 
 export interface LinearOptions {
   bias?: boolean;
+  /** The weight's initializer (default: PyTorch's uniform of fan-in). */
   init?: Initializer;
+  /** The bias's initializer (default: PyTorch's uniform of fan-in). */
+  biasInit?: Initializer;
 }
 
 /** A fully connected layer with parameters `weight` [in, out] and `bias` [out]. */
@@ -21,7 +24,8 @@ export class Linear {
     options: LinearOptions = {},
   ) {
     this.weight = scope.create('weight', [inDim, outDim], options.init ?? torchDefault(inDim));
-    this.bias = options.bias === false ? null : scope.create('bias', [outDim], torchDefault(inDim));
+    this.bias =
+      options.bias === false ? null : scope.create('bias', [outDim], options.biasInit ?? torchDefault(inDim));
   }
 
   apply(x: tf.Tensor): tf.Tensor {

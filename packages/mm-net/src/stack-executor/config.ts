@@ -14,6 +14,12 @@ export const StackExecutorSchema = z.object({
    * answer-type prior needs no layout and the executor's evidence adds to it.
    */
   questionAnswer: z.boolean().default(true),
+  /**
+   * Every module also reads its step's control vector (Stack-NMN's textual parameter): a FiLM of the selecting and
+   * answering families' first hidden layer, `hidden * (1 + gamma(c)) + beta(c)` (`executor.control.*`, zero at
+   * the start). The words then steer a module directly instead of only through a sharp address over the memory.
+   */
+  control: z.boolean().default(true),
 });
 export type StackExecutorConfig = z.output<typeof StackExecutorSchema>;
 

@@ -1,5 +1,6 @@
 import { conv2d, type ParameterScope, tf } from '@mmnet/core-tensors';
 import { applyMemberDense, type MemberDense } from '@mmnet/module-net';
+import { applyFilm, type Film } from './fused-selection.js';
 import type { StackEntry } from './soft-stack.js';
 
 /*
@@ -82,9 +83,16 @@ export class FusedAnswers {
 
   /**
    * The answer code [N, d] (its last channel 1, as the families' maps carry) of every row: `top`, `below` the
-   * stack entries, `features` the stem's [N, H, W, d], `address` [N, members] over both families' members.
+   * stack entries, `features` the stem's [N, H, W, d], `address` [N, members] over both families' members,
+   * `film` the control vector's scale and shift of the hidden layer (null: none).
    */
-  apply(top: StackEntry, below: StackEntry, features: tf.Tensor4D, address: tf.Tensor2D): tf.Tensor2D {
+  apply(
+    top: StackEntry,
+    below: StackEntry,
+    features: tf.Tensor4D,
+    address: tf.Tensor2D,
+    film: Film | null = null,
+  ): tf.Tensor2D {
     const [n, h, w, d] = features.shape;
     const cells = h * w;
     const flat = tf.reshape(features, [n, cells, d]) as tf.Tensor3D;
@@ -119,7 +127,7 @@ export class FusedAnswers {
     parts.push(tf.div(sums(below), cells));
     const pooled = tf.reshape(tf.concat(parts, 1), [n, 1, -1]) as tf.Tensor3D;
     const banks = this.banks();
-    const hidden = tf.relu(applyMemberDense(banks.combine, pooled, address)) as tf.Tensor3D;
+    const hidden = tf.relu(applyFilm(applyMemberDense(banks.combine, pooled, address), film)) as tf.Tensor3D;
     const code = tf.reshape(tf.relu(applyMemberDense(banks.output, hidden, address)), [n, d - 1]);
     return tf.concat([code, tf.ones([n, 1])], 1) as tf.Tensor2D;
   }

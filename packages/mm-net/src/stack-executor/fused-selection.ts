@@ -11,6 +11,22 @@ import { applyMemberDense, type MemberDense, selectedMean } from '@mmnet/module-
  * address over all of them instead of three, and with a one-hot address it computes exactly its member's family.
  */
 
+/** A per-row scale and shift [N, d] of a hidden layer: `x * (1 + gamma) + beta`. */
+export interface Film {
+  gamma: tf.Tensor2D;
+  beta: tf.Tensor2D;
+}
+
+/** x [N, P, d] -> x * (1 + gamma) + beta, broadcast over the P positions (x itself without a film). */
+export function applyFilm(x: tf.Tensor3D, film: Film | null): tf.Tensor3D {
+  if (!film) return x;
+  const [n, , d] = x.shape;
+  return tf.add(
+    tf.mul(x, tf.reshape(tf.add(film.gamma, 1), [n, 1, d])),
+    tf.reshape(film.beta, [n, 1, d]),
+  ) as tf.Tensor3D;
+}
+
 /** One selecting family's parameters as they sit in the store. */
 interface SelectingFamily {
   arity: 1 | 2;
@@ -90,6 +106,7 @@ export class FusedSelection {
     features: tf.Tensor4D,
     address: tf.Tensor2D,
     within: tf.Tensor2D,
+    film: Film | null = null,
   ): tf.Tensor2D {
     const [n, h, w, d] = features.shape;
     const banks = this.banks();
@@ -100,7 +117,9 @@ export class FusedSelection {
       2 * d,
     ]) as tf.Tensor3D;
     const context = applyMemberDense(banks.context, summary, address);
-    const h1 = tf.relu(tf.add(applyMemberDense(banks.local, maps, address), context)) as tf.Tensor3D;
+    const h1 = tf.relu(
+      applyFilm(tf.add(applyMemberDense(banks.local, maps, address), context) as tf.Tensor3D, film),
+    ) as tf.Tensor3D;
     const h2 = tf.relu(applyMemberDense(banks.hidden, h1, address)) as tf.Tensor3D;
     const attention = tf.reshape(tf.sigmoid(applyMemberDense(banks.mask, h2, address)), [n, h * w]);
     const topAttention = tf.reshape(tf.slice(top, [0, 0, 0, d - 1], [n, h, w, 1]), [n, h * w]);

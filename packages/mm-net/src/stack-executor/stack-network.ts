@@ -9,6 +9,7 @@ import {
   sampleCategorical,
   stopGradient,
   tf,
+  zeros,
 } from '@mmnet/core-tensors';
 import {
   answerCount,
@@ -30,7 +31,7 @@ import {
 } from './config.js';
 import { LayoutController } from './controller.js';
 import { FusedAnswers } from './fused-answers.js';
-import { FusedSelection } from './fused-selection.js';
+import { type Film, FusedSelection } from './fused-selection.js';
 import {
   mixedWrite,
   pointerShifts,
@@ -139,6 +140,8 @@ export class StackEndToEndNetwork {
   private readonly shifts: { up: tf.Tensor2D; down: tf.Tensor2D };
   /** `stack.questionAnswer`: answer scores from the encoded question, added to the classifier's. */
   private readonly questionAnswer: Linear | null;
+  /** `stack.control`: the control vector -> FiLM (gamma, beta) of the selecting and the answering families. */
+  private readonly control: { select: Linear; answer: Linear } | null;
 
   constructor(
     scope: ParameterScope,
@@ -256,6 +259,13 @@ export class StackEndToEndNetwork {
     this.questionAnswer = c.stack.questionAnswer
       ? new Linear(scope.scope('executor.questionAnswer'), g.hiddenDim, this.numAnswers)
       : null;
+    // Zero at the start: every module computes what it computes without the control vector until it learns to.
+    const film = (name: string) =>
+      new Linear(scope.scope(`executor.control.${name}`), g.hiddenDim, 2 * c.executor.stemDim, {
+        init: zeros,
+        biasInit: zeros,
+      });
+    this.control = c.stack.control ? { select: film('select'), answer: film('answer') } : null;
   }
 
   /** The controller's parameters (`programGenerator.*`) and the executor's (`executor.*`). */
@@ -323,6 +333,14 @@ export class StackEndToEndNetwork {
         tf.mul(F, tf.reshape(e.attention, [n, h, w, 1])),
         tf.reshape(e.code, [n, 1, 1, d]),
       ) as tf.Tensor4D;
+    const filmOf = (layer: Linear | undefined): Film | null => {
+      if (!layer) return null;
+      const both = layer.apply(control);
+      return {
+        gamma: tf.slice(both, [0, 0], [n, d]) as tf.Tensor2D,
+        beta: tf.slice(both, [0, d], [n, d]) as tf.Tensor2D,
+      };
+    };
     for (let t = 0; t < T; t++) {
       const step = this.controller.step(t, encoded, control);
       control = step.control;
@@ -390,7 +408,7 @@ export class StackEndToEndNetwork {
         if (selectedTokens) {
           const memberAddress = tf.div(matMul(address, sel.selection), total) as tf.Tensor2D;
           const within = tf.div(matMul(address, sel.within), total) as tf.Tensor2D;
-          const attention = sel.fused.apply(x1, x2, F, memberAddress, within);
+          const attention = sel.fused.apply(x1, x2, F, memberAddress, within, filmOf(this.control?.select));
           const entry: StackEntry = { attention, code: tf.zeros([n, d]) };
           // A unary member pops one and pushes one (writes where the top was), a binary one writes below it.
           writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
@@ -412,7 +430,7 @@ export class StackEndToEndNetwork {
           const binary = shareOf(ans.binary);
           const total = tf.reshape(tf.maximum(tf.add(unary, binary), 1e-12), [n, 1]);
           const memberAddress = tf.div(matMul(address, ans.selection), total) as tf.Tensor2D;
-          const code = ans.fused.apply(top1, top2, F, memberAddress);
+          const code = ans.fused.apply(top1, top2, F, memberAddress, filmOf(this.control?.answer));
           const entry: StackEntry = { attention: tf.zeros([n, cells]), code };
           writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
           pointer = tf.add(
