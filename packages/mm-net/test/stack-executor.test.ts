@@ -195,6 +195,29 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
+  it('tied init: every member of a family starts from its first member', () => {
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', { stack: { steps: 4, depth: 3, tiedInit: true } }),
+      endToEndVocab,
+    );
+    const { store: untied } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
+    for (const name of [
+      'executor.modules.attention_filter.local.weight',
+      'executor.modules.answer_unary.combine.bias',
+    ]) {
+      for (const [s, tied] of [
+        [store, true],
+        [untied, false],
+      ] as const) {
+        const v = s.get(name) as tf.Variable;
+        const spread = tf.tidy(() => tf.max(tf.abs(tf.sub(v, tf.slice(v, 0, 1)))).dataSync()[0]);
+        if (tied) expect(spread).toBe(0);
+        else expect(spread).toBeGreaterThan(0);
+      }
+    }
+    model.dispose();
+  });
+
   it('keeps the tensor count stable across training steps in every mode', () => {
     for (const mode of ['soft', 'gumbel', 'hard'] as const) {
       const { model, store } = createStackEndToEndNetwork(stackConfig(mode), endToEndVocab);

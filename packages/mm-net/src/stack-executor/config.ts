@@ -20,6 +20,12 @@ export const StackExecutorSchema = z.object({
    * the start). The words then steer a module directly instead of only through a sharp address over the memory.
    */
   control: z.boolean().default(true),
+  /**
+   * Every member of a family starts from the same parameters (its first member's), so that a near-uniform address
+   * at the start runs one coherent module per family, not the average of ~40 random ones; members then differ by
+   * the questions that address them.
+   */
+  tiedInit: z.boolean().default(false),
 });
 export type StackExecutorConfig = z.output<typeof StackExecutorSchema>;
 

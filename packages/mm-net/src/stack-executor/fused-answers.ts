@@ -51,6 +51,11 @@ export class FusedAnswers {
     this.filters = counts.length ? (counts[0].countKernel!.shape[3] ?? 0) : 0;
   }
 
+  /** Every per-member parameter of the families (first dimension: the members; not the shared count kernel). */
+  memberVariables(): tf.Variable[] {
+    return this.families.flatMap((f) => [f.combineWeight, f.combineBias, f.outputWeight, f.outputBias]);
+  }
+
   private banks(): { combine: MemberDense; output: MemberDense } {
     const d = this.dim;
     const k = this.filters;

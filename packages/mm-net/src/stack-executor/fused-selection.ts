@@ -66,6 +66,19 @@ export class FusedSelection {
     });
   }
 
+  /** Every per-member parameter of the families (first dimension: the members). */
+  memberVariables(): tf.Variable[] {
+    return this.families.flatMap((f) => [
+      f.local,
+      f.contextWeight,
+      f.contextBias,
+      f.hiddenWeight,
+      f.hiddenBias,
+      f.maskWeight,
+      f.maskBias,
+    ]);
+  }
+
   /** The banks of all selecting members, over the inputs [top, below, features]: local, context, hidden, mask. */
   private banks(): { local: MemberDense; context: MemberDense; hidden: MemberDense; mask: MemberDense } {
     const d = this.dim;

@@ -237,6 +237,17 @@ export class StackEndToEndNetwork {
         within: column(selecting, (f) => f.withinInput),
       };
     }
+    if (c.stack.tiedInit) {
+      const variables = [
+        ...(this.selecting?.fused.memberVariables() ?? []),
+        ...(this.answering?.fused.memberVariables() ?? []),
+      ];
+      for (const v of variables)
+        tf.tidy(() => {
+          const first = tf.slice(v, 0, 1);
+          v.assign(tf.tile(first, [v.shape[0], ...v.shape.slice(1).map(() => 1)]));
+        });
+    }
     const scene = new Float32Array(V);
     scene[this.programs.sceneId] = 1;
     this.sceneColumn = tf.keep(tf.tensor2d(scene, [V, 1]));
