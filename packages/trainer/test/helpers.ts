@@ -19,3 +19,13 @@ export function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
     progressStream: { isTTY: false, write: (s: string) => stderr.push(s.replace(/\n$/, '')) },
   };
 }
+
+/**
+ * A command line from options, in their order: `{ model: 'PG', batch_size: 6 }` gives
+ * `['--model', 'PG', '--batch_size', '6']`; `true` is a bare switch and `undefined` is left out.
+ */
+export function argvOf(options: Record<string, string | number | boolean | undefined>): string[] {
+  return Object.entries(options).flatMap(([key, value]) =>
+    value === undefined || value === false ? [] : value === true ? [`--${key}`] : [`--${key}`, String(value)],
+  );
+}
