@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FeaturesH5Reader, readQuestionsH5 } from '../src/h5/index.js';
 import { writeSampleQuestions } from './dataset-fixtures.js';
 import { buildZip, miniClevrFiles, serveBytes, tinyPng } from './download-fixtures.js';
-import { pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
+import { flagsOf, pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
 
 const tmp = useTempDir('cli');
 const run = runDataCli;
@@ -109,16 +109,13 @@ describe('mmnet-data command line', () => {
     const missing = join(tmp.path, 'no-weights.safetensors');
     const res = await run(
       'extract-features',
-      '--input_image_dir',
-      images,
-      '--output_h5_file',
-      join(tmp.path, 'builtin.h5'),
-      '--extractor',
-      'builtin',
-      '--model_path',
-      missing,
-      '--backend',
-      'cpu',
+      ...flagsOf({
+        input_image_dir: images,
+        output_h5_file: join(tmp.path, 'builtin.h5'),
+        extractor: 'builtin',
+        model_path: missing,
+        backend: 'cpu',
+      }),
     );
     expect(res.code).toBe(1);
     expect(res.err.at(-1)).toContain(`mmnet-data extract-features: error: ${missing}`);
@@ -129,14 +126,7 @@ describe('mmnet-data command line', () => {
     const out = join(tmp.path, 'preset-with-missing-weights');
     const res = await run(
       'build-preset',
-      '--preset',
-      'clevr-mini',
-      '--output_dir',
-      out,
-      '--model_path',
-      missing,
-      '--backend',
-      'cpu',
+      ...flagsOf({ preset: 'clevr-mini', output_dir: out, model_path: missing, backend: 'cpu' }),
     );
     expect(res.code).toBe(1);
     expect(res.err.at(-1)).toContain(`mmnet-data build-preset: error: ${missing}`);
@@ -149,16 +139,13 @@ describe('mmnet-data command line', () => {
     const h5 = join(tmp.path, 'out', 'questions.h5');
     const pre = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      qjson,
-      '--output_h5_file',
-      h5,
-      '--output_vocab_json',
-      join(tmp.path, 'out', 'vocab.json'),
-      '--mode',
-      'postfix',
-      '--h5_dtype',
-      'int32',
+      ...flagsOf({
+        input_questions_json: qjson,
+        output_h5_file: h5,
+        output_vocab_json: join(tmp.path, 'out', 'vocab.json'),
+        mode: 'postfix',
+        h5_dtype: 'int32',
+      }),
     );
     expect(pre.code, pre.err.join('\n')).toBe(0);
     expect(pre.out[0]).toMatch(/questions\.h5: 10 questions \[10, \d+\], programs \[10, 6\], answers/);
@@ -174,24 +161,17 @@ describe('mmnet-data command line', () => {
     const feats = join(tmp.path, 'out', 'features.h5');
     const ex = await run(
       'extract-features',
-      '--input_image_dir',
-      images,
-      '--output_h5_file',
-      feats,
-      '--image_height',
-      '28',
-      '--image_width',
-      '28',
-      '--raw_grid',
-      '14',
-      '--raw_position_channels',
-      '1',
-      '--batch_size',
-      '3',
-      '--max_images',
-      '3',
-      '--backend',
-      'cpu',
+      ...flagsOf({
+        input_image_dir: images,
+        output_h5_file: feats,
+        image_height: '28',
+        image_width: '28',
+        raw_grid: '14',
+        raw_position_channels: '1',
+        batch_size: '3',
+        max_images: '3',
+        backend: 'cpu',
+      }),
     );
     expect(ex.code, ex.err.join('\n')).toBe(0);
     expect(ex.out[0]).toMatch(/features\.h5: features \[3, 5, 14, 14\] from raw-14-pos/);
@@ -221,12 +201,11 @@ describe('mmnet-data command line', () => {
     }
     const pre = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      join(out, 'questions', 'CLEVR_val_questions.json'),
-      '--output_h5_file',
-      join(out, 'questions.h5'),
-      '--output_vocab_json',
-      join(out, 'vocab.json'),
+      ...flagsOf({
+        input_questions_json: join(out, 'questions', 'CLEVR_val_questions.json'),
+        output_h5_file: join(out, 'questions.h5'),
+        output_vocab_json: join(out, 'vocab.json'),
+      }),
     );
     expect(pre.code, pre.err.join('\n')).toBe(0);
     const again = await generate();

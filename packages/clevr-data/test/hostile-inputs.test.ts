@@ -11,7 +11,7 @@ import { FeaturesH5Reader, FeaturesH5Writer } from '../src/h5/index.js';
 import { decodePng } from '../src/render/png.js';
 import { sampleQuestionsJson } from './dataset-fixtures.js';
 import { buildZip, serveBytes } from './download-fixtures.js';
-import { pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
+import { flagsOf, pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
 
 const tmp = useTempDir('hostile');
 const run = runDataCli;
@@ -24,12 +24,7 @@ describe('download stays inside --target_dir', () => {
     try {
       const res = await run(
         'download',
-        '--target_dir',
-        base,
-        '--url',
-        `${server.url}/..%2F..%2Fescdir%2Fx.zip`,
-        '--retries',
-        '0',
+        ...flagsOf({ target_dir: base, url: `${server.url}/..%2F..%2Fescdir%2Fx.zip`, retries: '0' }),
       );
       expect(res.code).toBe(1);
       expect(res.err).toHaveLength(1);
@@ -127,12 +122,7 @@ describe('generate reuses only PNGs made with the same settings', () => {
     );
     const res2 = await run(
       'extract-features',
-      '--input_image_dir',
-      tmp.path,
-      '--output_h5_file',
-      join(tmp.path, 'f.h5'),
-      '--image_height',
-      '9000',
+      ...flagsOf({ input_image_dir: tmp.path, output_h5_file: join(tmp.path, 'f.h5'), image_height: '9000' }),
     );
     expect(res2.code).toBe(2);
     expect(res2.err[0]).toMatch(
@@ -158,26 +148,18 @@ describe('numeric flags', () => {
     }
     const neg = await run(
       'generate',
-      '--output_dir',
-      out,
-      '--num_images',
-      '1',
-      '--seed',
-      '-3',
-      '--render_images',
-      '0',
-      '--templates_per_image',
-      '1',
+      ...flagsOf({
+        output_dir: out,
+        num_images: '1',
+        seed: '-3',
+        render_images: '0',
+        templates_per_image: '1',
+      }),
     );
     expect(neg.code).toBe(0);
     const batch = await run(
       'extract-features',
-      '--input_image_dir',
-      tmp.path,
-      '--output_h5_file',
-      join(tmp.path, 'x.h5'),
-      '--batch_size',
-      '-3',
+      ...flagsOf({ input_image_dir: tmp.path, output_h5_file: join(tmp.path, 'x.h5'), batch_size: '-3' }),
     );
     expect(batch.err).toEqual([
       'mmnet-data extract-features: --batch_size: must be at least 1 (see mmnet-data extract-features --help)',
@@ -216,14 +198,12 @@ describe('preprocess-questions limits and output paths', () => {
     await writeFile(file, sampleQuestionsJson(4, 2));
     const res = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      file,
-      '--output_h5_file',
-      join(tmp.path, 'p.h5'),
-      '--output_vocab_json',
-      join(tmp.path, 'pv.json'),
-      '--max_program_length',
-      '5',
+      ...flagsOf({
+        input_questions_json: file,
+        output_h5_file: join(tmp.path, 'p.h5'),
+        output_vocab_json: join(tmp.path, 'pv.json'),
+        max_program_length: '5',
+      }),
     );
     expect(res.code).toBe(1);
     expect(res.err.at(-1)).toMatch(
@@ -239,12 +219,11 @@ describe('preprocess-questions limits and output paths', () => {
     const h5 = join(tmp.path, 'first.h5');
     const res = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      file,
-      '--output_h5_file',
-      h5,
-      '--output_vocab_json',
-      join(blocker, 'vocab.json'),
+      ...flagsOf({
+        input_questions_json: file,
+        output_h5_file: h5,
+        output_vocab_json: join(blocker, 'vocab.json'),
+      }),
     );
     expect(res.code).toBe(1);
     expect(res.err).toHaveLength(1);
@@ -258,12 +237,11 @@ describe('HDF5 failures', () => {
     const h5 = join(tmp.path, 'damaged.h5');
     const ok = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      join(tmp.path, 'q2.json'),
-      '--output_h5_file',
-      h5,
-      '--output_vocab_json',
-      join(tmp.path, 'dv.json'),
+      ...flagsOf({
+        input_questions_json: join(tmp.path, 'q2.json'),
+        output_h5_file: h5,
+        output_vocab_json: join(tmp.path, 'dv.json'),
+      }),
     );
     expect(ok.code).toBe(0);
     const bytes = await readFile(h5);

@@ -118,31 +118,15 @@ describe('mmnet predict', () => {
   it('--program overrides the generator of PG and PG_memory; a PG run without a generator needs it', async () => {
     const program = 'count filter_color[red] scene';
     for (const model of ['PG', 'PG_memory']) {
-      const r = await predict([
-        '--run',
-        runs[model],
-        '--image',
-        image,
-        '--question',
-        'How many red things?',
-        '--program',
-        program,
-      ]);
+      const r = await predict(argvOf({ run: runs[model], image, question: 'How many red things?', program }));
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(
         'program (given with --program):\n  count\n  └─ filter_color[red]\n     └─ scene',
       );
     }
-    const e2e = await predict([
-      '--run',
-      runs.PG_endtoend,
-      '--image',
-      image,
-      '--question',
-      'How many red things?',
-      '--program',
-      program,
-    ]);
+    const e2e = await predict(
+      argvOf({ run: runs.PG_endtoend, image, question: 'How many red things?', program }),
+    );
     expect(e2e.code).toBe(2);
     expect(e2e.err).toContain('PG_endtoend executes the programs of its own generator');
     const bare = await train('PG', EXECUTOR, 1);
@@ -214,16 +198,9 @@ describe('a module network with a program generator', () => {
       trainer.dispose();
     }
     const before = tf.memory().numTensors;
-    const r = await predict([
-      '--run',
-      runs.PG,
-      '--image',
-      image,
-      '--question',
-      'How many red things?',
-      '--out',
-      tempDir('predict-count'),
-    ]);
+    const r = await predict(
+      argvOf({ run: runs.PG, image, question: 'How many red things?', out: tempDir('predict-count') }),
+    );
     expect(r.code, r.err).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -31,3 +31,11 @@ export async function runDataCli(...argv: string[]) {
   });
   return { code, out, err };
 }
+
+/**
+ * Flags from options, in their order: `{ output_dir: dir, num_images: 1 }` gives
+ * `['--output_dir', dir, '--num_images', '1']`.
+ */
+export function flagsOf(options: Record<string, string | number>): string[] {
+  return Object.entries(options).flatMap(([key, value]) => [`--${key}`, String(value)]);
+}
