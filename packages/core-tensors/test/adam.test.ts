@@ -87,14 +87,18 @@ describe('LeanAdam (cpu)', () => {
     const resumed = makeVariables('adam.resumed');
     const first = new LeanAdam({ learningRate: 0.02 });
     const uninterrupted = new LeanAdam({ learningRate: 0.02 });
-    for (let s = 0; s < 3; s++) {
-      const g1 = gradientsFor(resumed, s);
-      const g2 = gradientsFor(straight, s);
-      first.applyGradients(g1);
-      uninterrupted.applyGradients(g2);
-      disposeAll(g1);
-      disposeAll(g2);
-    }
+    // Steps [from, to) of the resumed optimiser and the uninterrupted one, on the same gradients.
+    const stepBoth = (resumedAdam: LeanAdam, from: number, to: number) => {
+      for (let s = from; s < to; s++) {
+        const g1 = gradientsFor(resumed, s);
+        const g2 = gradientsFor(straight, s);
+        resumedAdam.applyGradients(g1);
+        uninterrupted.applyGradients(g2);
+        disposeAll(g1);
+        disposeAll(g2);
+      }
+    };
+    stepBoth(first, 0, 3);
     // Round-trip through plain arrays, as a checkpoint does.
     const saved = first.getWeights().map((w) => {
       const plain = { variable: w.variable, steps: w.steps, m: w.m.arraySync(), v: w.v.arraySync() };
@@ -112,14 +116,7 @@ describe('LeanAdam (cpu)', () => {
     }));
     second.setWeights(restored);
     for (const w of restored) disposeAll([w.m, w.v]);
-    for (let s = 3; s < 6; s++) {
-      const g1 = gradientsFor(resumed, s);
-      const g2 = gradientsFor(straight, s);
-      second.applyGradients(g1);
-      uninterrupted.applyGradients(g2);
-      disposeAll(g1);
-      disposeAll(g2);
-    }
+    stepBoth(second, 3, 6);
     resumed.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(straight[i].dataSync())));
     const [w0] = second.getWeights();
     expect(w0.steps).toBe(6);

@@ -6,18 +6,10 @@ import type { ModelRegistry } from '../../models/registry.js';
 import { evaluateCheckpoint } from '../../training/evaluate-checkpoint.js';
 import type { CliIo } from '../io.js';
 import { cliInt, type OptionSpec } from '../options.js';
-import {
-  CHECKPOINT_OPTION,
-  openTrainedRun,
-  RUN_OPTION,
-  trainedDatasetOption,
-  trainedRunSchema,
-} from './trained-run-source.js';
+import { openTrainedRun, trainedRunOptions, trainedRunSchema } from './trained-run-source.js';
 
 const EVAL_OPTIONS: OptionSpec[] = [
-  RUN_OPTION,
-  CHECKPOINT_OPTION,
-  trainedDatasetOption(''),
+  ...trainedRunOptions(''),
   {
     flag: '--split',
     key: 'split',

@@ -13,13 +13,7 @@ import { executionOrder, formatProgramTree } from '../../predict/program-tree.js
 import { displayImage, overlayImage, pngBytes, predictionHtml } from '../../predict/step-images.js';
 import type { CliIo } from '../io.js';
 import { cliInt, type OptionSpec, UsageError } from '../options.js';
-import {
-  CHECKPOINT_OPTION,
-  openTrainedRun,
-  RUN_OPTION,
-  trainedDatasetOption,
-  trainedRunSchema,
-} from './trained-run-source.js';
+import { openTrainedRun, trainedRunOptions, trainedRunSchema } from './trained-run-source.js';
 
 const PREDICT_OPTIONS: OptionSpec[] = [
   {
@@ -36,9 +30,7 @@ const PREDICT_OPTIONS: OptionSpec[] = [
     kind: 'string',
     description: 'the question in words',
   },
-  RUN_OPTION,
-  CHECKPOINT_OPTION,
-  trainedDatasetOption(' (vocab and feature extractor)'),
+  ...trainedRunOptions(' (vocab and feature extractor)'),
   {
     flag: '--program',
     key: 'program',

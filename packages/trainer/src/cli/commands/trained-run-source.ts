@@ -39,6 +39,11 @@ export function trainedDatasetOption(use: string): OptionSpec {
   };
 }
 
+/** --run, --checkpoint and --clevr_dataset, in that order (`use`: what the dataset gives the command). */
+export function trainedRunOptions(use: string): OptionSpec[] {
+  return [RUN_OPTION, CHECKPOINT_OPTION, trainedDatasetOption(use)];
+}
+
 /** zod fields of those options (plus --clevr_dataset). */
 const trainedRunFields = {
   run: z.string().min(1).optional(),
