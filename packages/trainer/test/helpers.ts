@@ -29,3 +29,17 @@ export function argvOf(options: Record<string, string | number | boolean | undef
     value === undefined || value === false ? [] : value === true ? [`--${key}`] : [`--${key}`, String(value)],
   );
 }
+
+/** The options of a short training run on the tiny dataset: 2 iterations of 6 questions, one validation. */
+export function shortRunOptions(data: string, config: string, out: string) {
+  return {
+    clevr_dataset: data,
+    config,
+    'stem-dim': 8,
+    batch_size: 6,
+    max_iterations: 2,
+    num_iterations: 2,
+    out,
+    backend: 'wasm',
+  };
+}

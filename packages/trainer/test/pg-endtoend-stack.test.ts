@@ -4,7 +4,7 @@ import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, shortRunOptions, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -28,18 +28,7 @@ async function train(extra: string[], name: string) {
   const code = await runCli(
     [
       'train',
-      ...argvOf({
-        model: 'PG_endtoend',
-        clevr_dataset: data,
-        config,
-        'stem-dim': 8,
-        batch_size: 6,
-        max_iterations: 2,
-        num_iterations: 2,
-        report_samples: 2,
-        out,
-        backend: 'wasm',
-      }),
+      ...argvOf({ model: 'PG_endtoend', ...shortRunOptions(data, config, out), report_samples: 2 }),
       ...extra,
     ],
     io,

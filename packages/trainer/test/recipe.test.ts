@@ -4,7 +4,7 @@ import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, shortRunOptions, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -34,14 +34,7 @@ describe('mmnet train --recipe weak-supervision', () => {
         program_supervision_fraction: 0.5,
         model: 'PG_endtoend',
         executor: 'tree',
-        clevr_dataset: data,
-        config,
-        'stem-dim': 8,
-        batch_size: 6,
-        max_iterations: 2,
-        num_iterations: 2,
-        out,
-        backend: 'wasm',
+        ...shortRunOptions(data, config, out),
       }),
     ];
     const io = captureIo();
