@@ -1,4 +1,4 @@
-import type { DecoderMode, TrainMode } from '@mmnet/trainer';
+import { type DecoderMode, type RecipeStage, type TrainMode, weakSupervisionStages } from '@mmnet/trainer';
 
 /** One `mmnet train` run of an experiment. */
 export interface StageSpec {
@@ -233,6 +233,26 @@ export const SAN_HOURS = 3;
 /** The row the ablations take one change away from (both changes on). */
 export const ABLATION_BASE = 'PG_attention';
 
+/**
+ * The stages of the trainer's weak-supervision recipe (`weakSupervisionStages`: what each stage trains, its
+ * share of the time and the checkpoint it starts from) as experiment stages, with `args` giving each stage's
+ * `mmnet train` flags.
+ */
+function weakStages(
+  fraction: number,
+  executor: 'tree' | 'stack',
+  modelConfig: Record<string, unknown>,
+  args: (stage: RecipeStage) => Record<string, string>,
+): StageSpec[] {
+  return weakSupervisionStages(fraction, executor).map((stage) => ({
+    name: stage.name,
+    args: args(stage),
+    modelConfig,
+    budgetShare: stage.budgetShare,
+    ...(stage.loadPrevious ? { loadPrevious: stage.loadPrevious } : {}),
+  }));
+}
+
 /** Every experiment, in the order they run (cheapest groups first). */
 export function experimentPlan(o: PlanOptions): Experiment[] {
   const size = sizes(o.smoke);
@@ -328,36 +348,18 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       curriculum: false,
       supervisionFraction: fraction,
       hours: DEFAULT_HOURS['weak supervision'],
-      stages: [
-        {
-          name: 'layouts',
-          args: {
-            model: 'PG_endtoend',
-            executor: 'stack',
-            ...trainArgs('programs', o),
-            decoder_mode: 'soft',
-            train_mode: 'PG',
-            program_supervision_fraction: String(fraction),
-          },
-          modelConfig: size.stack,
-          budgetShare: 0.15,
-        },
-        {
-          name: 'answers',
-          args: {
-            model: 'PG_endtoend',
-            executor: 'stack',
-            ...trainArgs('stack', o),
-            decoder_mode: 'soft',
-            train_mode: 'PG+EE',
-            ...(o.smoke ? {} : { pg_lr: '1e-4' }),
-          },
-          modelConfig: size.stack,
-          budgetShare: 0.85,
-          loadPrevious: 'PG',
-        },
-      ],
+      // The trainer's recipe (mmnet train --recipe weak-supervision --executor stack), a stage at a time.
+      stages: weakStages(fraction, 'stack', size.stack, (stage) => ({
+        model: 'PG_endtoend',
+        executor: 'stack',
+        ...trainArgs(stage.name === 'layouts' ? 'programs' : 'stack', o),
+        decoder_mode: 'soft',
+        ...stage.flags,
+        // Smoke runs: the controller at the executor's rate.
+        ...(o.smoke && stage.name === 'answers' ? { pg_lr: trainArgs('stack', o).lr } : {}),
+      })),
     });
+  const answerStage = weakSupervisionStages(1, 'tree').find((stage) => stage.name === 'answers')!;
   /**
    * Generator and executor together, the generator learning from answers (REINFORCE in the hard modes, gradients
    * through the addresses in soft and gumbel) at clevr-iep's joint fine-tuning rate: at 1e-4 the rewards of a
@@ -371,9 +373,9 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
     ...trainArgs('endToEnd', o),
     ...batch,
     decoder_mode: mode,
-    train_mode: 'PG+EE',
-    pg_lr: o.smoke ? '1e-3' : '1e-5',
-    ...(o.smoke ? {} : { lr: '1e-4' }),
+    ...answerStage.flags,
+    // Smoke runs: a few updates, at rates that move.
+    ...(o.smoke ? { pg_lr: '1e-3', lr: trainArgs('endToEnd', o).lr } : {}),
   });
   for (const mode of o.weakDecoderModes)
     for (const fraction of SUPERVISION_FRACTIONS)
@@ -386,45 +388,18 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
         curriculum: false,
         supervisionFraction: fraction,
         hours: DEFAULT_HOURS['weak supervision'],
-        stages: [
-          {
-            name: 'programs',
-            args: {
-              model: 'PG_endtoend',
-              executor: 'tree',
-              ...trainArgs('programs', o),
-              decoder_mode: mode,
-              train_mode: 'PG',
-              program_supervision_fraction: String(fraction),
-            },
-            modelConfig: size.endToEnd,
-            budgetShare: 0.25,
-          },
-          {
-            // clevr-iep's second step: the executor learns on the generator's programs (the generator frozen),
-            // its learning rate decaying with a cosine over the stage's budget, as PG_attention's.
-            name: 'executor',
-            args: {
-              model: 'PG_endtoend',
-              executor: 'tree',
-              ...trainArgs('endToEnd', o),
-              decoder_mode: mode,
-              train_mode: 'EE',
-              lr_schedule: 'cosine',
-            },
-            modelConfig: size.endToEnd,
-            budgetShare: 0.45,
-            loadPrevious: 'PG',
-          },
-          {
-            // Then both together, at the batch of the stages before (64).
-            name: 'answers',
-            args: jointArgs(mode, {}),
-            modelConfig: size.endToEnd,
-            budgetShare: 0.3,
-            loadPrevious: 'PG+EE',
-          },
-        ],
+        // The trainer's recipe (mmnet train --recipe weak-supervision --executor tree), a stage at a time.
+        stages: weakStages(fraction, 'tree', size.endToEnd, (stage) =>
+          stage.name === 'answers'
+            ? jointArgs(mode, {})
+            : {
+                model: 'PG_endtoend',
+                executor: 'tree',
+                ...trainArgs(stage.name === 'programs' ? 'programs' : 'endToEnd', o),
+                decoder_mode: mode,
+                ...stage.flags,
+              },
+        ),
       });
   // End-to-end fine-tuning: every decoder mode from one start, the generator and executor of the 10 % row after
   // its executor stage (trained on 10 % of the programs, then the executor on the generator's programs), trained

@@ -16,21 +16,11 @@ import {
   PretextAccuracy,
   predictedClasses,
   pretextLoss,
-  type SyntheticObject,
 } from '../src/index.js';
+import { obj } from './helpers/objects.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu', log: null });
-});
-
-const obj = (color: SyntheticObject['color'], shape: SyntheticObject['shape']): SyntheticObject => ({
-  shape,
-  color,
-  material: 'metal',
-  size: 'small',
-  position: [0, 0, 0.35],
-  scale: 0.35,
-  rotation: 0,
 });
 
 // A tiny network for fast tests: 16x16 input, 4x4 grid.

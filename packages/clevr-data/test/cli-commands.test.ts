@@ -1,34 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { FeaturesH5Reader, readQuestionsH5 } from '../src/h5/index.js';
 import { writeSampleQuestions } from './dataset-fixtures.js';
 import { buildZip, miniClevrFiles, serveBytes, tinyPng } from './download-fixtures.js';
+import { flagsOf, pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
 
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cli-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
-}
+const tmp = useTempDir('cli');
+const run = runDataCli;
 
 describe('mmnet-data command line', () => {
   it('a bad flag exits with code 2 and one line (real process)', () => {
@@ -111,7 +92,7 @@ describe('mmnet-data command line', () => {
   });
 
   it('a failing input file exits 1 with one line naming it', async () => {
-    const bad = join(dir, 'broken.json');
+    const bad = join(tmp.path, 'broken.json');
     await writeFile(bad, '{"questions": [{"question": "a?", "image_index": 0}, {"question": ');
     const res = await run('stats', '--input_questions_json', bad);
     expect(res.code).toBe(1);
@@ -122,40 +103,30 @@ describe('mmnet-data command line', () => {
   });
 
   it('extract-features --extractor builtin loads the built-in CNN weights (a missing file is named)', async () => {
-    const images = join(dir, 'one-image');
+    const images = join(tmp.path, 'one-image');
     await mkdir(images);
     await writeFile(join(images, 'CLEVR_val_000000.png'), tinyPng(8, 8, 1));
-    const missing = join(dir, 'no-weights.safetensors');
+    const missing = join(tmp.path, 'no-weights.safetensors');
     const res = await run(
       'extract-features',
-      '--input_image_dir',
-      images,
-      '--output_h5_file',
-      join(dir, 'builtin.h5'),
-      '--extractor',
-      'builtin',
-      '--model_path',
-      missing,
-      '--backend',
-      'cpu',
+      ...flagsOf({
+        input_image_dir: images,
+        output_h5_file: join(tmp.path, 'builtin.h5'),
+        extractor: 'builtin',
+        model_path: missing,
+        backend: 'cpu',
+      }),
     );
     expect(res.code).toBe(1);
     expect(res.err.at(-1)).toContain(`mmnet-data extract-features: error: ${missing}`);
   });
 
   it('build-preset --model_path names a missing weights file before building anything', async () => {
-    const missing = join(dir, 'no-weights.safetensors');
-    const out = join(dir, 'preset-with-missing-weights');
+    const missing = join(tmp.path, 'no-weights.safetensors');
+    const out = join(tmp.path, 'preset-with-missing-weights');
     const res = await run(
       'build-preset',
-      '--preset',
-      'clevr-mini',
-      '--output_dir',
-      out,
-      '--model_path',
-      missing,
-      '--backend',
-      'cpu',
+      ...flagsOf({ preset: 'clevr-mini', output_dir: out, model_path: missing, backend: 'cpu' }),
     );
     expect(res.code).toBe(1);
     expect(res.err.at(-1)).toContain(`mmnet-data build-preset: error: ${missing}`);
@@ -163,21 +134,18 @@ describe('mmnet-data command line', () => {
   });
 
   it('preprocess-questions, stats and extract-features end to end', async () => {
-    const qjson = join(dir, 'q.json');
+    const qjson = join(tmp.path, 'q.json');
     await writeSampleQuestions(qjson, 10, 4);
-    const h5 = join(dir, 'out', 'questions.h5');
+    const h5 = join(tmp.path, 'out', 'questions.h5');
     const pre = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      qjson,
-      '--output_h5_file',
-      h5,
-      '--output_vocab_json',
-      join(dir, 'out', 'vocab.json'),
-      '--mode',
-      'postfix',
-      '--h5_dtype',
-      'int32',
+      ...flagsOf({
+        input_questions_json: qjson,
+        output_h5_file: h5,
+        output_vocab_json: join(tmp.path, 'out', 'vocab.json'),
+        mode: 'postfix',
+        h5_dtype: 'int32',
+      }),
     );
     expect(pre.code, pre.err.join('\n')).toBe(0);
     expect(pre.out[0]).toMatch(/questions\.h5: 10 questions \[10, \d+\], programs \[10, 6\], answers/);
@@ -187,30 +155,23 @@ describe('mmnet-data command line', () => {
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.out[0])).toMatchObject({ questions: 10, images: 4 });
 
-    const images = join(dir, 'images');
+    const images = join(tmp.path, 'images');
     await mkdir(images);
     for (let i = 0; i < 4; i++) await writeFile(join(images, `CLEVR_val_00000${i}.png`), tinyPng(10, 10, i));
-    const feats = join(dir, 'out', 'features.h5');
+    const feats = join(tmp.path, 'out', 'features.h5');
     const ex = await run(
       'extract-features',
-      '--input_image_dir',
-      images,
-      '--output_h5_file',
-      feats,
-      '--image_height',
-      '28',
-      '--image_width',
-      '28',
-      '--raw_grid',
-      '14',
-      '--raw_position_channels',
-      '1',
-      '--batch_size',
-      '3',
-      '--max_images',
-      '3',
-      '--backend',
-      'cpu',
+      ...flagsOf({
+        input_image_dir: images,
+        output_h5_file: feats,
+        image_height: '28',
+        image_width: '28',
+        raw_grid: '14',
+        raw_position_channels: '1',
+        batch_size: '3',
+        max_images: '3',
+        backend: 'cpu',
+      }),
     );
     expect(ex.code, ex.err.join('\n')).toBe(0);
     expect(ex.out[0]).toMatch(/features\.h5: features \[3, 5, 14, 14\] from raw-14-pos/);
@@ -220,7 +181,7 @@ describe('mmnet-data command line', () => {
   });
 
   it('generate writes a small synthetic split that preprocess-questions reads', async () => {
-    const out = join(dir, 'synthetic');
+    const out = join(tmp.path, 'synthetic');
     // Two seeded 48x32 images of the val split; the second run finds them written.
     const generate = () =>
       run(
@@ -240,12 +201,11 @@ describe('mmnet-data command line', () => {
     }
     const pre = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      join(out, 'questions', 'CLEVR_val_questions.json'),
-      '--output_h5_file',
-      join(out, 'questions.h5'),
-      '--output_vocab_json',
-      join(out, 'vocab.json'),
+      ...flagsOf({
+        input_questions_json: join(out, 'questions', 'CLEVR_val_questions.json'),
+        output_h5_file: join(out, 'questions.h5'),
+        output_vocab_json: join(out, 'vocab.json'),
+      }),
     );
     expect(pre.code, pre.err.join('\n')).toBe(0);
     const again = await generate();
@@ -255,7 +215,7 @@ describe('mmnet-data command line', () => {
   it('download against a local server', async () => {
     const server = await serveBytes(await buildZip(miniClevrFiles()));
     try {
-      const target = join(dir, 'clevr');
+      const target = join(tmp.path, 'clevr');
       const res = await run('download', '--target_dir', target, '--url', server.url);
       expect(res.code, res.err.join('\n')).toBe(0);
       expect(res.out[0]).toMatch(/CLEVR_v1\.0: downloaded \d+ bytes; images train 2, val 2, test 2/);

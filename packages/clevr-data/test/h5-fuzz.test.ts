@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuzzSettings } from '../../../test-support/fuzz';
 import {
   FeaturesH5Reader,
   FeaturesH5Writer,
@@ -12,10 +13,9 @@ import {
 } from '../src/h5/index.js';
 
 /** Cases per reader in the test suite (`pnpm fuzz` runs many more through FUZZ_RUNS). */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const { runs: RUNS, seed: SEED } = fuzzSettings(60);
 /** Generous: a damaged file takes a few milliseconds to refuse, more on a loaded machine. */
 const TIMEOUT = Math.max(120_000, RUNS * 200);
-const SEED = process.env.FUZZ_SEED === undefined ? 20_240_602 : Number(process.env.FUZZ_SEED);
 
 let dir: string;
 let questionsFile: Uint8Array;

@@ -1,11 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
+import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { generateClevrSplit } from '../src/dataset/generate-split.js';
 import { preprocessQuestions } from '../src/dataset/preprocess-questions.js';
 import { downloadClevr } from '../src/download/download-clevr.js';
@@ -14,46 +11,25 @@ import { FeaturesH5Reader, FeaturesH5Writer } from '../src/h5/index.js';
 import { decodePng } from '../src/render/png.js';
 import { sampleQuestionsJson } from './dataset-fixtures.js';
 import { buildZip, serveBytes } from './download-fixtures.js';
+import { flagsOf, pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
 
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hostile-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
-}
+const tmp = useTempDir('hostile');
+const run = runDataCli;
 
 describe('download stays inside --target_dir', () => {
   it('refuses a URL whose file name decodes to a path, before writing anything', async () => {
-    const base = join(dir, 'dl', 'a', 'b');
+    const base = join(tmp.path, 'dl', 'a', 'b');
     await mkdir(base, { recursive: true });
     const server = await serveBytes(Buffer.from('not a zip'));
     try {
       const res = await run(
         'download',
-        '--target_dir',
-        base,
-        '--url',
-        `${server.url}/..%2F..%2Fescdir%2Fx.zip`,
-        '--retries',
-        '0',
+        ...flagsOf({ target_dir: base, url: `${server.url}/..%2F..%2Fescdir%2Fx.zip`, retries: '0' }),
       );
       expect(res.code).toBe(1);
       expect(res.err).toHaveLength(1);
       expect(res.err[0]).toMatch(/file name "\.\.\/\.\.\/escdir\/x\.zip" is not a plain file name/);
-      expect(existsSync(join(dir, 'dl', 'escdir'))).toBe(false);
+      expect(existsSync(join(tmp.path, 'dl', 'escdir'))).toBe(false);
       expect(readdirSync(base)).toEqual([]);
       expect(server.ranges).toEqual([]); // nothing was even requested
     } finally {
@@ -62,7 +38,7 @@ describe('download stays inside --target_dir', () => {
   });
 
   it('still names the archive after the URL when the name is plain', async () => {
-    const target = join(dir, 'dl-plain');
+    const target = join(tmp.path, 'dl-plain');
     const server = await serveBytes(Buffer.from('not a zip'));
     try {
       await expect(
@@ -82,7 +58,7 @@ describe('download stays inside --target_dir', () => {
 
 describe('zip total-size limit', () => {
   it('refuses an archive whose entries extract to more than --max_archive_bytes, leaving nothing', async () => {
-    const zipPath = join(dir, 'bomb.zip');
+    const zipPath = join(tmp.path, 'bomb.zip');
     await writeFile(
       zipPath,
       await buildZip({
@@ -91,12 +67,12 @@ describe('zip total-size limit', () => {
         'c.bin': Buffer.alloc(3000),
       }),
     );
-    const target = join(dir, 'bomb-out');
+    const target = join(tmp.path, 'bomb-out');
     await expect(extractZip(zipPath, target, { maxTotalBytes: 5000 })).rejects.toThrow(
       /entries up to "b\.bin" extract to 6000 bytes, over the limit of 5000 \(raise it with --max_archive_bytes\)/,
     );
     expect(readdirSync(target)).toEqual([]);
-    const ok = await extractZip(zipPath, join(dir, 'bomb-ok'), { maxTotalBytes: 9000 });
+    const ok = await extractZip(zipPath, join(tmp.path, 'bomb-ok'), { maxTotalBytes: 9000 });
     expect(ok.bytes).toBe(9000);
   });
 });
@@ -106,7 +82,7 @@ describe('generate reuses only PNGs made with the same settings', () => {
   const png = (out: string) => join(out, 'images', 'val', 'CLEVR_val_000000.png');
 
   it('renders again after a change of seed or size, and replaces a truncated PNG', async () => {
-    const out = join(dir, 'gen');
+    const out = join(tmp.path, 'gen');
     const common = [...base, '--output_dir', out, '--date', '2024-01-01'];
     let res = await run(...common, '--seed', '1', '--width', '48', '--height', '32');
     expect(res.code).toBe(0);
@@ -139,19 +115,14 @@ describe('generate reuses only PNGs made with the same settings', () => {
   });
 
   it('refuses an image size over --max_image_size, naming the flag', async () => {
-    const res = await run(...base, '--output_dir', join(dir, 'big'), '--width', '5000');
+    const res = await run(...base, '--output_dir', join(tmp.path, 'big'), '--width', '5000');
     expect(res.code).toBe(1);
     expect(res.err[0]).toMatch(
       /--width: the image width is 5000, over the limit of 4096 \(raise it with --max_image_size\)/,
     );
     const res2 = await run(
       'extract-features',
-      '--input_image_dir',
-      dir,
-      '--output_h5_file',
-      join(dir, 'f.h5'),
-      '--image_height',
-      '9000',
+      ...flagsOf({ input_image_dir: tmp.path, output_h5_file: join(tmp.path, 'f.h5'), image_height: '9000' }),
     );
     expect(res2.code).toBe(2);
     expect(res2.err[0]).toMatch(
@@ -162,7 +133,7 @@ describe('generate reuses only PNGs made with the same settings', () => {
 
 describe('numeric flags', () => {
   it('say what is wrong with 0, negatives and non-numbers (and accept "-5" as a value)', async () => {
-    const out = join(dir, 'num');
+    const out = join(tmp.path, 'num');
     const cases: [string[], string][] = [
       [['--num_images', '0'], '--num_images: must be at least 1'],
       [['--num_images', '1', '--width', '-5'], '--width: must be at least 1'],
@@ -177,26 +148,18 @@ describe('numeric flags', () => {
     }
     const neg = await run(
       'generate',
-      '--output_dir',
-      out,
-      '--num_images',
-      '1',
-      '--seed',
-      '-3',
-      '--render_images',
-      '0',
-      '--templates_per_image',
-      '1',
+      ...flagsOf({
+        output_dir: out,
+        num_images: '1',
+        seed: '-3',
+        render_images: '0',
+        templates_per_image: '1',
+      }),
     );
     expect(neg.code).toBe(0);
     const batch = await run(
       'extract-features',
-      '--input_image_dir',
-      dir,
-      '--output_h5_file',
-      join(dir, 'x.h5'),
-      '--batch_size',
-      '-3',
+      ...flagsOf({ input_image_dir: tmp.path, output_h5_file: join(tmp.path, 'x.h5'), batch_size: '-3' }),
     );
     expect(batch.err).toEqual([
       'mmnet-data extract-features: --batch_size: must be at least 1 (see mmnet-data extract-features --help)',
@@ -208,14 +171,14 @@ describe('preprocess-questions limits and output paths', () => {
   it('refuses a question over --max_question_length with its index, the limit and the flag', async () => {
     const data = JSON.parse(sampleQuestionsJson(4, 2));
     data.questions[2].question = `What ${'big '.repeat(10_000)}thing?`;
-    const file = join(dir, 'long.json');
+    const file = join(tmp.path, 'long.json');
     await writeFile(file, JSON.stringify(data));
-    const h5 = join(dir, 'long.h5');
+    const h5 = join(tmp.path, 'long.h5');
     await expect(
       preprocessQuestions({
         inputQuestionsJson: file,
         outputH5File: h5,
-        outputVocabJson: join(dir, 'v.json'),
+        outputVocabJson: join(tmp.path, 'v.json'),
       }),
     ).rejects.toThrow(
       /long\.json: questions\[2\]\.question: the length in tokens is 10004, over the limit of 128 \(raise it with --max_question_length\)/,
@@ -224,25 +187,23 @@ describe('preprocess-questions limits and output paths', () => {
     const raised = await preprocessQuestions({
       inputQuestionsJson: file,
       outputH5File: h5,
-      outputVocabJson: join(dir, 'v.json'),
+      outputVocabJson: join(tmp.path, 'v.json'),
       maxQuestionLength: 20_000,
     });
     expect(raised.questionLength).toBe(10_004);
   });
 
   it('refuses a program over --max_program_length', async () => {
-    const file = join(dir, 'q.json');
+    const file = join(tmp.path, 'q.json');
     await writeFile(file, sampleQuestionsJson(4, 2));
     const res = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      file,
-      '--output_h5_file',
-      join(dir, 'p.h5'),
-      '--output_vocab_json',
-      join(dir, 'pv.json'),
-      '--max_program_length',
-      '5',
+      ...flagsOf({
+        input_questions_json: file,
+        output_h5_file: join(tmp.path, 'p.h5'),
+        output_vocab_json: join(tmp.path, 'pv.json'),
+        max_program_length: '5',
+      }),
     );
     expect(res.code).toBe(1);
     expect(res.err.at(-1)).toMatch(
@@ -251,19 +212,18 @@ describe('preprocess-questions limits and output paths', () => {
   });
 
   it('checks the vocab output path before writing the .h5', async () => {
-    const file = join(dir, 'q2.json');
+    const file = join(tmp.path, 'q2.json');
     await writeFile(file, sampleQuestionsJson(4, 2));
-    const blocker = join(dir, 'a-file');
+    const blocker = join(tmp.path, 'a-file');
     await writeFile(blocker, 'x');
-    const h5 = join(dir, 'first.h5');
+    const h5 = join(tmp.path, 'first.h5');
     const res = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      file,
-      '--output_h5_file',
-      h5,
-      '--output_vocab_json',
-      join(blocker, 'vocab.json'),
+      ...flagsOf({
+        input_questions_json: file,
+        output_h5_file: h5,
+        output_vocab_json: join(blocker, 'vocab.json'),
+      }),
     );
     expect(res.code).toBe(1);
     expect(res.err).toHaveLength(1);
@@ -274,15 +234,14 @@ describe('preprocess-questions limits and output paths', () => {
 
 describe('HDF5 failures', () => {
   it('print one line, without the native HDF5-DIAG trace (real process)', async () => {
-    const h5 = join(dir, 'damaged.h5');
+    const h5 = join(tmp.path, 'damaged.h5');
     const ok = await run(
       'preprocess-questions',
-      '--input_questions_json',
-      join(dir, 'q2.json'),
-      '--output_h5_file',
-      h5,
-      '--output_vocab_json',
-      join(dir, 'dv.json'),
+      ...flagsOf({
+        input_questions_json: join(tmp.path, 'q2.json'),
+        output_h5_file: h5,
+        output_vocab_json: join(tmp.path, 'dv.json'),
+      }),
     );
     expect(ok.code).toBe(0);
     const bytes = await readFile(h5);
@@ -305,7 +264,7 @@ describe('HDF5 failures', () => {
 
 describe('features with NaN', () => {
   it('are refused when read, naming the file and the row', async () => {
-    const path = join(dir, 'nan_features.h5');
+    const path = join(tmp.path, 'nan_features.h5');
     const w = await FeaturesH5Writer.open(path, { rows: 3, rowShape: [2, 2, 2], resume: false });
     const data = new Float32Array(24).fill(0.5);
     data[8 + 5] = Number.NaN;
@@ -335,7 +294,7 @@ describe('PNG text chunks', () => {
 
 describe('output paths of the data commands', () => {
   it('are checked before any work, one line naming the flag', async () => {
-    const blocker = join(dir, 'plain-file');
+    const blocker = join(tmp.path, 'plain-file');
     await writeFile(blocker, 'x');
     const cases: [string[], RegExp][] = [
       [
@@ -344,7 +303,7 @@ describe('output paths of the data commands', () => {
       ],
       [['generate', '--output_dir', blocker, '--num_images', '1'], /plain-file: --output_dir: is a file/],
       [
-        ['extract-features', '--input_image_dir', dir, '--output_h5_file', join(blocker, 'f.h5')],
+        ['extract-features', '--input_image_dir', tmp.path, '--output_h5_file', join(blocker, 'f.h5')],
         /plain-file\/f\.h5: --output_h5_file: cannot create its folder/,
       ],
       [

@@ -14,12 +14,12 @@ import {
 } from '@mmnet/programs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzSettings } from '../../../test-support/fuzz';
 import { CLEVR_VALUES, encodeTokens, executeProgram, type Scene, tokenize } from '../src/index.js';
 import { makeScene } from './helpers/semantics-scenes.js';
 
 /** Cases per property in the test suite (scripts/fuzz.ts runs many more with FUZZ_RUNS). */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
-const SEED = process.env.FUZZ_SEED === undefined ? 20_240_602 : Number(process.env.FUZZ_SEED);
+const { runs: RUNS, seed: SEED } = fuzzSettings(200);
 const params = { numRuns: RUNS, seed: SEED };
 
 // ---- questions: tokenizer and encoder ----

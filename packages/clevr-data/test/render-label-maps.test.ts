@@ -5,18 +5,8 @@ import {
   LABEL_MAP_CHANNELS,
   labelMapsFromObjectIds,
   renderObjectIds,
-  type SyntheticObject,
 } from '../src/index.js';
-
-const obj = (color: SyntheticObject['color'], shape: SyntheticObject['shape']): SyntheticObject => ({
-  shape,
-  color,
-  material: 'metal',
-  size: 'small',
-  position: [0, 0, 0.35],
-  scale: 0.35,
-  rotation: 0,
-});
+import { obj } from './helpers/objects.js';
 
 const channel = (name: string): number => LABEL_MAP_CHANNELS.indexOf(name);
 

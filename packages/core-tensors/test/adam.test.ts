@@ -31,6 +31,18 @@ function disposeAll(tensors: Record<string, tf.Tensor> | tf.Tensor[]): void {
   for (const t of Object.values(tensors)) t.dispose();
 }
 
+type Apply = (grads: Record<string, tf.Tensor>) => void;
+
+/** Step `s` of two copies of the variables: the same gradients, each copy through its own optimiser. */
+function stepBoth(a: tf.Variable[], applyA: Apply, b: tf.Variable[], applyB: Apply, s: number): void {
+  const ga = gradientsFor(a, s);
+  const gb = gradientsFor(b, s);
+  applyA(ga);
+  applyB(gb);
+  disposeAll(ga);
+  disposeAll(gb);
+}
+
 describe('LeanAdam (cpu)', () => {
   beforeAll(() => useBackend('cpu'));
 
@@ -44,12 +56,13 @@ describe('LeanAdam (cpu)', () => {
         lean.learningRate = 0.05;
         (reference as unknown as { learningRate: number }).learningRate = 0.05;
       }
-      const g1 = gradientsFor(ours, s);
-      const g2 = gradientsFor(theirs, s);
-      lean.applyGradients(g1);
-      reference.applyGradients(asNamedList(g2));
-      disposeAll(g1);
-      disposeAll(g2);
+      stepBoth(
+        ours,
+        (g) => lean.applyGradients(g),
+        theirs,
+        (g) => reference.applyGradients(asNamedList(g)),
+        s,
+      );
     }
     ours.forEach((v, i) => {
       expect(relativeError(v.dataSync(), theirs[i].dataSync())).toBeLessThan(1e-6);
@@ -87,14 +100,18 @@ describe('LeanAdam (cpu)', () => {
     const resumed = makeVariables('adam.resumed');
     const first = new LeanAdam({ learningRate: 0.02 });
     const uninterrupted = new LeanAdam({ learningRate: 0.02 });
-    for (let s = 0; s < 3; s++) {
-      const g1 = gradientsFor(resumed, s);
-      const g2 = gradientsFor(straight, s);
-      first.applyGradients(g1);
-      uninterrupted.applyGradients(g2);
-      disposeAll(g1);
-      disposeAll(g2);
-    }
+    // Steps [from, to) of the resumed optimiser and the uninterrupted one, on the same gradients.
+    const steps = (resumedAdam: LeanAdam, from: number, to: number) => {
+      for (let s = from; s < to; s++)
+        stepBoth(
+          resumed,
+          (g) => resumedAdam.applyGradients(g),
+          straight,
+          (g) => uninterrupted.applyGradients(g),
+          s,
+        );
+    };
+    steps(first, 0, 3);
     // Round-trip through plain arrays, as a checkpoint does.
     const saved = first.getWeights().map((w) => {
       const plain = { variable: w.variable, steps: w.steps, m: w.m.arraySync(), v: w.v.arraySync() };
@@ -112,14 +129,7 @@ describe('LeanAdam (cpu)', () => {
     }));
     second.setWeights(restored);
     for (const w of restored) disposeAll([w.m, w.v]);
-    for (let s = 3; s < 6; s++) {
-      const g1 = gradientsFor(resumed, s);
-      const g2 = gradientsFor(straight, s);
-      second.applyGradients(g1);
-      uninterrupted.applyGradients(g2);
-      disposeAll(g1);
-      disposeAll(g2);
-    }
+    steps(second, 3, 6);
     resumed.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(straight[i].dataSync())));
     const [w0] = second.getWeights();
     expect(w0.steps).toBe(6);
@@ -206,12 +216,13 @@ describe.each(['cpu', 'wasm'] as const)('the fused Adam kernel (%s)', (backend) 
     const lean = new LeanAdam({ learningRate: 0.01 });
     const reference = tf.train.adam(0.01);
     for (let s = 0; s < 4; s++) {
-      const g1 = gradientsFor(ours, s);
-      const g2 = gradientsFor(theirs, s);
-      lean.applyGradients(g1);
-      reference.applyGradients(asNamedList(g2));
-      disposeAll(g1);
-      disposeAll(g2);
+      stepBoth(
+        ours,
+        (g) => lean.applyGradients(g),
+        theirs,
+        (g) => reference.applyGradients(asNamedList(g)),
+        s,
+      );
     }
     ours.forEach((v, i) => expect(relativeError(v.dataSync(), theirs[i].dataSync())).toBeLessThan(1e-6));
     lean.dispose();

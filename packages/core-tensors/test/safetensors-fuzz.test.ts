@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzSettings } from '../../../test-support/fuzz';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -8,8 +9,7 @@ import {
 } from '../src/checkpoint/index.js';
 
 /** Cases per property in the test suite (`pnpm fuzz` runs many more through FUZZ_RUNS). */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
-const SEED = process.env.FUZZ_SEED === undefined ? 20_240_602 : Number(process.env.FUZZ_SEED);
+const { runs: RUNS, seed: SEED } = fuzzSettings(300);
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));

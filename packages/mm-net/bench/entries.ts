@@ -3,14 +3,14 @@
  * PyTorch reference's protocol and training loop); entries only build the models:
  * *   PG_memory: ground-truth programs (one-hot addresses, grouped execution).
  * *   PG_endtoend_<mode>, mode soft | gumbel | hard | hard+penalty: programs decoded from the bench's
- *     questions by the seq2seq generator, whose addresses read the memory; loss = the learner's training
- *     loss (answer cross-entropy, plus REINFORCE in the hard modes), both parameter groups trained.
+ *     questions by the seq2seq generator, whose addresses read the memory; loss = `endToEndPass`'s, the
+ *     trainer's (answer cross-entropy, plus REINFORCE in the hard modes), both parameter groups trained.
  * *   PG_memory_attention, PG_endtoend_attention_<mode>: the same with attention modules (the memory is the
  *     attention families' stacked parameters; 1x1 stem, global max-pool classifier, as PG_attention).
  * From packages/mm-net: npx tsx ../module-net/bench/models.ts --config small --models PG_memory,PG_endtoend_soft
  */
 
-import { createRng, tf } from '@mmnet/core-tensors';
+import { createRng } from '@mmnet/core-tensors';
 import { programBenchModel } from '@mmnet/module-net/bench/program-bench-model';
 import type { DecoderMode } from '@mmnet/program-decoders';
 import { MovingAverageBaseline, ReinforceConfigSchema } from '@mmnet/program-decoders';
@@ -26,8 +26,8 @@ import {
   createEndToEndNetwork,
   createModuleMemoryNetwork,
   createStackEndToEndNetwork,
-  EndToEndLearner,
   endToEndObjective,
+  endToEndPass,
 } from '../src/index.js';
 
 function programVocabOf(setup: BenchSetup): Record<string, number> {
@@ -57,19 +57,21 @@ function questionVocab(): Record<string, number> {
   );
 }
 
+/** The executor sizes of a bench config. */
+function benchExecutorSizes(config: BenchSetup['config']) {
+  return { inChannels: config.inChannels, stemDim: config.stemDim, height: config.size, width: config.size };
+}
+
 function endToEndBenchModel(mode: DecoderMode, attention = false): BenchModel {
   const name = `PG_endtoend_${attention ? 'attention_' : ''}${mode}`;
   return trainedBenchModel(name, (setup) => {
     const { config } = setup;
+    // Programs as long as the longest of the bench's ground-truth programs (the curriculum's full length).
+    const maxProgramLength = Math.max(...setup.programs.map((p) => p.length));
     const { model, store } = createEndToEndNetwork(
       {
-        executor: {
-          inChannels: config.inChannels,
-          stemDim: config.stemDim,
-          height: config.size,
-          width: config.size,
-          ...(attention ? attentionExecutor(config.size) : {}),
-        },
+        executor: { ...benchExecutorSizes(config), ...(attention ? attentionExecutor(config.size) : {}) },
+        programGenerator: { maxProgramLength },
         decoder: { mode },
       },
       {
@@ -78,20 +80,16 @@ function endToEndBenchModel(mode: DecoderMode, attention = false): BenchModel {
         answer_token_to_idx: benchAnswerVocab(),
       },
     );
-    const learner = new EndToEndLearner(model, store, { trainMode: 'PG+EE' });
-    const answers = tf.tensor1d(setup.answerIds, 'int32');
-    // Programs as long as the longest of the bench's ground-truth programs (the curriculum's full length).
-    const maxLength = Math.max(...setup.programs.map((p) => p.length));
-    const batch = { features: setup.features, questions: setup.questions, answers };
+    const rng = createRng(0);
+    const baseline = new MovingAverageBaseline(model.config.decoder.reinforce.baselineMomentum);
+    const answers = Int32Array.from(setup.answerIds);
+    const position = { step: 0, training: true, trainMode: 'PG+EE', useCurriculum: false } as const;
     return {
-      variables: learner.trainedVariables(),
-      loss: () => {
-        const objective = learner.trainingLoss(batch, { maxLength });
-        return objective.loss;
-      },
+      variables: store.variables(),
+      loss: () =>
+        endToEndPass(model, setup.features, setup.questions, answers, { ...position, rng, baseline })
+          .objective.loss,
       dispose() {
-        answers.dispose();
-        learner.dispose();
         model.dispose();
         store.dispose();
       },
@@ -112,10 +110,7 @@ function stackBenchModel(mode: DecoderMode): BenchModel {
     const { model, store } = createStackEndToEndNetwork(
       {
         executor: {
-          inChannels: config.inChannels,
-          stemDim: config.stemDim,
-          height: config.size,
-          width: config.size,
+          ...benchExecutorSizes(config),
           stemKernelSize: 1,
           coordinates: true,
           countFilters: 8,

@@ -1,7 +1,18 @@
-import { createRng, tf } from '@mmnet/core-tensors';
-import type { DecoderMode } from '@mmnet/program-decoders';
+import { createRng, LeanAdam, tf } from '@mmnet/core-tensors';
+import { fillMissingGradients } from '@mmnet/module-net';
+import {
+  type DecoderMode,
+  LearningDecoderConfigSchema,
+  MovingAverageBaseline,
+} from '@mmnet/program-decoders';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEndToEndNetwork, EndToEndLearner, executeWithTokenWeights } from '../src/index.js';
+import {
+  createEndToEndNetwork,
+  type EndToEndPassPosition,
+  endToEndPass,
+  endToEndPassSettings,
+  executeWithTokenWeights,
+} from '../src/index.js';
 import { endToEndConfig, endToEndVocab, randomFeatures, randomQuestions } from './fixtures.js';
 import { useBackend } from './helpers.js';
 
@@ -105,27 +116,45 @@ describe('PG_endtoend training (wasm)', () => {
   ])('%s, %s memory: trains with a stable tensor count and the curriculum', (mode, modules) => {
     const executor = modules === 'attention' ? { stemDim: 5, modules, stemKernelSize: 1 } : {};
     const { model, store } = createEndToEndNetwork(endToEndConfig(mode, executor), vocab);
-    const learner = new EndToEndLearner(model, store, {
-      trainMode: 'PG+EE',
-      generatorLearningRate: 1e-2,
-      executorLearningRate: 1e-2,
-    });
-    const batch = {
-      features: randomFeatures(4, 3),
-      questions: questions(4, 4),
-      answers: tf.tensor1d([0, 1, 2, 3], 'int32'),
+    const adam = new LeanAdam({ learningRate: 1e-2 });
+    const baseline = new MovingAverageBaseline(model.config.decoder.reinforce.baselineMomentum);
+    const rng = createRng(0);
+    const features = randomFeatures(4, 3);
+    const q = questions(4, 4);
+    const answers = Int32Array.from([0, 1, 2, 3]);
+    const variables = store.variables();
+    const trainStep = (step: number) => {
+      let pass!: ReturnType<typeof endToEndPass>;
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          pass = endToEndPass(model, features, q, answers, {
+            step,
+            training: true,
+            trainMode: 'PG+EE',
+            useCurriculum: true,
+            rng,
+            baseline,
+          });
+          return pass.objective.loss;
+        }, variables);
+        // Every variable steps, as in the trainer's group optimiser (zeros for the ones this pass did not use).
+        adam.applyGradients(
+          Object.fromEntries(fillMissingGradients(grads, variables).map((g) => [g.name, g.tensor])),
+        );
+      });
+      return pass;
     };
-    const first = learner.step(batch);
+    const first = trainStep(0);
     const before = tf.memory().numTensors;
-    const lengths = [first.maxLength];
-    for (let i = 0; i < 5; i++) lengths.push(learner.step(batch).maxLength);
+    const lengths = [first.settings.maxLength];
+    for (let step = 1; step < 6; step++) lengths.push(trainStep(step).settings.maxLength);
     expect(tf.memory().numTensors).toBe(before);
     expect(lengths).toEqual([2, 2, 4, 4, 6, 6]);
-    if (mode === 'hard' || mode === 'hard+penalty') expect(first.meanReward).not.toBeNull();
-    if (mode === 'gumbel') expect(first.gumbelTemperature).toBe(1);
-    const counts = first.programs;
+    if (mode === 'hard' || mode === 'hard+penalty') expect(first.objective.meanReward).not.toBeNull();
+    if (mode === 'gumbel') expect(first.settings.gumbelTemperature).toBe(1);
+    const counts = first.out.decoded.statusCounts;
     expect(counts.valid + counts.padded + counts.truncated).toBe(4);
-    learner.dispose();
+    adam.dispose();
   });
 
   it.each(['residual', 'attention'] as const)(
@@ -159,16 +188,22 @@ describe('PG_endtoend training (wasm)', () => {
     const batch = {
       features: randomFeatures(4, 3),
       questions: questions(4, 4),
-      answers: tf.tensor1d([0, 1, 2, 3], 'int32'),
+      answers: Int32Array.from([0, 1, 2, 3]),
     };
     const firstLoss = (trainMode: 'EE' | 'PG+EE', seed: number) => {
-      const { model, store } = createEndToEndNetwork(config('hard'), vocab);
-      const learner = new EndToEndLearner(model, store, { trainMode, seed });
-      let metrics!: ReturnType<EndToEndLearner['trainingLoss']>['metrics'];
+      const { model } = createEndToEndNetwork(config('hard'), vocab);
+      let metrics!: { answerLoss: number; meanReward: number | null };
       tf.tidy(() => {
-        metrics = learner.trainingLoss(batch).metrics;
+        const { objective } = endToEndPass(model, batch.features, batch.questions, batch.answers, {
+          step: 0,
+          training: true,
+          trainMode,
+          useCurriculum: false,
+          rng: createRng(seed),
+          baseline: new MovingAverageBaseline(0.9),
+        });
+        metrics = { answerLoss: objective.answerLoss.dataSync()[0], meanReward: objective.meanReward };
       });
-      learner.dispose();
       return metrics;
     };
     const ee = firstLoss('EE', 1);
@@ -177,28 +212,30 @@ describe('PG_endtoend training (wasm)', () => {
     expect(firstLoss('PG+EE', 1).answerLoss).not.toBe(firstLoss('PG+EE', 2).answerLoss);
   });
 
-  it('PG mode trains only the generator, EE only the executor', () => {
-    for (const trainMode of ['PG', 'EE'] as const) {
-      const { model, store } = createEndToEndNetwork(config('soft'), vocab);
-      const learner = new EndToEndLearner(model, store, {
-        trainMode,
-        generatorLearningRate: 1e-2,
-        executorLearningRate: 1e-2,
-      });
-      const before = store.snapshot();
-      learner.step({
-        features: randomFeatures(2, 3),
-        questions: questions(2, 4),
-        answers: tf.tensor1d([0, 1], 'int32'),
-      });
-      const after = store.snapshot();
-      const changed = (prefix: string) =>
-        Object.keys(before)
-          .filter((n) => n.startsWith(prefix))
-          .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
-      expect(changed('programGenerator')).toBe(trainMode === 'PG');
-      expect(changed('executor')).toBe(trainMode === 'EE');
-      learner.dispose();
-    }
+  it('one rule for the schedules: curriculum capped by the full length, greedy in evaluation and EE', () => {
+    const decoder = LearningDecoderConfigSchema.parse({
+      mode: 'hard',
+      curriculum: { start: 2, increment: 2, every: 2, max: 10 },
+    });
+    const at = (over: Partial<EndToEndPassPosition>): EndToEndPassPosition => ({
+      step: 4,
+      training: true,
+      trainMode: 'PG+EE',
+      useCurriculum: true,
+      ...over,
+    });
+    expect(endToEndPassSettings(decoder, at({}), 8).maxLength).toBe(6);
+    expect(endToEndPassSettings(decoder, at({ step: 40 }), 8).maxLength).toBe(8);
+    expect(endToEndPassSettings(decoder, at({ useCurriculum: false }), 8).maxLength).toBe(8);
+    expect(endToEndPassSettings(decoder, at({}), 8)).toMatchObject({ greedy: false, generatorLearns: true });
+    expect(endToEndPassSettings(decoder, at({ trainMode: 'EE' }), 8)).toMatchObject({
+      greedy: true,
+      generatorLearns: false,
+    });
+    expect(endToEndPassSettings(decoder, at({ training: false }), 8)).toMatchObject({
+      greedy: true,
+      generatorLearns: false,
+    });
+    expect(endToEndPassSettings(decoder, at({}), 8).gumbelTemperature).toBeUndefined();
   });
 });

@@ -298,29 +298,7 @@ describe.skipIf(!probe.enabled)('native kernels against the plain wasm kernels',
   });
 
   it('splits large column matrices into row blocks without changing results', async () => {
-    const addon = loadNativeAddon();
-    if (!addon.ok) throw new Error(addon.reason);
-    const compute = () => {
-      const x = seededTensor([3, 9, 9, 6], 29) as tf.Tensor4D;
-      const w = seededTensor([3, 3, 6, 5], 30) as tf.Tensor4D;
-      return [
-        tf.conv2d(x, w, 1, 'same'),
-        ...tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
-          tf.sum(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same')),
-        )([x, w]),
-      ];
-    };
-    enableNativeKernels();
-    const whole = await valuesOn('wasm', compute);
-    addon.addon.setChunkBytes(4096);
-    try {
-      const blocks = await valuesOn('wasm', compute);
-      for (const [i, v] of blocks.values.entries()) {
-        expect(relativeError(v, whole.values[i])).toBeLessThan(1e-6);
-      }
-    } finally {
-      addon.addon.setChunkBytes(64 << 20);
-    }
+    await expectChunkingKeepsResults([3, 9, 9, 6], 29, (y) => tf.sum(y), 1e-6);
   });
 
   it('gives the same conv2d results and gradients on one thread and on several', async () => {
@@ -380,29 +358,8 @@ describe.skipIf(!probe.enabled)('native kernels against the plain wasm kernels',
       expect(winogradCases.length).toBeGreaterThanOrEqual(5);
     });
     it('splits the tiles into chunks without changing results', async () => {
-      const addon = loadNativeAddon();
-      if (!addon.ok) throw new Error(addon.reason);
-      const compute = () => {
-        const x = seededTensor([3, 9, 7, 6], 41) as tf.Tensor4D;
-        const w = seededTensor([3, 3, 6, 5], 42) as tf.Tensor4D;
-        return [
-          tf.conv2d(x, w, 1, 'same'),
-          ...tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
-            tf.sum(tf.square(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same'))),
-          )([x, w]),
-        ];
-      };
-      enableNativeKernels();
-      const whole = await valuesOn('wasm', compute);
-      addon.addon.setChunkBytes(4096); // 5 tiles per chunk
-      try {
-        const chunked = await valuesOn('wasm', compute);
-        for (const [i, v] of chunked.values.entries()) {
-          expect(relativeError(v, whole.values[i])).toBeLessThan(1e-5);
-        }
-      } finally {
-        addon.addon.setChunkBytes(64 << 20);
-      }
+      // 5 tiles per chunk.
+      await expectChunkingKeepsResults([3, 9, 7, 6], 41, (y) => tf.sum(tf.square(y)), 1e-5);
     });
     for (const c of winogradCases) {
       const name = `x=${c.x} f=${c.filter} p=${JSON.stringify(c.pad)}`;
@@ -524,3 +481,38 @@ describe.skipIf(!probe.enabled)('native kernels against the plain wasm kernels',
     enableNativeKernels();
   });
 });
+
+/**
+ * A conv2d of x (`shape`, seeded) with a 3x3x6x5 filter (seed + 1), and the gradients of `loss` of its output,
+ * give the same values with the addon's work split into 4 KB chunks as in one piece.
+ */
+async function expectChunkingKeepsResults(
+  shape: [number, number, number, number],
+  seed: number,
+  loss: (y: tf.Tensor4D) => tf.Tensor,
+  tolerance: number,
+): Promise<void> {
+  const addon = loadNativeAddon();
+  if (!addon.ok) throw new Error(addon.reason);
+  const compute = () => {
+    const x = seededTensor(shape, seed) as tf.Tensor4D;
+    const w = seededTensor([3, 3, 6, 5], seed + 1) as tf.Tensor4D;
+    return [
+      tf.conv2d(x, w, 1, 'same'),
+      ...tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
+        loss(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same')),
+      )([x, w]),
+    ];
+  };
+  enableNativeKernels();
+  const whole = await valuesOn('wasm', compute);
+  addon.addon.setChunkBytes(4096);
+  try {
+    const chunked = await valuesOn('wasm', compute);
+    for (const [i, v] of chunked.values.entries()) {
+      expect(relativeError(v, whole.values[i])).toBeLessThan(tolerance);
+    }
+  } finally {
+    addon.addon.setChunkBytes(64 << 20);
+  }
+}

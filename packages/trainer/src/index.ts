@@ -22,6 +22,7 @@ export { createModel } from './models/create-model.js';
 export type * from './models/model-adapter.js';
 export { type ModelEntry, ModelRegistry } from './models/registry.js';
 export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
+export { type RecipeStage, recipeStageDir, weakSupervisionStages } from './recipes/weak-supervision.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
 export { TrainingDivergedError } from './training/errors.js';
 export { type EvalResult, evaluate, type SampleRecord } from './training/evaluate.js';

@@ -6,7 +6,7 @@ import { RunDirectory, runCli } from '../src/index.js';
 import { Trainer } from '../src/training/trainer.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, tempDir } from './helpers.js';
 
 /** One entry of a safetensors header (the `__metadata__` entry is never edited). */
 type SafetensorsHeaderEntry = { dtype: string; shape: number[]; data_offsets: [number, number] };
@@ -22,26 +22,18 @@ afterEach(() => {
 
 const args = (out: string, extra: string[] = []) => [
   'train',
-  '--model',
-  'TEST_BOW',
-  '--clevr_dataset',
-  data,
-  '--batch_size',
-  '8',
-  '--lr',
-  '0.05',
-  '--seed',
-  '3',
-  '--max_iterations',
-  '12',
-  '--max-epochs',
-  '100',
-  '--num_iterations',
-  '2',
-  '--backend',
-  'wasm',
-  '--out',
-  out,
+  ...argvOf({
+    model: 'TEST_BOW',
+    clevr_dataset: data,
+    batch_size: 8,
+    lr: 0.05,
+    seed: 3,
+    max_iterations: 12,
+    'max-epochs': 100,
+    num_iterations: 2,
+    backend: 'wasm',
+    out,
+  }),
   ...extra,
 ];
 

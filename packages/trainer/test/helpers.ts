@@ -19,3 +19,27 @@ export function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
     progressStream: { isTTY: false, write: (s: string) => stderr.push(s.replace(/\n$/, '')) },
   };
 }
+
+/**
+ * A command line from options, in their order: `{ model: 'PG', batch_size: 6 }` gives
+ * `['--model', 'PG', '--batch_size', '6']`; `true` is a bare switch and `undefined` is left out.
+ */
+export function argvOf(options: Record<string, string | number | boolean | undefined>): string[] {
+  return Object.entries(options).flatMap(([key, value]) =>
+    value === undefined || value === false ? [] : value === true ? [`--${key}`] : [`--${key}`, String(value)],
+  );
+}
+
+/** The options of a short training run on the tiny dataset: 2 iterations of 6 questions, one validation. */
+export function shortRunOptions(data: string, config: string, out: string) {
+  return {
+    clevr_dataset: data,
+    config,
+    'stem-dim': 8,
+    batch_size: 6,
+    max_iterations: 2,
+    num_iterations: 2,
+    out,
+    backend: 'wasm',
+  };
+}

@@ -4,7 +4,7 @@ import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, MODEL_NAMES, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -48,24 +48,17 @@ describe('every built-in model trains through mmnet train', () => {
       const code = await runCli(
         [
           'train',
-          '--model',
-          name,
-          '--clevr_dataset',
-          data,
-          '--config',
-          config,
-          '--stem-dim',
-          '8',
-          '--batch_size',
-          '6',
-          '--max_iterations',
-          '4',
-          '--num_iterations',
-          '2',
-          '--out',
-          out,
-          '--backend',
-          'wasm',
+          ...argvOf({
+            model: name,
+            clevr_dataset: data,
+            config,
+            'stem-dim': 8,
+            batch_size: 6,
+            max_iterations: 4,
+            num_iterations: 2,
+            out,
+            backend: 'wasm',
+          }),
         ],
         io,
         builtinModels(),

@@ -4,7 +4,7 @@ import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, shortRunOptions, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -28,26 +28,7 @@ async function train(extra: string[], name: string) {
   const code = await runCli(
     [
       'train',
-      '--model',
-      'PG_endtoend',
-      '--clevr_dataset',
-      data,
-      '--config',
-      config,
-      '--stem-dim',
-      '8',
-      '--batch_size',
-      '6',
-      '--max_iterations',
-      '2',
-      '--num_iterations',
-      '2',
-      '--report_samples',
-      '2',
-      '--out',
-      out,
-      '--backend',
-      'wasm',
+      ...argvOf({ model: 'PG_endtoend', ...shortRunOptions(data, config, out), report_samples: 2 }),
       ...extra,
     ],
     io,
@@ -90,17 +71,7 @@ describe('PG_endtoend with the stack executor through mmnet train', () => {
     writeFileSync(config, JSON.stringify({ model_config: { ...MODEL_CONFIG, stack: { steps: 0 } } }));
     const io = captureIo();
     const code = await runCli(
-      [
-        'train',
-        '--model',
-        'PG_endtoend',
-        '--clevr_dataset',
-        data,
-        '--config',
-        config,
-        '--out',
-        join(dir, 'run'),
-      ],
+      ['train', ...argvOf({ model: 'PG_endtoend', clevr_dataset: data, config, out: join(dir, 'run') })],
       io,
       builtinModels(),
     );

@@ -9,7 +9,7 @@ import { evaluate, questionFamilyName, runCli, Trainer, trainConfigSchema } from
 import { escapeHtml } from '../src/report/escape.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLEVR_IMAGE = join(here, 'fixtures', 'clevr', 'CLEVR_val_000013.png');
@@ -90,16 +90,9 @@ describe('mmnet predict', () => {
 
   it('--out writes one PNG per program step over the image and a page showing them in order', async () => {
     const out = join(tempDir('predict-steps'), 'steps');
-    const r = await predict([
-      '--run',
-      runs.PG,
-      '--image',
-      CLEVR_IMAGE,
-      '--question',
-      'How many red things?',
-      '--out',
-      out,
-    ]);
+    const r = await predict(
+      argvOf({ run: runs.PG, image: CLEVR_IMAGE, question: 'How many red things?', out }),
+    );
     expect(r.code, r.err).toBe(0);
     const treeNodes = r.out.split('\n').filter((l) => /^ {2}(\S|.*─ )/.test(l)).length;
     const pngs = readdirSync(out)
@@ -115,16 +108,9 @@ describe('mmnet predict', () => {
     const step = decodePngFloat(readFileSync(join(out, pngs[0])), pngs[0]);
     expect([step.width, step.height]).toEqual([480, 320]);
     const sanOut = join(tempDir('predict-san-steps'), 'steps');
-    const san = await predict([
-      '--run',
-      runs.SAN,
-      '--image',
-      image,
-      '--question',
-      'Is there a red thing?',
-      '--out',
-      sanOut,
-    ]);
+    const san = await predict(
+      argvOf({ run: runs.SAN, image, question: 'Is there a red thing?', out: sanOut }),
+    );
     expect(san.code, san.err).toBe(0);
     expect(readdirSync(sanOut).filter((f) => /^step-\d\d-attention_hop/.test(f)).length).toBeGreaterThan(0);
   });
@@ -132,31 +118,15 @@ describe('mmnet predict', () => {
   it('--program overrides the generator of PG and PG_memory; a PG run without a generator needs it', async () => {
     const program = 'count filter_color[red] scene';
     for (const model of ['PG', 'PG_memory']) {
-      const r = await predict([
-        '--run',
-        runs[model],
-        '--image',
-        image,
-        '--question',
-        'How many red things?',
-        '--program',
-        program,
-      ]);
+      const r = await predict(argvOf({ run: runs[model], image, question: 'How many red things?', program }));
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(
         'program (given with --program):\n  count\n  └─ filter_color[red]\n     └─ scene',
       );
     }
-    const e2e = await predict([
-      '--run',
-      runs.PG_endtoend,
-      '--image',
-      image,
-      '--question',
-      'How many red things?',
-      '--program',
-      program,
-    ]);
+    const e2e = await predict(
+      argvOf({ run: runs.PG_endtoend, image, question: 'How many red things?', program }),
+    );
     expect(e2e.code).toBe(2);
     expect(e2e.err).toContain('PG_endtoend executes the programs of its own generator');
     const bare = await train('PG', EXECUTOR, 1);
@@ -228,16 +198,9 @@ describe('a module network with a program generator', () => {
       trainer.dispose();
     }
     const before = tf.memory().numTensors;
-    const r = await predict([
-      '--run',
-      runs.PG,
-      '--image',
-      image,
-      '--question',
-      'How many red things?',
-      '--out',
-      tempDir('predict-count'),
-    ]);
+    const r = await predict(
+      argvOf({ run: runs.PG, image, question: 'How many red things?', out: tempDir('predict-count') }),
+    );
     expect(r.code, r.err).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RunDirectory, runCli } from '../src/index.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
@@ -21,28 +21,19 @@ beforeAll(async () => {
 const STEPS = 60;
 const args = (out: string) => [
   'train',
-  '--model',
-  'TEST_BOW',
-  '--clevr_dataset',
-  data,
-  '--batch_size',
-  '8',
-  '--batch_multiplier',
-  '2',
-  '--lr',
-  '0.01',
-  '--seed',
-  '3',
-  '--max_iterations',
-  String(STEPS),
-  '--max-epochs',
-  '100',
-  '--num_iterations',
-  '3',
-  '--backend',
-  'wasm',
-  '--out',
-  out,
+  ...argvOf({
+    model: 'TEST_BOW',
+    clevr_dataset: data,
+    batch_size: 8,
+    batch_multiplier: 2,
+    lr: 0.01,
+    seed: 3,
+    max_iterations: STEPS,
+    'max-epochs': 100,
+    num_iterations: 3,
+    backend: 'wasm',
+    out,
+  }),
 ];
 
 function manifestStep(out: string): number {

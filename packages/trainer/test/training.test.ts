@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RunDirectory, readTfRecords, runCli, Trainer, trainConfigSchema } from '../src/index.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -14,18 +14,8 @@ beforeAll(async () => {
   data = await buildTinyDataset(join(tempDir('data'), 'tiny'));
 });
 
-const base = () => [
-  '--model',
-  'TEST_BOW',
-  '--clevr_dataset',
-  data,
-  '--batch_size',
-  '8',
-  '--lr',
-  '0.01',
-  '--backend',
-  'wasm',
-];
+const base = () =>
+  argvOf({ model: 'TEST_BOW', clevr_dataset: data, batch_size: 8, lr: 0.01, backend: 'wasm' });
 
 describe('mmnet train', () => {
   it('trains, validates, checkpoints and writes metrics, events and the report', async () => {

@@ -1,3 +1,4 @@
+import { createRng } from '@mmnet/core-tensors';
 import type { Scene, SceneObject } from '../../src/formats/scene-schema.js';
 
 /** Camera directions on the ground plane used by the test scenes (x to the right, y away from the camera). */
@@ -57,18 +58,6 @@ export function makeScene(index: number, rows: readonly Attrs[]): Scene {
   };
 }
 
-/** mulberry32: a tiny seeded generator for test data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SHAPES = ['cube', 'sphere', 'cylinder'];
 const COLORS = ['gray', 'red', 'blue', 'green', 'brown', 'purple', 'cyan', 'yellow'];
 const MATERIALS = ['rubber', 'metal'];
@@ -76,7 +65,8 @@ const SIZES = ['small', 'large'];
 
 /** `count` seeded random scenes of 3-10 objects on a 6x6 ground square, relationships from coordinates. */
 export function randomScenes(count: number, seed: number, minObjects = 3, maxObjects = 10): Scene[] {
-  const rand = mulberry32(seed);
+  const rng = createRng(seed);
+  const rand = () => rng.next();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   return Array.from({ length: count }, (_, s) => {
     const n = minObjects + Math.floor(rand() * (maxObjects - minObjects + 1));

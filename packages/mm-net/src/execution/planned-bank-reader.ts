@@ -48,23 +48,23 @@ export function plannedBankReader(
   dim: number,
   addressesOf: (arity: 1 | 2, nodes: readonly NodeRef[]) => tf.Tensor2D,
 ): NodeWeightReaderFactory {
+  // Every call of one arity, read in one product per kernel (nothing when the plan has no such call).
+  const readAll = <W>(
+    arity: 1 | 2,
+    calls: readonly (readonly NodeRef[])[],
+    readPerCall: (bank: ModuleMemoryBank, addresses: tf.Tensor2D[], dim: number) => W[],
+  ): W[] => {
+    if (calls.length === 0) return [];
+    const kind = arity === 1 ? 'unary' : 'binary';
+    return readPerCall(
+      present(banks[kind], kind),
+      calls.map((nodes) => addressesOf(arity, nodes)),
+      dim,
+    );
+  };
   return (plan: NodeCallPlan): NodeWeightReader => {
-    const unary: UnaryBlockWeights[] =
-      plan.unary.length > 0
-        ? readUnaryWeightsPerCall(
-            present(banks.unary, 'unary'),
-            plan.unary.map((nodes) => addressesOf(1, nodes)),
-            dim,
-          )
-        : [];
-    const binary: BinaryBlockWeights[] =
-      plan.binary.length > 0
-        ? readBinaryWeightsPerCall(
-            present(banks.binary, 'binary'),
-            plan.binary.map((nodes) => addressesOf(2, nodes)),
-            dim,
-          )
-        : [];
+    const unary: UnaryBlockWeights[] = readAll(1, plan.unary, readUnaryWeightsPerCall);
+    const binary: BinaryBlockWeights[] = readAll(2, plan.binary, readBinaryWeightsPerCall);
     return {
       unary: queueOf('unary', plan.unary, unary),
       binary: queueOf('binary', plan.binary, binary),

@@ -23,17 +23,7 @@ export const EndToEndConfigSchema = z.object({
 export type EndToEndConfig = z.output<typeof EndToEndConfigSchema>;
 export type EndToEndConfigInput = z.input<typeof EndToEndConfigSchema>;
 
-/** Which parameter group learns: the program generator, the executor, or both (separate optimisers). */
+/** Which parameter group learns: the program generator, the executor, or both (separate optimisers in the trainer). */
 export const TRAIN_MODES = ['EE', 'PG', 'PG+EE'] as const;
 export const TrainModeSchema = z.enum(TRAIN_MODES);
 export type TrainMode = z.infer<typeof TrainModeSchema>;
-
-export const EndToEndTrainingSchema = z.object({
-  trainMode: TrainModeSchema.default('PG+EE'),
-  generatorLearningRate: z.number().positive().default(5e-4),
-  executorLearningRate: z.number().positive().default(1e-4),
-  /** Seed of the decoder's sampling (gumbel noise, hard samples). */
-  seed: z.number().int().default(0),
-});
-export type EndToEndTraining = z.output<typeof EndToEndTrainingSchema>;
-export type EndToEndTrainingInput = z.input<typeof EndToEndTrainingSchema>;

@@ -45,8 +45,8 @@ export interface EndToEndObjective {
 }
 
 /**
- * The training objective of one PG_endtoend forward pass (the loss of mm-net's EndToEndLearner and of the
- * trainer's PG_endtoend model): the mean answer cross-entropy, plus, in the hard modes while the generator
+ * The training objective of one PG_endtoend forward pass, of the tree executor (`endToEndPass`) or the stack
+ * executor: the mean answer cross-entropy, plus, in the hard modes while the generator
  * learns, REINFORCE on the answers' rewards (`answerRewards`) against the moving-average baseline, with the
  * entropy bonus. A gradient function body: no tidy of its own.
  */

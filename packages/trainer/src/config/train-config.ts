@@ -13,6 +13,9 @@ export { DECODER_MODES, type DecoderMode } from '@mmnet/program-decoders';
 /** PG_endtoend's executors: the differentiable stack layout (learns from answers alone) or the decoded tree. */
 export const EXECUTOR_KINDS = ['stack', 'tree'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
+/** The named multi-stage recipes of `mmnet train --recipe` (src/recipes/). */
+export const RECIPES = ['weak-supervision'] as const;
+export type RecipeName = (typeof RECIPES)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `must be one of ${values.join(', ')}` });
@@ -43,6 +46,8 @@ export const trainConfigSchema = z
     use_curriculum: cliBoolean().default(false),
     /** PG_endtoend: `stack` (a soft layout over the memory, differentiable) or `tree` (the decoded program's tree). */
     executor: oneOf(EXECUTOR_KINDS).default('stack'),
+    /** A named recipe: several runs in folders of --out, each from the previous one's checkpoint. */
+    recipe: oneOf(RECIPES).optional(),
     /**
      * Weak supervision (--train_mode PG only): the program generator learns, by teacher forcing, from the
      * ground-truth programs of this fraction of the training questions (a seeded choice), and sees only them.
@@ -88,7 +93,21 @@ export const trainConfigSchema = z
         message: `must be below --max_grad (${c.max_grad})`,
       });
     }
-    if (c.program_supervision_fraction !== undefined && c.train_mode !== 'PG') {
+    if (c.recipe === 'weak-supervision') {
+      if (c.model !== 'PG_endtoend')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['recipe'],
+          message: `needs --model PG_endtoend (got ${c.model})`,
+        });
+      if (c.program_supervision_fraction === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['recipe'],
+          message:
+            'needs --program_supervision_fraction (the share of the programs the generator learns from)',
+        });
+    } else if (c.program_supervision_fraction !== undefined && c.train_mode !== 'PG') {
       ctx.addIssue({
         code: 'custom',
         path: ['program_supervision_fraction'],
@@ -263,12 +282,20 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
     defaultText: 'off',
   },
   {
+    flag: '--recipe',
+    key: 'recipe',
+    value: 'NAME',
+    kind: 'string',
+    description: `run a named recipe (${RECIPES.join('|')}): its stages train one after another in folders of --out, each from the last one's checkpoint; rerun the same command to resume`,
+    defaultText: 'none',
+  },
+  {
     flag: '--program_supervision_fraction',
     key: 'program_supervision_fraction',
     value: 'F',
     kind: 'number',
     description:
-      'with --train_mode PG: the program generator learns from the ground-truth programs of a seeded fraction F of the training questions only',
+      'with --train_mode PG (or --recipe weak-supervision): the program generator learns from the ground-truth programs of a seeded fraction F of the training questions only',
     defaultText: 'off',
   },
   {

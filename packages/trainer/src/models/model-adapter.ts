@@ -30,6 +30,25 @@ export function imageModelConfigInput(ctx: ModelContext): Record<string, unknown
   return { inChannels, stemDim: ctx.stemDim, height, width, seed: ctx.seed, ...ctx.modelConfig };
 }
 
+/** A `model_config` section as an object ({} when absent or not an object; the model's schema names bad fields). */
+export function configSection(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * The `model_config` of a model with a module-net `executor`, with the executor's sizes from the run (feature
+ * shape, --stem-dim) under its own overrides, and --seed: the input of the model package's config schema.
+ */
+export function executorModelConfigInput(ctx: ModelContext): Record<string, unknown> {
+  const [height, width, inChannels] = ctx.featureShape;
+  const mc = ctx.modelConfig;
+  return {
+    ...mc,
+    executor: { inChannels, stemDim: ctx.stemDim, height, width, ...configSection(mc.executor) },
+    seed: ctx.seed,
+  };
+}
+
 /**
  * Which programs a model that executes programs runs: `given` (the batch's ground truth) or `predicted` (its
  * program generator's). Default: given while training, predicted otherwise when it has a generator.

@@ -6,19 +6,10 @@ import type { ModelRegistry } from '../../models/registry.js';
 import { evaluateCheckpoint } from '../../training/evaluate-checkpoint.js';
 import type { CliIo } from '../io.js';
 import { cliInt, type OptionSpec } from '../options.js';
-import { CHECKPOINT_OPTION, openTrainedRun, RUN_OPTION, trainedRunSchema } from './trained-run-source.js';
+import { openTrainedRun, trainedRunOptions, trainedRunSchema } from './trained-run-source.js';
 
 const EVAL_OPTIONS: OptionSpec[] = [
-  RUN_OPTION,
-  CHECKPOINT_OPTION,
-  {
-    flag: '--clevr_dataset',
-    key: 'clevr_dataset',
-    value: 'DIR',
-    kind: 'string',
-    description: 'dataset folder',
-    defaultText: 'the one the model was trained on',
-  },
+  ...trainedRunOptions(''),
   {
     flag: '--split',
     key: 'split',

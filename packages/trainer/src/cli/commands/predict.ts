@@ -13,7 +13,7 @@ import { executionOrder, formatProgramTree } from '../../predict/program-tree.js
 import { displayImage, overlayImage, pngBytes, predictionHtml } from '../../predict/step-images.js';
 import type { CliIo } from '../io.js';
 import { cliInt, type OptionSpec, UsageError } from '../options.js';
-import { CHECKPOINT_OPTION, openTrainedRun, RUN_OPTION, trainedRunSchema } from './trained-run-source.js';
+import { openTrainedRun, trainedRunOptions, trainedRunSchema } from './trained-run-source.js';
 
 const PREDICT_OPTIONS: OptionSpec[] = [
   {
@@ -30,16 +30,7 @@ const PREDICT_OPTIONS: OptionSpec[] = [
     kind: 'string',
     description: 'the question in words',
   },
-  RUN_OPTION,
-  CHECKPOINT_OPTION,
-  {
-    flag: '--clevr_dataset',
-    key: 'clevr_dataset',
-    value: 'DIR',
-    kind: 'string',
-    description: 'dataset folder (vocab and feature extractor)',
-    defaultText: 'the one the model was trained on',
-  },
+  ...trainedRunOptions(' (vocab and feature extractor)'),
   {
     flag: '--program',
     key: 'program',

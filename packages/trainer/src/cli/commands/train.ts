@@ -8,6 +8,7 @@ import {
 } from '../../config/train-config.js';
 import { createProgress } from '../../metrics/progress.js';
 import type { ModelRegistry } from '../../models/registry.js';
+import { loadPrevious, recipeStageDir, weakSupervisionStages } from '../../recipes/weak-supervision.js';
 import { Trainer, type TrainerSetup } from '../../training/trainer.js';
 import { TrainingRun } from '../../training/training-run.js';
 import { readConfigFile } from '../config-file.js';
@@ -62,38 +63,86 @@ export async function trainCommand(argv: string[], io: CliIo, registry: ModelReg
     io.out(TRAIN_HELP());
     return 0;
   }
-  let config: TrainConfig;
-  let trainerSetup: Pick<TrainerSetup, 'resumeFrom' | 'resumeSource'>;
-  let runDir: string;
-  const resumed = args.resume !== undefined;
   if (args.resume !== undefined) {
-    const dir = new RunDirectory(args.resume);
-    const { checkpoint, relativePath } = dir.loadResumeCheckpoint((line) => io.err(line));
-    const stored = trainConfigSchema.safeParse(checkpoint.metadata.config);
-    if (!stored.success)
-      throw new Error(`${dir.path(relativePath)}: metadata.config is not a valid train config`);
-    const overrides = trainConfigSchema.safeParse({ ...stored.data, ...args.overrides });
-    if (!overrides.success) throw new UsageError(formatIssues(overrides.error, TRAIN_OPTIONS).join('\n'));
-    config = { ...overrides.data, out: args.resume };
-    trainerSetup = { resumeFrom: checkpoint, resumeSource: dir.path(relativePath) };
-    runDir = args.resume;
-  } else {
-    config = args.config;
-    runDir = config.out;
-    if (new RunDirectory(runDir).hasManifest()) {
-      throw new UsageError(
-        `--out ${runDir}: already holds a run (continue it with --resume ${runDir}, or choose another --out)`,
-      );
-    }
-    trainerSetup = {};
+    const resumed = resumedRun(args.resume, args.overrides, io);
+    return await trainRun(resumed.config, resumed.setup, io, registry);
   }
+  if (args.config.recipe) return await trainRecipe(args.config, io, registry);
+  if (new RunDirectory(args.config.out).hasManifest()) {
+    throw new UsageError(
+      `--out ${args.config.out}: already holds a run (continue it with --resume ${args.config.out}, or choose another --out)`,
+    );
+  }
+  return await trainRun(args.config, {}, io, registry);
+}
+
+type ResumeSetup = Pick<TrainerSetup, 'resumeFrom' | 'resumeSource'>;
+
+/** The config of a run folder's latest checkpoint, with the overrides a resume may change. */
+function resumedRun(
+  runDir: string,
+  overrides: Record<string, unknown>,
+  io: CliIo,
+): { config: TrainConfig; setup: ResumeSetup } {
+  const dir = new RunDirectory(runDir);
+  const { checkpoint, relativePath } = dir.loadResumeCheckpoint((line) => io.err(line));
+  const stored = trainConfigSchema.safeParse(checkpoint.metadata.config);
+  if (!stored.success)
+    throw new Error(`${dir.path(relativePath)}: metadata.config is not a valid train config`);
+  const merged = trainConfigSchema.safeParse({ ...stored.data, ...overrides });
+  if (!merged.success) throw new UsageError(formatIssues(merged.error, TRAIN_OPTIONS).join('\n'));
+  return {
+    config: { ...merged.data, out: runDir },
+    setup: { resumeFrom: checkpoint, resumeSource: dir.path(relativePath) },
+  };
+}
+
+/**
+ * `--recipe`: each stage is a run in `<--out>/<stage>` with the run's config, the stage's flags and --max_minutes
+ * split by the stages' shares; a stage with a run folder is resumed (a finished one stops at once), so rerunning
+ * the same command continues where it stopped.
+ */
+async function trainRecipe(config: TrainConfig, io: CliIo, registry: ModelRegistry): Promise<number> {
+  const stages = weakSupervisionStages(config.program_supervision_fraction ?? 1, config.executor);
+  const { recipe: _recipe, program_supervision_fraction: _fraction, ...base } = config;
+  for (const [k, stage] of stages.entries()) {
+    const dir = recipeStageDir(config.out, stage);
+    const minutes =
+      config.max_minutes === undefined ? {} : { max_minutes: config.max_minutes * stage.budgetShare };
+    io.err(`${config.recipe} ${k + 1}/${stages.length}: ${stage.name} (${dir})`);
+    let code: number;
+    if (new RunDirectory(dir).hasManifest()) {
+      const resumed = resumedRun(dir, minutes, io);
+      code = await trainRun(resumed.config, resumed.setup, io, registry);
+    } else {
+      const previous = k > 0 && stage.loadPrevious ? recipeStageDir(config.out, stages[k - 1]) : undefined;
+      const load = previous && stage.loadPrevious ? loadPrevious(previous, stage.loadPrevious) : {};
+      const parsed = trainConfigSchema.safeParse({ ...base, ...stage.flags, ...minutes, ...load, out: dir });
+      if (!parsed.success) throw new UsageError(formatIssues(parsed.error, TRAIN_OPTIONS).join('\n'));
+      code = await trainRun(parsed.data, {}, io, registry);
+    }
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+/** Trains one run (new or resumed) and prints its summary. */
+async function trainRun(
+  config: TrainConfig,
+  trainerSetup: ResumeSetup,
+  io: CliIo,
+  registry: ModelRegistry,
+): Promise<number> {
+  const runDir = config.out;
   // Every output path is checked before the (long) work starts.
   if (config.save_model) prepareOutputFile(config.save_model, '--save_model');
   await initBackend({ prefer: config.backend, log: (line) => io.err(line) });
   const trainer = await Trainer.create({ config, registry, ...trainerSetup });
   try {
     const progress = createProgress(io.progressStream);
-    const run = new TrainingRun(trainer, runDir, progress, { resumed });
+    const run = new TrainingRun(trainer, runDir, progress, {
+      resumed: trainerSetup.resumeFrom !== undefined,
+    });
     const summary = await run.run();
     io.out(
       `done: ${summary.steps} iterations${summary.stoppedByTime ? ' (time limit)' : ''}, val accuracy ${summary.finalValAccuracy.toFixed(3)} (best ${summary.bestValAccuracy.toFixed(3)}; answer-type prior ${summary.prior.toFixed(3)}), ${summary.questionsPerSecond.toFixed(1)} questions/s`,

@@ -27,6 +27,23 @@ export const CHECKPOINT_OPTION: OptionSpec = {
   description: 'a checkpoint file (instead of --run)',
 };
 
+/** --clevr_dataset of a trained model: by default the dataset it was trained on; `use` says what it gives. */
+export function trainedDatasetOption(use: string): OptionSpec {
+  return {
+    flag: '--clevr_dataset',
+    key: 'clevr_dataset',
+    value: 'DIR',
+    kind: 'string',
+    description: `dataset folder${use}`,
+    defaultText: 'the one the model was trained on',
+  };
+}
+
+/** --run, --checkpoint and --clevr_dataset, in that order (`use`: what the dataset gives the command). */
+export function trainedRunOptions(use: string): OptionSpec[] {
+  return [RUN_OPTION, CHECKPOINT_OPTION, trainedDatasetOption(use)];
+}
+
 /** zod fields of those options (plus --clevr_dataset). */
 const trainedRunFields = {
   run: z.string().min(1).optional(),

@@ -14,7 +14,7 @@ import {
 } from '@mmnet/program-decoders';
 import { END_ID, NULL_ID } from '@mmnet/programs';
 import { z } from 'zod';
-import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
+import { configSection, type ModelAdapter, type ModelFactory } from '../model-adapter.js';
 import { answerLoss, featureTensor, requirePrograms } from './classification-loss.js';
 
 /**
@@ -25,8 +25,6 @@ export const IepModelConfigSchema = z.object({
   programGenerator: Seq2SeqConfigSchema.prefault({}),
   executor: ModuleNetworkConfigSchema.omit({ seed: true }).prefault({ modules: 'iep' }),
 });
-
-const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
 /**
  * IEP: questions -> the generator's greedy programs (as clevr-iep's `reinforce_sample(argmax=True)`: rows of
@@ -39,14 +37,14 @@ export const createIepAdapter: ModelFactory = (ctx) => {
   const [h, w, c] = ctx.featureShape;
   const mc = ctx.modelConfig;
   const config = IepModelConfigSchema.parse({
-    programGenerator: sub(mc.programGenerator),
+    programGenerator: configSection(mc.programGenerator),
     executor: {
       modules: 'iep',
       inChannels: c,
       stemDim: ctx.stemDim,
       height: h,
       width: w,
-      ...sub(mc.executor),
+      ...configSection(mc.executor),
     },
   });
   const store = new ParameterStore(createRng(ctx.seed));

@@ -3,15 +3,15 @@ import {
   alignedLayout,
   createStackEndToEndNetwork,
   endToEndObjective,
+  endToEndPassSettings,
   layoutCrossEntropy,
   parseStackEndToEndConfig,
 } from '@mmnet/mm-net';
-import { curriculumLength, gumbelTemperature, MovingAverageBaseline } from '@mmnet/program-decoders';
+import { MovingAverageBaseline } from '@mmnet/program-decoders';
 import { END_TOKEN, ProgramError, postfixToTree, treeToPrefix } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { featureTensor, requirePrograms } from './classification-loss.js';
-
-const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+import { baselineState, endToEndConfigInput, passPosition, programIdRows } from './pg-endtoend-common.js';
 
 /**
  * PG_endtoend with the stack executor (@mmnet/mm-net's `StackEndToEndNetwork`): a controller's per-step
@@ -24,23 +24,10 @@ const sub = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<
  * written attention. With --program_supervision_fraction the addresses learn the aligned layouts by cross-entropy.
  */
 export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
-  const [h, w, c] = ctx.featureShape;
-  const mc = ctx.modelConfig;
-  const config = parseStackEndToEndConfig({
-    ...mc,
-    executor: { inChannels: c, stemDim: ctx.stemDim, height: h, width: w, ...sub(mc.executor) },
-    decoder: { ...sub(mc.decoder), mode: ctx.decoderMode },
-    seed: ctx.seed,
-  });
+  const config = parseStackEndToEndConfig(endToEndConfigInput(ctx));
   const { model, store } = createStackEndToEndNetwork(config, ctx.vocab);
   const baseline = new MovingAverageBaseline(config.decoder.reinforce.baselineMomentum);
   const names = model.programs;
-  const programIds = ctx.vocab.program_token_to_idx;
-  const mode = config.decoder.mode;
-  const stepsAt = (step: number) =>
-    ctx.useCurriculum
-      ? Math.min(config.stack.steps, curriculumLength(config.decoder.curriculum, step))
-      : config.stack.steps;
   const adapter: ModelAdapter = {
     name: 'PG_endtoend',
     store,
@@ -55,40 +42,33 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
     forward(batch, fctx) {
       const n = batch.featureShape[0];
       const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
-      const steps = stepsAt(fctx.step);
+      // The steps grow with the curriculum as a tree program's length does (up to stack.steps).
+      const settings = endToEndPassSettings(config.decoder, passPosition(ctx, fctx), config.stack.steps);
       const out = model.forward(featureTensor(batch), questions, {
-        mode,
-        steps,
+        mode: settings.mode,
+        steps: settings.maxLength,
         rng: fctx.rng,
-        gumbelTemperature:
-          mode === 'gumbel' ? gumbelTemperature(config.decoder.gumbel, fctx.step) : undefined,
-        sampleTemperature: config.decoder.reinforce.sampleTemperature,
-        greedy: !fctx.training || fctx.trainMode === 'EE',
+        gumbelTemperature: settings.gumbelTemperature,
+        sampleTemperature: settings.sampleTemperature,
+        greedy: settings.greedy,
       });
       const { loss } = endToEndObjective(out, batch.answers ?? new Int32Array(n), {
-        mode,
+        mode: settings.mode,
         reinforce: config.decoder.reinforce,
         baseline,
-        generatorLearns: fctx.training && fctx.trainMode !== 'EE',
+        generatorLearns: settings.generatorLearns,
       });
       if (fctx.training) return { loss, logits: out.logits };
       // Each step's most likely token as a program: prefix order when the layout is one whole tree.
       const T = out.trace.addresses.shape[1];
-      const rows = Array.from({ length: n }, (_, i) => {
+      const layouts = Array.from({ length: n }, (_, i) => {
         const layout = Array.from(out.trace.tokens.subarray(i * T, (i + 1) * T), (id) => names.token(id));
-        return [
-          programIds['<START>'],
-          ...(layoutPrefix(layout) ?? layout).map((t) => programIds[t] ?? programIds['<UNK>'] ?? 0),
-          programIds['<END>'],
-        ];
+        return layoutPrefix(layout) ?? layout;
       });
-      const width = Math.max(...rows.map((r) => r.length));
-      const flat = new Int32Array(n * width);
-      rows.forEach((r, i) => flat.set(r, i * width));
       return {
         loss,
         logits: out.logits,
-        programs: tf.tensor2d(flat, [n, width], 'int32'),
+        programs: programIdRows(layouts, ctx.vocab.program_token_to_idx),
         attention: out.trace.attentions,
         addressing: out.layoutAddresses,
       };
@@ -110,8 +90,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       });
       return { loss: ce ? ce.loss : (tf.mul(tf.sum(logits), 0) as tf.Scalar), exactMatch: exact / n };
     },
-    getState: () => ({ baseline: baseline.value }),
-    setState: (state) => baseline.setValue(typeof state.baseline === 'number' ? state.baseline : null),
+    ...baselineState(baseline),
     dispose: () => {
       model.dispose();
       store.dispose();

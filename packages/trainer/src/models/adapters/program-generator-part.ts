@@ -10,7 +10,15 @@ import {
   type Seq2SeqProgramGenerator,
 } from '@mmnet/program-decoders';
 import { NULL_ID, type Vocab } from '@mmnet/programs';
-import type { ForwardContext, ForwardOutput, ProgramSource, StepMap } from '../model-adapter.js';
+import {
+  type ForwardContext,
+  type ForwardOutput,
+  imageModelConfigInput,
+  type ModelAdapter,
+  type ModelContext,
+  type ProgramSource,
+  type StepMap,
+} from '../model-adapter.js';
 
 /** Parameter prefix of the program generator inside a model's store. */
 export const PROGRAM_GENERATOR_PREFIX = 'programGenerator';
@@ -137,4 +145,52 @@ export function stepMaps(captures: readonly NodeCapture[][] | undefined): StepMa
   return captures?.map((list) =>
     list.map((c) => ({ step: c.step, token: c.token, map: c.map, shape: [c.shape[0], c.shape[1]] })),
   );
+}
+
+/** A module network that executes programs, as `programExecutorAdapter` wraps it. */
+export interface ProgramExecutor {
+  name: string;
+  store: ParameterStore;
+  config: object;
+  /** Parameter prefixes of the executor's group. */
+  executorPrefixes: string[];
+  addressingLabels?: string[];
+  /** The answer pass on the programs to run (the batch's or the generator's). */
+  forward(batch: ClevrBatch, fctx: ForwardContext, programs: ProgramRows): ForwardOutput;
+}
+
+/**
+ * The adapter of a model that executes programs (PG, PG_memory): its executor, built from the run's image-model
+ * config without `programGenerator`, plus the optional program generator of `model_config.programGenerator`,
+ * trained on the same programs and executed at evaluation and prediction.
+ */
+export function programExecutorAdapter(
+  ctx: ModelContext,
+  create: (configInput: Record<string, unknown>) => ProgramExecutor,
+): ModelAdapter {
+  const { generator: generatorConfig, rest } = splitGeneratorConfig(ctx.modelConfig);
+  const executor = create(imageModelConfigInput({ ...ctx, modelConfig: rest }));
+  const { name, store } = executor;
+  const part = generatorConfig ? createProgramGeneratorPart(store, ctx.vocab, generatorConfig) : undefined;
+  return {
+    name,
+    store,
+    config: part ? { ...executor.config, programGenerator: part.generator.config } : executor.config,
+    groups: {
+      programGenerator: part ? [PROGRAM_GENERATOR_PREFIX] : [],
+      executor: executor.executorPrefixes,
+    },
+    addressingLabels: executor.addressingLabels,
+    predictsPrograms: part !== undefined,
+    executesGivenPrograms: true,
+    forward(batch, fctx) {
+      const programs = programsToRun(batch, part, fctx.programs, fctx.training, name);
+      return withGeneratorLoss(executor.forward(batch, fctx, programs), batch, part, fctx, programs);
+    },
+    programLoss: part ? (batch) => part.loss(batch) : undefined,
+    dispose: () => {
+      part?.generator.dispose();
+      store.dispose();
+    },
+  };
 }

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { RunDirectory } from '../checkpoint/run-directory.js';
+import type { ExecutorKind, TrainMode } from '../config/train-config.js';
+
+/** One `mmnet train` run of a recipe, in its own folder `<--out>/<name>`. */
+export interface RecipeStage {
+  name: string;
+  /** `mmnet train` flags (snake_case) that make the stage what it is, on top of the run's own. */
+  flags: Record<string, string>;
+  /** Share of the recipe's time (--max_minutes) this stage may use. */
+  budgetShare: number;
+  /** Start from the previous stage's latest checkpoint, loading these parts (--load_model_mode). */
+  loadPrevious?: TrainMode;
+}
+
+/**
+ * Weak supervision for PG_endtoend: the program generator learns from the ground-truth programs of a fraction of
+ * the training questions only, then from the answers alone.
+ * - Tree executor (clevr-iep's recipe): `programs` (the generator by teacher forcing), `executor` (the executor
+ *   on the generator's programs, generator frozen, cosine decay), `answers` (both together, the generator at
+ *   clevr-iep's joint fine-tuning rate 1e-5, the executor at 1e-4, where the executor stage's decay ended).
+ * - Stack executor: `layouts` (the controller's addresses learn the aligned layouts), `answers` (controller and
+ *   executor from the answers, the controller at 1e-4).
+ */
+export function weakSupervisionStages(fraction: number, executor: ExecutorKind): RecipeStage[] {
+  const programs = { train_mode: 'PG', program_supervision_fraction: String(fraction) };
+  if (executor === 'stack') {
+    return [
+      { name: 'layouts', flags: programs, budgetShare: 0.15 },
+      {
+        name: 'answers',
+        flags: { train_mode: 'PG+EE', pg_lr: '1e-4' },
+        budgetShare: 0.85,
+        loadPrevious: 'PG',
+      },
+    ];
+  }
+  return [
+    { name: 'programs', flags: programs, budgetShare: 0.25 },
+    {
+      name: 'executor',
+      flags: { train_mode: 'EE', lr_schedule: 'cosine' },
+      budgetShare: 0.45,
+      loadPrevious: 'PG',
+    },
+    {
+      name: 'answers',
+      flags: { train_mode: 'PG+EE', pg_lr: '1e-5', lr: '1e-4' },
+      budgetShare: 0.3,
+      loadPrevious: 'PG+EE',
+    },
+  ];
+}
+
+/** The config keys that start a stage from the previous stage's latest checkpoint, loading `mode`'s parts. */
+export function loadPrevious(
+  previousRunDir: string,
+  mode: TrainMode,
+): { load_model_path: string; load_model_mode: TrainMode } {
+  const run = new RunDirectory(previousRunDir);
+  return { load_model_path: run.path(run.readManifest().latest), load_model_mode: mode };
+}
+
+/** Folder of a recipe's stage inside the recipe's --out. */
+export const recipeStageDir = (out: string, stage: RecipeStage) => join(out, stage.name);

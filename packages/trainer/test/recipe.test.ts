@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '@mmnet/core-tensors';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { builtinModels, RunDirectory, runCli } from '../src/index.js';
+import { buildTinyDataset } from './fixtures/tiny-dataset.js';
+import { argvOf, captureIo, shortRunOptions, tempDir } from './helpers.js';
+
+let data: string;
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', log: null });
+  data = await buildTinyDataset(join(tempDir('recipe-data'), 'tiny'), { trainImages: 6, valImages: 3 });
+});
+
+const storedConfig = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+
+describe('mmnet train --recipe weak-supervision', () => {
+  it('trains programs, executor and answers in turn, each from the last one, and resumes when rerun', async () => {
+    const dir = tempDir('recipe');
+    const config = join(dir, 'config.json');
+    const fs = await import('node:fs');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        model_config: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
+      }),
+    );
+    const out = join(dir, 'run');
+    const argv = [
+      'train',
+      ...argvOf({
+        recipe: 'weak-supervision',
+        program_supervision_fraction: 0.5,
+        model: 'PG_endtoend',
+        executor: 'tree',
+        ...shortRunOptions(data, config, out),
+      }),
+    ];
+    const io = captureIo();
+    expect(await runCli(argv, io, builtinModels()), io.stderr.join('\n')).toBe(0);
+    const stages = ['programs', 'executor', 'answers'].map((s) => join(out, s));
+    for (const stage of stages) expect(new RunDirectory(stage).readManifest().step).toBe(2);
+    const [programs, executor, answers] = stages.map(storedConfig);
+    expect(programs).toMatchObject({ train_mode: 'PG', program_supervision_fraction: 0.5 });
+    expect(programs.load_model_path).toBeUndefined();
+    expect(executor).toMatchObject({ train_mode: 'EE', lr_schedule: 'cosine', load_model_mode: 'PG' });
+    expect(executor.load_model_path).toContain(stages[0]);
+    expect(answers).toMatchObject({ train_mode: 'PG+EE', pg_lr: 1e-5, lr: 1e-4, load_model_mode: 'PG+EE' });
+    expect(answers.load_model_path).toContain(stages[1]);
+    for (const c of [programs, executor, answers]) expect(c.recipe).toBeUndefined();
+    // Rerun: every stage is already done, so each resumes and stops at once.
+    const again = captureIo();
+    expect(await runCli(argv, again, builtinModels()), again.stderr.join('\n')).toBe(0);
+    for (const stage of stages) expect(new RunDirectory(stage).readManifest().step).toBe(2);
+  });
+
+  it('needs PG_endtoend and a fraction', async () => {
+    const io = captureIo();
+    const code = await runCli(
+      ['train', ...argvOf({ recipe: 'weak-supervision', model: 'PG', clevr_dataset: data })],
+      io,
+      builtinModels(),
+    );
+    expect(code).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/--recipe: needs --model PG_endtoend/);
+    expect(io.stderr.join('\n')).toMatch(/--recipe: needs --program_supervision_fraction/);
+  });
+});
