@@ -130,12 +130,12 @@ function weightsDigest(file: string): string {
 }
 
 const micro = join(work, 'micro');
-/** A small PG (8-channel stem and modules) on clevr-micro: seconds per run, so that 20 kills fit. */
-const trainArgv = (out: string, saveModel: string) => [
+/** A small model (8-channel stem) on clevr-micro: seconds per run, so that 20 kills fit. */
+const trainArgv = (out: string, saveModel: string, model = 'PG') => [
   TRAIN_CLI,
   'train',
   '--model',
-  'PG',
+  model,
   '--clevr_dataset',
   micro,
   '--stem-dim',
@@ -155,7 +155,10 @@ const trainArgv = (out: string, saveModel: string) => [
   '--out',
   out,
 ];
-/** The trained run batch predict answers with (made once, before the kills). */
+/**
+ * The trained run batch predict answers with (made once, before the kills): a SAN, as batch mode takes no
+ * `--program` and a PG trained by `mmnet train` has no program generator.
+ */
 const predictRun = join(work, 'predict-model');
 const scenarios: Record<string, Scenario> = {
   generate: {
@@ -298,7 +301,7 @@ if (!existsSync(join(micro, 'preset.json'))) {
 }
 
 if (flags.commands.split(',').includes('predict') && !existsSync(join(predictRun, 'run', 'run.json'))) {
-  const r = await run(trainArgv(join(predictRun, 'run'), join(predictRun, 'best.safetensors')));
+  const r = await run(trainArgv(join(predictRun, 'run'), join(predictRun, 'best.safetensors'), 'SAN'));
   if (r.code !== 0) throw new Error('training the model for predict failed');
 }
 
