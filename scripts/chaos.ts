@@ -1,10 +1,11 @@
 /**
- * Crash consistency: kills `mmnet train`, `mmnet-data build-preset`, `generate` and `extract-features` with SIGKILL
- * at random moments, resumes each (the same command again; `mmnet train --resume` once a run.json exists), and
- * compares the result with an uninterrupted run: metrics lines (without the wall-clock field), the final weights,
- * the --save_model weights and every output file (HDF5 files by their datasets' contents). Prints a table.
+ * Crash consistency: kills `mmnet train`, `mmnet predict` (batch mode), `mmnet-data build-preset`, `generate` and
+ * `extract-features` with SIGKILL at random moments, resumes each (the same command again; `mmnet train --resume`
+ * once a run.json exists), and compares the result with an uninterrupted run: metrics lines (without the
+ * wall-clock field), the final weights, the --save_model weights and every output file (HDF5 files by their
+ * datasets' contents). Prints a table.
  *
- *   pnpm chaos [--kills 20] [--commands train,build-preset,generate,extract-features] [--seed 1] [--work DIR]
+ *   pnpm chaos [--kills 20] [--commands generate,extract-features,build-preset,train,predict] [--seed 1] [--work DIR]
  *              [--minutes M]   (stop killing after M minutes and print the table of what was done)
  *
  * Uses the built CLIs (packages/* /dist) and clevr-micro; set MMNET_THREADS=1 on a shared machine.
@@ -35,7 +36,7 @@ const { decodeSafetensors } = (await import(join(root, 'packages/core-tensors/di
 const { values: flags } = parseArgs({
   options: {
     kills: { type: 'string', default: '20' },
-    commands: { type: 'string', default: 'generate,extract-features,build-preset,train' },
+    commands: { type: 'string', default: 'generate,extract-features,build-preset,train,predict' },
     seed: { type: 'string', default: '1' },
     work: { type: 'string' },
     /** Stop killing (and print the table) after this many minutes in all. */
@@ -129,6 +130,36 @@ function weightsDigest(file: string): string {
 }
 
 const micro = join(work, 'micro');
+/** A small model (8-channel stem) on clevr-micro: seconds per run, so that 20 kills fit. */
+const trainArgv = (out: string, saveModel: string, model = 'PG') => [
+  TRAIN_CLI,
+  'train',
+  '--model',
+  model,
+  '--clevr_dataset',
+  micro,
+  '--stem-dim',
+  '8',
+  '--max_iterations',
+  '8',
+  '--num_iterations',
+  '2',
+  '--batch_size',
+  '4',
+  '--num_val_samples',
+  '8',
+  '--seed',
+  '5',
+  '--save_model',
+  saveModel,
+  '--out',
+  out,
+];
+/**
+ * The trained run batch predict answers with (made once, before the kills): a SAN, as batch mode takes no
+ * `--program` and a PG trained by `mmnet train` has no program generator.
+ */
+const predictRun = join(work, 'predict-model');
 const scenarios: Record<string, Scenario> = {
   generate: {
     name: 'generate',
@@ -179,28 +210,7 @@ const scenarios: Record<string, Scenario> = {
   },
   train: {
     name: 'train',
-    argv: (dir) => [
-      TRAIN_CLI,
-      'train',
-      '--model',
-      'PG',
-      '--clevr_dataset',
-      micro,
-      '--max_iterations',
-      '8',
-      '--num_iterations',
-      '2',
-      '--batch_size',
-      '16',
-      '--num_val_samples',
-      '30',
-      '--seed',
-      '5',
-      '--save_model',
-      join(dir, 'best.safetensors'),
-      '--out',
-      join(dir, 'run'),
-    ],
+    argv: (dir) => trainArgv(join(dir, 'run'), join(dir, 'best.safetensors')),
     resumeArgv: (dir) =>
       existsSync(join(dir, 'run', 'run.json'))
         ? [TRAIN_CLI, 'train', '--resume', join(dir, 'run')]
@@ -227,6 +237,24 @@ const scenarios: Record<string, Scenario> = {
         'temporary files': leftovers.length ? leftovers.join(',') : 'none',
       };
     },
+  },
+  predict: {
+    name: 'predict',
+    argv: (dir) => [
+      TRAIN_CLI,
+      'predict',
+      '--run',
+      join(predictRun, 'run'),
+      '--questions_json',
+      join(micro, 'questions', 'CLEVR_train_questions.json'),
+      '--image_dir',
+      join(micro, 'images', 'train'),
+      '--output_json',
+      join(dir, 'answers.json'),
+      '--batch_size',
+      '8',
+    ],
+    digest: (dir) => treeDigest(dir),
   },
 };
 
@@ -272,10 +300,16 @@ if (!existsSync(join(micro, 'preset.json'))) {
   if (r.code !== 0) throw new Error('building clevr-micro failed');
 }
 
+if (flags.commands.split(',').includes('predict') && !existsSync(join(predictRun, 'run', 'run.json'))) {
+  const r = await run(trainArgv(join(predictRun, 'run'), join(predictRun, 'best.safetensors'), 'SAN'));
+  if (r.code !== 0) throw new Error('training the model for predict failed');
+}
+
 const rows: string[][] = [];
 for (const name of flags.commands.split(',')) {
   const s = scenarios[name];
   if (!s) throw new Error(`unknown command ${name} (${Object.keys(scenarios).join(', ')})`);
+  const began = Date.now();
   const refDir = join(work, `${name}-reference`);
   rmSync(refDir, { recursive: true, force: true });
   const ref = await run(s.argv(refDir));
@@ -311,12 +345,13 @@ for (const name of flags.commands.split(',')) {
     String(kills),
     String(identical),
     `${(ref.ms / 1000).toFixed(1)} s`,
+    `${((Date.now() - began) / 60_000).toFixed(1)} min`,
     `${Object.keys(expected).length} ${name === 'train' ? 'items' : 'files'}`,
   ]);
   for (const f of failures) process.stderr.write(`${name}: ${f}\n`);
 }
 
-const header = ['command', 'SIGKILLs', 'resumed identically', 'uninterrupted run', 'compared'];
+const header = ['command', 'SIGKILLs', 'resumed identically', 'uninterrupted run', 'chaos time', 'compared'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
 console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));

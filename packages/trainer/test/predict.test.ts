@@ -294,6 +294,20 @@ describe('mmnet predict, batch mode', () => {
     expect(answersOf(output)).toEqual(answersOf(whole));
   }, 180_000);
 
+  it('creates a missing --output_json folder, and refuses an unusable one before predicting', async () => {
+    const output = join(tempDir('predict-missing'), 'not', 'yet', 'answers.json');
+    const r = await predict(batchArgs(runs.PG, questionsFile(3), output));
+    expect(r.code, r.err).toBe(0);
+    expect(answersOf(output).map((a) => a.index)).toEqual([0, 1, 2]);
+
+    const blocker = join(tempDir('predict-blocked'), 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const blocked = await predict(batchArgs(runs.PG, questionsFile(3), join(blocker, 'answers.json')));
+    expect(blocked.code).toBe(1);
+    expect(blocked.err).toMatch(/--output_json: cannot create its folder/);
+    expect(blocked.err).not.toContain('ENOENT: no such file');
+  });
+
   it('refuses a partial file of other questions', async () => {
     const output = join(tempDir('predict-other'), 'answers.json');
     writeFileSync(`${output}.partial`, '{"header":{"questions_json":"elsewhere.json"}}\n');

@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'PNG images -> features.h5 [N, C, H, W] (raw pixels, a tfjs model, or the built-in CNN)',
     load: async () => (await import('./commands/extract-features.js')).extractFeaturesCommand,
   },
+  'merge-features': {
+    summary: 'join the n shard files of `extract-features --shard i/n` into the file an unsharded run writes',
+    load: async () => (await import('./commands/merge-features.js')).mergeFeaturesCommand,
+  },
   generate: {
     summary: 'synthetic CLEVR split: seeded scenes, rendered PNGs, template questions (official layout)',
     load: async () => (await import('./commands/generate.js')).generateCommand,

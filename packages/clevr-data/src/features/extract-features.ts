@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FeaturesH5Writer, nhwcToNchw } from '../h5/features-h5.js';
 import type { ProgressCallback } from '../io/progress.js';
 import type { FeatureExtractor } from './feature-extractor.js';
+import { featureFileMeta, featureShardSchema, shardMeta, shardRange } from './feature-shards.js';
 import { listPngFiles } from './image-list.js';
 import { readPngFile, resizeBilinear } from './rgb-image.js';
 
@@ -18,6 +19,11 @@ export const extractFeaturesConfigSchema = z.object({
   maxImages: z.number().int().positive().optional(),
   /** Continue a `<outputH5>.partial` left by an interrupted run (default true). */
   resume: z.boolean().default(true),
+  /**
+   * Only shard `index` of `count`: its contiguous range of the (first `maxImages`) images, into its own file, which
+   * `mergeFeatureShards` joins with the others.
+   */
+  shard: featureShardSchema.optional(),
 });
 export type ExtractFeaturesConfig = z.input<typeof extractFeaturesConfigSchema>;
 
@@ -66,15 +72,28 @@ export async function extractFeatures(
   if (cfg.maxImages !== undefined) files = files.slice(0, cfg.maxImages);
   const [oh, ow, oc] = extractor.outputShape;
   const basename = (f: string) => f.split(/[\\/]/).pop() ?? f;
+  let extra: Record<string, string | number> = {};
+  if (cfg.shard) {
+    const range = shardRange(files.length, cfg.shard);
+    if (range.end === range.start)
+      throw new Error(
+        `shard ${cfg.shard.index}/${cfg.shard.count} holds no images: ${cfg.imageDir} has ${files.length} for ${cfg.shard.count} shards`,
+      );
+    extra = shardMeta(cfg.shard, range, files.map(basename));
+    files = files.slice(range.start, range.end);
+  }
   const writer = await FeaturesH5Writer.open(cfg.outputH5, {
     rows: files.length,
     rowShape: [oc, oh, ow],
     resume: cfg.resume,
     meta: {
-      extractor: extractor.name,
-      image_size: `${cfg.imageHeight}x${cfg.imageWidth}`,
-      first_image: basename(files[0]),
-      last_image: basename(files[files.length - 1]),
+      ...featureFileMeta({
+        extractor: extractor.name,
+        imageSize: `${cfg.imageHeight}x${cfg.imageWidth}`,
+        firstImage: basename(files[0]),
+        lastImage: basename(files[files.length - 1]),
+      }),
+      ...extra,
     },
   });
   const resumedFrom = writer.rowsDone;

@@ -13,6 +13,17 @@ export {
   registeredFeatureExtractors,
   registerFeatureExtractor,
 } from './feature-extractor.js';
+export {
+  type FeatureShard,
+  featureFileMeta,
+  featureShardSchema,
+  imageListDigest,
+  type MergeFeatureShardsConfig,
+  type MergeFeatureShardsResult,
+  mergeFeatureShards,
+  parseFeatureShard,
+  shardRange,
+} from './feature-shards.js';
 export { listPngFiles } from './image-list.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
 export {

@@ -18,7 +18,8 @@ import {
  */
 export const FEATURES_DATASET = 'features';
 const ROWS_DONE = 'rows_done';
-const META_PREFIX = 'meta_';
+/** Prefix of the attributes holding `FeaturesWriterOptions.meta`. */
+export const META_PREFIX = 'meta_';
 
 export interface FeaturesWriterOptions {
   /** Number of rows (images) the finished file will hold. */
@@ -190,6 +191,18 @@ export class FeaturesH5Reader {
 
   get rows(): number {
     return this.shape[0];
+  }
+
+  /** The attributes of the `features` dataset (`total_rows`, `rows_done`, `meta_*`), by name. */
+  attributes(): Record<string, unknown> {
+    if (!this.file) throw new Error(`features reader for ${this.path} is closed`);
+    try {
+      return Object.fromEntries(
+        Object.keys(this.dataset.attrs).map((name) => [name, this.dataset.get_attribute(name, true)]),
+      );
+    } catch (err) {
+      throw asH5FileError(this.path, err);
+    }
   }
 
   get rowSize(): number {

@@ -2,6 +2,7 @@ import { BackendNameSchema, initBackend, prepareOutputFile } from '@mmnet/core-t
 import { z } from 'zod';
 import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
+import { parseFeatureShard } from '../../features/feature-shards.js';
 import { rawPixelsExtractor } from '../../features/raw-pixels.js';
 import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
 import { loadTorchResNetExtractor } from '../../features/torch-resnet.js';
@@ -50,6 +51,11 @@ const flags: FlagSpecs = {
   },
   batch_size: { type: 'string', description: 'images per batch', default: '32' },
   max_images: { type: 'string', description: 'only the first N images (name order)' },
+  shard: {
+    type: 'string',
+    description:
+      'i/n: only shard i of n (0 <= i < n), its contiguous range of the images, into its own file (join them with merge-features)',
+  },
   restart: {
     type: 'string',
     description: 'ignore a partial file from an interrupted run (0/1)',
@@ -82,6 +88,17 @@ const schema = z
     raw_position_channels: flagSwitch.default(false),
     batch_size: flagPositiveInt.default(32),
     max_images: flagPositiveInt.optional(),
+    shard: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return parseFeatureShard(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     restart: flagSwitch.default(false),
     backend: BackendNameSchema.optional(),
     max_image_size: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxImageSize),
@@ -142,7 +159,7 @@ export const extractFeaturesCommand = defineCommand({
   summary:
     'Extract image features in batches into an HDF5 file (dataset "features" [N, C, H, W] float32, row i = i-th PNG in name order). Resumable: after an interruption, run the same command again.',
   usage:
-    'mmnet-data extract-features --input_image_dir <dir> --output_h5_file <file> [--extractor raw|builtin|tfjs-model]',
+    'mmnet-data extract-features --input_image_dir <dir> --output_h5_file <file> [--extractor raw|builtin|tfjs-model|resnet101] [--shard i/n]',
   flags,
   schema,
   async run(f, io, task) {
@@ -159,12 +176,14 @@ export const extractFeaturesCommand = defineCommand({
           batchSize: f.batch_size,
           maxImages: f.max_images,
           resume: !f.restart,
+          shard: f.shard,
         },
         extractor,
         task,
       );
       io.out(
         `${res.outputH5}: features [${res.shape.join(', ')}] from ${extractor.name}` +
+          (f.shard ? ` (shard ${f.shard.index}/${f.shard.count})` : '') +
           (res.resumedFrom > 0 ? ` (resumed at image ${res.resumedFrom})` : ''),
       );
     } finally {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FloatRgbImage, ImageDecodeError } from '@mmnet/clevr-data';
-import { writeFileAtomic } from '@mmnet/core-tensors';
+import { prepareOutputDir, prepareOutputFile, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { BACKEND_OPTION } from '../../config/train-config.js';
 import { featureSourceFor } from '../../data/feature-source.js';
@@ -126,6 +126,9 @@ export async function predictCommand(argv: string[], io: CliIo, registry: ModelR
   });
   if (!opened) return 0;
   const { opts, run } = opened;
+  // Output paths are checked (and their folders made) before the model loads and the questions are answered.
+  if (opts.output_json) prepareOutputFile(opts.output_json, '--output_json');
+  if (opts.out) prepareOutputDir(opts.out, '--out');
   const source = await featureSourceFor(run.files.trainFeatures);
   let predictor: Predictor | undefined;
   try {
