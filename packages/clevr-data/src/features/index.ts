@@ -13,18 +13,16 @@ export {
   registeredFeatureExtractors,
   registerFeatureExtractor,
 } from './feature-extractor.js';
+export { type FloatRgbImage, resizeBilinear, resizeForExtractor } from './float-image.js';
 export { listPngFiles } from './image-list.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
 export {
   decodeImageFloat,
   decodeJpegFloat,
   decodePngFloat,
-  type FloatRgbImage,
   ImageDecodeError,
   readImageFile,
   readPngFile,
-  resizeBilinear,
-  resizeForExtractor,
 } from './rgb-image.js';
 export {
   loadModelArtifactsFromDisk,
