@@ -46,11 +46,13 @@ export function libraryBuild(options: Options & Required<Pick<Options, 'entry'>>
 export function libraryWithCommandBuild(entries: {
   index: string;
   command: Record<string, string>;
+  /** Other library entries (e.g. `browser`: the `browser` export condition's file-free subset), with declarations. */
+  more?: Record<string, string>;
 }): Options {
   return libraryBuild({
-    entry: { index: entries.index, ...entries.command },
+    entry: { index: entries.index, ...entries.more, ...entries.command },
     // ES module output splits chunks by default; `splitting: true` would also split the CommonJS entry.
-    dts: { entry: { index: entries.index } },
+    dts: { entry: { index: entries.index, ...entries.more } },
   });
 }
 

@@ -6,7 +6,7 @@ const chainedOpTypes = '@tensorflow/tfjs-core/dist/public/chained_ops/register_a
 
 export default defineConfig(
   libraryBuild({
-    entry: ['src/index.ts'],
+    entry: ['src/index.ts', 'src/browser.ts'],
     // tfjs-core's gradient and chained-op registration modules are extensionless ES modules that Node cannot
     // load: bundle them (tfjs-core's public entry stays external, so there is one engine and one registry).
     noExternal: [/^@tensorflow\/tfjs-core\/dist\//],

@@ -20,9 +20,19 @@ export * from './metrics/tensorboard.js';
 export { builtinModels } from './models/builtin-models.js';
 export { createModel } from './models/create-model.js';
 export type * from './models/model-adapter.js';
+export { checkpointConfig, modelFromCheckpoint } from './models/model-from-checkpoint.js';
 export { type ModelEntry, ModelRegistry } from './models/registry.js';
 export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
 export { type RecipeStage, recipeStageDir, weakSupervisionStages } from './recipes/weak-supervision.js';
+export { overlayImage } from './predict/overlay.js';
+export { type Prediction, type PredictionInput, Predictor } from './predict/predictor.js';
+export {
+  type DisplayNode,
+  executionOrder,
+  formatProgramTree,
+  prefixTree,
+} from './predict/program-tree.js';
+export { type EncodedFreeQuestion, encodeFreeQuestion } from './predict/question-words.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
 export { TrainingDivergedError } from './training/errors.js';
 export { type EvalResult, evaluate, type SampleRecord } from './training/evaluate.js';
@@ -35,3 +45,4 @@ export { GroupOptimizer } from './training/group-optimizer.js';
 export { totalIterations } from './training/train-position.js';
 export { Trainer, type TrainerSetup } from './training/trainer.js';
 export { type RunSummary, TrainingRun } from './training/training-run.js';
+export * from './web/web-model.js';

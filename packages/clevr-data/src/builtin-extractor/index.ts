@@ -15,6 +15,12 @@ export {
   GROUP_OFFSETS,
 } from './attribute-groups.js';
 export {
+  type BuiltinExtractorFromBytes,
+  builtinExtractorFromBytes,
+  builtinExtractorNameOf,
+  builtinWeightsFromBytes,
+} from './builtin-weights.js';
+export {
   type BuiltinExtractor,
   builtinExtractorName,
   createBuiltinExtractor,
@@ -31,10 +37,12 @@ export {
 export { registerBuiltinExtractor } from './register-builtin.js';
 export {
   BUILTIN_WEIGHTS_FILENAME,
-  BUILTIN_WEIGHTS_FORMAT,
-  type BuiltinWeightsMetadata,
-  builtinWeightsMetadataSchema,
   defaultBuiltinWeightsPath,
   packageWeightsDir,
   readBuiltinWeights,
 } from './weights-file.js';
+export {
+  BUILTIN_WEIGHTS_FORMAT,
+  type BuiltinWeightsMetadata,
+  builtinWeightsMetadataSchema,
+} from './weights-metadata.js';

@@ -1,4 +1,4 @@
-import { resizeBilinear } from '../features/rgb-image.js';
+import { resizeBilinear } from '../features/float-image.js';
 import { labelMapsFromObjectIds } from '../render/label-maps.js';
 import { renderScene } from '../render/render-scene.js';
 import { generateScene } from '../scene/generate.js';

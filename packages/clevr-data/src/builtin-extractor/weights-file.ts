@@ -1,29 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Checkpoint, loadCheckpoint } from '@mmnet/core-tensors';
-import { z } from 'zod';
-import { formatZodError } from '../formats/zod-error.js';
-import { builtinCnnConfigSchema } from './architecture.js';
+import type { Checkpoint } from '@mmnet/core-tensors';
+import { builtinWeightsFromBytes } from './builtin-weights.js';
+import type { BuiltinWeightsMetadata } from './weights-metadata.js';
 
 /** The file name of the committed weights, in the package's `weights/` folder. */
 export const BUILTIN_WEIGHTS_FILENAME = 'builtin-extractor.safetensors';
-/** `format` metadata of a weights file of the built-in extractor. */
-export const BUILTIN_WEIGHTS_FORMAT = 'mmnet-builtin-extractor-v1';
-
-/** The metadata a weights file must carry (JSON values in the safetensors `__metadata__`). */
-export const builtinWeightsMetadataSchema = z.object({
-  format: z.literal(BUILTIN_WEIGHTS_FORMAT),
-  config: builtinCnnConfigSchema,
-  /** Per-channel scale the embedding is divided by in the features (its RMS on held-out scenes). */
-  embeddingScale: z.array(z.number().positive()),
-  trainingSeed: z.number().int().optional(),
-  /** Per-attribute cell accuracy on held-out rendered scenes (see PretextAccuracy). */
-  pretextAccuracy: z.record(z.string(), z.number()).optional(),
-  training: z.record(z.string(), z.unknown()).optional(),
-});
-export type BuiltinWeightsMetadata = z.output<typeof builtinWeightsMetadataSchema>;
-
 /** This module's folder in ESM (import.meta.url) and in the CommonJS build (where tsup leaves it empty). */
 function moduleDir(): string {
   try {
@@ -59,16 +42,13 @@ export function readBuiltinWeights(path: string): {
   checkpoint: Checkpoint;
   metadata: BuiltinWeightsMetadata;
 } {
-  const checkpoint = loadCheckpoint(path);
-  const parsed = builtinWeightsMetadataSchema.safeParse(checkpoint.metadata);
-  if (!parsed.success) {
-    throw new Error(`${path}: not built-in extractor weights: metadata ${formatZodError(parsed.error)}`);
-  }
-  const metadata = parsed.data;
-  if (metadata.embeddingScale.length !== metadata.config.embeddingChannels) {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
     throw new Error(
-      `${path}: metadata embeddingScale has ${metadata.embeddingScale.length} values for ${metadata.config.embeddingChannels} embedding channels`,
+      `${path}: cannot read weights (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     );
   }
-  return { checkpoint, metadata };
+  return builtinWeightsFromBytes(bytes, path);
 }

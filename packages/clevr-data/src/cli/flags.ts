@@ -1,13 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { UsageError } from './usage-error.js';
 
-/** A bad command line (of `mmnet-data`, and of `mmnet` too): reported as one line with exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 interface FlagSpec {
   /** `boolean` flags take no value; every other flag takes one (`--name value` or `--name=value`). */

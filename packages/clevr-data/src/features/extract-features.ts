@@ -4,8 +4,9 @@ import { FeaturesH5Writer, nhwcToNchw } from '../h5/features-h5.js';
 import type { ProgressCallback } from '../io/progress.js';
 import type { FeatureExtractor } from './feature-extractor.js';
 import { featureFileMeta, featureShardSchema, shardMeta, shardRange } from './feature-shards.js';
+import { resizeBilinear } from './float-image.js';
 import { listPngFiles } from './image-list.js';
-import { readPngFile, resizeBilinear } from './rgb-image.js';
+import { readPngFile } from './rgb-image.js';
 
 export const extractFeaturesConfigSchema = z.object({
   /** Folder of PNG images (e.g. CLEVR_v1.0/images/val); row i of the output is the i-th file in name order. */

@@ -24,18 +24,16 @@ export {
   parseFeatureShard,
   shardRange,
 } from './feature-shards.js';
+export { type FloatRgbImage, resizeBilinear, resizeForExtractor } from './float-image.js';
 export { listPngFiles } from './image-list.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
 export {
   decodeImageFloat,
   decodeJpegFloat,
   decodePngFloat,
-  type FloatRgbImage,
   ImageDecodeError,
   readImageFile,
   readPngFile,
-  resizeBilinear,
-  resizeForExtractor,
 } from './rgb-image.js';
 export {
   loadModelArtifactsFromDisk,

@@ -2,6 +2,7 @@ import { builtinModels } from '../models/builtin-models.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { convertCommand } from './commands/convert.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 import { type CliIo, oneLine } from './io.js';
@@ -28,6 +29,11 @@ const COMMANDS: Record<
     summary:
       "a PyTorch checkpoint (clevr-iep's PG+EE, the reference's PG) as a run folder for eval and predict",
     run: convertCommand,
+  },
+  export: {
+    summary:
+      'a trained run as the files of a web page (--web RUN OUT: weights, vocab, config, feature extractor)',
+    run: exportCommand,
   },
 };
 

@@ -1,4 +1,4 @@
-import { type ClevrBatch, type FloatRgbImage, readImageFile, resizeForExtractor } from '@mmnet/clevr-data';
+import { type ClevrBatch, type FloatRgbImage, resizeForExtractor } from '@mmnet/clevr-data';
 import { createRng, tf } from '@mmnet/core-tensors';
 import { clevrArity, decodeTokens, tokensByIndex, type Vocab } from '@mmnet/programs';
 import type { FeatureSource } from '../data/feature-source.js';
@@ -48,15 +48,13 @@ export class Predictor {
     return this.source.extractor.outputShape;
   }
 
-  /** Reads a PNG or JPEG of any size (errors name the file) and extracts its features as the dataset's were. */
-  async imageFeatures(file: string): Promise<{ features: Float32Array; image: FloatRgbImage }> {
-    const image = await readImageFile(file);
+  /** The features of an image of any size (a decoded PNG or JPEG), extracted as the dataset's were. */
+  imageFeatures(image: FloatRgbImage): Float32Array {
     const { imageHeight: h, imageWidth: w } = this.source;
     const resized = resizeForExtractor(image, h, w);
-    const features = tf.tidy(
+    return tf.tidy(
       () => this.source.extractor.extract(tf.tensor4d(resized.data, [1, h, w, 3])).dataSync() as Float32Array,
     );
-    return { features, image };
   }
 
   /**

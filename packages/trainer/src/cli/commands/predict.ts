@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FloatRgbImage, ImageDecodeError } from '@mmnet/clevr-data';
+import { type FloatRgbImage, ImageDecodeError, readImageFile } from '@mmnet/clevr-data';
 import { prepareOutputDir, prepareOutputFile, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { BACKEND_OPTION } from '../../config/train-config.js';
@@ -8,9 +8,10 @@ import { featureSourceFor } from '../../data/feature-source.js';
 import type { StepMap } from '../../models/model-adapter.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import { AnswerStream } from '../../predict/answer-stream.js';
+import { overlayImage } from '../../predict/overlay.js';
 import { type Prediction, Predictor } from '../../predict/predictor.js';
 import { executionOrder, formatProgramTree } from '../../predict/program-tree.js';
-import { displayImage, overlayImage, pngBytes, predictionHtml } from '../../predict/step-images.js';
+import { displayImage, pngBytes, predictionHtml } from '../../predict/step-images.js';
 import type { CliIo } from '../io.js';
 import { cliInt, type OptionSpec, UsageError } from '../options.js';
 import { openTrainedRun, trainedRunOptions, trainedRunSchema } from './trained-run-source.js';
@@ -167,7 +168,8 @@ async function predictOne(
   opts: { image: string; question: string; program?: string; out?: string },
   io: CliIo,
 ): Promise<number> {
-  const { features, image } = await predictor.imageFeatures(opts.image);
+  const image = await readImageFile(opts.image);
+  const features = predictor.imageFeatures(image);
   let prediction: Prediction;
   try {
     [prediction] = predictor.answer([{ features, question: opts.question, program: opts.program }], {
@@ -338,7 +340,7 @@ async function predictBatch(
         let features = cache.get(q.image);
         if (features === undefined) {
           try {
-            features = (await predictor.imageFeatures(join(opts.imageDir, q.image))).features;
+            features = predictor.imageFeatures(await readImageFile(join(opts.imageDir, q.image)));
           } catch (error) {
             if (!(error instanceof ImageDecodeError)) throw error;
             features = error;
