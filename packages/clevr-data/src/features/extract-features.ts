@@ -4,7 +4,7 @@ import { FeaturesH5Writer, nhwcToNchw } from '../h5/features-h5.js';
 import type { ProgressCallback } from '../io/progress.js';
 import type { FeatureExtractor } from './feature-extractor.js';
 import { listPngFiles } from './image-list.js';
-import { readPngFile, resizeBilinear } from './rgb-image.js';
+import { readPngFile, resizeForExtractor } from './rgb-image.js';
 
 export const extractFeaturesConfigSchema = z.object({
   /** Folder of PNG images (e.g. CLEVR_v1.0/images/val); row i of the output is the i-th file in name order. */
@@ -40,13 +40,16 @@ export class ExtractionAbortedError extends Error {
   }
 }
 
-/** Reads images `files` and resizes them into one [B, H, W, 3] buffer in [0, 1]. */
+/**
+ * Reads images `files` and resizes them (`resizeForExtractor`, as `mmnet predict` does) into one [B, H, W, 3]
+ * buffer in [0, 1].
+ */
 export async function loadImageBatch(files: string[], height: number, width: number): Promise<Float32Array> {
   const per = height * width * 3;
   const out = new Float32Array(files.length * per);
   for (const [i, file] of files.entries()) {
     const img = await readPngFile(file);
-    out.set(resizeBilinear(img, height, width).data, i * per);
+    out.set(resizeForExtractor(img, height, width).data, i * per);
   }
   return out;
 }
