@@ -21,7 +21,7 @@ export { builtinModels } from './models/builtin-models.js';
 export { createModel } from './models/create-model.js';
 export type * from './models/model-adapter.js';
 export { type ModelEntry, ModelRegistry } from './models/registry.js';
-export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
+export { checkpointConfig, loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
 export { TrainingDivergedError } from './training/errors.js';
 export { type EvalResult, evaluate, type SampleRecord } from './training/evaluate.js';
