@@ -275,9 +275,15 @@ export async function runOutOfRange(
     { questionsH5: dataset.valQuestions, featuresH5: dataset.valFeatures },
     { images: valImages, dropped: 0 },
   );
+  const failed: string[] = [];
   for (const name of variants) {
+    if (results.sets.some((s) => s.set === name)) {
+      io.err(`${name}: done before (${jsonFile})`);
+      continue;
+    }
     const dir = join(dataRoot, `${name}-${opts.images}`);
     let lastPhase = '';
+    // A set that cannot be built (e.g. a scene that cannot be placed) is reported; the other sets still run.
     const built = await buildOutOfRangeSet(name, dir, {
       vocabJson: dataset.vocab,
       images: opts.images,
@@ -287,7 +293,12 @@ export async function runOutOfRange(
           io.err(`  ${name}: ${p.phase} ${p.done}/${p.total ?? '?'}`);
         }
       },
+    }).catch((error: unknown) => {
+      failed.push(name);
+      io.err(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     });
+    if (!built) continue;
     const dropped = built.dropped.words + built.dropped.program + built.dropped.answer;
     await evaluateSet(
       name,
@@ -298,5 +309,9 @@ export async function runOutOfRange(
   }
   save();
   io.out(`results: ${jsonFile} and ${prefix}.md`);
+  if (failed.length) {
+    io.err(`out-of-range: not evaluated: ${failed.join(', ')} (see above; run again to retry)`);
+    return 1;
+  }
   return 0;
 }

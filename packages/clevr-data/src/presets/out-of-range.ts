@@ -37,7 +37,11 @@ export interface OutOfRangeVariant {
 
 const CAMERA: SceneSamplerOptions = { cameraJitter: 1.5, cameraJitterMin: 0.75 };
 const LIGHTS: SceneSamplerOptions = { lightJitter: 3, lightJitterMin: 1.5 };
-const OBJECTS: SceneSamplerOptions = { minObjects: 11, maxObjects: 12 };
+/**
+ * 11-12 objects, each showing at least 100 pixels at 480x320 (CLEVR: 200), at least 0.3 apart along left/right and
+ * front/behind (CLEVR: 0.4): with CLEVR's limits some cameras leave no placement of 12 objects in 10,000 tries.
+ */
+const OBJECTS: SceneSamplerOptions = { minObjects: 11, maxObjects: 12, minPixelsPerObject: 100, margin: 0.3 };
 /** 320x240: the visibility check at the image's own size, with CLEVR's 200 pixels scaled to its area. */
 const SIZE_4_3 = { width: 320, height: 240 };
 const SIZE_4_3_SAMPLER: SceneSamplerOptions = {
@@ -78,7 +82,8 @@ export const OUT_OF_RANGE_VARIANTS: Readonly<Record<string, OutOfRangeVariant>> 
   },
   objects: {
     name: 'objects',
-    description: '11-12 objects per scene (training: 3-10): more crowded scenes, more occlusion',
+    description:
+      '11-12 objects per scene (training: 3-10), each showing at least 100 pixels (training: 200) and 0.3 apart along each direction (training: 0.4): crowded scenes, more occlusion',
     width: 480,
     height: 320,
     sampler: OBJECTS,
@@ -107,7 +112,7 @@ export const OUT_OF_RANGE_VARIANTS: Readonly<Record<string, OutOfRangeVariant>> 
     description:
       'every shift above at once: camera, lamps and exposure, 11-12 objects, 320x240, the other look',
     ...SIZE_4_3,
-    sampler: { ...CAMERA, ...LIGHTS, ...OBJECTS, ...SIZE_4_3_SAMPLER },
+    sampler: { ...CAMERA, ...LIGHTS, ...OBJECTS, ...SIZE_4_3_SAMPLER, minPixelsPerObject: 50 },
     style: { ...DIM, ...LOOK },
     seed: 20240706,
   },
