@@ -142,7 +142,7 @@ export function resultsMarkdown(r: OutOfRangeResults): string {
     `Run \`${r.run}\` (checkpoint \`${basename(r.checkpoint)}\`, iteration ${r.step}), trained on \`${r.dataset}\`. ` +
       `Each out-of-range set renders ${r.imagesPerSet} new scenes with 10 template questions each, outside one ` +
       'range of the training renders (the last row: all at once); questions whose tokens the training vocabulary ' +
-      'lacks (an answer of 11 or 12) are left out. Accuracy in %. Written by ' +
+      'lacks (e.g. an answer of 11 or 12) are left out. Accuracy in %. Written by ' +
       '`pnpm --filter @mmnet/example-train-clevr out-of-range`.',
     '',
     '| set | outside the training ranges | images | questions | predicted programs | ground-truth programs | program exact match | answer-type prior |',
