@@ -10,6 +10,7 @@ import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
 import { tokensByIndex } from '@mmnet/programs';
 import {
   answerTypePrior,
+  BACKENDS,
   builtinModels,
   type CliIo,
   checkpointConfig,
@@ -72,7 +73,7 @@ const OPTIONS: OptionSpec[] = [
     key: 'backend',
     value: 'NAME',
     kind: 'string',
-    description: 'tfjs backend (tensorflow, wasm, cpu)',
+    description: `tfjs backend (${BACKENDS.join(', ')})`,
   },
   { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
 ];
@@ -91,7 +92,7 @@ const optionsSchema = z
     data_dir: z.string().min(1).optional(),
     out: z.string().min(1).optional(),
     batch_size: z.coerce.number().int().positive().default(64),
-    backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
     help: z.boolean().optional(),
   })
   .strict();
