@@ -115,7 +115,7 @@ describe('examples/train-clevr', () => {
       ]),
     );
     expect(JSON.parse(readFileSync(`${prefix}.json`, 'utf8'))).toEqual(results);
-  });
+  }, 600_000); // data, training, eval, predict and two out-of-range evaluations: 2.5 min on a quiet machine
 
   it('out-of-range: refuses a missing --run and an unknown variant with one line and exit code 2', async () => {
     const io = capture();
