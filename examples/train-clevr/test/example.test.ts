@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetNames } from '@mmnet/clevr-data';
 import { type CliIo, runCli } from '@mmnet/trainer';
 import { describe, expect, it } from 'vitest';
+import { runOutOfRange } from '../src/out-of-range.js';
 import { runExample } from '../src/run-example.js';
 
 function capture(): CliIo & { lines: string[] } {
@@ -69,6 +70,67 @@ describe('examples/train-clevr', () => {
     expect(text).toContain(`report: ${join(out, 'report.html')}`);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(existsSync(join(base, 'data', 'clevr-micro', 'val_features.h5'))).toBe(true);
+
+    // The run on its val split and on a val set rendered outside the training ranges; a rerun skips both.
+    const prefix = join(base, 'results', 'out-of-range');
+    const oodArgs = [
+      '--run',
+      out,
+      '--variants',
+      'image-size',
+      '--images',
+      '2',
+      '--data-dir',
+      join(base, 'data'),
+    ];
+    const ood = capture();
+    const oodCode = await runOutOfRange([...oodArgs, '--out', prefix, '--backend', 'wasm'], ood, {
+      baseDir: base,
+      repoRoot: base,
+    });
+    expect(oodCode, ood.lines.join('\n')).toBe(0);
+    const results = JSON.parse(readFileSync(`${prefix}.json`, 'utf8'));
+    expect(results.sets.map((s: { set: string }) => s.set)).toEqual(['val', 'image-size']);
+    for (const s of results.sets) {
+      expect(s.accuracy).toBeGreaterThanOrEqual(0);
+      expect(s.accuracyGroundTruthPrograms).toBeLessThanOrEqual(1);
+      expect(s.programExactMatch).toBeGreaterThanOrEqual(0);
+    }
+    expect(results.sets[1].images).toBe(2);
+    expect(results.sets[1].questions + results.sets[1].dropped).toBe(20);
+    expect(readFileSync(`${prefix}.md`, 'utf8')).toMatch(
+      /^\| image-size \| 320x240 .* \| 2 \| \d+.* \| \*\*\d+\.\d\*\* \|/m,
+    );
+    const rerun = capture();
+    expect(
+      await runOutOfRange([...oodArgs, '--out', prefix, '--backend', 'wasm'], rerun, {
+        baseDir: base,
+        repoRoot: base,
+      }),
+    ).toBe(0);
+    expect(rerun.lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^val: done before/),
+        expect.stringMatching(/^image-size: done before/),
+      ]),
+    );
+    expect(JSON.parse(readFileSync(`${prefix}.json`, 'utf8'))).toEqual(results);
+  }, 600_000); // data, training, eval, predict and two out-of-range evaluations: 2.5 min on a quiet machine
+
+  it('out-of-range: refuses a missing --run and an unknown variant with one line and exit code 2', async () => {
+    const io = capture();
+    expect(await runOutOfRange([], io, { baseDir: tmpdir(), repoRoot: tmpdir() })).toBe(2);
+    expect(io.lines).toEqual(['out-of-range: --run: give the run folder of mmnet train']);
+    const bad = capture();
+    expect(
+      await runOutOfRange(['--run', 'x', '--variants', 'camera,fog'], bad, {
+        baseDir: tmpdir(),
+        repoRoot: tmpdir(),
+      }),
+    ).toBe(2);
+    expect(bad.lines).toEqual([
+      'out-of-range: --variants: must be a comma-separated list of camera, lighting, objects, image-size, look, all',
+    ]);
   });
 
   it('refuses an unknown preset with one line and exit code 2', async () => {

@@ -13,6 +13,7 @@ import {
   loadTfjsModelExtractor,
   rawPixelsExtractor,
   resizeBilinear,
+  resizeForExtractor,
 } from '../src/features/index.js';
 import { FeaturesH5Reader, partialPathFor } from '../src/h5/index.js';
 import { tinyPng } from './download-fixtures.js';
@@ -98,6 +99,27 @@ describe('extractFeatures', () => {
     expect(data[row + 1 * 196 + 3 * 14 + 5]).toBeCloseTo(sum / 4, 5);
     expect(data[row + 3 * 196 + 3 * 14 + 0]).toBeCloseTo(-1, 6); // x channel at x=0
     expect(data[row + 4 * 196 + 13 * 14 + 0]).toBeCloseTo(1, 6); // y channel at y=13
+  });
+
+  it('resizes a large image as mmnet predict does (blocks averaged first, then bilinear)', async () => {
+    const big = join(dir, 'big');
+    await mkdir(big);
+    // 120x90 to 14x14: at least 4x in both directions, so 4x4 blocks are averaged before the bilinear resize.
+    await writeFile(join(big, 'CLEVR_val_000000.png'), tinyPng(120, 90, 3));
+    const extractor = rawPixelsExtractor({ height: 14, width: 14 }, { grid: 14 });
+    const out = join(dir, 'big.h5');
+    await extractFeatures({ imageDir: big, outputH5: out, imageHeight: 14, imageWidth: 14 }, extractor);
+    const { data } = await readAll(out);
+    const image = decodePngFloat(tinyPng(120, 90, 3), 'big.png');
+    const expected = resizeForExtractor(image, 14, 14).data;
+    const plain = resizeBilinear(image, 14, 14).data;
+    let differsFromPlain = false;
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < 196; i++) {
+        expect(data[c * 196 + i]).toBeCloseTo(expected[i * 3 + c], 5);
+        if (Math.abs(plain[i * 3 + c] - expected[i * 3 + c]) > 1e-3) differsFromPlain = true;
+      }
+    expect(differsFromPlain).toBe(true); // the two resizes differ on this image: the test tells them apart
   });
 
   it('resumes after an interruption and gives the same file as an uninterrupted run', async () => {

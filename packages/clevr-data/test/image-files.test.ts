@@ -58,6 +58,11 @@ describe('readImageFile', () => {
     const cut = join(dir, 'cut.jpg');
     writeFileSync(cut, Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 16));
     await expect(readImageFile(cut)).rejects.toThrow(`${cut}: cannot decode JPEG`);
+    // A PNG cut short after its header (an interrupted copy): the magic bytes say PNG, the data is missing.
+    const half = join(dir, 'half.png');
+    const whole = solidPng(40, 30, [10, 20, 30, 255], 2);
+    writeFileSync(half, whole.subarray(0, Math.floor(whole.length / 2)));
+    await expect(readImageFile(half)).rejects.toThrow(`${half}: cannot decode PNG`);
   });
 });
 

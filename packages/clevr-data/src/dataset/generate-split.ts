@@ -10,8 +10,10 @@ import { type GeneratedQuestion, QuestionGenerator } from '../questions/generate
 import { loadTemplateDir } from '../questions/load-templates.js';
 import { decodePng, readPngText, writePngFileWithText } from '../render/png.js';
 import { renderScene } from '../render/render-scene.js';
+import type { RenderStyle } from '../render/style.js';
 import { buildScenesFile, clevrImageFilename } from '../scene/clevr-json.js';
 import { generateScene } from '../scene/generate.js';
+import { parseSceneSamplerOptions, type SceneSamplerOptions } from '../scene/sample-scene.js';
 
 export const generateSplitConfigSchema = z.object({
   /** Receives images/<split>/*.png, scenes/CLEVR_<split>_scenes.json, questions/CLEVR_<split>_questions.json. */
@@ -36,6 +38,10 @@ export const generateSplitConfigSchema = z.object({
   renderImages: z.boolean().default(true),
   /** Date recorded in the files' info (given by the caller so that output is deterministic). */
   date: z.string().default(''),
+  /** Scene sampler options (object counts, camera and lamp jitter, ...); default: CLEVR's. */
+  sampler: z.custom<SceneSamplerOptions>((v) => typeof v === 'object' && v !== null).optional(),
+  /** Changes to the renderer's look (exposure, ground, materials); default: `DEFAULT_RENDER_STYLE`. */
+  style: z.custom<Partial<RenderStyle>>((v) => typeof v === 'object' && v !== null).optional(),
   /** Largest width or height accepted (see `InputLimits`). */
   maxImageSize: z.number().int().positive().default(DEFAULT_INPUT_LIMITS.maxImageSize),
 });
@@ -81,6 +87,7 @@ export async function generateClevrSplit(
   const limits = { ...DEFAULT_INPUT_LIMITS, maxImageSize: cfg.maxImageSize };
   checkLimit(limits, 'maxImageSize', cfg.width, '--width', 'the image width');
   checkLimit(limits, 'maxImageSize', cfg.height, '--height', 'the image height');
+  if (cfg.sampler) parseSceneSamplerOptions(cfg.sampler); // a bad field is an error before any work
   const templates = cfg.templateDir ? loadTemplateDir(cfg.templateDir) : builtinTemplateSet();
   const generator = new QuestionGenerator(templates, {
     seed: cfg.seed,
@@ -100,6 +107,9 @@ export async function generateClevrSplit(
     height: cfg.height,
     antialias: cfg.antialias,
     shadows: cfg.shadows,
+    // Only when given, so that PNGs rendered before these options existed stay reusable.
+    ...(cfg.sampler && { sampler: cfg.sampler }),
+    ...(cfg.style && { style: cfg.style }),
   });
   for (let k = 0; k < cfg.numImages; k++) {
     if (hooks.signal?.aborted) throw new Error(`generation aborted after ${k} images (rerun to continue)`);
@@ -110,6 +120,7 @@ export async function generateClevrSplit(
       split: cfg.split,
       width: cfg.width,
       height: cfg.height,
+      sampler: cfg.sampler,
     });
     if (cfg.renderImages) {
       const png = join(imageDir, clevrImageFilename(cfg.split, index));
@@ -120,6 +131,7 @@ export async function generateClevrSplit(
           height: cfg.height,
           antialias: cfg.antialias,
           shadows: cfg.shadows,
+          style: cfg.style,
         });
         writePngFileWithText(png, image, RENDER_SETTINGS_KEY, settings);
       }

@@ -58,7 +58,8 @@ export interface PreprocessQuestionsResult {
   newWords: string[];
 }
 
-const QUESTION_TOKENIZE = { punctToKeep: [';', ','], punctToRemove: ['?', '.'] } as const;
+/** How question text is split into words (the reference's tokenize options). */
+export const QUESTION_TOKENIZE = { punctToKeep: [';', ','], punctToRemove: ['?', '.'] } as const;
 
 /** Yields each token `count` times (to feed counted tokens to `buildTokenMap`). */
 function* countedSequences(counts: Map<string, number>): Generator<string[]> {

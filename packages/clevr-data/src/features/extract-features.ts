@@ -4,7 +4,7 @@ import { FeaturesH5Writer, nhwcToNchw } from '../h5/features-h5.js';
 import type { ProgressCallback } from '../io/progress.js';
 import type { FeatureExtractor } from './feature-extractor.js';
 import { featureFileMeta, featureShardSchema, shardMeta, shardRange } from './feature-shards.js';
-import { resizeBilinear } from './float-image.js';
+import { resizeForExtractor } from './float-image.js';
 import { listPngFiles } from './image-list.js';
 import { readPngFile } from './rgb-image.js';
 
@@ -47,13 +47,16 @@ export class ExtractionAbortedError extends Error {
   }
 }
 
-/** Reads images `files` and resizes them into one [B, H, W, 3] buffer in [0, 1]. */
+/**
+ * Reads images `files` and resizes them (`resizeForExtractor`, as `mmnet predict` does) into one [B, H, W, 3]
+ * buffer in [0, 1].
+ */
 export async function loadImageBatch(files: string[], height: number, width: number): Promise<Float32Array> {
   const per = height * width * 3;
   const out = new Float32Array(files.length * per);
   for (const [i, file] of files.entries()) {
     const img = await readPngFile(file);
-    out.set(resizeBilinear(img, height, width).data, i * per);
+    out.set(resizeForExtractor(img, height, width).data, i * per);
   }
   return out;
 }

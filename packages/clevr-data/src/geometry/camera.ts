@@ -1,4 +1,5 @@
 import type { Rng } from '@mmnet/core-tensors';
+import { jitterOffset } from './jitter.js';
 import { dot3, sub3, type Vec3 } from './vec3.js';
 
 /** A pinhole camera: position, orthonormal axes in world space and the horizontal field of view. */
@@ -55,15 +56,18 @@ export function cameraFromBlender(
   };
 }
 
-/** CLEVR's camera, its location moved by up to +-`jitter` on each axis as render_images.py does. */
-export function clevrCamera(rng: Rng | null, jitter = 0.5): Camera {
+/**
+ * CLEVR's camera, its location moved by up to +-`jitter` on each axis as render_images.py does (by at least
+ * `minJitter` on each axis when that is > 0).
+ */
+export function clevrCamera(rng: Rng | null, jitter = 0.5, minJitter = 0): Camera {
   const { location, rotationDeg, focalLengthMm, sensorWidthMm } = CLEVR_CAMERA;
   const jittered: Vec3 =
     rng && jitter > 0
       ? [
-          location[0] + rng.uniform(-jitter, jitter),
-          location[1] + rng.uniform(-jitter, jitter),
-          location[2] + rng.uniform(-jitter, jitter),
+          location[0] + jitterOffset(rng, jitter, minJitter),
+          location[1] + jitterOffset(rng, jitter, minJitter),
+          location[2] + jitterOffset(rng, jitter, minJitter),
         ]
       : location;
   return cameraFromBlender(jittered, rotationDeg, focalLengthMm, sensorWidthMm);

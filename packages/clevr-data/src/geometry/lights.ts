@@ -1,4 +1,5 @@
 import type { Rng } from '@mmnet/core-tensors';
+import { jitterOffset } from './jitter.js';
 import type { Vec3 } from './vec3.js';
 
 /** A spherical area light. */
@@ -28,23 +29,26 @@ export const CLEVR_LIGHTS: LightRig = {
   back: { position: [-1.1685, 2.646, 5.8157], intensity: 0.35, radius: 1.0 },
 };
 
-function jitterLight(light: Light, rng: Rng, jitter: number): Light {
+function jitterLight(light: Light, rng: Rng, jitter: number, minJitter: number): Light {
   const p = light.position;
   return {
     ...light,
     position: [
-      p[0] + rng.uniform(-jitter, jitter),
-      p[1] + rng.uniform(-jitter, jitter),
-      p[2] + rng.uniform(-jitter, jitter),
+      p[0] + jitterOffset(rng, jitter, minJitter),
+      p[1] + jitterOffset(rng, jitter, minJitter),
+      p[2] + jitterOffset(rng, jitter, minJitter),
     ],
   };
 }
 
-/** The lamps, each moved by up to +-`jitter` per axis as render_images.py does (key, then back, then fill). */
-export function clevrLights(rng: Rng | null, jitter = 1.0): LightRig {
+/**
+ * The lamps, each moved by up to +-`jitter` per axis as render_images.py does (key, then back, then fill); by at
+ * least `minJitter` per axis when that is > 0.
+ */
+export function clevrLights(rng: Rng | null, jitter = 1.0, minJitter = 0): LightRig {
   if (!rng || jitter <= 0) return CLEVR_LIGHTS;
-  const key = jitterLight(CLEVR_LIGHTS.key, rng, jitter);
-  const back = jitterLight(CLEVR_LIGHTS.back, rng, jitter);
-  const fill = jitterLight(CLEVR_LIGHTS.fill, rng, jitter);
+  const key = jitterLight(CLEVR_LIGHTS.key, rng, jitter, minJitter);
+  const back = jitterLight(CLEVR_LIGHTS.back, rng, jitter, minJitter);
+  const fill = jitterLight(CLEVR_LIGHTS.fill, rng, jitter, minJitter);
   return { key, fill, back };
 }

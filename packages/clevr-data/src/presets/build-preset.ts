@@ -162,7 +162,7 @@ export async function buildPreset(
   let extractor = options.extractor;
   const ownExtractor = extractor === undefined;
   extractor ??= await createBuiltinExtractor(options.featureImageSize);
-  const imageSize = options.featureImageSize ?? sizeOf(extractor);
+  const imageSize = options.featureImageSize ?? extractorInputSize(extractor);
   try {
     for (const { split } of preset.splits) {
       const f = files[split];
@@ -208,7 +208,7 @@ export async function buildPreset(
 }
 
 /** The input size an extractor was built for: the built-in CNN's, else CLEVR's reference 224x224. */
-function sizeOf(extractor: FeatureExtractor): { height: number; width: number } {
+export function extractorInputSize(extractor: FeatureExtractor): { height: number; width: number } {
   const meta = (extractor as { metadata?: { config?: { inputHeight: number; inputWidth: number } } })
     .metadata;
   return meta?.config

@@ -5,6 +5,17 @@ export {
   type PresetSplitFiles,
 } from './build-preset.js';
 export {
+  type BuildOutOfRangeOptions,
+  buildOutOfRangeSet,
+  getOutOfRangeVariant,
+  OUT_OF_RANGE_VARIANTS,
+  type OutOfRangeSetFiles,
+  type OutOfRangeVariant,
+  outOfRangeVariantNames,
+  questionsInVocab,
+  type VocabSplit,
+} from './out-of-range.js';
+export {
   getPreset,
   PRESETS,
   type PresetDefinition,

@@ -19,7 +19,11 @@ export const SceneSamplerOptionsSchema = z
     /** Placement attempts per object before the whole scene is restarted. */
     maxRetries: z.number().int().min(1).default(50),
     cameraJitter: z.number().min(0).default(0.5),
+    /** Smallest camera offset per axis (0: CLEVR's uniform jitter; > 0 renders outside that range). */
+    cameraJitterMin: z.number().min(0).default(0),
     lightJitter: z.number().min(0).default(1.0),
+    /** Smallest lamp offset per axis (0: CLEVR's uniform jitter; > 0 renders outside that range). */
+    lightJitterMin: z.number().min(0).default(0),
     /** Minimum visible pixels per object at the visibility-check resolution (CLEVR: 200 at 480x320). */
     minPixelsPerObject: z.number().int().min(0).default(200),
     visibilityWidth: z.number().int().min(8).default(480),
@@ -37,6 +41,14 @@ export const SceneSamplerOptionsSchema = z
   .refine((o) => o.minObjects <= o.maxObjects, {
     message: 'minObjects must be <= maxObjects',
     path: ['minObjects'],
+  })
+  .refine((o) => o.cameraJitterMin <= o.cameraJitter, {
+    message: 'cameraJitterMin must be <= cameraJitter',
+    path: ['cameraJitterMin'],
+  })
+  .refine((o) => o.lightJitterMin <= o.lightJitter, {
+    message: 'lightJitterMin must be <= lightJitter',
+    path: ['lightJitterMin'],
   });
 
 export type SceneSamplerOptions = z.input<typeof SceneSamplerOptionsSchema>;
@@ -123,9 +135,9 @@ function placeObjects(
 export function sampleScene(rng: Rng, options: SceneSamplerOptions = {}): SyntheticScene {
   const o = parseSceneSamplerOptions(options);
   const count = o.minObjects + rng.int(o.maxObjects - o.minObjects + 1);
-  const camera = clevrCamera(rng, o.cameraJitter);
+  const camera = clevrCamera(rng, o.cameraJitter, o.cameraJitterMin);
   const directions = computeDirections(camera);
-  const lights = clevrLights(rng, o.lightJitter);
+  const lights = clevrLights(rng, o.lightJitter, o.lightJitterMin);
   for (let restart = 0; restart < o.maxRestarts; restart++) {
     const objects = placeObjects(rng, count, camera, directions, o);
     if (!objects) continue;
