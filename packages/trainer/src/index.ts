@@ -23,7 +23,6 @@ export type * from './models/model-adapter.js';
 export { checkpointConfig, modelFromCheckpoint } from './models/model-from-checkpoint.js';
 export { type ModelEntry, ModelRegistry } from './models/registry.js';
 export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
-export { type RecipeStage, recipeStageDir, weakSupervisionStages } from './recipes/weak-supervision.js';
 export { overlayImage } from './predict/overlay.js';
 export { type Prediction, type PredictionInput, Predictor } from './predict/predictor.js';
 export {
@@ -33,6 +32,7 @@ export {
   prefixTree,
 } from './predict/program-tree.js';
 export { type EncodedFreeQuestion, encodeFreeQuestion } from './predict/question-words.js';
+export { type RecipeStage, recipeStageDir, weakSupervisionStages } from './recipes/weak-supervision.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
 export { TrainingDivergedError } from './training/errors.js';
 export { type EvalResult, evaluate, type SampleRecord } from './training/evaluate.js';
