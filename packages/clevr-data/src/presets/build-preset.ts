@@ -69,7 +69,8 @@ function splitFiles(dir: string, split: string): Omit<PresetSplitFiles, 'images'
   };
 }
 
-async function readQuestions(file: string): Promise<Question[]> {
+/** The questions of a CLEVR-format question file; an unreadable or malformed file is an error naming it. */
+export async function readQuestions(file: string): Promise<Question[]> {
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, 'utf8'));

@@ -9,14 +9,13 @@ import { generateClevrSplit } from '../dataset/generate-split.js';
 import { preprocessQuestions, QUESTION_TOKENIZE } from '../dataset/preprocess-questions.js';
 import { extractFeatures } from '../features/extract-features.js';
 import type { FeatureExtractor } from '../features/feature-extractor.js';
-import { parseQuestionFile } from '../formats/parse.js';
 import type { Question } from '../formats/question-schema.js';
 import type { ProgressCallback } from '../io/progress.js';
 import type { RenderStyle } from '../render/style.js';
 import type { SceneSamplerOptions } from '../scene/sample-scene.js';
 import { programTokens } from '../vocab/build.js';
 import { tokenize } from '../vocab/tokenize.js';
-import { extractorInputSize } from './build-preset.js';
+import { extractorInputSize, readQuestions } from './build-preset.js';
 
 /**
  * A way of rendering val scenes outside the ranges every preset trains on. Those ranges are CLEVR's
@@ -233,16 +232,6 @@ async function readManifest(dir: string, build: OutOfRangeManifest['build']): Pr
       `${file}: this folder holds out-of-range set "${manifest.build?.variant?.name ?? 'unknown'}" built with other settings than "${build.variant.name}" (${build.images} images); use another folder or delete it`,
     );
   return manifest;
-}
-
-async function readQuestions(file: string): Promise<Question[]> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: cannot read questions (${(err as Error).message})`);
-  }
-  return parseQuestionFile(data, file).questions;
 }
 
 /**
