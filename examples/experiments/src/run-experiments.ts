@@ -5,6 +5,7 @@ import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
 import {
   builtinModels,
   type CliIo,
+  formatIssues,
   helpText,
   type ModelRegistry,
   parseArgv,
@@ -90,12 +91,7 @@ function parseOptions(argv: string[]): ExperimentOptions {
   );
   const parsed = experimentOptionsSchema.safeParse(raw);
   if (!parsed.success) {
-    const flagOf = new Map(EXPERIMENT_OPTIONS.map((spec) => [spec.key, spec.flag]));
-    throw new UsageError(
-      parsed.error.issues
-        .map((i) => `${flagOf.get(String(i.path[0])) ?? String(i.path[0] ?? '(options)')}: ${i.message}`)
-        .join('\n'),
-    );
+    throw new UsageError(formatIssues(parsed.error, EXPERIMENT_OPTIONS).join('\n'));
   }
   return parsed.data;
 }

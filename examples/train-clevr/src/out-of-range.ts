@@ -16,6 +16,7 @@ import {
   checkpointConfig,
   datasetFiles,
   evaluateCheckpoint,
+  formatIssues,
   helpText,
   type ModelRegistry,
   type OptionSpec,
@@ -170,12 +171,7 @@ export async function runOutOfRange(
   let opts: z.output<typeof optionsSchema>;
   try {
     const parsed = optionsSchema.safeParse(parseArgv(argv, OPTIONS));
-    if (!parsed.success)
-      throw new UsageError(
-        parsed.error.issues
-          .map((i) => `--${String(i.path[0] ?? '').replace(/_/g, '-')}: ${i.message}`)
-          .join('\n'),
-      );
+    if (!parsed.success) throw new UsageError(formatIssues(parsed.error, OPTIONS).join('\n'));
     opts = parsed.data;
     if (!opts.help && !opts.run) throw new UsageError('--run: give the run folder of mmnet train');
   } catch (error) {

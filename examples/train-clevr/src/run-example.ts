@@ -5,6 +5,7 @@ import { initBackend } from '@mmnet/core-tensors';
 import {
   builtinModels,
   type CliIo,
+  formatIssues,
   helpText,
   type ModelRegistry,
   type OptionSpec,
@@ -97,12 +98,7 @@ export async function runExample(argv: string[], io: CliIo, options: ExampleOpti
   let given: Record<string, string | boolean>;
   try {
     const parsed = exampleSchema.safeParse(parseArgv(own, EXAMPLE_OPTIONS));
-    if (!parsed.success)
-      throw new UsageError(
-        parsed.error.issues
-          .map((i) => `--${String(i.path[0] ?? '').replace(/_/g, '-')}: ${i.message}`)
-          .join('\n'),
-      );
+    if (!parsed.success) throw new UsageError(formatIssues(parsed.error, EXAMPLE_OPTIONS).join('\n'));
     opts = parsed.data;
     given = parseArgv(train, TRAIN_OPTIONS);
   } catch (error) {

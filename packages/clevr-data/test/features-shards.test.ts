@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
 import {
   extractFeatures,
   mergeFeatureShards,
@@ -14,6 +13,7 @@ import {
 } from '../src/features/index.js';
 import { loadH5wasm } from '../src/h5/index.js';
 import { tinyPng } from './download-fixtures.js';
+import { runDataCli } from './helpers/cli.js';
 
 let dir: string;
 let images: string;
@@ -30,16 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
-}
+const run = runDataCli;
 
 /**
  * Everything an HDF5 file holds, as text: each dataset's metadata (shape, maxshape, chunks, type), the bytes of
