@@ -22,7 +22,7 @@ import {
   selectsWithinInput,
 } from '@mmnet/module-net';
 import type { DecoderMode, ProgramGeneratorVocab, ProgramStatus } from '@mmnet/program-decoders';
-import { type Arity, clevrArity, END_ID, ProgramVocabulary, tokensByIndex } from '@mmnet/programs';
+import { clevrArity, END_ID, ProgramVocabulary, tokensByIndex } from '@mmnet/programs';
 import { FamilySelections } from '../attention-memory/member-addresses.js';
 import {
   parseStackEndToEndConfig,
@@ -166,10 +166,7 @@ export class StackEndToEndNetwork {
     });
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     const tokens = Array.from({ length: V }, (_, id) => this.programs.token(id));
-    const arityOf = (token: string): Arity | null => {
-      return clevrArity(token);
-    };
-    const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
+    const registry = defineClevrModules(new ModuleRegistry(), tokens, clevrArity, 'attention', {
       countFilters: c.executor.countFilters,
     });
     this.network = new ModuleNetwork(scope.scope('executor'), c.executor, registry, this.numAnswers);
@@ -409,6 +406,15 @@ export class StackEndToEndNetwork {
         entry: { attention: tf.ones([n, cells]), code: tf.zeros([n, d]) },
       });
       let pointer = tf.mul(up, tf.reshape(sceneShare, [n, 1])) as tf.Tensor2D;
+      // A family's output: a unary member pops one and pushes one (writes where the top was), a binary one pops two
+      // and writes below the top; each with its share of the address.
+      const pushFamily = (unary: tf.Tensor1D, binary: tf.Tensor1D, entry: StackEntry) => {
+        writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
+        pointer = tf.add(
+          pointer,
+          tf.add(tf.mul(p, tf.reshape(unary, [n, 1])), tf.mul(below, tf.reshape(binary, [n, 1]))),
+        ) as tf.Tensor2D;
+      };
       let written: tf.Tensor2D = tf.mul(tf.reshape(sceneShare, [n, 1]), tf.ones([n, cells])) as tf.Tensor2D;
       if (this.selecting) {
         const sel = this.selecting;
@@ -421,12 +427,7 @@ export class StackEndToEndNetwork {
           const within = tf.div(matMul(address, sel.within), total) as tf.Tensor2D;
           const attention = sel.fused.apply(x1, x2, F, memberAddress, within, filmOf(this.control?.select));
           const entry: StackEntry = { attention, code: tf.zeros([n, d]) };
-          // A unary member pops one and pushes one (writes where the top was), a binary one writes below it.
-          writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
-          pointer = tf.add(
-            pointer,
-            tf.add(tf.mul(p, tf.reshape(unary, [n, 1])), tf.mul(below, tf.reshape(binary, [n, 1]))),
-          ) as tf.Tensor2D;
+          pushFamily(unary, binary, entry);
           written = tf.add(
             written,
             tf.mul(tf.reshape(tf.add(unary, binary), [n, 1]), attention),
@@ -443,11 +444,7 @@ export class StackEndToEndNetwork {
           const memberAddress = tf.div(matMul(address, ans.selection), total) as tf.Tensor2D;
           const code = ans.fused.apply(top1, top2, F, memberAddress, filmOf(this.control?.answer));
           const entry: StackEntry = { attention: tf.zeros([n, cells]), code };
-          writes.push({ pointer: p, weight: unary, entry }, { pointer: below, weight: binary, entry });
-          pointer = tf.add(
-            pointer,
-            tf.add(tf.mul(p, tf.reshape(unary, [n, 1])), tf.mul(below, tf.reshape(binary, [n, 1]))),
-          ) as tf.Tensor2D;
+          pushFamily(unary, binary, entry);
         }
       }
       const noop = tf.reshape(tf.slice(address, [0, END_ID], [n, 1]), [n, 1]);
