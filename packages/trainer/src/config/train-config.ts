@@ -55,6 +55,11 @@ export const trainConfigSchema = z
     program_supervision_fraction: cliNumber()
       .refine((v) => v > 0 && v <= 1, 'must be in (0, 1]')
       .optional(),
+    /**
+     * Updates over which the pool of training questions grows from the shortest 10 % (in words) to all of them
+     * (data/question-length-curriculum.ts); 0: off. It needs no program label.
+     */
+    question_length_curriculum: cliInt(0).default(0),
     seed: cliInt(0).default(0),
     lr: cliNumber()
       .refine((v) => v > 0, 'must be > 0')
@@ -248,6 +253,14 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
     kind: 'integer',
     description: 'batches whose gradients are accumulated per update',
     defaultText: '1',
+  },
+  {
+    flag: '--question_length_curriculum',
+    key: 'question_length_curriculum',
+    value: 'N',
+    kind: 'integer',
+    description: 'updates over which the training questions grow from the shortest 10 % (in words) to all',
+    defaultText: '0 (off)',
   },
   {
     flag: '--train_mode',

@@ -65,6 +65,9 @@ export interface StepMap {
   shape: [number, number];
 }
 
+/** A batch's question and program rows: what a program generator learns from (no features). */
+export type ProgramBatch = Pick<ClevrBatch, 'questions' | 'questionLength' | 'programs' | 'programLength'>;
+
 export interface ForwardContext {
   training: boolean;
   trainMode: TrainMode;
@@ -124,7 +127,7 @@ export interface ModelAdapter {
    * forcing), and the fraction of the batch whose teacher-forced argmax program equals the ground truth.
    * Used by --program_supervision_fraction.
    */
-  programLoss?(batch: ClevrBatch): { loss: tf.Scalar; exactMatch: number };
+  programLoss?(batch: ProgramBatch): { loss: tf.Scalar; exactMatch: number };
   /** Non-parameter state to checkpoint (moving-average baselines, ...). */
   getState?(): Record<string, unknown>;
   setState?(state: Record<string, unknown>): void;

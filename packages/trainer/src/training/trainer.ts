@@ -18,6 +18,7 @@ import type { TrainConfig, TrainMode } from '../config/train-config.js';
 import { type AnswerPrior, answerTypePrior } from '../data/answer-kinds.js';
 import { checkDatasetFiles, datasetFiles } from '../data/dataset-files.js';
 import { restrictOrder, selectSupervisedQuestions } from '../data/program-supervision.js';
+import { QuestionLengthCurriculum } from '../data/question-length-curriculum.js';
 import { readVocabFile, vocabHash } from '../data/vocab-file.js';
 import { createModel } from '../models/create-model.js';
 import type { ModelAdapter } from '../models/model-adapter.js';
@@ -66,6 +67,8 @@ export class Trainer {
   private order?: { epoch: number; indices: Int32Array };
   /** --program_supervision_fraction: the training rows whose programs the generator learns from (sorted). */
   supervisedRows?: Int32Array;
+  /** --question_length_curriculum: the growing pool of short questions the first updates draw from. */
+  lengthCurriculum?: QuestionLengthCurriculum;
 
   private constructor(
     readonly config: TrainConfig,
@@ -157,12 +160,17 @@ export class Trainer {
         );
       }
       const answerTokens = tokensByIndex(vocab.answer_token_to_idx);
-      const trainAnswers = (await readQuestionsH5(files.trainQuestions)).answers!;
+      const trainQuestions = await readQuestionsH5(files.trainQuestions);
+      const trainAnswers = trainQuestions.answers!;
       const valAnswers = (await readQuestionsH5(files.valQuestions)).answers!.subarray(0, val.size);
       const prior = answerTypePrior(trainAnswers, valAnswers, answerTokens);
 
       const model = await createModel(config, vocab, [h, w, c], setup.registry);
       const trainer = new Trainer(config, model, vocab, hash, train, val, prior, createRng(config.seed + 1));
+      if (config.question_length_curriculum > 0 && config.program_supervision_fraction !== undefined)
+        throw new Error(
+          '--question_length_curriculum: not with --program_supervision_fraction (it restricts the questions too)',
+        );
       if (config.program_supervision_fraction !== undefined) {
         if (!train.hasPrograms)
           throw new Error(`--program_supervision_fraction: ${files.trainQuestions} has no programs`);
@@ -174,6 +182,14 @@ export class Trainer {
           train.size,
           config.program_supervision_fraction,
           config.seed,
+        );
+      }
+      if (config.question_length_curriculum > 0) {
+        const { data, cols } = trainQuestions.questions;
+        trainer.lengthCurriculum = new QuestionLengthCurriculum(
+          data,
+          cols,
+          config.question_length_curriculum,
         );
       }
       if (setup.resumeFrom) await trainer.restore(setup.resumeFrom, setup.resumeSource ?? 'checkpoint');
@@ -227,7 +243,8 @@ export class Trainer {
     return this.order.indices;
   }
 
-  private nextBatch(): ClevrBatch {
+  /** The next batch (`part`: which of the update's --batch_multiplier batches); the data position moves on. */
+  private nextBatch(part: number): ClevrBatch {
     if (this.position.batchInEpoch >= this.batchesPerEpoch) {
       this.position.epoch++;
       this.position.batchInEpoch = 0;
@@ -235,6 +252,9 @@ export class Trainer {
     const order = this.batchOrder(this.position.epoch);
     const size = this.config.batch_size;
     const k = this.position.batchInEpoch++;
+    // Under the length curriculum an update counts in its epoch as any other, but draws from the short questions.
+    if (this.lengthCurriculum?.active(this.step))
+      return this.train.readBatch(this.lengthCurriculum.batch(this.step, part, size, this.config.seed));
     return this.train.readBatch(order.subarray(k * size, Math.min((k + 1) * size, order.length)));
   }
 
@@ -252,7 +272,7 @@ export class Trainer {
     let questions = 0;
     try {
       for (let m = 0; m < k; m++) {
-        const batch = this.nextBatch();
+        const batch = this.nextBatch(m);
         let predicted: tf.Tensor | undefined;
         let programMatches = 0;
         const supervised = this.supervisedRows !== undefined;

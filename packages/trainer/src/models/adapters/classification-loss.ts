@@ -1,5 +1,6 @@
 import type { ClevrBatch } from '@mmnet/clevr-data';
 import { tf } from '@mmnet/core-tensors';
+import type { ProgramBatch } from '../model-adapter.js';
 
 /** Mean softmax cross-entropy of `logits` against the batch's answers (0 when the batch has none). */
 export function answerLoss(logits: tf.Tensor2D, batch: ClevrBatch): tf.Scalar {
@@ -13,13 +14,22 @@ export function featureTensor(batch: ClevrBatch): tf.Tensor4D {
   return tf.tensor4d(batch.features, batch.featureShape);
 }
 
+/** The batch's questions [B, Lq] as an int32 tensor. */
+export function questionTensor(batch: ProgramBatch): tf.Tensor2D {
+  return tf.tensor2d(
+    batch.questions,
+    [batch.questions.length / batch.questionLength, batch.questionLength],
+    'int32',
+  );
+}
+
 /** The batch's programs, or an error naming the model that needs them. */
 export function requirePrograms(
-  batch: ClevrBatch,
+  batch: ProgramBatch,
   model: string,
 ): { data: Int32Array; shape: [number, number] } {
   if (!batch.programs || !batch.programLength) {
-    throw new Error(`${model} executes ground-truth programs, but the question file has none`);
+    throw new Error(`${model} needs ground-truth programs, but the question file has none`);
   }
-  return { data: batch.programs, shape: [batch.featureShape[0], batch.programLength] };
+  return { data: batch.programs, shape: [batch.programs.length / batch.programLength, batch.programLength] };
 }

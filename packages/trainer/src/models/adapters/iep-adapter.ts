@@ -6,16 +6,12 @@ import {
   ModuleNetworkConfigSchema,
   ModuleRegistry,
 } from '@mmnet/module-net';
-import {
-  decodeGreedy,
-  maskedSequenceCrossEntropy,
-  Seq2SeqConfigSchema,
-  Seq2SeqProgramGenerator,
-} from '@mmnet/program-decoders';
+import { decodeGreedy, Seq2SeqConfigSchema, Seq2SeqProgramGenerator } from '@mmnet/program-decoders';
 import { END_ID, NULL_ID } from '@mmnet/programs';
 import { z } from 'zod';
 import { configSection, type ModelAdapter, type ModelFactory } from '../model-adapter.js';
-import { answerLoss, featureTensor, requirePrograms } from './classification-loss.js';
+import { answerLoss, featureTensor, questionTensor, requirePrograms } from './classification-loss.js';
+import { teacherForcedProgramLoss } from './program-generator-part.js';
 
 /**
  * The model config of IEP (clevr-iep's PG+EE): the seq2seq program generator and the module network with
@@ -91,7 +87,7 @@ export const createIepAdapter: ModelFactory = (ctx) => {
     groups: { programGenerator: ['programGenerator'], executor: ['executor'] },
     forward(batch, fctx) {
       const n = batch.featureShape[0];
-      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+      const questions = questionTensor(batch);
       const groundTruth = fctx.training && fctx.trainMode === 'EE';
       const programs = groundTruth
         ? requirePrograms(batch, 'IEP with --train_mode EE')
@@ -105,18 +101,8 @@ export const createIepAdapter: ModelFactory = (ctx) => {
         programs: groundTruth ? rows : (tf.concat([start, rows], 1) as tf.Tensor2D),
       };
     },
-    programLoss(batch) {
-      const n = batch.featureShape[0];
-      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
-      const { data, shape } = requirePrograms(batch, 'IEP with --program_supervision_fraction');
-      const programs = tf.tensor2d(data, shape, 'int32');
-      const logits = generator.teacherForcedLogits(questions, programs);
-      const targets = tf.slice(programs, [0, 1], [n, shape[1] - 1]) as tf.Tensor2D;
-      const wrong = tf.logicalAnd(tf.notEqual(tf.argMax(logits, -1), targets), tf.notEqual(targets, NULL_ID));
-      const wrongPerRow = tf.sum(tf.cast(wrong, 'int32'), 1).dataSync();
-      const exactMatch = wrongPerRow.filter((x) => x === 0).length / n;
-      return { loss: maskedSequenceCrossEntropy(logits, targets), exactMatch };
-    },
+    programLoss: (batch) =>
+      teacherForcedProgramLoss(generator, batch, 'IEP with --program_supervision_fraction'),
     dispose: () => {
       generator.dispose();
       store.dispose();

@@ -1,12 +1,10 @@
-import { tf } from '@mmnet/core-tensors';
 import { createEndToEndNetwork, EndToEndConfigSchema, endToEndPass } from '@mmnet/mm-net';
-import { MovingAverageBaseline, maskedSequenceCrossEntropy } from '@mmnet/program-decoders';
-import { NULL_ID } from '@mmnet/programs';
+import { MovingAverageBaseline } from '@mmnet/program-decoders';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
-import { featureTensor, requirePrograms } from './classification-loss.js';
+import { featureTensor, questionTensor } from './classification-loss.js';
 import { baselineState, endToEndConfigInput, passPosition, programIdRows } from './pg-endtoend-common.js';
 import { createPgEndToEndStackAdapter } from './pg-endtoend-stack-adapter.js';
-import { stepMaps } from './program-generator-part.js';
+import { stepMaps, teacherForcedProgramLoss } from './program-generator-part.js';
 
 /**
  * PG_endtoend with `--executor tree` (@mmnet/mm-net; `stack` is pg-endtoend-stack-adapter.ts): a seq2seq program
@@ -30,7 +28,7 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
     executesGivenPrograms: false,
     forward(batch, fctx) {
       const n = batch.featureShape[0];
-      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+      const questions = questionTensor(batch);
       const { out, objective } = endToEndPass(
         model,
         featureTensor(batch),
@@ -49,19 +47,8 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
         steps: stepMaps(out.captures),
       };
     },
-    programLoss(batch) {
-      const n = batch.featureShape[0];
-      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
-      const { data, shape } = requirePrograms(batch, 'PG_endtoend with --program_supervision_fraction');
-      const programs = tf.tensor2d(data, shape, 'int32');
-      const logits = model.generator.teacherForcedLogits(questions, programs);
-      const targets = tf.slice(programs, [0, 1], [n, shape[1] - 1]) as tf.Tensor2D;
-      // A program matches when every non-padding next token is the argmax.
-      const wrong = tf.logicalAnd(tf.notEqual(tf.argMax(logits, -1), targets), tf.notEqual(targets, NULL_ID));
-      const wrongPerRow = tf.sum(tf.cast(wrong, 'int32'), 1).dataSync();
-      const exactMatch = wrongPerRow.filter((w) => w === 0).length / n;
-      return { loss: maskedSequenceCrossEntropy(logits, targets), exactMatch };
-    },
+    programLoss: (batch) =>
+      teacherForcedProgramLoss(model.generator, batch, 'PG_endtoend with --program_supervision_fraction'),
     ...baselineState(baseline),
     dispose: () => {
       model.dispose();

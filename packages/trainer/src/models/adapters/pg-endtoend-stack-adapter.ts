@@ -10,7 +10,7 @@ import {
 import { MovingAverageBaseline } from '@mmnet/program-decoders';
 import { END_TOKEN, ProgramError, postfixToTree, treeToPrefix } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
-import { featureTensor, requirePrograms } from './classification-loss.js';
+import { featureTensor, questionTensor, requirePrograms } from './classification-loss.js';
 import { baselineState, endToEndConfigInput, passPosition, programIdRows } from './pg-endtoend-common.js';
 
 /**
@@ -41,7 +41,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
     executesGivenPrograms: false,
     forward(batch, fctx) {
       const n = batch.featureShape[0];
-      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+      const questions = questionTensor(batch);
       // The steps grow with the curriculum as a tree program's length does (up to stack.steps).
       const settings = endToEndPassSettings(config.decoder, passPosition(ctx, fctx), config.stack.steps);
       const out = model.forward(featureTensor(batch), questions, {
@@ -74,8 +74,8 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       };
     },
     programLoss(batch) {
-      const n = batch.featureShape[0];
-      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+      const n = batch.questions.length / batch.questionLength;
+      const questions = questionTensor(batch);
       const { data, shape } = requirePrograms(batch, 'PG_endtoend with --program_supervision_fraction');
       const T = config.stack.steps;
       const layouts = Array.from({ length: n }, (_, i) =>

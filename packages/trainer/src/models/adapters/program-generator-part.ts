@@ -16,9 +16,11 @@ import {
   imageModelConfigInput,
   type ModelAdapter,
   type ModelContext,
+  type ProgramBatch,
   type ProgramSource,
   type StepMap,
 } from '../model-adapter.js';
+import { questionTensor, requirePrograms } from './classification-loss.js';
 
 /** Parameter prefix of the program generator inside a model's store. */
 export const PROGRAM_GENERATOR_PREFIX = 'programGenerator';
@@ -38,7 +40,7 @@ export interface ProgramRows {
 export interface ProgramGeneratorPart {
   generator: Seq2SeqProgramGenerator;
   /** Teacher-forced loss on the batch's programs and the fraction whose argmax program is exactly right. */
-  loss(batch: ClevrBatch): { loss: tf.Scalar; exactMatch: number };
+  loss(batch: ProgramBatch): { loss: tf.Scalar; exactMatch: number };
   /** Greedy programs for the batch's questions, repaired into complete trees (`repairPrefixProgram`). */
   predict(batch: ClevrBatch): ProgramRows;
 }
@@ -53,25 +55,11 @@ export function createProgramGeneratorPart(
     store,
     scope: store.scope(PROGRAM_GENERATOR_PREFIX),
   });
-  const questionsOf = (batch: ClevrBatch) =>
-    tf.tensor2d(batch.questions, [batch.featureShape[0], batch.questionLength], 'int32');
   return {
     generator,
-    loss(batch) {
-      if (!batch.programs || !batch.programLength)
-        throw new Error('the program generator learns from ground-truth programs, but the batch has none');
-      const n = batch.featureShape[0];
-      const programs = tf.tensor2d(batch.programs, [n, batch.programLength], 'int32');
-      const logits = generator.teacherForcedLogits(questionsOf(batch), programs);
-      const targets = tf.slice(programs, [0, 1], [n, batch.programLength - 1]) as tf.Tensor2D;
-      // A program matches when every non-padding next token is the argmax.
-      const wrong = tf.logicalAnd(tf.notEqual(tf.argMax(logits, -1), targets), tf.notEqual(targets, NULL_ID));
-      const wrongPerRow = tf.sum(tf.cast(wrong, 'int32'), 1).dataSync();
-      const exactMatch = wrongPerRow.filter((w) => w === 0).length / n;
-      return { loss: maskedSequenceCrossEntropy(logits, targets), exactMatch };
-    },
+    loss: (batch) => teacherForcedProgramLoss(generator, batch, 'the program generator'),
     predict(batch) {
-      const questions = questionsOf(batch);
+      const questions = questionTensor(batch);
       const decoded = decodeGreedy(generator, questions);
       questions.dispose();
       const vocabulary = generator.programs;
@@ -84,6 +72,25 @@ export function createProgramGeneratorPart(
       return { data, shape: [rows.length, width] };
     },
   };
+}
+
+/**
+ * A seq2seq generator's teacher-forced loss on the batch's ground-truth programs, and the fraction of the batch
+ * whose argmax program is exactly right (every non-padding next token); an error naming `model` without programs.
+ */
+export function teacherForcedProgramLoss(
+  generator: Seq2SeqProgramGenerator,
+  batch: ProgramBatch,
+  model: string,
+): { loss: tf.Scalar; exactMatch: number } {
+  const { data, shape } = requirePrograms(batch, model);
+  const programs = tf.tensor2d(data, shape, 'int32');
+  const logits = generator.teacherForcedLogits(questionTensor(batch), programs);
+  const targets = tf.slice(programs, [0, 1], [shape[0], shape[1] - 1]) as tf.Tensor2D;
+  const wrong = tf.logicalAnd(tf.notEqual(tf.argMax(logits, -1), targets), tf.notEqual(targets, NULL_ID));
+  const wrongPerRow = tf.sum(tf.cast(wrong, 'int32'), 1).dataSync();
+  const exactMatch = wrongPerRow.filter((w) => w === 0).length / shape[0];
+  return { loss: maskedSequenceCrossEntropy(logits, targets), exactMatch };
 }
 
 /** The generator's config from a model's `model_config` (its `programGenerator` entry), and the rest. */

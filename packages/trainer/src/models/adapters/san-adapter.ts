@@ -1,7 +1,6 @@
-import { tf } from '@mmnet/core-tensors';
 import { createSAN, createSANWordByWord, SANConfigSchema } from '@mmnet/san';
 import { imageModelConfigInput, type ModelAdapter, type ModelContext } from '../model-adapter.js';
-import { answerLoss, featureTensor } from './classification-loss.js';
+import { answerLoss, featureTensor, questionTensor } from './classification-loss.js';
 
 function sanAdapter(name: 'SAN' | 'SAN_wbw', ctx: ModelContext): ModelAdapter {
   const config = SANConfigSchema.parse(imageModelConfigInput(ctx));
@@ -13,8 +12,7 @@ function sanAdapter(name: 'SAN' | 'SAN_wbw', ctx: ModelContext): ModelAdapter {
     config,
     groups: { programGenerator: [], executor: ['stem', 'question', 'attention', 'classifier'] },
     forward(batch, fctx) {
-      const n = batch.featureShape[0];
-      const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+      const questions = questionTensor(batch);
       const out = model.forward(featureTensor(batch), questions);
       return {
         loss: answerLoss(out.logits, batch),
