@@ -4,7 +4,7 @@ import { FeaturesH5Writer, nhwcToNchw } from '../h5/features-h5.js';
 import type { ProgressCallback } from '../io/progress.js';
 import type { FeatureExtractor } from './feature-extractor.js';
 import { featureFileMeta, featureShardSchema, shardMeta, shardRange } from './feature-shards.js';
-import { resizeForExtractor } from './float-image.js';
+import { type ResampleMethod, resizeForExtractor } from './float-image.js';
 import { listPngFiles } from './image-list.js';
 import { readPngFile } from './rgb-image.js';
 
@@ -48,15 +48,20 @@ export class ExtractionAbortedError extends Error {
 }
 
 /**
- * Reads images `files` and resizes them (`resizeForExtractor`, as `mmnet predict` does) into one [B, H, W, 3]
- * buffer in [0, 1].
+ * Reads images `files` and resizes them (`resizeForExtractor` with the extractor's `resample`, as `mmnet predict`
+ * does) into one [B, H, W, 3] buffer in [0, 1].
  */
-export async function loadImageBatch(files: string[], height: number, width: number): Promise<Float32Array> {
+export async function loadImageBatch(
+  files: string[],
+  height: number,
+  width: number,
+  resample: ResampleMethod = 'bilinear',
+): Promise<Float32Array> {
   const per = height * width * 3;
   const out = new Float32Array(files.length * per);
   for (const [i, file] of files.entries()) {
     const img = await readPngFile(file);
-    out.set(resizeForExtractor(img, height, width).data, i * per);
+    out.set(resizeForExtractor(img, height, width, resample).data, i * per);
   }
   return out;
 }
@@ -105,7 +110,7 @@ export async function extractFeatures(
     for (let start = writer.rowsDone; start < files.length; start += cfg.batchSize) {
       if (hooks.signal?.aborted) throw new ExtractionAbortedError(`${cfg.outputH5}.partial`, writer.rowsDone);
       const batchFiles = files.slice(start, start + cfg.batchSize);
-      const pixels = await loadImageBatch(batchFiles, cfg.imageHeight, cfg.imageWidth);
+      const pixels = await loadImageBatch(batchFiles, cfg.imageHeight, cfg.imageWidth, extractor.resample);
       const b = batchFiles.length;
       const features = tf.tidy(() => {
         const input = tf.tensor4d(pixels, [b, cfg.imageHeight, cfg.imageWidth, 3]);

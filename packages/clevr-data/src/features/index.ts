@@ -24,7 +24,13 @@ export {
   parseFeatureShard,
   shardRange,
 } from './feature-shards.js';
-export { type FloatRgbImage, resizeBilinear, resizeForExtractor } from './float-image.js';
+export {
+  type FloatRgbImage,
+  type ResampleMethod,
+  resizeBilinear,
+  resizeForExtractor,
+  resizePilBicubic,
+} from './float-image.js';
 export { listPngFiles } from './image-list.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
 export {

@@ -23,10 +23,14 @@ const flags: FlagSpecs = {
   },
   image_height: {
     type: 'string',
-    description: 'images are resized (bilinear) to this height',
+    description: 'images are resized to this height (bilinear; resnet101: bicubic as clevr-iep)',
     default: '224',
   },
-  image_width: { type: 'string', description: 'images are resized (bilinear) to this width', default: '224' },
+  image_width: {
+    type: 'string',
+    description: 'images are resized to this width (bilinear; resnet101: bicubic as clevr-iep)',
+    default: '224',
+  },
   extractor: { type: 'string', description: 'raw, builtin, tfjs-model or resnet101', default: 'raw' },
   weights: {
     type: 'string',
