@@ -8,7 +8,12 @@ stem of two conv3x3 + ReLU; per program token a residual block `c1`, `c2` (binar
 inputs concatenated, then `c2`, `c3`, plus `c1`'s output), `scene` included, which runs a block over the
 features; a classifier conv1x1 + ReLU + maxpool 2 + flatten + linear + ReLU + linear), random weights, saved as
 the reference saves it (`torch.save(model.state_dict())`, legacy format), and run on fixed programs by the
-reference's own evaluation order (programs read right to left with one saved register).
+reference's own evaluation order (programs read right to left with one saved register). And a tiny PG_memory as
+the reference defines it (written from its description): PG's stem and classifier, the per-token blocks replaced by
+a module `memory` holding two banks, `memory.unary` [unary functions, 2k] (per row the two 3x3 kernels of a unary
+block, each [d, d, 3, 3] flattened) and `memory.binary` [binary functions, 4k] (the [d, 2d, 3, 3] kernel, then two
+[d, d, 3, 3]), k = 9 d^2, one row per function in the vocabulary's order; a step reads its row as a one-hot address
+times the bank and runs a bias-free residual block with it; `scene` is the stem's features.
 
 Needs PyTorch (Debian: apt-get install python3-torch).
 Run: python3 packages/trainer/scripts/make-reference-fixtures.py && pnpm biome format --write packages/trainer/test/fixtures
@@ -139,6 +144,97 @@ class SAN(nn.Module):
         return self.classifier(u)
 
 
+def kernels(row, shapes):
+    parts, start = [], 0
+    for shape in shapes:
+        n = 1
+        for s in shape:
+            n *= s
+        parts.append(row[start:start + n].view(*shape))
+        start += n
+    return parts
+
+
+class ModuleMemory(nn.Module):
+    def __init__(self, unary, binary, d):
+        super().__init__()
+        k = 9 * d * d
+        self.unary = nn.Parameter(torch.empty(len(unary), 2 * k))
+        self.binary = nn.Parameter(torch.empty(len(binary), 4 * k))
+
+
+class PGMemory(nn.Module):
+    def __init__(self, in_channels, d, side, proj, hidden, answers):
+        super().__init__()
+        self.d = d
+        self.unary_tokens = [t for t in PROGRAM_TOKENS if t != 'scene' and not is_binary(t)]
+        self.binary_tokens = [t for t in PROGRAM_TOKENS if is_binary(t)]
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, d, 3, padding=1), nn.ReLU(),
+                                  nn.Conv2d(d, d, 3, padding=1), nn.ReLU())
+        self.memory = ModuleMemory(self.unary_tokens, self.binary_tokens, d)
+        self.classifier = nn.Sequential(nn.Conv2d(d, proj, 1), nn.ReLU(), nn.MaxPool2d(2, 2), Flatten(),
+                                        nn.Linear(proj * side * side, hidden), nn.ReLU(), nn.Linear(hidden, answers))
+
+    def read(self, bank, tokens, token):
+        address = torch.zeros(1, len(tokens))
+        address[0, tokens.index(token)] = 1
+        return torch.mm(address, bank)[0]
+
+    def unary(self, token, x):
+        d = self.d
+        w1, w2 = kernels(self.read(self.memory.unary, self.unary_tokens, token), [(d, d, 3, 3)] * 2)
+        return F.relu(x + F.conv2d(F.relu(F.conv2d(x, w1, padding=1)), w2, padding=1))
+
+    def binary(self, token, a, b):
+        d = self.d
+        w1, w2, w3 = kernels(self.read(self.memory.binary, self.binary_tokens, token),
+                             [(d, 2 * d, 3, 3), (d, d, 3, 3), (d, d, 3, 3)])
+        o1 = F.relu(F.conv2d(torch.cat([a, b], 1), w1, padding=1))
+        return F.relu(o1 + F.conv2d(F.relu(F.conv2d(o1, w2, padding=1)), w3, padding=1))
+
+    def forward(self, feats, programs):
+        v = self.stem(feats)
+        outs = []
+        for b in range(feats.shape[0]):
+            x = v[b:b + 1]
+            out, saved = x, None
+            for i in reversed(programs[b].tolist()):
+                token = IDX_TO_TOKEN[i]
+                if token in SPECIAL:
+                    continue
+                if token == 'scene':
+                    saved, out = out, x
+                elif is_binary(token):
+                    out = self.binary(token, out, saved)
+                else:
+                    out = self.unary(token, out)
+            outs.append(out)
+        return self.classifier(torch.cat(outs, 0))
+
+
+def make_pg_memory(g):
+    model = PGMemory(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.startswith('memory.'):  # rows of kernels: each kernel's fan-in is 9 x its input channels
+                p.copy_(torch.randn(p.shape, generator=g) * (1.5 / (9 * 4)) ** 0.5)
+            else:
+                p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
+    model.eval()
+    feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
+    width = max(len(p) for p in PROGRAMS)
+    programs = torch.tensor([[VOCAB['program_token_to_idx'][t] for t in p] + [0] * (width - len(p))
+                             for p in PROGRAMS])
+    with torch.no_grad():
+        logits = model(feats, programs)
+    torch.save(model.state_dict(), os.path.join(OUT, 'pg_memory.model'), _use_new_zipfile_serialization=False)
+    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
+    with open(os.path.join(OUT, 'pg_memory.expected.json'), 'w') as f:
+        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
+                   'feature_shape': [len(PROGRAMS), 4, 4, 5], 'programs': programs.tolist(), 'logits': r(logits)},
+                  f)
+
+
 QUESTIONS = [['<START>', 'how', 'many', '?', '<END>'], ['<START>', 'how', '?', '<END>'],
              ['<START>', 'many', 'many', 'how', '?', '<END>'], ['<START>', '<UNK>', '<END>']]
 
@@ -166,6 +262,7 @@ def make_san(g):
 def main():
     os.makedirs(OUT, exist_ok=True)
     make_san(torch.Generator().manual_seed(12))
+    make_pg_memory(torch.Generator().manual_seed(13))
     g = torch.Generator().manual_seed(11)
     model = PG(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
     with torch.no_grad():

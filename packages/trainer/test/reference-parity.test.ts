@@ -18,8 +18,8 @@ import {
 import { captureIo, tempDir } from './helpers.js';
 
 /**
- * Parity with PyTorch for the reference project's PG and SAN state dicts: tiny models shaped as the reference's,
- * random weights, saved and run by PyTorch (scripts/make-reference-fixtures.py), converted and run here.
+ * Parity with PyTorch for the reference project's PG, PG_memory and SAN state dicts: tiny models shaped as the
+ * reference's, random weights, saved and run by PyTorch (scripts/make-reference-fixtures.py), converted and run here.
  */
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'reference');
 const FILE = join(DIR, 'pg.model');
@@ -39,34 +39,87 @@ beforeAll(async () => {
   await initBackend({ prefer: 'cpu', log: null });
 });
 
-describe('convert --from reference (PG, SAN)', () => {
+/**
+ * Converts a program-executing fixture (PG, PG_memory), runs it on the fixture's features and programs, and
+ * returns the model kind and the worst difference from PyTorch's logits (relative above 1, absolute below).
+ */
+async function programModelParity(file: string, fixture: typeof expected) {
+  const converted = convertReferenceStateDict(
+    loadTorchCheckpoint(readFileSync(file), file),
+    fixture.vocab,
+    file,
+  );
+  const config = trainConfigSchema.parse(converted.config);
+  const [n, h, w, c] = fixture.feature_shape;
+  const model = await createModel(config, fixture.vocab, [h, w, c], builtinModels());
+  model.store.assign(converted.tensors, { strict: true });
+  const batch: ClevrBatch = {
+    indices: Int32Array.from({ length: n }, (_, i) => i),
+    features: Float32Array.from(fixture.features_nhwc),
+    featureShape: fixture.feature_shape,
+    questions: new Int32Array(n * 2).fill(1),
+    questionLength: 2,
+    programs: Int32Array.from(fixture.programs.flat()),
+    programLength: fixture.programs[0].length,
+    imageIdxs: Int32Array.from({ length: n }, (_, i) => i),
+  };
+  const ctx = { training: false, trainMode: 'PG+EE' as const, rng: createRng(0), step: 0 };
+  const logits = tf.tidy(() => model.forward(batch, ctx).logits.dataSync());
+  let worst = 0;
+  fixture.logits.forEach((v, i) => {
+    worst = Math.max(worst, Math.abs(logits[i] - v) / Math.max(1, Math.abs(v)));
+  });
+  model.dispose();
+  return { model: config.model, worst };
+}
+
+describe('convert --from reference (PG, PG_memory, SAN)', () => {
   it("gives PyTorch's logits within 1e-4, scene's block included", async () => {
-    const converted = convertReferenceStateDict(
-      loadTorchCheckpoint(readFileSync(FILE), FILE),
-      expected.vocab,
-      FILE,
-    );
-    const config = trainConfigSchema.parse(converted.config);
-    const [n, h, w, c] = expected.feature_shape;
-    const model = await createModel(config, expected.vocab, [h, w, c], builtinModels());
-    model.store.assign(converted.tensors, { strict: true });
-    const batch: ClevrBatch = {
-      indices: Int32Array.from({ length: n }, (_, i) => i),
-      features: Float32Array.from(expected.features_nhwc),
-      featureShape: expected.feature_shape,
-      questions: new Int32Array(n * 2).fill(1),
-      questionLength: 2,
-      programs: Int32Array.from(expected.programs.flat()),
-      programLength: expected.programs[0].length,
-      imageIdxs: Int32Array.from({ length: n }, (_, i) => i),
-    };
-    const ctx = { training: false, trainMode: 'PG+EE' as const, rng: createRng(0), step: 0 };
-    const logits = tf.tidy(() => model.forward(batch, ctx).logits.dataSync());
-    let worst = 0;
-    expected.logits.forEach((v, i) => {
-      worst = Math.max(worst, Math.abs(logits[i] - v) / Math.max(1, Math.abs(v)));
-    });
+    const { model, worst } = await programModelParity(FILE, expected);
+    expect(model).toBe('PG');
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it("converts the reference's PG_memory (two memory banks read by address): logits within 1e-4", async () => {
+    const file = join(DIR, 'pg_memory.model');
+    const fixture = JSON.parse(readFileSync(join(DIR, 'pg_memory.expected.json'), 'utf8')) as typeof expected;
+    const { model, worst } = await programModelParity(file, fixture);
+    expect(model).toBe('PG_memory');
+    expect(worst).toBeLessThan(1e-4);
+    // A vocabulary with one more unary function than the memory has rows: the key and both shapes.
+    const vocab = {
+      ...fixture.vocab,
+      program_token_to_idx: { ...fixture.vocab.program_token_to_idx, 'relate[left]': 11 },
+    };
+    const state = loadTorchCheckpoint(readFileSync(file), file);
+    expect(() => convertReferenceStateDict(state, vocab, 'pg_memory.model')).toThrow(
+      "pg_memory.model: 'memory.unary' has shape [4,288], expected [5,288]",
+    );
+  });
+
+  it('writes a PG_memory run that loads as eval and predict load it', async () => {
+    const data = tempDir('reference-memory-vocab');
+    const vocabFile = join(data, 'vocab.json');
+    writeFileSync(vocabFile, JSON.stringify(expected.vocab));
+    const out = join(tempDir('reference-memory'), 'run');
+    const io = captureIo();
+    const code = await runCli(
+      ['convert', '--from', 'reference', join(DIR, 'pg_memory.model'), '--vocab', vocabFile, '--out', out],
+      io,
+    );
+    expect(io.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
+    expect(code).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/model PG_memory/);
+    const { file, checkpoint } = resolveCheckpoint({ run: out });
+    const [, h, w, c] = expected.feature_shape;
+    const { model, config } = await loadTrainedModel(
+      file,
+      checkpoint,
+      expected.vocab,
+      [h, w, c],
+      builtinModels(),
+    );
+    expect(config.model).toBe('PG_memory');
     model.dispose();
   });
 
@@ -129,8 +182,9 @@ describe('convert --from reference (PG, SAN)', () => {
     model.dispose();
   });
 
-  it('names the kind of a state dict it does not convert, and a missing key', () => {
-    expect(referenceModelKind(['memory', 'stem.0.weight'])).toBe('PG_memory');
+  it('names the kind of a state dict, and a missing key', () => {
+    expect(referenceModelKind(['memory.unary', 'stem.0.weight'])).toBe('PG_memory');
+    expect(referenceModelKind(['stem.0.weight'])).toBeNull();
     expect(referenceModelKind(['attention.Wv.weight'])).toBe('SAN');
     const state = loadTorchCheckpoint(readFileSync(FILE), FILE) as Map<string, unknown>;
     const vocab = {
