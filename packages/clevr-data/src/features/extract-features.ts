@@ -2,8 +2,9 @@ import { tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { FeaturesH5Writer, nhwcToNchw } from '../h5/features-h5.js';
 import type { ProgressCallback } from '../io/progress.js';
+import { imageListDigest, shardMeta, shardRange, shardSchema } from '../shards/shards.js';
 import type { FeatureExtractor } from './feature-extractor.js';
-import { featureFileMeta, featureShardSchema, shardMeta, shardRange } from './feature-shards.js';
+import { featureFileMeta } from './feature-shards.js';
 import { type ResampleMethod, resizeForExtractor } from './float-image.js';
 import { listPngFiles } from './image-list.js';
 import { readPngFile } from './rgb-image.js';
@@ -24,7 +25,7 @@ export const extractFeaturesConfigSchema = z.object({
    * Only shard `index` of `count`: its contiguous range of the (first `maxImages`) images, into its own file, which
    * `mergeFeatureShards` joins with the others.
    */
-  shard: featureShardSchema.optional(),
+  shard: shardSchema.optional(),
 });
 export type ExtractFeaturesConfig = z.input<typeof extractFeaturesConfigSchema>;
 
@@ -88,7 +89,9 @@ export async function extractFeatures(
       throw new Error(
         `shard ${cfg.shard.index}/${cfg.shard.count} holds no images: ${cfg.imageDir} has ${files.length} for ${cfg.shard.count} shards`,
       );
-    extra = shardMeta(cfg.shard, range, files.map(basename));
+    extra = shardMeta(cfg.shard, range, files.length, {
+      images_digest: imageListDigest(files.map(basename)),
+    });
     files = files.slice(range.start, range.end);
   }
   const writer = await FeaturesH5Writer.open(cfg.outputH5, {

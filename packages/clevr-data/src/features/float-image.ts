@@ -125,7 +125,7 @@ function pilPass(
  * resize of clevr-iep's extract_features.py.
  */
 export function resizePilBicubic(image: FloatRgbImage, height: number, width: number): FloatRgbImage {
-  let data = new Uint8Array(image.data.length);
+  let data: Uint8Array = new Uint8Array(image.data.length);
   for (let i = 0; i < data.length; i++) data[i] = Math.min(255, Math.max(0, Math.round(image.data[i] * 255)));
   let w = image.width;
   let h = image.height;

@@ -14,15 +14,10 @@ export {
   registerFeatureExtractor,
 } from './feature-extractor.js';
 export {
-  type FeatureShard,
   featureFileMeta,
-  featureShardSchema,
-  imageListDigest,
   type MergeFeatureShardsConfig,
   type MergeFeatureShardsResult,
   mergeFeatureShards,
-  parseFeatureShard,
-  shardRange,
 } from './feature-shards.js';
 export {
   type FloatRgbImage,
