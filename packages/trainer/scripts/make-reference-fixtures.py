@@ -212,6 +212,25 @@ class PGMemory(nn.Module):
         return self.classifier(torch.cat(outs, 0))
 
 
+def token_rows(sequences, token_to_idx):
+    """Sequences of tokens as id rows padded with <NULL>."""
+    width = max(len(q) for q in sequences)
+    return torch.tensor([[token_to_idx[t] for t in q] + [0] * (width - len(q)) for q in sequences])
+
+
+def save_fixture(name, model, feats, inputs_name, inputs):
+    """Runs `model` in eval mode, saves its state dict as the reference does and writes what the test compares."""
+    model.eval()
+    with torch.no_grad():
+        logits = model(feats, inputs)
+    torch.save(model.state_dict(), os.path.join(OUT, f'{name}.model'), _use_new_zipfile_serialization=False)
+    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
+    n, c, h, w = feats.shape
+    with open(os.path.join(OUT, f'{name}.expected.json'), 'w') as f:
+        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)), 'feature_shape': [n, h, w, c],
+                   inputs_name: inputs.tolist(), 'logits': r(logits)}, f)
+
+
 def make_pg_memory(g):
     model = PGMemory(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
     with torch.no_grad():
@@ -220,19 +239,8 @@ def make_pg_memory(g):
                 p.copy_(torch.randn(p.shape, generator=g) * (1.5 / (9 * 4)) ** 0.5)
             else:
                 p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
-    model.eval()
     feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
-    width = max(len(p) for p in PROGRAMS)
-    programs = torch.tensor([[VOCAB['program_token_to_idx'][t] for t in p] + [0] * (width - len(p))
-                             for p in PROGRAMS])
-    with torch.no_grad():
-        logits = model(feats, programs)
-    torch.save(model.state_dict(), os.path.join(OUT, 'pg_memory.model'), _use_new_zipfile_serialization=False)
-    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
-    with open(os.path.join(OUT, 'pg_memory.expected.json'), 'w') as f:
-        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
-                   'feature_shape': [len(PROGRAMS), 4, 4, 5], 'programs': programs.tolist(), 'logits': r(logits)},
-                  f)
+    save_fixture('pg_memory', model, feats, 'programs', token_rows(PROGRAMS, VOCAB['program_token_to_idx']))
 
 
 QUESTIONS = [['<START>', 'how', 'many', '?', '<END>'], ['<START>', 'how', '?', '<END>'],
@@ -244,43 +252,24 @@ def make_san(g):
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(torch.randn(p.shape, generator=g) * ((2.0 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.3))
-    model.eval()
     feats = torch.randn(len(QUESTIONS), 5, 3, 3, generator=g)
-    width = max(len(q) for q in QUESTIONS)
-    questions = torch.tensor([[VOCAB['question_token_to_idx'][t] for t in q] + [0] * (width - len(q))
-                              for q in QUESTIONS])
+    save_fixture('san', model, feats, 'questions', token_rows(QUESTIONS, VOCAB['question_token_to_idx']))
+
+
+def make_pg(g):
+    model = PG(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
     with torch.no_grad():
-        logits = model(feats, questions)
-    torch.save(model.state_dict(), os.path.join(OUT, 'san.model'), _use_new_zipfile_serialization=False)
-    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
-    with open(os.path.join(OUT, 'san.expected.json'), 'w') as f:
-        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
-                   'feature_shape': [len(QUESTIONS), 3, 3, 5], 'questions': questions.tolist(), 'logits': r(logits)},
-                  f)
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
+    feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
+    save_fixture('pg', model, feats, 'programs', token_rows(PROGRAMS, VOCAB['program_token_to_idx']))
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     make_san(torch.Generator().manual_seed(12))
     make_pg_memory(torch.Generator().manual_seed(13))
-    g = torch.Generator().manual_seed(11)
-    model = PG(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
-    model.eval()
-    feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
-    width = max(len(p) for p in PROGRAMS)
-    programs = torch.tensor([[VOCAB['program_token_to_idx'][t] for t in p] + [0] * (width - len(p))
-                             for p in PROGRAMS])
-    with torch.no_grad():
-        logits = model(feats, programs)
-    torch.save(model.state_dict(), os.path.join(OUT, 'pg.model'), _use_new_zipfile_serialization=False)
-    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
-    with open(os.path.join(OUT, 'pg.expected.json'), 'w') as f:
-        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
-                   'feature_shape': [len(PROGRAMS), 4, 4, 5], 'programs': programs.tolist(), 'logits': r(logits)},
-                  f)
+    make_pg(torch.Generator().manual_seed(11))
 
 
 if __name__ == '__main__':

@@ -23,7 +23,8 @@ import { captureIo, tempDir } from './helpers.js';
  */
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'reference');
 const FILE = join(DIR, 'pg.model');
-const expected = JSON.parse(readFileSync(join(DIR, 'pg.expected.json'), 'utf8')) as {
+/** What the script saved beside each state dict: the inputs (programs or questions) and PyTorch's logits. */
+interface Fixture {
   vocab: {
     question_token_to_idx: Record<string, number>;
     program_token_to_idx: Record<string, number>;
@@ -31,42 +32,47 @@ const expected = JSON.parse(readFileSync(join(DIR, 'pg.expected.json'), 'utf8'))
   };
   features_nhwc: number[];
   feature_shape: [number, number, number, number];
-  programs: number[][];
+  programs?: number[][];
+  questions?: number[][];
   logits: number[];
-};
+}
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(DIR, `${name}.expected.json`), 'utf8')) as Fixture;
+const expected = fixture('pg');
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu', log: null });
 });
 
 /**
- * Converts a program-executing fixture (PG, PG_memory), runs it on the fixture's features and programs, and
+ * Converts the fixture `name`'s state dict, runs it on the fixture's features and programs or questions, and
  * returns the model kind and the worst difference from PyTorch's logits (relative above 1, absolute below).
  */
-async function programModelParity(file: string, fixture: typeof expected) {
-  const converted = convertReferenceStateDict(
-    loadTorchCheckpoint(readFileSync(file), file),
-    fixture.vocab,
-    file,
-  );
+async function parity(name: string) {
+  const file = join(DIR, `${name}.model`);
+  const fx = fixture(name);
+  const converted = convertReferenceStateDict(loadTorchCheckpoint(readFileSync(file), file), fx.vocab, file);
   const config = trainConfigSchema.parse(converted.config);
-  const [n, h, w, c] = fixture.feature_shape;
-  const model = await createModel(config, fixture.vocab, [h, w, c], builtinModels());
+  const [n, h, w, c] = fx.feature_shape;
+  const model = await createModel(config, fx.vocab, [h, w, c], builtinModels());
   model.store.assign(converted.tensors, { strict: true });
+  const questions = fx.questions ?? Array.from({ length: n }, () => [1, 2]);
   const batch: ClevrBatch = {
     indices: Int32Array.from({ length: n }, (_, i) => i),
-    features: Float32Array.from(fixture.features_nhwc),
-    featureShape: fixture.feature_shape,
-    questions: new Int32Array(n * 2).fill(1),
-    questionLength: 2,
-    programs: Int32Array.from(fixture.programs.flat()),
-    programLength: fixture.programs[0].length,
+    features: Float32Array.from(fx.features_nhwc),
+    featureShape: fx.feature_shape,
+    questions: Int32Array.from(questions.flat()),
+    questionLength: questions[0].length,
+    ...(fx.programs && {
+      programs: Int32Array.from(fx.programs.flat()),
+      programLength: fx.programs[0].length,
+    }),
     imageIdxs: Int32Array.from({ length: n }, (_, i) => i),
   };
   const ctx = { training: false, trainMode: 'PG+EE' as const, rng: createRng(0), step: 0 };
   const logits = tf.tidy(() => model.forward(batch, ctx).logits.dataSync());
   let worst = 0;
-  fixture.logits.forEach((v, i) => {
+  fx.logits.forEach((v, i) => {
     worst = Math.max(worst, Math.abs(logits[i] - v) / Math.max(1, Math.abs(v)));
   });
   model.dispose();
@@ -75,21 +81,20 @@ async function programModelParity(file: string, fixture: typeof expected) {
 
 describe('convert --from reference (PG, PG_memory, SAN)', () => {
   it("gives PyTorch's logits within 1e-4, scene's block included", async () => {
-    const { model, worst } = await programModelParity(FILE, expected);
+    const { model, worst } = await parity('pg');
     expect(model).toBe('PG');
     expect(worst).toBeLessThan(1e-4);
   });
 
   it("converts the reference's PG_memory (two memory banks read by address): logits within 1e-4", async () => {
-    const file = join(DIR, 'pg_memory.model');
-    const fixture = JSON.parse(readFileSync(join(DIR, 'pg_memory.expected.json'), 'utf8')) as typeof expected;
-    const { model, worst } = await programModelParity(file, fixture);
+    const { model, worst } = await parity('pg_memory');
     expect(model).toBe('PG_memory');
     expect(worst).toBeLessThan(1e-4);
     // A vocabulary with one more unary function than the memory has rows: the key and both shapes.
+    const file = join(DIR, 'pg_memory.model');
     const vocab = {
-      ...fixture.vocab,
-      program_token_to_idx: { ...fixture.vocab.program_token_to_idx, 'relate[left]': 11 },
+      ...expected.vocab,
+      program_token_to_idx: { ...expected.vocab.program_token_to_idx, 'relate[left]': 11 },
     };
     const state = loadTorchCheckpoint(readFileSync(file), file);
     expect(() => convertReferenceStateDict(state, vocab, 'pg_memory.model')).toThrow(
@@ -150,36 +155,9 @@ describe('convert --from reference (PG, PG_memory, SAN)', () => {
   });
 
   it("converts the reference's SAN: logits within 1e-4 of PyTorch's", async () => {
-    const file = join(DIR, 'san.model');
-    const san = JSON.parse(readFileSync(join(DIR, 'san.expected.json'), 'utf8')) as typeof expected & {
-      questions: number[][];
-    };
-    const converted = convertReferenceStateDict(
-      loadTorchCheckpoint(readFileSync(file), file),
-      san.vocab,
-      file,
-    );
-    const config = trainConfigSchema.parse(converted.config);
-    expect(config.model).toBe('SAN');
-    const [n, h, w, c] = san.feature_shape;
-    const model = await createModel(config, san.vocab, [h, w, c], builtinModels());
-    model.store.assign(converted.tensors, { strict: true });
-    const batch: ClevrBatch = {
-      indices: Int32Array.from({ length: n }, (_, i) => i),
-      features: Float32Array.from(san.features_nhwc),
-      featureShape: san.feature_shape,
-      questions: Int32Array.from(san.questions.flat()),
-      questionLength: san.questions[0].length,
-      imageIdxs: Int32Array.from({ length: n }, (_, i) => i),
-    };
-    const ctx = { training: false, trainMode: 'PG+EE' as const, rng: createRng(0), step: 0 };
-    const logits = tf.tidy(() => model.forward(batch, ctx).logits.dataSync());
-    let worst = 0;
-    san.logits.forEach((v, i) => {
-      worst = Math.max(worst, Math.abs(logits[i] - v) / Math.max(1, Math.abs(v)));
-    });
+    const { model, worst } = await parity('san');
+    expect(model).toBe('SAN');
     expect(worst).toBeLessThan(1e-4);
-    model.dispose();
   });
 
   it('names the kind of a state dict, and a missing key', () => {

@@ -92,7 +92,6 @@ async function countTokens(
   const programs = new Map<string, number>();
   const answers = new Map<string, number>();
   let index = 0;
-  // A sharded run counts too (it needs the number of questions); every shard builds the same vocabulary.
   for await (const q of streamQuestionsFile(file, hooks)) {
     bump(words, tokenize(q.question, { ...QUESTION_TOKENIZE, addStartToken: false, addEndToken: false }));
     const p = programTokenList(q, mode, index, file);
@@ -146,6 +145,7 @@ export async function preprocessQuestions(
     vocab = vocabFromJson(text, cfg.inputVocabJson);
   }
   const newWords: string[] = [];
+  // A sharded run counts too: it needs the number of questions (and every shard builds the same vocabulary).
   const counts =
     !vocab || cfg.expandVocab || cfg.shard ? await countTokens(file, cfg.mode, hooks) : undefined;
   let range: { start: number; end: number } | undefined;
@@ -157,13 +157,13 @@ export async function preprocessQuestions(
       );
   }
   if (!vocab || cfg.expandVocab) {
-    if (!counts) throw new Error('unreachable: the tokens are counted when a vocabulary is built');
-    const questionMap = buildTokenMap(countedSequences(counts.words), { minTokenCount: cfg.unkThreshold });
+    const { words, programs: programCounts, answers: answerCounts } = counts!;
+    const questionMap = buildTokenMap(countedSequences(words), { minTokenCount: cfg.unkThreshold });
     if (!vocab) {
       vocab = {
         question_token_to_idx: questionMap,
-        program_token_to_idx: buildTokenMap(countedSequences(counts.programs)),
-        answer_token_to_idx: buildTokenMap(countedSequences(counts.answers)),
+        program_token_to_idx: buildTokenMap(countedSequences(programCounts)),
+        answer_token_to_idx: buildTokenMap(countedSequences(answerCounts)),
       };
     } else {
       const before = vocab.question_token_to_idx;
