@@ -45,6 +45,22 @@ def is_binary(token):
     return 'equal' in token or token in ('union', 'intersect', 'less_than', 'greater_than')
 
 
+def run_program(ids, x, scene, unary, binary):
+    """The reference's evaluation order: a prefix program read right to left with one saved register."""
+    out, saved = x, None
+    for i in reversed(ids):
+        token = IDX_TO_TOKEN[i]
+        if token in SPECIAL:
+            continue
+        if token == 'scene':
+            saved, out = out, scene(x)
+        elif is_binary(token):
+            out = binary(token, out, saved)
+        else:
+            out = unary(token, out)
+    return out
+
+
 class Unary(nn.Module):
     def __init__(self, d):
         super().__init__()
@@ -84,22 +100,9 @@ class PG(nn.Module):
 
     def forward(self, feats, programs):
         v = self.stem(feats)
-        outs = []
-        for b in range(feats.shape[0]):
-            x = v[b:b + 1]
-            out, saved = x, None
-            for i in reversed(programs[b].tolist()):
-                token = IDX_TO_TOKEN[i]
-                if token in SPECIAL:
-                    continue
-                module = getattr(self, token)
-                if token == 'scene':
-                    saved, out = out, module(x)
-                elif is_binary(token):
-                    out = module(out, saved)
-                else:
-                    out = module(out)
-            outs.append(out)
+        run = lambda token: getattr(self, token)
+        outs = [run_program(programs[b].tolist(), v[b:b + 1], run('scene'), lambda t, x: run(t)(x),
+                            lambda t, a, c: run(t)(a, c)) for b in range(feats.shape[0])]
         return self.classifier(torch.cat(outs, 0))
 
 
@@ -194,21 +197,8 @@ class PGMemory(nn.Module):
 
     def forward(self, feats, programs):
         v = self.stem(feats)
-        outs = []
-        for b in range(feats.shape[0]):
-            x = v[b:b + 1]
-            out, saved = x, None
-            for i in reversed(programs[b].tolist()):
-                token = IDX_TO_TOKEN[i]
-                if token in SPECIAL:
-                    continue
-                if token == 'scene':
-                    saved, out = out, x
-                elif is_binary(token):
-                    out = self.binary(token, out, saved)
-                else:
-                    out = self.unary(token, out)
-            outs.append(out)
+        outs = [run_program(programs[b].tolist(), v[b:b + 1], lambda x: x, self.unary, self.binary)
+                for b in range(feats.shape[0])]
         return self.classifier(torch.cat(outs, 0))
 
 

@@ -102,56 +102,37 @@ describe('convert --from reference (PG, PG_memory, SAN)', () => {
     );
   });
 
-  it('writes a PG_memory run that loads as eval and predict load it', async () => {
-    const data = tempDir('reference-memory-vocab');
-    const vocabFile = join(data, 'vocab.json');
-    writeFileSync(vocabFile, JSON.stringify(expected.vocab));
-    const out = join(tempDir('reference-memory'), 'run');
-    const io = captureIo();
-    const code = await runCli(
-      ['convert', '--from', 'reference', join(DIR, 'pg_memory.model'), '--vocab', vocabFile, '--out', out],
-      io,
-    );
-    expect(io.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
-    expect(code).toBe(0);
-    expect(io.stdout.join('\n')).toMatch(/model PG_memory/);
-    const { file, checkpoint } = resolveCheckpoint({ run: out });
-    const [, h, w, c] = expected.feature_shape;
-    const { model, config } = await loadTrainedModel(
-      file,
-      checkpoint,
-      expected.vocab,
-      [h, w, c],
-      builtinModels(),
-    );
-    expect(config.model).toBe('PG_memory');
-    model.dispose();
-  });
-
-  it('writes a run with the vocab given, which loads as eval and predict load it', async () => {
+  it('writes PG and PG_memory runs with the vocab given, which load as eval and predict load them', async () => {
     const data = tempDir('reference-vocab');
     const vocabFile = join(data, 'vocab.json');
     writeFileSync(vocabFile, JSON.stringify(expected.vocab));
-    const out = join(tempDir('reference'), 'run');
-    const io = captureIo();
-    const code = await runCli(
-      ['convert', '--from', 'reference', FILE, '--vocab', vocabFile, '--out', out],
-      io,
-    );
-    expect(io.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
-    expect(code).toBe(0);
-    const { file, checkpoint } = resolveCheckpoint({ run: out });
-    const [, h, w, c] = expected.feature_shape;
-    const { model, config } = await loadTrainedModel(
-      file,
-      checkpoint,
-      expected.vocab,
-      [h, w, c],
-      builtinModels(),
-    );
-    expect(config.model).toBe('PG');
-    expect((config.model_config as { sceneBlock: boolean }).sceneBlock).toBe(true);
-    model.dispose();
+    for (const [name, kind] of [
+      ['pg', 'PG'],
+      ['pg_memory', 'PG_memory'],
+    ]) {
+      const out = join(tempDir(`reference-${name}`), 'run');
+      const io = captureIo();
+      const code = await runCli(
+        ['convert', '--from', 'reference', join(DIR, `${name}.model`), '--vocab', vocabFile, '--out', out],
+        io,
+      );
+      expect(io.stderr.filter((l) => !l.includes('backend'))).toEqual([]);
+      expect(code).toBe(0);
+      expect(io.stdout.join('\n')).toContain(`model ${kind};`);
+      const { file, checkpoint } = resolveCheckpoint({ run: out });
+      const [, h, w, c] = expected.feature_shape;
+      const { model, config } = await loadTrainedModel(
+        file,
+        checkpoint,
+        expected.vocab,
+        [h, w, c],
+        builtinModels(),
+      );
+      expect(config.model).toBe(kind);
+      // PG runs a learned block for `scene`, as the reference's PG does; PG_memory's `scene` is the features.
+      expect((config.model_config as { sceneBlock?: boolean }).sceneBlock ?? false).toBe(kind === 'PG');
+      model.dispose();
+    }
   });
 
   it("converts the reference's SAN: logits within 1e-4 of PyTorch's", async () => {
