@@ -33,7 +33,13 @@ export {
   registeredFeatureExtractors,
   registerFeatureExtractor,
 } from './features/feature-extractor.js';
-export { type FloatRgbImage, resizeBilinear, resizeForExtractor } from './features/float-image.js';
+export {
+  type FloatRgbImage,
+  type ResampleMethod,
+  resizeBilinear,
+  resizeForExtractor,
+  resizePilBicubic,
+} from './features/float-image.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './features/raw-pixels.js';
 export * from './formats/index.js';
 export * from './program/index.js';

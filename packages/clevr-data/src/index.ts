@@ -15,4 +15,5 @@ export * from './properties/index.js';
 export * from './questions/index.js';
 export * from './render/index.js';
 export * from './scene/index.js';
+export * from './shards/index.js';
 export * from './vocab/index.js';

@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  extractFeatures,
-  mergeFeatureShards,
-  parseFeatureShard,
-  rawPixelsExtractor,
-  shardRange,
-} from '../src/features/index.js';
+import { extractFeatures, mergeFeatureShards, rawPixelsExtractor } from '../src/features/index.js';
 import { loadH5wasm } from '../src/h5/index.js';
+import { parseShard, shardRange } from '../src/shards/index.js';
 import { tinyPng } from './download-fixtures.js';
 import { runDataCli } from './helpers/cli.js';
 
@@ -67,9 +62,9 @@ const extractArgs = (output: string, ...more: string[]) => [
 
 describe('sharded feature extraction', () => {
   it('parses i/n and splits N rows into n contiguous ranges covering each row once', () => {
-    expect(parseFeatureShard('3/4')).toEqual({ index: 3, count: 4 });
+    expect(parseShard('3/4')).toEqual({ index: 3, count: 4 });
     for (const bad of ['4/4', '-1/4', '1', '1/0', 'a/b', '1/4/2'])
-      expect(() => parseFeatureShard(bad)).toThrow(/expected i\/n with 0 <= i < n/);
+      expect(() => parseShard(bad)).toThrow(/expected i\/n with 0 <= i < n/);
     for (const [total, count] of [
       [11, 4],
       [100_000, 7],

@@ -8,7 +8,12 @@ stem of two conv3x3 + ReLU; per program token a residual block `c1`, `c2` (binar
 inputs concatenated, then `c2`, `c3`, plus `c1`'s output), `scene` included, which runs a block over the
 features; a classifier conv1x1 + ReLU + maxpool 2 + flatten + linear + ReLU + linear), random weights, saved as
 the reference saves it (`torch.save(model.state_dict())`, legacy format), and run on fixed programs by the
-reference's own evaluation order (programs read right to left with one saved register).
+reference's own evaluation order (programs read right to left with one saved register). And a tiny PG_memory as
+the reference defines it (written from its description): PG's stem and classifier, the per-token blocks replaced by
+a module `memory` holding two banks, `memory.unary` [unary functions, 2k] (per row the two 3x3 kernels of a unary
+block, each [d, d, 3, 3] flattened) and `memory.binary` [binary functions, 4k] (the [d, 2d, 3, 3] kernel, then two
+[d, d, 3, 3]), k = 9 d^2, one row per function in the vocabulary's order; a step reads its row as a one-hot address
+times the bank and runs a bias-free residual block with it; `scene` is the stem's features.
 
 Needs PyTorch (Debian: apt-get install python3-torch).
 Run: python3 packages/trainer/scripts/make-reference-fixtures.py && pnpm biome format --write packages/trainer/test/fixtures
@@ -38,6 +43,22 @@ IDX_TO_TOKEN = {i: t for t, i in VOCAB['program_token_to_idx'].items()}
 
 def is_binary(token):
     return 'equal' in token or token in ('union', 'intersect', 'less_than', 'greater_than')
+
+
+def run_program(ids, x, scene, unary, binary):
+    """The reference's evaluation order: a prefix program read right to left with one saved register."""
+    out, saved = x, None
+    for i in reversed(ids):
+        token = IDX_TO_TOKEN[i]
+        if token in SPECIAL:
+            continue
+        if token == 'scene':
+            saved, out = out, scene(x)
+        elif is_binary(token):
+            out = binary(token, out, saved)
+        else:
+            out = unary(token, out)
+    return out
 
 
 class Unary(nn.Module):
@@ -79,22 +100,9 @@ class PG(nn.Module):
 
     def forward(self, feats, programs):
         v = self.stem(feats)
-        outs = []
-        for b in range(feats.shape[0]):
-            x = v[b:b + 1]
-            out, saved = x, None
-            for i in reversed(programs[b].tolist()):
-                token = IDX_TO_TOKEN[i]
-                if token in SPECIAL:
-                    continue
-                module = getattr(self, token)
-                if token == 'scene':
-                    saved, out = out, module(x)
-                elif is_binary(token):
-                    out = module(out, saved)
-                else:
-                    out = module(out)
-            outs.append(out)
+        run = lambda token: getattr(self, token)
+        outs = [run_program(programs[b].tolist(), v[b:b + 1], run('scene'), lambda t, x: run(t)(x),
+                            lambda t, a, c: run(t)(a, c)) for b in range(feats.shape[0])]
         return self.classifier(torch.cat(outs, 0))
 
 
@@ -139,6 +147,92 @@ class SAN(nn.Module):
         return self.classifier(u)
 
 
+def kernels(row, shapes):
+    parts, start = [], 0
+    for shape in shapes:
+        n = 1
+        for s in shape:
+            n *= s
+        parts.append(row[start:start + n].view(*shape))
+        start += n
+    return parts
+
+
+class ModuleMemory(nn.Module):
+    def __init__(self, unary, binary, d):
+        super().__init__()
+        k = 9 * d * d
+        self.unary = nn.Parameter(torch.empty(len(unary), 2 * k))
+        self.binary = nn.Parameter(torch.empty(len(binary), 4 * k))
+
+
+class PGMemory(nn.Module):
+    def __init__(self, in_channels, d, side, proj, hidden, answers):
+        super().__init__()
+        self.d = d
+        self.unary_tokens = [t for t in PROGRAM_TOKENS if t != 'scene' and not is_binary(t)]
+        self.binary_tokens = [t for t in PROGRAM_TOKENS if is_binary(t)]
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, d, 3, padding=1), nn.ReLU(),
+                                  nn.Conv2d(d, d, 3, padding=1), nn.ReLU())
+        self.memory = ModuleMemory(self.unary_tokens, self.binary_tokens, d)
+        self.classifier = nn.Sequential(nn.Conv2d(d, proj, 1), nn.ReLU(), nn.MaxPool2d(2, 2), Flatten(),
+                                        nn.Linear(proj * side * side, hidden), nn.ReLU(), nn.Linear(hidden, answers))
+
+    def read(self, bank, tokens, token):
+        address = torch.zeros(1, len(tokens))
+        address[0, tokens.index(token)] = 1
+        return torch.mm(address, bank)[0]
+
+    def unary(self, token, x):
+        d = self.d
+        w1, w2 = kernels(self.read(self.memory.unary, self.unary_tokens, token), [(d, d, 3, 3)] * 2)
+        return F.relu(x + F.conv2d(F.relu(F.conv2d(x, w1, padding=1)), w2, padding=1))
+
+    def binary(self, token, a, b):
+        d = self.d
+        w1, w2, w3 = kernels(self.read(self.memory.binary, self.binary_tokens, token),
+                             [(d, 2 * d, 3, 3), (d, d, 3, 3), (d, d, 3, 3)])
+        o1 = F.relu(F.conv2d(torch.cat([a, b], 1), w1, padding=1))
+        return F.relu(o1 + F.conv2d(F.relu(F.conv2d(o1, w2, padding=1)), w3, padding=1))
+
+    def forward(self, feats, programs):
+        v = self.stem(feats)
+        outs = [run_program(programs[b].tolist(), v[b:b + 1], lambda x: x, self.unary, self.binary)
+                for b in range(feats.shape[0])]
+        return self.classifier(torch.cat(outs, 0))
+
+
+def token_rows(sequences, token_to_idx):
+    """Sequences of tokens as id rows padded with <NULL>."""
+    width = max(len(q) for q in sequences)
+    return torch.tensor([[token_to_idx[t] for t in q] + [0] * (width - len(q)) for q in sequences])
+
+
+def save_fixture(name, model, feats, inputs_name, inputs):
+    """Runs `model` in eval mode, saves its state dict as the reference does and writes what the test compares."""
+    model.eval()
+    with torch.no_grad():
+        logits = model(feats, inputs)
+    torch.save(model.state_dict(), os.path.join(OUT, f'{name}.model'), _use_new_zipfile_serialization=False)
+    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
+    n, c, h, w = feats.shape
+    with open(os.path.join(OUT, f'{name}.expected.json'), 'w') as f:
+        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)), 'feature_shape': [n, h, w, c],
+                   inputs_name: inputs.tolist(), 'logits': r(logits)}, f)
+
+
+def make_pg_memory(g):
+    model = PGMemory(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.startswith('memory.'):  # rows of kernels: each kernel's fan-in is 9 x its input channels
+                p.copy_(torch.randn(p.shape, generator=g) * (1.5 / (9 * 4)) ** 0.5)
+            else:
+                p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
+    feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
+    save_fixture('pg_memory', model, feats, 'programs', token_rows(PROGRAMS, VOCAB['program_token_to_idx']))
+
+
 QUESTIONS = [['<START>', 'how', 'many', '?', '<END>'], ['<START>', 'how', '?', '<END>'],
              ['<START>', 'many', 'many', 'how', '?', '<END>'], ['<START>', '<UNK>', '<END>']]
 
@@ -148,42 +242,24 @@ def make_san(g):
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(torch.randn(p.shape, generator=g) * ((2.0 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.3))
-    model.eval()
     feats = torch.randn(len(QUESTIONS), 5, 3, 3, generator=g)
-    width = max(len(q) for q in QUESTIONS)
-    questions = torch.tensor([[VOCAB['question_token_to_idx'][t] for t in q] + [0] * (width - len(q))
-                              for q in QUESTIONS])
+    save_fixture('san', model, feats, 'questions', token_rows(QUESTIONS, VOCAB['question_token_to_idx']))
+
+
+def make_pg(g):
+    model = PG(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
     with torch.no_grad():
-        logits = model(feats, questions)
-    torch.save(model.state_dict(), os.path.join(OUT, 'san.model'), _use_new_zipfile_serialization=False)
-    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
-    with open(os.path.join(OUT, 'san.expected.json'), 'w') as f:
-        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
-                   'feature_shape': [len(QUESTIONS), 3, 3, 5], 'questions': questions.tolist(), 'logits': r(logits)},
-                  f)
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
+    feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
+    save_fixture('pg', model, feats, 'programs', token_rows(PROGRAMS, VOCAB['program_token_to_idx']))
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     make_san(torch.Generator().manual_seed(12))
-    g = torch.Generator().manual_seed(11)
-    model = PG(5, 4, 2, 3, 6, len(VOCAB['answer_token_to_idx']))
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.randn(p.shape, generator=g) * ((1.5 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.2))
-    model.eval()
-    feats = torch.randn(len(PROGRAMS), 5, 4, 4, generator=g)
-    width = max(len(p) for p in PROGRAMS)
-    programs = torch.tensor([[VOCAB['program_token_to_idx'][t] for t in p] + [0] * (width - len(p))
-                             for p in PROGRAMS])
-    with torch.no_grad():
-        logits = model(feats, programs)
-    torch.save(model.state_dict(), os.path.join(OUT, 'pg.model'), _use_new_zipfile_serialization=False)
-    r = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
-    with open(os.path.join(OUT, 'pg.expected.json'), 'w') as f:
-        json.dump({'vocab': VOCAB, 'features_nhwc': r(feats.permute(0, 2, 3, 1)),
-                   'feature_shape': [len(PROGRAMS), 4, 4, 5], 'programs': programs.tolist(), 'logits': r(logits)},
-                  f)
+    make_pg_memory(torch.Generator().manual_seed(13))
+    make_pg(torch.Generator().manual_seed(11))
 
 
 if __name__ == '__main__':

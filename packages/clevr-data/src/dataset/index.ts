@@ -17,4 +17,5 @@ export {
   preprocessQuestions,
   preprocessQuestionsConfigSchema,
 } from './preprocess-questions.js';
+export { type MergeQuestionShardsResult, mergeQuestionShards } from './question-shards.js';
 export { formatQuestionStats, type QuestionStats, questionStats } from './question-stats.js';

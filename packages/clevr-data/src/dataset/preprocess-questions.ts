@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { prepareOutputFile, writeFileAtomicAsync } from '@mmnet/core-tensors';
 import {
@@ -14,6 +15,7 @@ import { type H5IntDtype, writeQuestionsH5 } from '../h5/questions-h5.js';
 import { streamQuestionsFile } from '../io/clevr-json.js';
 import type { ProgressCallback } from '../io/progress.js';
 import { checkLimit, DEFAULT_INPUT_LIMITS } from '../limits/input-limits.js';
+import { fileDigest, shardMeta, shardRange, shardSchema } from '../shards/shards.js';
 import { programTokens } from '../vocab/build.js';
 import { encodeTokens } from '../vocab/encode.js';
 import { tokenize } from '../vocab/tokenize.js';
@@ -40,6 +42,11 @@ export const preprocessQuestionsConfigSchema = z
     maxQuestionLength: z.number().int().positive().default(DEFAULT_INPUT_LIMITS.maxQuestionLength),
     /** Longest encoded program accepted, in tokens with <START>/<END> (see `InputLimits`). */
     maxProgramLength: z.number().int().positive().default(DEFAULT_INPUT_LIMITS.maxProgramLength),
+    /**
+     * Only shard `index` of `count`: its contiguous range of the questions (rows keep their `orig_idxs`), into its
+     * own file, which `mergeQuestionShards` joins with the others. A built vocabulary comes from the whole file.
+     */
+    shard: shardSchema.optional(),
   })
   .refine((c) => c.inputVocabJson !== undefined || c.outputVocabJson !== undefined, {
     message: 'give an input vocab (input_vocab_json) or an output vocab (output_vocab_json), or both',
@@ -56,7 +63,12 @@ export interface PreprocessQuestionsResult {
   vocabSizes: { questions: number; programs: number; answers: number };
   /** Question words added to the input vocab by expandVocab. */
   newWords: string[];
+  /** With a shard: its rows [start, end) of the file's `total` questions. */
+  shard?: { start: number; end: number; total: number };
 }
+
+/** Meta keys every shard of one preprocessing shares (settings that change the arrays, and the inputs). */
+export const QUESTION_SHARD_KEYS = ['questions_digest', 'vocab_digest', 'mode', 'encode_unk', 'h5_dtype'];
 
 /** How question text is split into words (the reference's tokenize options). */
 export const QUESTION_TOKENIZE = { punctToKeep: [';', ','], punctToRemove: ['?', '.'] } as const;
@@ -87,7 +99,7 @@ async function countTokens(
     if (q.answer !== undefined) bump(answers, [q.answer]);
     index++;
   }
-  return { words, programs, answers };
+  return { words, programs, answers, questions: index };
 }
 
 function programTokenList(
@@ -133,14 +145,25 @@ export async function preprocessQuestions(
     vocab = vocabFromJson(text, cfg.inputVocabJson);
   }
   const newWords: string[] = [];
+  // A sharded run counts too: it needs the number of questions (and every shard builds the same vocabulary).
+  const counts =
+    !vocab || cfg.expandVocab || cfg.shard ? await countTokens(file, cfg.mode, hooks) : undefined;
+  let range: { start: number; end: number } | undefined;
+  if (cfg.shard && counts) {
+    range = shardRange(counts.questions, cfg.shard);
+    if (range.end === range.start)
+      throw new Error(
+        `shard ${cfg.shard.index}/${cfg.shard.count} holds no questions: ${file} has ${counts.questions} for ${cfg.shard.count} shards`,
+      );
+  }
   if (!vocab || cfg.expandVocab) {
-    const counts = await countTokens(file, cfg.mode, hooks);
-    const questionMap = buildTokenMap(countedSequences(counts.words), { minTokenCount: cfg.unkThreshold });
+    const { words, programs: programCounts, answers: answerCounts } = counts!;
+    const questionMap = buildTokenMap(countedSequences(words), { minTokenCount: cfg.unkThreshold });
     if (!vocab) {
       vocab = {
         question_token_to_idx: questionMap,
-        program_token_to_idx: buildTokenMap(countedSequences(counts.programs)),
-        answer_token_to_idx: buildTokenMap(countedSequences(counts.answers)),
+        program_token_to_idx: buildTokenMap(countedSequences(programCounts)),
+        answer_token_to_idx: buildTokenMap(countedSequences(answerCounts)),
       };
     } else {
       const before = vocab.question_token_to_idx;
@@ -160,7 +183,13 @@ export async function preprocessQuestions(
   let withoutAnswer = -1;
   let withoutFamily = -1;
   let index = 0;
+  let rows = 0;
   for await (const q of streamQuestionsFile(file, hooks)) {
+    if (range && (index < range.start || index >= range.end)) {
+      index++;
+      continue;
+    }
+    rows++;
     const where = `${file}: questions[${index}]`;
     imageIdxs.push(q.image_index);
     const words = tokenize(q.question, QUESTION_TOKENIZE);
@@ -180,12 +209,12 @@ export async function preprocessQuestions(
     else if (withoutFamily < 0) withoutFamily = index;
     index++;
   }
-  if (index === 0) throw new Error(`${file}: no questions`);
+  if (rows === 0) throw new Error(`${file}: no questions`);
   const allOrNone = (what: string, have: number, firstMissing: number) => {
-    if (have > 0 && have < index) {
+    if (have > 0 && have < rows) {
       throw new Error(`${file}: questions[${firstMissing}] has no ${what} but ${have} other questions do`);
     }
-    return have === index;
+    return have === rows;
   };
   const hasPrograms = allOrNone('program', programs.count, withoutProgram);
   const hasAnswers = allOrNone('answer', answers.count, withoutAnswer);
@@ -193,21 +222,35 @@ export async function preprocessQuestions(
 
   const questionMatrix = questions.toMatrix();
   const programMatrix = hasPrograms ? programs.toMatrix() : undefined;
+  const start = range?.start ?? 0;
+  const vocabJson = vocabToJson(v);
+  // A shard records what every shard of one run shares; `mergeQuestionShards` checks it.
+  const meta =
+    cfg.shard && range
+      ? {
+          ...shardMeta(cfg.shard, range, index, { questions_digest: await fileDigest(file) }),
+          vocab_digest: createHash('sha256').update(vocabJson).digest('hex').slice(0, 32),
+          mode: cfg.mode,
+          encode_unk: cfg.encodeUnk ? 1 : 0,
+          h5_dtype: cfg.h5Dtype,
+        }
+      : undefined;
   await writeQuestionsH5(
     cfg.outputH5File,
     {
       questions: questionMatrix,
       imageIdxs: imageIdxs.toArray(),
-      origIdxs: Int32Array.from({ length: index }, (_, i) => i),
+      origIdxs: Int32Array.from({ length: rows }, (_, i) => start + i),
       programs: programMatrix,
       answers: hasAnswers ? answers.toArray() : undefined,
       questionFamilies: hasFamilies ? families.toArray() : undefined,
     },
-    { dtype: cfg.h5Dtype as H5IntDtype },
+    { dtype: cfg.h5Dtype as H5IntDtype, meta },
   );
-  if (cfg.outputVocabJson) await writeFileAtomicAsync(cfg.outputVocabJson, vocabToJson(v));
+  if (cfg.outputVocabJson) await writeFileAtomicAsync(cfg.outputVocabJson, vocabJson);
   return {
-    questions: index,
+    shard: range && { ...range, total: index },
+    questions: rows,
     questionLength: questionMatrix.cols,
     programLength: programMatrix?.cols ?? 0,
     hasPrograms,

@@ -2,9 +2,10 @@ import { tf } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { FeaturesH5Writer, nhwcToNchw } from '../h5/features-h5.js';
 import type { ProgressCallback } from '../io/progress.js';
+import { imageListDigest, shardMeta, shardRange, shardSchema } from '../shards/shards.js';
 import type { FeatureExtractor } from './feature-extractor.js';
-import { featureFileMeta, featureShardSchema, shardMeta, shardRange } from './feature-shards.js';
-import { resizeForExtractor } from './float-image.js';
+import { featureFileMeta } from './feature-shards.js';
+import { type ResampleMethod, resizeForExtractor } from './float-image.js';
 import { listPngFiles } from './image-list.js';
 import { readPngFile } from './rgb-image.js';
 
@@ -24,7 +25,7 @@ export const extractFeaturesConfigSchema = z.object({
    * Only shard `index` of `count`: its contiguous range of the (first `maxImages`) images, into its own file, which
    * `mergeFeatureShards` joins with the others.
    */
-  shard: featureShardSchema.optional(),
+  shard: shardSchema.optional(),
 });
 export type ExtractFeaturesConfig = z.input<typeof extractFeaturesConfigSchema>;
 
@@ -48,15 +49,20 @@ export class ExtractionAbortedError extends Error {
 }
 
 /**
- * Reads images `files` and resizes them (`resizeForExtractor`, as `mmnet predict` does) into one [B, H, W, 3]
- * buffer in [0, 1].
+ * Reads images `files` and resizes them (`resizeForExtractor` with the extractor's `resample`, as `mmnet predict`
+ * does) into one [B, H, W, 3] buffer in [0, 1].
  */
-export async function loadImageBatch(files: string[], height: number, width: number): Promise<Float32Array> {
+export async function loadImageBatch(
+  files: string[],
+  height: number,
+  width: number,
+  resample: ResampleMethod = 'bilinear',
+): Promise<Float32Array> {
   const per = height * width * 3;
   const out = new Float32Array(files.length * per);
   for (const [i, file] of files.entries()) {
     const img = await readPngFile(file);
-    out.set(resizeForExtractor(img, height, width).data, i * per);
+    out.set(resizeForExtractor(img, height, width, resample).data, i * per);
   }
   return out;
 }
@@ -83,7 +89,9 @@ export async function extractFeatures(
       throw new Error(
         `shard ${cfg.shard.index}/${cfg.shard.count} holds no images: ${cfg.imageDir} has ${files.length} for ${cfg.shard.count} shards`,
       );
-    extra = shardMeta(cfg.shard, range, files.map(basename));
+    extra = shardMeta(cfg.shard, range, files.length, {
+      images_digest: imageListDigest(files.map(basename)),
+    });
     files = files.slice(range.start, range.end);
   }
   const writer = await FeaturesH5Writer.open(cfg.outputH5, {
@@ -105,7 +113,7 @@ export async function extractFeatures(
     for (let start = writer.rowsDone; start < files.length; start += cfg.batchSize) {
       if (hooks.signal?.aborted) throw new ExtractionAbortedError(`${cfg.outputH5}.partial`, writer.rowsDone);
       const batchFiles = files.slice(start, start + cfg.batchSize);
-      const pixels = await loadImageBatch(batchFiles, cfg.imageHeight, cfg.imageWidth);
+      const pixels = await loadImageBatch(batchFiles, cfg.imageHeight, cfg.imageWidth, extractor.resample);
       const b = batchFiles.length;
       const features = tf.tidy(() => {
         const input = tf.tensor4d(pixels, [b, cfg.imageHeight, cfg.imageWidth, 3]);

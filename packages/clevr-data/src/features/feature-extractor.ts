@@ -1,4 +1,5 @@
 import type { tf } from '@mmnet/core-tensors';
+import type { ResampleMethod } from './float-image.js';
 
 /**
  * Turns a batch of images into feature maps. Input: [B, H, W, 3] float32 RGB in [0, 1] (NHWC, as tfjs wants);
@@ -9,6 +10,8 @@ export interface FeatureExtractor {
   name: string;
   /** [h, w, c] of one image's features for the configured input size. */
   outputShape: [number, number, number];
+  /** How images are resized to the input size (`resizeForExtractor`); default bilinear. */
+  resample?: ResampleMethod;
   /** Must not keep references to `batch`; the caller disposes input and output. */
   extract(batch: tf.Tensor4D): tf.Tensor4D;
   /** Frees the extractor's weights, if any. */

@@ -14,17 +14,18 @@ export {
   registerFeatureExtractor,
 } from './feature-extractor.js';
 export {
-  type FeatureShard,
   featureFileMeta,
-  featureShardSchema,
-  imageListDigest,
   type MergeFeatureShardsConfig,
   type MergeFeatureShardsResult,
   mergeFeatureShards,
-  parseFeatureShard,
-  shardRange,
 } from './feature-shards.js';
-export { type FloatRgbImage, resizeBilinear, resizeForExtractor } from './float-image.js';
+export {
+  type FloatRgbImage,
+  type ResampleMethod,
+  resizeBilinear,
+  resizeForExtractor,
+  resizePilBicubic,
+} from './float-image.js';
 export { listPngFiles } from './image-list.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
 export {

@@ -5,8 +5,12 @@ import type { FeatureExtractor } from './feature-extractor.js';
 
 /** PyTorch's BatchNorm epsilon, which torchvision's ResNets keep. */
 const BN_EPS = 1e-5;
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
+/**
+ * The normalisation of clevr-iep's extract_features.py: ImageNet's mean, and its std with 0.224 for blue (where
+ * torchvision says 0.225); its features, and the execution engines trained on them, were made with these.
+ */
+const CLEVR_IEP_MEAN = [0.485, 0.456, 0.406];
+const CLEVR_IEP_STD = [0.229, 0.224, 0.224];
 
 /** One convolution with its batch norm folded in: HWIO kernel, bias, stride and symmetric padding. */
 interface FoldedConv {
@@ -43,9 +47,14 @@ export class TorchResNetTrunk {
       used.add(key);
       return t;
     };
-    const fold = (conv: string, bn: string, stride: number): FoldedConv => {
+    /** Conv `conv` (k x k, `inChannels` in, any number out) with batch norm `bn` folded in. */
+    const fold = (conv: string, bn: string, stride: number, k: number, inChannels: number): FoldedConv => {
       const w = take(`${conv}.weight`, 4);
       const [o, i, kh, kw] = w.shape;
+      if (i !== inChannels || kh !== k || kw !== k)
+        throw new Error(
+          `${source}: '${conv}.weight' has shape [${w.shape}], expected [${o},${inChannels},${k},${k}]`,
+        );
       const bnPart = (name: string) => {
         const t = take(`${bn}.${name}`, 1);
         if (t.shape[0] !== o)
@@ -77,20 +86,33 @@ export class TorchResNetTrunk {
         pad: (kh - 1) / 2,
       };
     };
-    this.stem = fold('conv1', 'bn1', 2);
+    // Widths follow the tensors (any base width); each conv's input must be the previous output.
+    this.stem = fold('conv1', 'bn1', 2, 7, 3);
+    let channels = this.stem.kernel.shape[3];
+    const outOf = (c: FoldedConv) => c.kernel.shape[3];
     for (let l = 1; l <= 3; l++) {
       const blocks: Bottleneck[] = [];
       for (let b = 0; state.has(`layer${l}.${b}.conv1.weight`); b++) {
         const p = `layer${l}.${b}`;
         const stride = b === 0 && l > 1 ? 2 : 1;
-        blocks.push({
-          conv1: fold(`${p}.conv1`, `${p}.bn1`, 1),
-          conv2: fold(`${p}.conv2`, `${p}.bn2`, stride),
-          conv3: fold(`${p}.conv3`, `${p}.bn3`, 1),
-          downsample: state.has(`${p}.downsample.0.weight`)
-            ? fold(`${p}.downsample.0`, `${p}.downsample.1`, stride)
-            : null,
-        });
+        const conv1 = fold(`${p}.conv1`, `${p}.bn1`, 1, 1, channels);
+        const conv2 = fold(`${p}.conv2`, `${p}.bn2`, stride, 3, outOf(conv1));
+        const conv3 = fold(`${p}.conv3`, `${p}.bn3`, 1, 1, outOf(conv2));
+        const out = outOf(conv3);
+        let downsample: FoldedConv | null = null;
+        if (state.has(`${p}.downsample.0.weight`)) {
+          downsample = fold(`${p}.downsample.0`, `${p}.downsample.1`, stride, 1, channels);
+          if (outOf(downsample) !== out)
+            throw new Error(
+              `${source}: '${p}.downsample.0.weight' has shape [${state.get(`${p}.downsample.0.weight`)!.shape}], expected [${out},${channels},1,1]`,
+            );
+        } else if (stride !== 1 || channels !== out) {
+          throw new Error(
+            `${source}: missing key '${p}.downsample.0.weight' (expected shape [${out},${channels},1,1]: the block changes the shape)`,
+          );
+        }
+        blocks.push({ conv1, conv2, conv3, downsample });
+        channels = out;
       }
       if (blocks.length === 0)
         throw new Error(`${source}: no blocks of layer${l} (missing 'layer${l}.0.conv1.weight')`);
@@ -163,8 +185,8 @@ function stateDictOf(value: unknown, source: string): Map<string, TorchTensor> {
 
 /**
  * The `resnet101` extractor: torchvision's ResNet weights (e.g. resnet101-5d3b4d8f.pth, either torch.save
- * format) up to layer3, ImageNet normalisation, as clevr-iep's extract_features.py. Any torchvision bottleneck
- * ResNet's weights work; the name records its block counts.
+ * format) up to layer3, with the bicubic resize and the normalisation of clevr-iep's extract_features.py. Any
+ * torchvision bottleneck ResNet's weights work, at any width; the name records its block counts.
  */
 export async function loadTorchResNetExtractor(
   input: { height: number; width: number },
@@ -193,9 +215,10 @@ export async function loadTorchResNetExtractor(
   return {
     name,
     outputShape: [size(input.height), size(input.width), trunk.channels],
+    resample: 'pil-bicubic',
     extract: (batch) =>
       tf.tidy(() =>
-        trunk.apply(tf.div(tf.sub(batch, tf.tensor1d(IMAGENET_MEAN)), tf.tensor1d(IMAGENET_STD))),
+        trunk.apply(tf.div(tf.sub(batch, tf.tensor1d(CLEVR_IEP_MEAN)), tf.tensor1d(CLEVR_IEP_STD))),
       ),
     dispose: () => trunk.dispose(),
   };

@@ -14,6 +14,7 @@ export {
   type H5IntDtype,
   type QuestionArrays,
   readQuestionsH5,
+  readQuestionsMeta,
   type WriteQuestionsH5Options,
   writeQuestionsH5,
 } from './questions-h5.js';

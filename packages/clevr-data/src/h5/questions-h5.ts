@@ -1,4 +1,5 @@
 import { withAtomicPath } from '@mmnet/core-tensors';
+import { META_PREFIX } from './features-h5.js';
 import {
   asH5FileError,
   errorMessage,
@@ -28,6 +29,8 @@ export type H5IntDtype = 'int64' | 'int32';
 
 export interface WriteQuestionsH5Options {
   dtype?: H5IntDtype;
+  /** Settings stored as attributes `meta_<key>` of `questions` (a shard's, for `mergeQuestionShards`). */
+  meta?: Record<string, string | number>;
 }
 
 /** Number of questions in `arrays`, after checking that every array has one row per question. */
@@ -79,6 +82,9 @@ export async function writeQuestionsH5(
       };
       const q = arrays.questions;
       put('questions', q.data, [q.rows, q.cols]);
+      const questions = requireDataset(file, tmp, 'questions');
+      for (const [key, value] of Object.entries(options.meta ?? {}))
+        questions.create_attribute(META_PREFIX + key, value);
       put('image_idxs', arrays.imageIdxs, [q.rows]);
       if (arrays.origIdxs) put('orig_idxs', arrays.origIdxs, [q.rows]);
       if (arrays.programs)
@@ -96,6 +102,23 @@ export async function readQuestionsH5(path: string): Promise<QuestionArrays> {
   const file = await openH5(path, 'r');
   try {
     return readQuestionArrays(file, path);
+  } catch (err) {
+    throw asH5FileError(path, err);
+  } finally {
+    file.close();
+  }
+}
+
+/** The `meta_<key>` attributes of a question file's `questions` (keys without the prefix). */
+export async function readQuestionsMeta(path: string): Promise<Record<string, string>> {
+  const file = await openH5(path, 'r');
+  try {
+    const ds = requireDataset(file, path, 'questions');
+    const meta: Record<string, string> = {};
+    for (const name of Object.keys(ds.attrs))
+      if (name.startsWith(META_PREFIX))
+        meta[name.slice(META_PREFIX.length)] = String(ds.get_attribute(name, true));
+    return meta;
   } catch (err) {
     throw asH5FileError(path, err);
   } finally {

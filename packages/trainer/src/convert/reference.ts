@@ -6,7 +6,7 @@ import { nchwRowsToNhwc, StateReader } from './torch-layouts.js';
 
 /** Which model a reference (VisualReasoning_MMnet) state dict holds, from its keys. */
 export function referenceModelKind(keys: string[]): 'PG' | 'PG_memory' | 'SAN' | null {
-  if (keys.includes('memory')) return 'PG_memory';
+  if (keys.some((k) => k === 'memory' || k.startsWith('memory.'))) return 'PG_memory';
   if (keys.some((k) => k.endsWith('.c1.weight'))) return 'PG';
   if (keys.some((k) => k.includes('Wv.weight') || k.includes('Wu.weight'))) return 'SAN';
   return null;
@@ -15,20 +15,21 @@ export function referenceModelKind(keys: string[]): 'PG' | 'PG_memory' | 'SAN' |
 /**
  * Converts a state dict saved by the reference project (`torch.save(model.state_dict(), ...)` of
  * VisualReasoning_MMnet, which records no vocabulary and no sizes) to an mmnet run of the same model. The sizes
- * are read from the tensors; the vocabulary is the dataset's (`vocab`). PG is supported: stem `stem.0`/`stem.2`,
- * one residual block per program token (`<token>.c1`, `.c2`, binary `.c3`; `scene` too: the reference runs a block
- * over the features, mmnet's `sceneBlock`), classifier `classifier.0` (1x1), `.4`, `.6`. SAN: stem, question
- * encoder `rnn.embed`, `rnn.rnn` (LSTM), attention `attention.Wv` (1x1), `.Wu`, `.Wp` (1x1), 3 hops, classifier
- * `classifier.0`, `.2`. PG_memory state dicts are refused, naming the kind.
+ * are read from the tensors; the vocabulary is the dataset's (`vocab`). PG: stem `stem.0`/`stem.2`, one residual
+ * block per program token (`<token>.c1`, `.c2`, binary `.c3`; `scene` too: the reference runs a block over the
+ * features, mmnet's `sceneBlock`), classifier `classifier.0` (1x1), `.4`, `.6`. PG_memory: the same stem and
+ * classifier, and the memory of module weights `memory.unary` [unary functions, 2k] and `memory.binary` [binary
+ * functions, 4k] (k = 9 dim^2; per row the block's bias-free 3x3 kernels, OIHW flattened; one row per function
+ * in the vocabulary's order; `scene` = the stem's features) as mmnet's two banks. SAN: stem, question encoder
+ * `rnn.embed`, `rnn.rnn` (LSTM), attention `attention.Wv` (1x1), `.Wu`, `.Wp` (1x1), 3 hops, classifier
+ * `classifier.0`, `.2`.
  */
 export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: string): ConvertedModel {
   const tensors = stateDictOf(value, source);
   const kind = referenceModelKind([...tensors.keys()]);
   if (kind === 'SAN') return convertReferenceSan(tensors, vocab, source);
-  if (kind !== 'PG') {
-    throw new Error(
-      `${source}: ${kind ? `a reference ${kind} state dict` : 'not a reference state dict (no PG, PG_memory or SAN keys)'}: only PG and SAN are converted so far`,
-    );
+  if (kind === null) {
+    throw new Error(`${source}: not a reference state dict (no PG, PG_memory or SAN keys)`);
   }
   const state = new StateReader(tensors, source);
   const out: Record<string, NamedArray> = {};
@@ -41,12 +42,35 @@ export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: 
   };
   conv('stem.0', [dim, inChannels, 3, 3], 'stem.conv1');
   conv('stem.2', [dim, dim, 3, 3], 'stem.conv2');
-  for (const token of Object.keys(vocab.program_token_to_idx)) {
-    if (isSpecialToken(token)) continue;
-    const binary = clevrArity(token) === 2;
-    conv(`${token}.c1`, [dim, binary ? 2 * dim : dim, 3, 3], `modules.${token}.conv1`);
-    conv(`${token}.c2`, [dim, dim, 3, 3], `modules.${token}.conv2`);
-    if (binary) conv(`${token}.c3`, [dim, dim, 3, 3], `modules.${token}.conv3`);
+  const functions = Object.entries(vocab.program_token_to_idx)
+    .sort((a, b) => a[1] - b[1])
+    .map(([token]) => token)
+    .filter((token) => !isSpecialToken(token));
+  if (kind === 'PG') {
+    for (const token of functions) {
+      const binary = clevrArity(token) === 2;
+      conv(`${token}.c1`, [dim, binary ? 2 * dim : dim, 3, 3], `modules.${token}.conv1`);
+      conv(`${token}.c2`, [dim, dim, 3, 3], `modules.${token}.conv2`);
+      if (binary) conv(`${token}.c3`, [dim, dim, 3, 3], `modules.${token}.conv3`);
+    }
+  } else {
+    // One row per function of the bank's arity, its kernels one after the other (width 2k or 4k).
+    const bank = (arity: 1 | 2, kernels: number[][]) => {
+      const key = arity === 1 ? 'memory.unary' : 'memory.binary';
+      const rows = functions.filter((token) => clevrArity(token) === arity).length;
+      if (rows === 0) return state.skip(key);
+      const width = kernels.reduce((a, shape) => a + shape.reduce((x, y) => x * y, 1), 0);
+      out[key] = oihwRowsToHwio(state.take(key, [rows, width]), kernels);
+    };
+    bank(1, [
+      [dim, dim, 3, 3],
+      [dim, dim, 3, 3],
+    ]);
+    bank(2, [
+      [dim, 2 * dim, 3, 3],
+      [dim, dim, 3, 3],
+      [dim, dim, 3, 3],
+    ]);
   }
   const proj = tensors.get('classifier.0.weight');
   const fc1 = tensors.get('classifier.4.weight');
@@ -75,11 +99,11 @@ export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: 
   state.checkAllUsed();
   return {
     config: {
-      model: 'PG',
+      model: kind,
       stem_dim: dim,
       model_config: {
         modules: 'residual',
-        sceneBlock: true,
+        ...(kind === 'PG' ? { sceneBlock: true } : {}),
         inChannels,
         stemDim: dim,
         height: 2 * side,
@@ -91,6 +115,22 @@ export function convertReferenceStateDict(value: unknown, vocab: Vocab, source: 
     vocab,
     skipped: [],
   };
+}
+
+/** Rows of OIHW kernels flattened one after the other (PyTorch) to the same rows of HWIO kernels (mmnet). */
+function oihwRowsToHwio(rows: NamedArray, kernels: number[][]): NamedArray {
+  const [n, width] = rows.shape;
+  const data = new Float32Array(rows.data.length);
+  for (let r = 0; r < n; r++) {
+    let offset = r * width;
+    for (const shape of kernels) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const kernel = oihwToHwio({ shape, data: rows.data.subarray(offset, offset + size) });
+      data.set(kernel.data, offset);
+      offset += size;
+    }
+  }
+  return { shape: [n, width], data };
 }
 
 function stateDictOf(value: unknown, source: string): Map<string, TorchTensor> {

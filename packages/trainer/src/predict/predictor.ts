@@ -51,7 +51,7 @@ export class Predictor {
   /** The features of an image of any size (a decoded PNG or JPEG), extracted as the dataset's were. */
   imageFeatures(image: FloatRgbImage): Float32Array {
     const { imageHeight: h, imageWidth: w } = this.source;
-    const resized = resizeForExtractor(image, h, w);
+    const resized = resizeForExtractor(image, h, w, this.source.extractor.resample);
     return tf.tidy(
       () => this.source.extractor.extract(tf.tensor4d(resized.data, [1, h, w, 3])).dataSync() as Float32Array,
     );

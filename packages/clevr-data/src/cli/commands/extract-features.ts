@@ -2,11 +2,11 @@ import { BackendNameSchema, initBackend, prepareOutputFile } from '@mmnet/core-t
 import { z } from 'zod';
 import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
-import { parseFeatureShard } from '../../features/feature-shards.js';
 import { rawPixelsExtractor } from '../../features/raw-pixels.js';
 import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
 import { loadTorchResNetExtractor } from '../../features/torch-resnet.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS } from '../../limits/input-limits.js';
+import { shardFlag } from '../../shards/shards.js';
 import { defineCommand } from '../command.js';
 import { type FlagSpecs, flagPositiveInt, flagSwitch, UsageError } from '../flags.js';
 
@@ -23,10 +23,14 @@ const flags: FlagSpecs = {
   },
   image_height: {
     type: 'string',
-    description: 'images are resized (bilinear) to this height',
+    description: 'images are resized to this height (bilinear; resnet101: bicubic as clevr-iep)',
     default: '224',
   },
-  image_width: { type: 'string', description: 'images are resized (bilinear) to this width', default: '224' },
+  image_width: {
+    type: 'string',
+    description: 'images are resized to this width (bilinear; resnet101: bicubic as clevr-iep)',
+    default: '224',
+  },
   extractor: { type: 'string', description: 'raw, builtin, tfjs-model or resnet101', default: 'raw' },
   weights: {
     type: 'string',
@@ -88,17 +92,7 @@ const schema = z
     raw_position_channels: flagSwitch.default(false),
     batch_size: flagPositiveInt.default(32),
     max_images: flagPositiveInt.optional(),
-    shard: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return parseFeatureShard(text);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
-          return z.NEVER;
-        }
-      })
-      .optional(),
+    shard: shardFlag.optional(),
     restart: flagSwitch.default(false),
     backend: BackendNameSchema.optional(),
     max_image_size: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxImageSize),

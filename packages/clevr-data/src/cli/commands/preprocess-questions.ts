@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { preprocessQuestions } from '../../dataset/preprocess-questions.js';
 import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
+import { shardFlag } from '../../shards/shards.js';
 import { defineCommand } from '../command.js';
 import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
 
@@ -36,6 +37,11 @@ const flags: FlagSpecs = {
     description: 'longest program accepted, in tokens with <START> and <END>',
     default: String(DEFAULT_INPUT_LIMITS.maxProgramLength),
   },
+  shard: {
+    type: 'string',
+    description:
+      'i/n: only shard i of n (0 <= i < n), its contiguous range of the questions, into its own file (join them with merge-features)',
+  },
 };
 
 const schema = z
@@ -51,6 +57,7 @@ const schema = z
     h5_dtype: z.enum(['int64', 'int32'], { message: 'expected int32 or int64' }).default('int32'),
     max_question_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxQuestionLength),
     max_program_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxProgramLength),
+    shard: shardFlag.optional(),
   })
   .refine((f) => f.input_vocab_json !== undefined || f.output_vocab_json !== undefined, {
     message: 'give --input_vocab_json or --output_vocab_json (or both)',
@@ -62,7 +69,7 @@ export const preprocessQuestionsCommand = defineCommand({
   summary:
     'Encode a CLEVR questions JSON into questions.h5 (questions, image_idxs, orig_idxs, programs, answers, question_families) and a vocab.json, as the reference preprocess_questions.py.',
   usage:
-    'mmnet-data preprocess-questions --input_questions_json <file> --output_h5_file <file> (--input_vocab_json <file> | --output_vocab_json <file>)',
+    'mmnet-data preprocess-questions --input_questions_json <file> --output_h5_file <file> (--input_vocab_json <file> | --output_vocab_json <file>) [--shard i/n]',
   flags,
   schema,
   async run(f, io, task) {
@@ -79,6 +86,7 @@ export const preprocessQuestionsCommand = defineCommand({
         h5Dtype: f.h5_dtype,
         maxQuestionLength: f.max_question_length,
         maxProgramLength: f.max_program_length,
+        shard: f.shard,
       },
       task,
     );
@@ -87,7 +95,10 @@ export const preprocessQuestionsCommand = defineCommand({
       `${f.output_h5_file}: ${res.questions} questions [${res.questions}, ${res.questionLength}]` +
         (res.hasPrograms ? `, programs [${res.questions}, ${res.programLength}]` : ', no programs') +
         (res.hasAnswers ? ', answers' : ', no answers') +
-        `; vocab sizes: questions ${res.vocabSizes.questions}, programs ${res.vocabSizes.programs}, answers ${res.vocabSizes.answers}`,
+        `; vocab sizes: questions ${res.vocabSizes.questions}, programs ${res.vocabSizes.programs}, answers ${res.vocabSizes.answers}` +
+        (res.shard && f.shard
+          ? ` (shard ${f.shard.index}/${f.shard.count}: questions ${res.shard.start}-${res.shard.end - 1} of ${res.shard.total})`
+          : ''),
     );
     return 0;
   },

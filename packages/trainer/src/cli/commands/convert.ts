@@ -100,7 +100,7 @@ export async function convertCommand(argv: string[], io: CliIo, registry: ModelR
     {
       usage: 'mmnet convert --from clevr-iep|reference CHECKPOINT.pt --out RUN_DIR',
       summary:
-        "Converts a PyTorch checkpoint (clevr-iep's program generator + execution engine, or a state dict of the reference's PG or SAN) to an mmnet run folder.",
+        "Converts a PyTorch checkpoint (clevr-iep's program generator + execution engine, or a state dict of the reference's PG, PG_memory or SAN) to an mmnet run folder.",
     },
     (text) => io.out(text),
   );
@@ -121,7 +121,8 @@ export async function convertCommand(argv: string[], io: CliIo, registry: ModelR
           opts.checkpoint,
         );
   const config = trainConfigSchema.parse({ ...converted.config, clevr_dataset: opts.clevr_dataset });
-  // The feature shape the model is built for: the executor's (IEP) or the model's own config (PG, SAN: any size).
+  // The feature shape the model is built for: the executor's (IEP) or the model's own config (PG, PG_memory,
+  // SAN: any size).
   const sizes = (config.model_config.executor ?? config.model_config) as {
     height?: number;
     width?: number;
