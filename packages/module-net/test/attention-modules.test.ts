@@ -13,7 +13,7 @@ import { maxAbsDiff, stemLikeFeatures, tinyAttentionNetwork, useBackend } from '
 const CONFIG = { dim: 4, height: 3, width: 2 };
 
 function callOn(features: tf.Tensor4D): ModuleCall {
-  return { samples: [0, 1], members: [0, 0], features, gather: (t) => t };
+  return { samples: [0, 1], steps: [0, 0], memberIndices: [0, 0], features, gather: (t) => t };
 }
 
 describe('attention modules', () => {

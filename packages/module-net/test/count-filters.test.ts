@@ -8,7 +8,13 @@ const ROWS = 32;
 const DIM = 4;
 
 function callOf(rows: number, features: tf.Tensor4D): ModuleCall {
-  return { samples: [...Array(rows).keys()], members: new Array(rows).fill(0), features, gather: (t) => t };
+  return {
+    samples: [...Array(rows).keys()],
+    steps: new Array(rows).fill(0),
+    memberIndices: new Array(rows).fill(0),
+    features,
+    gather: (t) => t,
+  };
 }
 
 /**
@@ -74,7 +80,10 @@ describe('answer modules with count filters', () => {
     expect(store.get('u.count.kernel').shape).toEqual([3, 3, 1, 3]);
     expect(store.get('u.combine.weight').shape).toEqual([2, 2 * DIM + 3, DIM]);
     const { maps } = selections(1);
-    const out = apply([maps], { ...callOf(ROWS, maps), members: [...Array(ROWS).keys()].map((i) => i % 2) });
+    const out = apply([maps], {
+      ...callOf(ROWS, maps),
+      memberIndices: [...Array(ROWS).keys()].map((i) => i % 2),
+    });
     expect(out.shape).toEqual([ROWS, SIDE, SIDE, DIM]);
     // Two inputs (answer codes): no blob features.
     const binary = answerFamily('answer_binary', 2, ['equal_integer'], { countFilters: 3 });

@@ -14,7 +14,14 @@ const CONFIG = { dim: 4, height: 3, width: 2 };
 const MEMBERS = ['m0', 'm1', 'm2'];
 
 function callOf(features: tf.Tensor4D, members: number[], addresses?: tf.Tensor2D): ModuleCall {
-  return { samples: members.map((_, i) => i), members, features, gather: (t) => t, addresses };
+  return {
+    samples: members.map((_, i) => i),
+    steps: members.map(() => 0),
+    memberIndices: members,
+    features,
+    gather: (t) => t,
+    addresses,
+  };
 }
 
 /** Soft addresses [rows, 3]: each row a distribution over the three members. */
@@ -120,10 +127,10 @@ describe('member addresses: gradient and executor (cpu)', () => {
     const oneHot = model
       .forward(features, trees, {
         memberAddresses: (call) => {
-          seen.push(call.group);
-          if (call.group === 'scene') return undefined;
-          const members = call.tokens.map((t) => model.modules.get(t)?.member ?? 0);
-          return memberOneHot(members, memberCount(call.group));
+          seen.push(call.family);
+          if (call.family === 'scene') return undefined;
+          const members = call.tokens.map((t) => model.modules.get(t)?.memberIndex ?? 0);
+          return memberOneHot(members, memberCount(call.family));
         },
       })
       .logits.dataSync();
@@ -142,8 +149,8 @@ describe('member addresses: gradient and executor (cpu)', () => {
     const uniform = model
       .forward(features, trees, {
         memberAddresses: (call) => {
-          if (call.group === 'scene') return undefined;
-          const count = memberCount(call.group);
+          if (call.family === 'scene') return undefined;
+          const count = memberCount(call.family);
           return tf.fill([call.nodes.length, count], 1 / count) as tf.Tensor2D;
         },
       })

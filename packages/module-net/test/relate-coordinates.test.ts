@@ -55,7 +55,8 @@ function trainRelate(coordinates: boolean, steps: number): number {
   const error = ({ features, input, target }: ReturnType<typeof scenes>) => {
     const call: ModuleCall = {
       samples: [...Array(ROWS).keys()],
-      members: new Array(ROWS).fill(0),
+      steps: new Array(ROWS).fill(0),
+      memberIndices: new Array(ROWS).fill(0),
       features,
       gather: (t) => t,
     };
