@@ -22,9 +22,9 @@ describe('PG_memory (cpu)', () => {
     const { model: pg, store: pgStore } = createModuleNetwork(smallConfig, vocab);
     const { model: mm, store: mmStore } = createModuleMemoryNetwork({ ...smallConfig, seed: 2 }, vocab);
     const memory = residualMemory(mm.memory);
-    expect(memory.bankOf(1).memory.name).toBe('memory.unary');
+    expect(memory.bankOf(1).memory).toBe(mmStore.get('memory.unary'));
     expect(memory.bankOf(1).memory.shape).toEqual([memory.bankOf(1).rowNames.length, 2 * 9 * 3 * 3]);
-    expect(memory.bankOf(2).memory.name).toBe('memory.binary');
+    expect(memory.bankOf(2).memory).toBe(mmStore.get('memory.binary'));
     expect(memory.bankOf(2).memory.shape).toEqual([2, 4 * 9 * 3 * 3]);
     copyModuleNetworkIntoMemory(pg, pgStore, mm, mmStore);
     const features = randomFeatures(PROGRAMS.length, 3);

@@ -190,4 +190,58 @@ describe('module network executor (cpu)', () => {
     expect(Array.from(out)).toEqual([2 + 10 + 1, (2 + 20) * 2 + 20]);
     expect(store.names()).toEqual(['m.shift.w']);
   });
+
+  it('tells each call the sample and step of every row, and hands the plan over before the first call', () => {
+    // A sample appears twice in one call (two `shift` nodes of height 2 in `plus`): steps tell its rows apart.
+    const seen: { samples: number[]; steps: number[] }[] = [];
+    const registry = new ModuleRegistry()
+      .define({ name: 'start', arity: 0, create: () => (_in, call) => call.features })
+      .define({
+        name: 'shift',
+        arity: 1,
+        create: () => (inputs, call) => {
+          seen.push({ samples: [...call.samples], steps: [...call.steps] });
+          return inputs[0];
+        },
+      })
+      .define({
+        name: 'plus',
+        arity: 2,
+        create:
+          () =>
+          ([a, b]) =>
+            tf.add(a, b),
+      });
+    const mods = registry.instantiate(new ParameterStore(createRng(0)).scope('m'), {
+      dim: 1,
+      height: 1,
+      width: 1,
+    });
+    const v = tokenMapOf(registry.names());
+    const trees = parsePrefixPrograms(
+      encodePrefixPrograms(
+        [
+          ['plus', 'shift', 'start', 'shift', 'start'],
+          ['shift', 'start'],
+        ],
+        v,
+      ),
+      v,
+      { arityOf: registry.arityOf },
+    );
+    let planned = -1;
+    const result = executePrograms(trees, tf.ones([2, 1, 1, 1]) as tf.Tensor4D, mods, {
+      onPlan: (plan) => {
+        expect(seen).toHaveLength(0);
+        planned = plan.calls.length;
+      },
+    });
+    expect(planned).toBe(result.plan.calls.length);
+    // Steps are the tokens' positions in the id rows (<START> at 0).
+    expect(seen).toEqual([{ samples: [0, 0, 1], steps: [2, 4, 1] }]);
+    const call = result.plan.calls.find((c) => c.family === 'shift')!;
+    expect(call.nodes.map((id) => result.plan.nodes[id].call)).toEqual(
+      call.nodes.map(() => result.plan.calls.indexOf(call)),
+    );
+  });
 });

@@ -44,7 +44,6 @@ const LEAF = '<leaf>';
 const UNARY = '<unary>';
 const BINARY = '<binary>';
 const CLASS_OF: Record<Arity, string> = { 0: LEAF, 1: UNARY, 2: BINARY };
-const ARITY_OF_CLASS: Record<string, Arity> = { [LEAF]: 0, [UNARY]: 1, [BINARY]: 2 };
 
 function relabel(
   node: ProgramTreeNode,
@@ -89,7 +88,9 @@ export function executeWithNodeWeights(
           const callsOf = (arity: Arity) =>
             plan.calls
               .filter((c) => c.arity === arity)
-              .map((c) => nodesOf({ samples: c.samples, steps: c.nodes.map((id) => plan.nodes[id].step) }));
+              .map((c) =>
+                c.nodes.map((id) => ({ sample: plan.nodes[id].sample, step: plan.nodes[id].step })),
+              );
           reader = readWeights({ unary: callsOf(1), binary: callsOf(2) });
         }
       : undefined;
