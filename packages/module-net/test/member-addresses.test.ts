@@ -1,28 +1,18 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { encodePrefixPrograms } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { answerFamily, attentionFamily, type ModuleFunction, memberOneHot } from '../src/index.js';
 import {
-  answerFamily,
-  attentionFamily,
-  type ModuleCall,
-  type ModuleFunction,
-  memberOneHot,
-} from '../src/index.js';
-import { maxAbsDiff, PROGRAMS, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
+  callOf,
+  maxAbsDiff,
+  PROGRAMS,
+  stemLikeFeatures,
+  tinyAttentionNetwork,
+  useBackend,
+} from './helpers.js';
 
 const CONFIG = { dim: 4, height: 3, width: 2 };
 const MEMBERS = ['m0', 'm1', 'm2'];
-
-function callOf(features: tf.Tensor4D, members: number[], addresses?: tf.Tensor2D): ModuleCall {
-  return {
-    samples: members.map((_, i) => i),
-    steps: members.map(() => 0),
-    memberIndices: members,
-    features,
-    gather: (t) => t,
-    addresses,
-  };
-}
 
 /** Soft addresses [rows, 3]: each row a distribution over the three members. */
 const ADDRESSES = [

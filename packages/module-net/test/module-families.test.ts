@@ -6,24 +6,20 @@ import {
   answerModule,
   attentionFamily,
   attentionModule,
-  type ModuleCall,
   type ModuleFunction,
   ModuleRegistry,
   residualUnaryModule,
 } from '../src/index.js';
-import { maxAbsDiff, PROGRAMS, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
+import {
+  callOf,
+  maxAbsDiff,
+  PROGRAMS,
+  stemLikeFeatures,
+  tinyAttentionNetwork,
+  useBackend,
+} from './helpers.js';
 
 const CONFIG = { dim: 4, height: 3, width: 2 };
-
-function callOf(features: tf.Tensor4D, members: number[]): ModuleCall {
-  return {
-    samples: members.map((_, i) => i),
-    steps: members.map(() => 0),
-    memberIndices: members,
-    features,
-    gather: (t) => t,
-  };
-}
 
 /** Copies member `m` of every stacked parameter of `family` (scope `fam`) into a sole module's (scope `solo`). */
 function copyMember(store: ParameterStore, m: number, solo: string) {

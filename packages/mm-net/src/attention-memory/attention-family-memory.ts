@@ -1,11 +1,10 @@
 import type { ParameterScope, tf } from '@mmnet/core-tensors';
 import {
-  createNetworkClassifier,
-  createNetworkStem,
   defineClevrModules,
   type ExecutionResult,
   executePrograms,
   type ModuleClassifier,
+  ModuleNetwork,
   ModuleRegistry,
   type ModuleSet,
   type Stem,
@@ -40,8 +39,8 @@ export class AttentionFamilyMemory implements ModuleMemory {
   private readonly rowSelections: FamilySelections;
 
   /**
-   * Builds `stem.*`, `modules.<family>.*` and `classifier.*` in `scope`, in that order (as module-net's
-   * `ModuleNetwork` does); `tokens` is the program vocabulary in id order, `arityOf` its arity rule.
+   * Builds module-net's `ModuleNetwork` of the attention families in `scope` (`stem.*`, `modules.<family>.*`,
+   * `classifier.*`) and keeps its parts; `tokens` is the program vocabulary in id order, `arityOf` its arity rule.
    */
   constructor(
     scope: ParameterScope,
@@ -53,13 +52,10 @@ export class AttentionFamilyMemory implements ModuleMemory {
     const registry = defineClevrModules(new ModuleRegistry(), tokens, arityOf, 'attention', {
       countFilters: config.countFilters,
     });
-    this.stem = createNetworkStem(scope.scope('stem'), config);
-    this.modules = registry.instantiate(scope.scope('modules'), {
-      dim: config.stemDim,
-      height: config.height,
-      width: config.width,
-    });
-    this.classifier = createNetworkClassifier(scope.scope('classifier'), config, numAnswers);
+    const { stem, modules, classifier } = new ModuleNetwork(scope, config, registry, numAnswers);
+    this.stem = stem;
+    this.modules = modules;
+    this.classifier = classifier;
     this.rowTokens = tokens.filter((t) => (arityOf(t) ?? 0) >= 1);
     this.families = memoryFamilies(this.modules);
     const rowOf = new Map(this.rowTokens.map((t, r) => [t, r]));
