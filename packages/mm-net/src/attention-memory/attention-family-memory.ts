@@ -1,7 +1,6 @@
-import type { ParameterScope, tf } from '@mmnet/core-tensors';
+import type { ParameterScope } from '@mmnet/core-tensors';
 import {
   defineClevrModules,
-  type ExecutionResult,
   executePrograms,
   type ModuleClassifier,
   ModuleNetwork,
@@ -9,8 +8,8 @@ import {
   type ModuleSet,
   type Stem,
 } from '@mmnet/module-net';
-import type { ArityFunction, ProgramTreeNode } from '@mmnet/programs';
-import type { MemoryExecutorConfig, ModuleMemory, StepAddresses } from '../memory/module-memory.js';
+import type { ArityFunction } from '@mmnet/programs';
+import type { MemoryExecutorConfig, ModuleMemory } from '../memory/module-memory.js';
 import {
   distributionMemberAddresses,
   FamilySelections,
@@ -67,38 +66,27 @@ export class AttentionFamilyMemory implements ModuleMemory {
   }
 
   /** One-hot addresses: each row reads its own token's row of its family's bank, with a gradient to every row. */
-  execute(
-    trees: readonly ProgramTreeNode[],
-    features: tf.Tensor4D,
-    options: { capture?: boolean } = {},
-  ): ExecutionResult {
-    return executePrograms(trees, features, this.modules, {
+  readonly execute: ModuleMemory['execute'] = (trees, features, options = {}) =>
+    executePrograms(trees, features, this.modules, {
       ...options,
       memberAddresses: oneHotMemberAddresses(this.modules),
     });
-  }
 
   /** Each row runs its own token's member (module-net's plain family execution). */
-  executeChosen(
-    trees: readonly ProgramTreeNode[],
-    features: tf.Tensor4D,
-    options: { capture?: boolean } = {},
-  ): ExecutionResult {
-    return executePrograms(trees, features, this.modules, options);
-  }
+  readonly executeChosen: ModuleMemory['executeChosen'] = (trees, features, options = {}) =>
+    executePrograms(trees, features, this.modules, options);
 
   /** A node reads its step's address at its family's rows (renormalised over them with `renormalize`). */
-  executeMixed(
-    trees: readonly ProgramTreeNode[],
-    features: tf.Tensor4D,
-    { addresses, steps, renormalize }: StepAddresses,
-    options: { capture?: boolean } = {},
-  ): ExecutionResult {
-    return executePrograms(trees, features, this.modules, {
+  readonly executeMixed: ModuleMemory['executeMixed'] = (trees, features, at, options = {}) =>
+    executePrograms(trees, features, this.modules, {
       ...options,
-      memberAddresses: distributionMemberAddresses(addresses, steps, this.rowSelections, renormalize),
+      memberAddresses: distributionMemberAddresses(
+        at.addresses,
+        at.steps,
+        this.rowSelections,
+        at.renormalize,
+      ),
     });
-  }
 
   dispose(): void {
     this.rowSelections.dispose();

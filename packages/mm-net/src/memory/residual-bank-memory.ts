@@ -2,7 +2,6 @@ import { matMul, type ParameterScope, tf } from '@mmnet/core-tensors';
 import {
   createNetworkClassifier,
   createNetworkStem,
-  type ExecutionResult,
   gatherRows,
   type ModuleClassifier,
   type Stem,
@@ -16,7 +15,7 @@ import {
 } from '../execution/node-weight-execution.js';
 import { plannedBankReader } from '../execution/planned-bank-reader.js';
 import { blockRowWidths } from './block-layout.js';
-import type { MemoryExecutorConfig, ModuleMemory, StepAddresses } from './module-memory.js';
+import type { MemoryExecutorConfig, ModuleMemory } from './module-memory.js';
 import { ModuleMemoryBank, segmentedKaimingInit } from './module-memory-bank.js';
 
 /**
@@ -145,29 +144,13 @@ export class ResidualBankMemory implements ModuleMemory {
     return all.length === 2 && all[0].bank === all[1].bank ? [all[0]] : all;
   }
 
-  execute(
-    trees: readonly ProgramTreeNode[],
-    features: tf.Tensor4D,
-    options: { capture?: boolean } = {},
-  ): ExecutionResult {
-    return executeWithTokenWeights(
-      trees,
-      features,
-      this.dim,
-      this.arityOf,
-      this.readTokenRows(trees),
-      options,
-    );
-  }
+  /** One-hot addresses: one read per token the trees use; nodes of one token at one height run as one call. */
+  readonly execute: ModuleMemory['execute'] = (trees, features, options = {}) =>
+    executeWithTokenWeights(trees, features, this.dim, this.arityOf, this.readTokenRows(trees), options);
 
   /** One-hot reads without gradient to the addresses compute what one-hot reads compute: the same execution. */
-  executeChosen(
-    trees: readonly ProgramTreeNode[],
-    features: tf.Tensor4D,
-    options: { capture?: boolean } = {},
-  ): ExecutionResult {
-    return this.execute(trees, features, options);
-  }
+  readonly executeChosen: ModuleMemory['executeChosen'] = (trees, features, options = {}) =>
+    this.execute(trees, features, options);
 
   /** One row per function token the trees use: one-hot addresses times each bank, in one product per bank. */
   private readTokenRows(trees: readonly ProgramTreeNode[]): Map<string, tf.Tensor2D> {
@@ -188,12 +171,9 @@ export class ResidualBankMemory implements ModuleMemory {
     return rows;
   }
 
-  executeMixed(
-    trees: readonly ProgramTreeNode[],
-    features: tf.Tensor4D,
-    { addresses, steps, renormalize }: StepAddresses,
-    options: { capture?: boolean } = {},
-  ): ExecutionResult {
+  /** Every node mixes its own kernels by its step's address (per-sample convolutions), under the budget. */
+  readonly executeMixed: ModuleMemory['executeMixed'] = (trees, features, at, options = {}) => {
+    const { addresses, steps, renormalize } = at;
     const budget = this.options.nodeWeightBudget;
     if (budget) {
       const counts = countWeightedNodes(trees, this.arityOf);
@@ -225,7 +205,7 @@ export class ResidualBankMemory implements ModuleMemory {
       addressesOf,
     );
     return executeWithNodeWeights(trees, features, this.arityOf, reader, options);
-  }
+  };
 
   /** Nothing to free: the banks are the store's. */
   dispose(): void {}
