@@ -199,30 +199,36 @@ export class StackEndToEndNetwork {
             .reduce((x, y) => tf.add(x, y)),
         ) as tf.Tensor2D,
       );
-    // One bank's columns: [V, members] over its families' members, [V, 1] of its unary and binary tokens.
-    const columns = <F extends { arity: 1 | 2; selection: tf.Tensor2D }>(list: F[]) => ({
-      selection: tf.keep(
-        tf.concat(
-          list.map((f) => f.selection),
-          1,
-        ) as tf.Tensor2D,
-      ),
-      unary: column(list, (f) => f.arity === 1),
-      binary: column(list, (f) => f.arity === 2),
-    });
     const modulesScope = scope.scope('executor').scope('modules');
     this.answering =
       answering.length === 0
         ? null
-        : { fused: new FusedAnswers(modulesScope, answering, c.executor.stemDim), ...columns(answering) };
-    this.selecting =
-      selecting.length === 0
-        ? null
         : {
-            fused: new FusedSelection(modulesScope, selecting, c.executor.stemDim),
-            ...columns(selecting),
-            within: column(selecting, (f) => f.withinInput),
+            fused: new FusedAnswers(modulesScope, answering, c.executor.stemDim),
+            selection: tf.keep(
+              tf.concat(
+                answering.map((f) => f.selection),
+                1,
+              ) as tf.Tensor2D,
+            ),
+            unary: column(answering, (f) => f.arity === 1),
+            binary: column(answering, (f) => f.arity === 2),
           };
+    if (selecting.length === 0) this.selecting = null;
+    else {
+      this.selecting = {
+        fused: new FusedSelection(modulesScope, selecting, c.executor.stemDim),
+        selection: tf.keep(
+          tf.concat(
+            selecting.map((f) => f.selection),
+            1,
+          ) as tf.Tensor2D,
+        ),
+        unary: column(selecting, (f) => f.arity === 1),
+        binary: column(selecting, (f) => f.arity === 2),
+        within: column(selecting, (f) => f.withinInput),
+      };
+    }
     if (c.stack.tiedInit) {
       const variables = [
         ...(this.selecting?.fused.memberVariables() ?? []),
