@@ -7,6 +7,7 @@ import {
   createModuleMemoryNetwork,
   distributionMemberAddresses,
   FamilySelections,
+  memoryFamilies,
 } from '../src/index.js';
 import {
   endToEndConfig,
@@ -18,7 +19,7 @@ import {
   smallConfig,
   vocab,
 } from './fixtures.js';
-import { useBackend } from './helpers.js';
+import { attentionMemory, useBackend } from './helpers.js';
 
 const attentionConfig = { ...smallConfig, stemDim: 5, modules: 'attention' as const, stemKernelSize: 1 };
 
@@ -47,7 +48,7 @@ describe('attention module memories (cpu)', () => {
     expect(diff).toBeLessThan(1e-5);
     // Addressing maps as with residual banks: one-hot on the ground-truth token of every step.
     expect(out.addressing.binary.rowNames).toEqual(['greater_than', 'intersect']);
-    expect(() => mm.unaryBank).toThrow("its memory is the attention families' parameters");
+    expect(mm.memory.kind).toBe('attention');
     // The answer loss reaches every bank row a program uses, through the one-hot reads.
     const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0], 'int32'), 4);
     const filters = mmStore.get('modules.attention_filter.mask.weight');
@@ -65,7 +66,7 @@ describe('attention module memories (cpu)', () => {
     const { model, store } = createModuleNetwork(attentionConfig, vocab);
     const tokens = Object.keys(programVocab).sort((a, b) => programVocab[a] - programVocab[b]);
     const V = tokens.length;
-    const selections = new FamilySelections(model.modules, V, (t) => programVocab[t]);
+    const selections = new FamilySelections(memoryFamilies(model.modules), V, (t) => programVocab[t]);
     // Two samples of 3 steps: count(filter_color[red](scene)) and exist(filter_color[blue](scene)).
     const trees = [
       {
@@ -91,12 +92,12 @@ describe('attention module memories (cpu)', () => {
     executePrograms(trees, tf.abs(randomFeatures(2, 3, 5)) as tf.Tensor4D, model.modules, {
       memberAddresses: (call, plan) => {
         const a = hook(call, plan);
-        if (a) seen.set(call.group, a.arraySync());
+        if (a) seen.set(call.family, a.arraySync());
         return a;
       },
     });
     const d = dist.arraySync();
-    const filterMembers = model.modules.groupMembers('attention_filter');
+    const filterMembers = model.modules.familyMembers('attention_filter');
     const expectRow = (got: number[], row: number[], members: string[]) => {
       const mass = members.reduce((s, t) => s + row[programVocab[t]], 0);
       members.forEach((t, m) => expect(got[m]).toBeCloseTo(row[programVocab[t]] / mass, 5));
@@ -106,8 +107,8 @@ describe('attention module memories (cpu)', () => {
     expectRow(filterRows[0], d[1], filterMembers); // sample 0, step 1
     expectRow(filterRows[1], d[4], filterMembers); // sample 1, step 1
     const answers = seen.get('answer_unary')!;
-    expectRow(answers[0], d[0], model.modules.groupMembers('answer_unary'));
-    expectRow(answers[1], d[3], model.modules.groupMembers('answer_unary'));
+    expectRow(answers[0], d[0], model.modules.familyMembers('answer_unary'));
+    expectRow(answers[1], d[3], model.modules.familyMembers('answer_unary'));
     selections.dispose();
     store.dispose();
   });
@@ -120,7 +121,11 @@ describe('attention module memories (cpu)', () => {
       const features = randomFeatures(3, 8);
       const out = model.forward(features, questions(3, 9), { rng: createRng(1), gumbelTemperature: 0.5 });
       expect(out.trees.flatMap(tokensOf).some((t) => t !== 'scene')).toBe(true);
-      const plain = executePrograms(out.trees, model.stem.apply(features), model.attention!.modules);
+      const plain = executePrograms(
+        out.trees,
+        model.stem.apply(features),
+        attentionMemory(model.memory).modules,
+      );
       const expected = model.classifier.apply(plain.outputs as tf.Tensor4D).dataSync();
       const got = out.logits.dataSync();
       expected.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 4));

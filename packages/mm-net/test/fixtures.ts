@@ -101,9 +101,11 @@ export function copyModuleNetworkIntoMemory(
   const shared = pgStore.snapshot('stem', 'classifier');
   mmStore.assign(shared, { strict: false });
   for (const [name, v] of pgStore.entries('modules')) if (name.endsWith('.bias')) v.assign(tf.zerosLike(v));
-  for (const bank of [mm.unaryBank, mm.binaryBank]) {
+  if (mm.memory.kind !== 'residual') throw new Error('copyModuleNetworkIntoMemory: needs residual banks');
+  for (const arity of [1, 2] as const) {
+    const bank = mm.memory.bankOf(arity);
     const rows = bank.rowNames.map((token) => {
-      const convs = bank === mm.unaryBank ? ['conv1', 'conv2'] : ['conv1', 'conv2', 'conv3'];
+      const convs = arity === 1 ? ['conv1', 'conv2'] : ['conv1', 'conv2', 'conv3'];
       return blockKernelsToRow(convs.map((c) => pgStore.get(`modules.${token}.${c}.kernel`)));
     });
     bank.memory.assign(tf.stack(rows));

@@ -14,7 +14,7 @@ import {
   executeWithTokenWeights,
 } from '../src/index.js';
 import { endToEndConfig, endToEndVocab, randomFeatures, randomQuestions } from './fixtures.js';
-import { useBackend } from './helpers.js';
+import { residualMemory, useBackend } from './helpers.js';
 
 const config = (mode: DecoderMode) => endToEndConfig(mode);
 const questions = randomQuestions;
@@ -48,8 +48,9 @@ describe('PG_endtoend (cpu)', () => {
 
   it('returns the memory addresses of every step and executes the decoded trees', () => {
     const { model } = createEndToEndNetwork(config('soft'), vocab);
-    const rowsPerBank = model.bank.rows;
-    expect(model.bank.memory.shape).toEqual([rowsPerBank, 4 * 9 * 3 * 3]);
+    const bank = residualMemory(model.memory).bankOf(1);
+    const rowsPerBank = bank.rows;
+    expect(bank.memory.shape).toEqual([rowsPerBank, 4 * 9 * 3 * 3]);
     tf.tidy(() => {
       const out = model.forward(randomFeatures(3, 4), questions(3, 6), { capture: true });
       expect(out.logits.shape).toEqual([3, 4]);
@@ -93,7 +94,8 @@ describe('PG_endtoend (cpu)', () => {
         ),
       ].filter((t) => t !== 'scene');
       expect(used.length).toBeGreaterThan(0);
-      const rows = new Map(used.map((t) => [t, model.bank.read(model.bank.oneHot([model.bank.rowOf(t)]))]));
+      const bank = residualMemory(model.memory).bankOf(2);
+      const rows = new Map(used.map((t) => [t, bank.read(bank.oneHot([bank.rowOf(t)]))]));
       const arity = (t: string) =>
         (t === 'scene' ? 0 : ['greater_than', 'intersect'].includes(t) ? 2 : 1) as 0 | 1 | 2;
       const grouped = executeWithTokenWeights(out.trees, model.stem.apply(features), 3, arity, rows);

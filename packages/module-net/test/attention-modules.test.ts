@@ -4,17 +4,12 @@ import {
   answerModule,
   attentionModule,
   isAnswerToken,
-  type ModuleCall,
   selectedMean,
   selectsWithinInput,
 } from '../src/index.js';
-import { maxAbsDiff, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
+import { callOf, maxAbsDiff, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
 
 const CONFIG = { dim: 4, height: 3, width: 2 };
-
-function callOn(features: tf.Tensor4D): ModuleCall {
-  return { samples: [0, 1], members: [0, 0], features, gather: (t) => t };
-}
 
 describe('attention modules', () => {
   it('sort the CLEVR tokens into answering and selecting modules', () => {
@@ -40,7 +35,10 @@ describe('attention modules', () => {
     const filter = attentionModule('filter_color[red]', 1).create(store.scope('f'), CONFIG);
     const union = attentionModule('union', 2).create(store.scope('u'), CONFIG);
     const features = stemLikeFeatures(2);
-    for (const out of [filter([features], callOn(features)), union([features, features], callOn(features))]) {
+    for (const out of [
+      filter([features], callOf(features, [0, 0])),
+      union([features, features], callOf(features, [0, 0])),
+    ]) {
       const attention = tf.slice(out, [0, 0, 0, 3], [2, 3, 2, 1]);
       const a = attention.dataSync();
       expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
@@ -61,7 +59,7 @@ describe('attention modules', () => {
     // The input selected the first column of cells only, with attention 0.8.
     const selection = tf.tile(tf.tensor4d([0.8, 0], [1, 1, 2, 1]), [2, 3, 1, 1]) as tf.Tensor4D;
     const input = tf.mul(features, selection) as tf.Tensor4D;
-    const out = filter([input], callOn(features));
+    const out = filter([input], callOf(features, [0, 0]));
     const attention = tf.slice(out, [0, 0, 0, 3], [2, 3, 2, 1]).dataSync();
     const inputAttention = selection.dataSync();
     attention.forEach((a, i) => {
@@ -89,8 +87,8 @@ describe('attention modules', () => {
     const query = answerModule('query_color', 1).create(store.scope('q'), CONFIG);
     const equal = answerModule('equal_color', 2).create(store.scope('e'), CONFIG);
     const features = stemLikeFeatures(2);
-    const code = query([features], callOn(features));
-    for (const out of [code, equal([code, code], callOn(features))]) {
+    const code = query([features], callOf(features, [0, 0]));
+    for (const out of [code, equal([code, code], callOf(features, [0, 0]))]) {
       expect(out.shape).toEqual([2, 3, 2, 4]);
       const first = tf.slice(out, [0, 0, 0, 0], [2, 1, 1, 4]);
       expect(maxAbsDiff(out.dataSync(), tf.broadcastTo(first, [2, 3, 2, 4]).dataSync())).toBe(0);
@@ -104,13 +102,13 @@ describe('attention modules', () => {
     const count = answerModule('count', 1).create(store.scope('c'), CONFIG);
     const filter = attentionModule('filter_color[red]', 1).create(store.scope('f'), CONFIG);
     const features = stemLikeFeatures(2);
-    const code = count([features], callOn(features)) as tf.Tensor4D;
+    const code = count([features], callOf(features, [0, 0])) as tf.Tensor4D;
     expect([...tf.slice(code, [0, 0, 0, 3], [2, 3, 2, 1]).dataSync()]).toEqual(new Array(12).fill(1));
     // A type error, as a decoded program may have: count(count(...)), filter(count(...)).
     const perCell = tf.slice(code, [0, 0, 0, 0], [2, 1, 1, 4]).reshape([2, 4]);
     expect(maxAbsDiff(selectedMean(code).dataSync(), perCell.dataSync())).toBeLessThan(1e-3);
     const bound = tf.max(tf.abs(features)).dataSync()[0];
-    for (const out of [count([code], callOn(features)), filter([code], callOn(features))]) {
+    for (const out of [count([code], callOf(features, [0, 0])), filter([code], callOf(features, [0, 0]))]) {
       expect(Number.isFinite(tf.max(tf.abs(out)).dataSync()[0])).toBe(true);
       expect(tf.max(tf.abs(out)).dataSync()[0]).toBeLessThan(100 * bound);
     }

@@ -1,15 +1,11 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
-import { answerFamily, answerModule, createModuleNetwork, type ModuleCall } from '../src/index.js';
-import { heldOutErrorAfterTraining, useBackend } from './helpers.js';
+import { answerFamily, answerModule, createModuleNetwork } from '../src/index.js';
+import { callOf, heldOutErrorAfterTraining, useBackend } from './helpers.js';
 
 const SIDE = 8;
 const ROWS = 32;
 const DIM = 4;
-
-function callOf(rows: number, features: tf.Tensor4D): ModuleCall {
-  return { samples: [...Array(rows).keys()], members: new Array(rows).fill(0), features, gather: (t) => t };
-}
 
 /**
  * Selections of 1-4 square objects of side 1 or 2 cells, apart from each other, on an 8x8 grid: masked maps whose
@@ -58,7 +54,7 @@ function trainCount(countFilters: number, steps: number): number {
     .scope('readout')
     .create('weight', [DIM - 1, 1], () => new Float32Array(DIM - 1).fill(0.1));
   const error = ({ maps, counts }: ReturnType<typeof selections>) => {
-    const code = count([maps], callOf(ROWS, maps)) as tf.Tensor4D;
+    const code = count([maps], callOf(maps, new Array(ROWS).fill(0))) as tf.Tensor4D;
     const atCell = tf.reshape(tf.slice(code, [0, 0, 0, 0], [ROWS, 1, 1, DIM - 1]), [ROWS, DIM - 1]);
     return tf.losses.meanSquaredError(counts, tf.matMul(atCell, readout)) as tf.Scalar;
   };
@@ -74,7 +70,10 @@ describe('answer modules with count filters', () => {
     expect(store.get('u.count.kernel').shape).toEqual([3, 3, 1, 3]);
     expect(store.get('u.combine.weight').shape).toEqual([2, 2 * DIM + 3, DIM]);
     const { maps } = selections(1);
-    const out = apply([maps], { ...callOf(ROWS, maps), members: [...Array(ROWS).keys()].map((i) => i % 2) });
+    const out = apply([maps], {
+      ...callOf(maps, new Array(ROWS).fill(0)),
+      memberIndices: [...Array(ROWS).keys()].map((i) => i % 2),
+    });
     expect(out.shape).toEqual([ROWS, SIDE, SIDE, DIM]);
     // Two inputs (answer codes): no blob features.
     const binary = answerFamily('answer_binary', 2, ['equal_integer'], { countFilters: 3 });

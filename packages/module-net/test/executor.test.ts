@@ -1,13 +1,21 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
-import { encodePrefixPrograms, ProgramError, parsePrefixPrograms, tokenMapOf } from '@mmnet/programs';
+import {
+  encodePrefixPrograms,
+  ProgramError,
+  type ProgramTreeNode,
+  parsePrefixPrograms,
+  tokenMapOf,
+} from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   defineClevrModules,
   executePrograms,
   gatherRows,
   type ModuleBuildConfig,
+  type ModuleDefinition,
   ModuleNetwork,
   ModuleRegistry,
+  type ModuleSet,
   residualBinary,
   residualUnary,
 } from '../src/index.js';
@@ -31,6 +39,30 @@ function build(seed = 1) {
 
 function features(n: number, seed = 3): tf.Tensor4D {
   return tf.randomNormal([n, 4, 4, 3], 0, 1, 'float32', seed) as tf.Tensor4D;
+}
+
+/** A custom DSL, `start` (the features), `shift` (given) and `plus`, and the trees of `programs` in it. */
+function startShiftPlus<C>(
+  shift: ModuleDefinition<1, C>['create'],
+  config: C,
+  programs: string[][],
+): { store: ParameterStore; mods: ModuleSet; trees: ProgramTreeNode[] } {
+  const registry = new ModuleRegistry<C>()
+    .define({ name: 'start', arity: 0, create: () => (_in, call) => call.features })
+    .define({ name: 'shift', arity: 1, create: shift })
+    .define({
+      name: 'plus',
+      arity: 2,
+      create:
+        () =>
+        ([a, b]) =>
+          tf.add(a, b),
+    });
+  const store = new ParameterStore(createRng(0));
+  const mods = registry.instantiate(store.scope('m'), config);
+  const v = tokenMapOf(registry.names());
+  const trees = parsePrefixPrograms(encodePrefixPrograms(programs, v), v, { arityOf: registry.arityOf });
+  return { store, mods, trees };
 }
 
 describe('module network executor (cpu)', () => {
@@ -152,42 +184,51 @@ describe('module network executor (cpu)', () => {
   });
 
   it('runs custom modules with per-sample side inputs through the same executor', () => {
-    const registry = new ModuleRegistry<{ scale: number }>()
-      .define({ name: 'start', arity: 0, create: () => (_in, call) => call.features })
-      .define({
-        name: 'shift',
-        arity: 1,
-        create: (scope, config) => {
-          const w = scope.create('w', [1], () => Float32Array.of(config.scale));
-          return ([x], call) => tf.add(tf.mul(x, w), tf.reshape(call.gather(offsets), [-1, 1, 1, 1]));
-        },
-      })
-      .define({
-        name: 'plus',
-        arity: 2,
-        create:
-          () =>
-          ([a, b]) =>
-            tf.add(a, b),
-      });
     const offsets = tf.tensor1d([10, 20]);
-    const store = new ParameterStore(createRng(0));
-    const mods = registry.instantiate(store.scope('m'), { scale: 2 });
-    const v = tokenMapOf(registry.names());
-    const trees = parsePrefixPrograms(
-      encodePrefixPrograms(
-        [
-          ['plus', 'shift', 'start', 'start'],
-          ['shift', 'shift', 'start'],
-        ],
-        v,
-      ),
-      v,
-      { arityOf: registry.arityOf },
+    const { store, mods, trees } = startShiftPlus(
+      (scope, config) => {
+        const w = scope.create('w', [1], () => Float32Array.of(config.scale));
+        return ([x], call) => tf.add(tf.mul(x, w), tf.reshape(call.gather(offsets), [-1, 1, 1, 1]));
+      },
+      { scale: 2 },
+      [
+        ['plus', 'shift', 'start', 'start'],
+        ['shift', 'shift', 'start'],
+      ],
     );
     const x = tf.ones([2, 1, 1, 1]) as tf.Tensor4D;
     const out = executePrograms(trees, x, mods).outputs.dataSync();
     expect(Array.from(out)).toEqual([2 + 10 + 1, (2 + 20) * 2 + 20]);
     expect(store.names()).toEqual(['m.shift.w']);
+  });
+
+  it('tells each call the sample and step of every row, and hands the plan over before the first call', () => {
+    // A sample appears twice in one call (two `shift` nodes of height 2 in `plus`): steps tell its rows apart.
+    const seen: { samples: number[]; steps: number[] }[] = [];
+    const { mods, trees } = startShiftPlus(
+      () => (inputs, call) => {
+        seen.push({ samples: [...call.samples], steps: [...call.steps] });
+        return inputs[0];
+      },
+      {},
+      [
+        ['plus', 'shift', 'start', 'shift', 'start'],
+        ['shift', 'start'],
+      ],
+    );
+    let planned = -1;
+    const result = executePrograms(trees, tf.ones([2, 1, 1, 1]) as tf.Tensor4D, mods, {
+      onPlan: (plan) => {
+        expect(seen).toHaveLength(0);
+        planned = plan.calls.length;
+      },
+    });
+    expect(planned).toBe(result.plan.calls.length);
+    // Steps are the tokens' positions in the id rows (<START> at 0).
+    expect(seen).toEqual([{ samples: [0, 0, 1], steps: [2, 4, 1] }]);
+    const call = result.plan.calls.find((c) => c.family === 'shift')!;
+    expect(call.nodes.map((id) => result.plan.nodes[id].call)).toEqual(
+      call.nodes.map(() => result.plan.calls.indexOf(call)),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { type BackendName, initBackend, type ParameterStore, tf } from '@mmnet/core-tensors';
 import { tokenMapOf } from '@mmnet/programs';
 import { expect } from 'vitest';
-import { createModuleNetwork, fillMissingGradients } from '../src/index.js';
+import { createModuleNetwork, fillMissingGradients, type ModuleCall } from '../src/index.js';
 
 export async function useBackend(name: BackendName): Promise<void> {
   await initBackend({ prefer: name, env: {}, log: null });
@@ -86,4 +86,19 @@ export function heldOutErrorAfterTraining<B extends tf.TensorContainer>(
   optimizer.dispose();
   store.dispose();
   return held;
+}
+
+/**
+ * A module call of one row per member index (row i is sample i at step 0), with `addresses` when given: what the
+ * executor hands a module, for calling one directly.
+ */
+export function callOf(features: tf.Tensor4D, memberIndices: number[], addresses?: tf.Tensor2D): ModuleCall {
+  return {
+    samples: memberIndices.map((_, i) => i),
+    steps: memberIndices.map(() => 0),
+    memberIndices,
+    features,
+    gather: (t) => t,
+    addresses,
+  };
 }

@@ -1,21 +1,18 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { encodePrefixPrograms } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { answerFamily, attentionFamily, type ModuleFunction, memberOneHot } from '../src/index.js';
 import {
-  answerFamily,
-  attentionFamily,
-  type ModuleCall,
-  type ModuleFunction,
-  memberOneHot,
-} from '../src/index.js';
-import { maxAbsDiff, PROGRAMS, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
+  callOf,
+  maxAbsDiff,
+  PROGRAMS,
+  stemLikeFeatures,
+  tinyAttentionNetwork,
+  useBackend,
+} from './helpers.js';
 
 const CONFIG = { dim: 4, height: 3, width: 2 };
 const MEMBERS = ['m0', 'm1', 'm2'];
-
-function callOf(features: tf.Tensor4D, members: number[], addresses?: tf.Tensor2D): ModuleCall {
-  return { samples: members.map((_, i) => i), members, features, gather: (t) => t, addresses };
-}
 
 /** Soft addresses [rows, 3]: each row a distribution over the three members. */
 const ADDRESSES = [
@@ -120,10 +117,10 @@ describe('member addresses: gradient and executor (cpu)', () => {
     const oneHot = model
       .forward(features, trees, {
         memberAddresses: (call) => {
-          seen.push(call.group);
-          if (call.group === 'scene') return undefined;
-          const members = call.tokens.map((t) => model.modules.get(t)?.member ?? 0);
-          return memberOneHot(members, memberCount(call.group));
+          seen.push(call.family);
+          if (call.family === 'scene') return undefined;
+          const members = call.tokens.map((t) => model.modules.get(t)?.memberIndex ?? 0);
+          return memberOneHot(members, memberCount(call.family));
         },
       })
       .logits.dataSync();
@@ -142,8 +139,8 @@ describe('member addresses: gradient and executor (cpu)', () => {
     const uniform = model
       .forward(features, trees, {
         memberAddresses: (call) => {
-          if (call.group === 'scene') return undefined;
-          const count = memberCount(call.group);
+          if (call.family === 'scene') return undefined;
+          const count = memberCount(call.family);
           return tf.fill([call.nodes.length, count], 1 / count) as tf.Tensor2D;
         },
       })

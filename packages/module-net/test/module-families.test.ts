@@ -6,18 +6,20 @@ import {
   answerModule,
   attentionFamily,
   attentionModule,
-  type ModuleCall,
   type ModuleFunction,
   ModuleRegistry,
   residualUnaryModule,
 } from '../src/index.js';
-import { maxAbsDiff, PROGRAMS, stemLikeFeatures, tinyAttentionNetwork, useBackend } from './helpers.js';
+import {
+  callOf,
+  maxAbsDiff,
+  PROGRAMS,
+  stemLikeFeatures,
+  tinyAttentionNetwork,
+  useBackend,
+} from './helpers.js';
 
 const CONFIG = { dim: 4, height: 3, width: 2 };
-
-function callOf(features: tf.Tensor4D, members: number[]): ModuleCall {
-  return { samples: members.map((_, i) => i), members, features, gather: (t) => t };
-}
 
 /** Copies member `m` of every stacked parameter of `family` (scope `fam`) into a sole module's (scope `solo`). */
 function copyMember(store: ParameterStore, m: number, solo: string) {
@@ -122,18 +124,18 @@ describe('module families in the registry and the executor (cpu)', () => {
     expect(outputs.shape).toEqual([PROGRAMS.length, 2, 2, 5]);
     // Height 2: filter_color[red] (samples 0, 3), filter_shape[cube] (1, 3), unique (2), count (4).
     const height2 = plan.calls.filter((c) => c.height === 2);
-    expect(height2.map((c) => c.group).sort()).toEqual(['answer_unary', 'attention_filter']);
-    expect(plan.calls.filter((c) => c.group === 'attention_binary').map((c) => c.height)).toEqual([3, 4]);
-    const unary = height2.find((c) => c.group === 'attention_filter')!;
+    expect(height2.map((c) => c.family).sort()).toEqual(['answer_unary', 'attention_filter']);
+    expect(plan.calls.filter((c) => c.family === 'attention_binary').map((c) => c.height)).toEqual([3, 4]);
+    const unary = height2.find((c) => c.family === 'attention_filter')!;
     expect(new Set(unary.tokens)).toEqual(new Set(['filter_color[red]', 'filter_shape[cube]', 'unique']));
     // A group's tokens in member order: the columns of its member addresses.
-    expect(model.modules.groupMembers('attention_filter')).toEqual([
+    expect(model.modules.familyMembers('attention_filter')).toEqual([
       'filter_color[red]',
       'filter_shape[cube]',
       'unique',
     ]);
-    expect(model.modules.groupMembers('scene')).toEqual(['scene']);
-    expect(model.modules.groupMembers('nothing')).toEqual([]);
+    expect(model.modules.familyMembers('scene')).toEqual(['scene']);
+    expect(model.modules.familyMembers('nothing')).toEqual([]);
     // filter_color[red], filter_shape[cube], unique; relate[left] alone in its family.
     expect(store.get('modules.attention_filter.local.weight').shape).toEqual([3, 10, 5]);
     expect(store.get('modules.attention_relate.local.weight').shape).toEqual([1, 10, 5]);
@@ -162,7 +164,7 @@ describe('module families in the registry and the executor (cpu)', () => {
       "family 'answers' has no members",
     );
     registry.defineFamily(answerFamily('answers', 1, ['exist', 'query_color']));
-    expect(registry.get('query_color')).toMatchObject({ arity: 1, family: 'answers', member: 1 });
+    expect(registry.get('query_color')).toMatchObject({ arity: 1, family: 'answers', memberIndex: 1 });
     expect(() => registry.define(residualUnaryModule('answers'))).toThrow(
       "'answers' is already the name of a module family",
     );

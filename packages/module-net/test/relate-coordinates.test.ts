@@ -1,7 +1,7 @@
 import { coordinateMaps, createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
-import { attentionModule, carriedAttention, type ModuleCall } from '../src/index.js';
-import { heldOutErrorAfterTraining, useBackend } from './helpers.js';
+import { attentionModule, carriedAttention } from '../src/index.js';
+import { callOf, heldOutErrorAfterTraining, useBackend } from './helpers.js';
 
 const SIDE = 4;
 const ROWS = 32;
@@ -53,12 +53,7 @@ function trainRelate(coordinates: boolean, steps: number): number {
     width: SIDE,
   });
   const error = ({ features, input, target }: ReturnType<typeof scenes>) => {
-    const call: ModuleCall = {
-      samples: [...Array(ROWS).keys()],
-      members: new Array(ROWS).fill(0),
-      features,
-      gather: (t) => t,
-    };
+    const call = callOf(features, new Array(ROWS).fill(0));
     return tf.losses.meanSquaredError(
       target,
       carriedAttention(relate([input], call) as tf.Tensor4D),

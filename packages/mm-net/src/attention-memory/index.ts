@@ -1,1 +1,2 @@
+export * from './attention-family-memory.js';
 export * from './member-addresses.js';

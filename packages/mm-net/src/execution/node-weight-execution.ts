@@ -1,12 +1,11 @@
 import type { tf } from '@mmnet/core-tensors';
 import {
   type BinaryBlockWeights,
+  type ExecutionPlan,
   type ExecutionResult,
   executePrograms,
-  type ModuleCall,
   type ModuleInstance,
   ModuleSet,
-  planExecution,
   residualBinary,
   residualUnary,
   type UnaryBlockWeights,
@@ -45,7 +44,6 @@ const LEAF = '<leaf>';
 const UNARY = '<unary>';
 const BINARY = '<binary>';
 const CLASS_OF: Record<Arity, string> = { 0: LEAF, 1: UNARY, 2: BINARY };
-const ARITY_OF_CLASS: Record<string, Arity> = { [LEAF]: 0, [UNARY]: 1, [BINARY]: 2 };
 
 function relabel(
   node: ProgramTreeNode,
@@ -62,13 +60,18 @@ function relabel(
   };
 }
 
+/** The nodes of a call, in row order: each row's sample and step (`ModuleCall.samples`, `ModuleCall.steps`). */
+function nodesOf(call: { samples: readonly number[]; steps: readonly number[] }): NodeRef[] {
+  return call.samples.map((sample, i) => ({ sample, step: call.steps[i] }));
+}
+
 /**
  * Runs program trees where every node has its own block weights (e.g. a soft mixture of memory rows read
  * with the address of the node's step): all nodes of one arity at one height run as one call with
- * per-sample kernels (perSampleConv2d), through module-net's batched executor and residual blocks. The
- * weights are read call by call, so only the nodes that execute in a call have mixtures, and they are freed
- * with the call's other intermediates; a NodeWeightReaderFactory instead gets every call's nodes first and
- * may read them all at once. `features` is the stem output; leaves (arity 0) return it.
+ * per-sample kernels (perSampleConv2d), through module-net's batched executor and residual blocks. A
+ * NodeWeightReader reads each call's weights when the call runs, so they are freed with the call's other
+ * intermediates; a NodeWeightReaderFactory gets every call's nodes from the executor's plan first and may
+ * read them all at once. `features` is the stem output; leaves (arity 0) return it.
  */
 export function executeWithNodeWeights(
   trees: readonly ProgramTreeNode[],
@@ -78,57 +81,36 @@ export function executeWithNodeWeights(
   options: { capture?: boolean } = {},
 ): ExecutionResult {
   const classTrees = trees.map((t, sample) => relabel(t, arityOf, sample));
-  const classArity = (token: string) => ARITY_OF_CLASS[token] ?? null;
-  // The executor makes its plan's calls in order: the plan tells each call's nodes (and so their steps),
-  // since a sample can appear twice in one call.
-  const plan = planExecution(classTrees, classArity);
-  const queue: NodeRef[][] = plan.calls.map((c) =>
-    c.nodes.map((id) => ({ sample: plan.nodes[id].sample, step: plan.nodes[id].step })),
-  );
-  const reader =
+  let reader: NodeWeightReader | null = typeof readWeights === 'function' ? null : readWeights;
+  const onPlan =
     typeof readWeights === 'function'
-      ? readWeights({
-          unary: queue.filter((_, i) => plan.calls[i].arity === 1),
-          binary: queue.filter((_, i) => plan.calls[i].arity === 2),
-        })
-      : readWeights;
-  let next = 0;
-  const nodesOf = (call: ModuleCall): NodeRef[] => {
-    const nodes = queue[next++];
-    const steps = (call as ModuleCall & { steps?: readonly number[] }).steps;
-    if (
-      !nodes ||
-      nodes.length !== call.samples.length ||
-      nodes.some((n, i) => n.sample !== call.samples[i])
-    ) {
-      throw new Error('executeWithNodeWeights: the executor called modules out of plan order');
-    }
-    return steps ? nodes.map((n, i) => ({ sample: n.sample, step: steps[i] })) : nodes;
-  };
+      ? (plan: ExecutionPlan) => {
+          const callsOf = (arity: Arity) =>
+            plan.calls
+              .filter((c) => c.arity === arity)
+              .map((c) =>
+                c.nodes.map((id) => ({ sample: plan.nodes[id].sample, step: plan.nodes[id].step })),
+              );
+          reader = readWeights({ unary: callsOf(1), binary: callsOf(2) });
+        }
+      : undefined;
   const instances: ModuleInstance[] = [
-    {
-      name: LEAF,
-      arity: 0,
-      apply: (_inputs, call) => {
-        nodesOf(call);
-        return call.features;
-      },
-    },
+    { name: LEAF, arity: 0, apply: (_inputs, call) => call.features },
     {
       name: UNARY,
       arity: 1,
-      apply: (inputs, call) => residualUnary(inputs[0] as tf.Tensor4D, reader.unary(nodesOf(call))),
+      apply: (inputs, call) => residualUnary(inputs[0] as tf.Tensor4D, reader!.unary(nodesOf(call))),
     },
     {
       name: BINARY,
       arity: 2,
       apply: (inputs, call) => {
         const [a, b] = inputs as [tf.Tensor4D, tf.Tensor4D];
-        return residualBinary(a, b, reader.binary(nodesOf(call)));
+        return residualBinary(a, b, reader!.binary(nodesOf(call)));
       },
     },
   ];
-  const result = executePrograms(classTrees, features, new ModuleSet(instances), options);
+  const result = executePrograms(classTrees, features, new ModuleSet(instances), { ...options, onPlan });
   if (result.captures) {
     const tokenAt = new Map<string, string>();
     const visit = (n: ProgramTreeNode, sample: number) => {

@@ -38,7 +38,7 @@ function present(bank: ModuleMemoryBank | null, kind: string): ModuleMemoryBank 
 
 /**
  * A reader that mixes the block weights of every call of an execution up front, one product per kernel:
- * unary calls read `unaryBank`, binary calls `binaryBank` (the same bank when rows hold both, as in
+ * unary calls read `banks.unary`, binary calls `banks.binary` (the same bank when rows hold both, as in
  * PG_endtoend), with the addresses [n, rows] that `addressesOf` gives for a call's nodes. Reading per
  * kernel rather than per call keeps one bank-sized gradient per kernel in the backward pass instead of one
  * per call and kernel.

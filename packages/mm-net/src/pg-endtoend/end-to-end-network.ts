@@ -1,17 +1,5 @@
 import { createRng, matMul, type ParameterScope, ParameterStore, type Rng, tf } from '@mmnet/core-tensors';
-import {
-  answerCount,
-  createNetworkClassifier,
-  createNetworkStem,
-  defineClevrModules,
-  executePrograms,
-  gatherRows,
-  type ModuleClassifier,
-  ModuleNetwork,
-  ModuleRegistry,
-  type NodeCapture,
-  type Stem,
-} from '@mmnet/module-net';
+import { answerCount, type ModuleClassifier, type NodeCapture, type Stem } from '@mmnet/module-net';
 import {
   type AddressedPrograms,
   type DecoderMode,
@@ -26,16 +14,7 @@ import {
   prefixToTree,
   type Vocab,
 } from '@mmnet/programs';
-import { distributionMemberAddresses, FamilySelections } from '../attention-memory/member-addresses.js';
-import { checkNodeWeightBudget, countWeightedNodes } from '../execution/node-weight-budget.js';
-import {
-  executeWithNodeWeights,
-  executeWithTokenWeights,
-  type NodeRef,
-} from '../execution/node-weight-execution.js';
-import { plannedBankReader } from '../execution/planned-bank-reader.js';
-import { blockRowWidths } from '../memory/block-layout.js';
-import { ModuleMemoryBank, segmentedKaimingInit } from '../memory/module-memory-bank.js';
+import { type AnyModuleMemory, createModuleMemory } from '../memory/create-module-memory.js';
 import { type EndToEndConfig, type EndToEndConfigInput, EndToEndConfigSchema } from './config.js';
 
 export type EndToEndVocab = Vocab;
@@ -71,34 +50,27 @@ export interface EndToEndOutput {
 
 /**
  * PG_endtoend: a seq2seq program generator (`programGenerator.*`) whose per-step distribution over program
- * tokens addresses a memory of module weights; the executed tree follows the chosen tokens' arities.
+ * tokens addresses a memory of module weights (`memory`, the kind `executor.modules` names); the executed tree
+ * follows the chosen tokens' arities. In soft and gumbel modes every node reads the mix of memory rows its step's
+ * distribution gives (differentiable, so the answer loss reaches the generator); in the hard modes the address is
+ * a one-hot sample without gradient and every node runs its chosen token's module.
  *
  * `executor.modules: 'residual'` (the reference): one bank (`executor.memory.bank`, one row per function token,
- * width 4k; unary functions use the first 2k), each node running module-net's residual block with the weights
- * read by its step's address. In soft and gumbel modes the read weights are differentiable mixtures (per-node
- * kernels, perSampleConv2d); in the hard modes the address is a one-hot sample without gradient, so nodes group
- * by token and run ordinary convolutions.
- *
- * `executor.modules: 'attention'`: the banks are module-net's attention families (`executor.modules.<family>.*`,
- * member parameters stacked, one row per function token). A node runs the family of its chosen token; in soft and
- * gumbel modes it reads the mix of the family's rows weighted by its step's distribution over the family's
- * tokens (`ModuleCall.addresses`), in the hard modes its chosen token's row.
+ * width 4k; unary functions use the first 2k) run through module-net's residual blocks, a mix per node in soft and
+ * gumbel modes (per-node kernels, under `nodeWeightBudgetMB`). `executor.modules: 'attention'`: module-net's
+ * attention families (`executor.modules.<family>.*`, member parameters stacked, one row per function token); a
+ * node runs the family of its chosen token, mixing the family's rows by its step's distribution over them.
  */
 export class EndToEndModuleMemoryNetwork {
   readonly config: EndToEndConfig;
   readonly generator: Seq2SeqProgramGenerator;
-  readonly stem: Stem;
-  readonly classifier: ModuleClassifier;
+  readonly memory: AnyModuleMemory;
   readonly numAnswers: number;
   /** Program-vocabulary id of each memory row. */
   readonly rowTokenIds: number[];
-  /**
-   * With attention modules: the executor whose families hold the memory (`executor.modules.<family>.*`), and
-   * each family's columns of the generator's distributions.
-   */
-  private readonly attentionMemory: { network: ModuleNetwork; selections: FamilySelections } | null;
-  private readonly residualBank: ModuleMemoryBank | null;
+  /** [vocabulary, rows]: a distribution over the program vocabulary -> its mass at the memory rows. */
   private readonly selection: tf.Tensor2D;
+  private readonly arityOf: ArityFunction = clevrArity;
 
   constructor(
     scope: ParameterScope,
@@ -109,68 +81,42 @@ export class EndToEndModuleMemoryNetwork {
     const c = this.config;
     this.generator = new Seq2SeqProgramGenerator(scope.scope('programGenerator'), c.programGenerator, vocab);
     const programs = this.generator.programs;
-    this.rowTokenIds = programs.functionIds();
-    const executor = scope.scope('executor');
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
-    if (c.executor.modules === 'iep') {
-      throw new Error(
-        "memory networks: modules 'iep' (clevr-iep's own blocks) is for a module network; use 'residual'",
-      );
-    }
-    if (c.executor.sceneBlock)
-      throw new Error('memory networks: sceneBlock (a learned scene block) is for a module network');
-    if (c.executor.modules === 'attention') {
-      const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));
-      const registry = defineClevrModules(new ModuleRegistry(), tokens, this.arityOf, 'attention', {
-        countFilters: c.executor.countFilters,
-      });
-      const network = new ModuleNetwork(executor, c.executor, registry, this.numAnswers);
-      this.stem = network.stem;
-      this.classifier = network.classifier;
-      const selections = new FamilySelections(network.modules, programs.size, (token) => programs.id(token));
-      this.attentionMemory = { network, selections };
-      this.residualBank = null;
-    } else {
-      this.attentionMemory = null;
-      const d = c.executor.stemDim;
-      const { kernel, binary } = blockRowWidths(d);
-      this.stem = createNetworkStem(executor.scope('stem'), c.executor);
-      this.residualBank = new ModuleMemoryBank(
-        executor.scope('memory'),
-        'bank',
-        this.rowTokenIds.map((id) => programs.token(id)),
-        binary,
-        segmentedKaimingInit([
-          // A unary read uses [k | k] with fan-ins 9d; a binary read [2k | k | k] with 18d, 9d, 9d.
-          { width: 2 * kernel, fanIn: 18 * d },
-          { width: kernel, fanIn: 9 * d },
-          { width: kernel, fanIn: 9 * d },
-        ]),
-      );
-      this.classifier = createNetworkClassifier(executor.scope('classifier'), c.executor, this.numAnswers);
-    }
-    const sel = new Float32Array(programs.size * this.rowTokenIds.length);
+    const tokens = Array.from({ length: programs.size }, (_, id) => programs.token(id));
+    this.memory = createModuleMemory(
+      scope.scope('executor'),
+      c.executor,
+      tokens,
+      this.arityOf,
+      this.numAnswers,
+      {
+        banks: 'shared',
+        nodeWeightBudget: {
+          megabytes: c.nodeWeightBudgetMB,
+          fields: {
+            length: 'programGenerator.maxProgramLength / decoder.curriculum / the maxLength option',
+            dim: 'executor.stemDim',
+            budget: 'nodeWeightBudgetMB',
+          },
+        },
+      },
+    );
+    this.rowTokenIds = this.memory.rowTokens.map((t) => programs.id(t));
+    const R = this.rowTokenIds.length;
+    const sel = new Float32Array(programs.size * R);
     this.rowTokenIds.forEach((id, r) => {
-      sel[id * this.rowTokenIds.length + r] = 1;
+      sel[id * R + r] = 1;
     });
-    this.selection = tf.keep(tf.tensor2d(sel, [programs.size, this.rowTokenIds.length]));
+    this.selection = tf.keep(tf.tensor2d(sel, [programs.size, R]));
   }
 
-  /** With attention modules: the executor whose families hold the memory (`executor.modules.<family>.*`). */
-  get attention(): ModuleNetwork | null {
-    return this.attentionMemory?.network ?? null;
+  get stem(): Stem {
+    return this.memory.stem;
   }
 
-  /** The residual memory bank (an error with attention modules, whose banks are the families' parameters). */
-  get bank(): ModuleMemoryBank {
-    if (!this.residualBank)
-      throw new Error(
-        "PG_endtoend with attention modules has no residual bank: its memory is the attention families' parameters (executor.modules.<family>.*)",
-      );
-    return this.residualBank;
+  get classifier(): ModuleClassifier {
+    return this.memory.classifier;
   }
-
-  private readonly arityOf: ArityFunction = clevrArity;
 
   /** Trees of the decoded programs (node steps = decoding steps; added `scene` leaves have step -1). */
   treesOf(programs: readonly RepairedProgram[]): ProgramTreeNode[] {
@@ -211,28 +157,18 @@ export class EndToEndModuleMemoryNetwork {
     const T = decoded.steps;
     const R = this.rowTokenIds.length;
     const flat = tf.reshape(decoded.addresses, [batch * T, this.generator.programs.size]) as tf.Tensor2D;
-    let rowAddresses = matMul(flat, this.selection) as tf.Tensor2D;
-    if (this.config.renormalizeAddresses) {
-      rowAddresses = tf.div(rowAddresses, tf.maximum(tf.sum(rowAddresses, 1, true), 1e-12)) as tf.Tensor2D;
-    }
+    const stepAddresses = matMul(flat, this.selection) as tf.Tensor2D;
+    const renormalize = this.config.renormalizeAddresses;
+    const rowAddresses = renormalize
+      ? (tf.div(stepAddresses, tf.maximum(tf.sum(stepAddresses, 1, true), 1e-12)) as tf.Tensor2D)
+      : stepAddresses;
     const trees = this.treesOf(decoded.programs);
     const v = this.stem.apply(features);
-    // One-hot addresses without gradient: each row runs its token's own module.
-    const hard = decoded.oneHotWithoutGradient;
-    const result = this.attentionMemory
-      ? executePrograms(trees, v, this.attentionMemory.network.modules, {
-          capture: options.capture,
-          // Hard modes and greedy gumbel: one-hot addresses without gradient, each row runs its token's own member.
-          memberAddresses: hard
-            ? undefined
-            : distributionMemberAddresses(
-                flat,
-                T,
-                this.attentionMemory.selections,
-                this.config.renormalizeAddresses,
-              ),
-        })
-      : this.executeResidual(trees, v, decoded, rowAddresses, T, hard, options.capture);
+    const capture = { capture: options.capture };
+    // Hard modes and greedy gumbel: one-hot addresses without gradient, each node runs its token's own module.
+    const result = decoded.oneHotWithoutGradient
+      ? this.memory.executeChosen(trees, v, capture)
+      : this.memory.executeMixed(trees, v, { addresses: stepAddresses, steps: T, renormalize }, capture);
     const logits = this.classifier.apply(result.outputs as tf.Tensor4D);
     return {
       logits,
@@ -243,55 +179,9 @@ export class EndToEndModuleMemoryNetwork {
     };
   }
 
-  /** Executes the trees with the residual bank (see the class comment). */
-  private executeResidual(
-    trees: ProgramTreeNode[],
-    v: tf.Tensor4D,
-    decoded: AddressedPrograms,
-    rowAddresses: tf.Tensor2D,
-    T: number,
-    hard: boolean,
-    capture: boolean | undefined,
-  ): ReturnType<typeof executeWithNodeWeights> {
-    const d = this.config.executor.stemDim;
-    if (hard) {
-      // One-hot addresses without gradient: one read per token used, grouped execution.
-      const used = [...new Set(decoded.programs.flatMap((p) => p.tokens))].filter(
-        (id) => (this.generator.programs.arity(id) ?? 0) > 0,
-      );
-      const rows = new Map<string, tf.Tensor2D>();
-      if (used.length > 0) {
-        const read = this.bank.read(this.bank.oneHot(used.map((id) => this.rowTokenIds.indexOf(id))));
-        const parts = used.length === 1 ? [read] : tf.split(read, used.length, 0);
-        used.forEach((id, i) => rows.set(this.generator.programs.token(id), parts[i] as tf.Tensor2D));
-      }
-      return executeWithTokenWeights(trees, v, d, this.arityOf, rows, { capture });
-    }
-    const size = { height: this.config.executor.height, width: this.config.executor.width };
-    checkNodeWeightBudget(countWeightedNodes(trees, this.arityOf), d, size, this.config.nodeWeightBudgetMB, {
-      length: 'programGenerator.maxProgramLength / decoder.curriculum / the maxLength option',
-      dim: 'executor.stemDim',
-      budget: 'nodeWeightBudgetMB',
-    });
-    // Every executed node mixes its own weights with its step's address, only the kernels of its arity
-    // (unary nodes mix 2k values, not 4k): one product per kernel for all calls of the pass.
-    const addressesOf = (_arity: 1 | 2, nodes: readonly NodeRef[]) =>
-      gatherRows(
-        rowAddresses,
-        nodes.map((n) => n.sample * T + n.step),
-      );
-    return executeWithNodeWeights(
-      trees,
-      v,
-      this.arityOf,
-      plannedBankReader({ unary: this.bank, binary: this.bank }, d, addressesOf),
-      { capture },
-    );
-  }
-
   dispose(): void {
     this.selection.dispose();
-    this.attentionMemory?.selections.dispose();
+    this.memory.dispose();
     this.generator.dispose();
   }
 }

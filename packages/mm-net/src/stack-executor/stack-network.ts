@@ -13,16 +13,14 @@ import {
 } from '@mmnet/core-tensors';
 import {
   answerCount,
-  defineClevrModules,
   isAnswerToken,
   type ModuleClassifier,
-  ModuleNetwork,
-  ModuleRegistry,
   type Stem,
   selectsWithinInput,
 } from '@mmnet/module-net';
 import type { DecoderMode, ProgramGeneratorVocab, ProgramStatus } from '@mmnet/program-decoders';
 import { clevrArity, END_ID, ProgramVocabulary, tokensByIndex } from '@mmnet/programs';
+import { AttentionFamilyMemory } from '../attention-memory/attention-family-memory.js';
 import { FamilySelections } from '../attention-memory/member-addresses.js';
 import {
   parseStackEndToEndConfig,
@@ -107,7 +105,8 @@ export interface StackEndToEndOutput {
 export class StackEndToEndNetwork {
   readonly config: StackEndToEndConfig;
   readonly controller: LayoutController;
-  readonly network: ModuleNetwork;
+  /** The attention memory (`executor.*`): its families' member parameters, read here by fused banks. */
+  readonly memory: AttentionFamilyMemory;
   readonly stem: Stem;
   readonly classifier: ModuleClassifier;
   readonly programs: ProgramVocabulary;
@@ -166,35 +165,31 @@ export class StackEndToEndNetwork {
     });
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     const tokens = Array.from({ length: V }, (_, id) => this.programs.token(id));
-    const registry = defineClevrModules(new ModuleRegistry(), tokens, clevrArity, 'attention', {
-      countFilters: c.executor.countFilters,
-    });
-    this.network = new ModuleNetwork(scope.scope('executor'), c.executor, registry, this.numAnswers);
-    this.stem = this.network.stem;
-    this.classifier = this.network.classifier;
+    this.memory = new AttentionFamilyMemory(
+      scope.scope('executor'),
+      c.executor,
+      tokens,
+      clevrArity,
+      this.numAnswers,
+    );
+    this.stem = this.memory.stem;
+    this.classifier = this.memory.classifier;
     this.rowTokenIds = this.programs.functionIds();
-    const modules = this.network.modules;
-    this.selections = new FamilySelections(modules, V, (token) => this.programs.id(token));
-    const seen = new Set<string>();
+    this.selections = new FamilySelections(this.memory.families, V, (token) => this.programs.id(token));
     const answering: { name: string; arity: 1 | 2; selection: tf.Tensor2D }[] = [];
     const selecting: { name: string; arity: 1 | 2; withinInput: boolean; selection: tf.Tensor2D }[] = [];
-    for (const name of modules.names()) {
-      const module = modules.get(name)!;
-      const group = module.group ?? module.name;
-      if (module.arity === 0 || seen.has(group)) continue;
-      seen.add(group);
-      const selection = this.selections.of(group);
-      const arity = module.arity as 1 | 2;
-      if (!isAnswerToken(name)) {
+    for (const { name, arity, members } of this.memory.families) {
+      const selection = this.selections.of(name);
+      if (!isAnswerToken(members[0])) {
         selecting.push({
-          name: group,
+          name,
           arity,
-          withinInput: arity === 1 && selectsWithinInput(name),
+          withinInput: arity === 1 && selectsWithinInput(members[0]),
           selection,
         });
         continue;
       }
-      answering.push({ name: group, arity, selection });
+      answering.push({ name, arity, selection });
     }
     const column = <F extends { arity: 1 | 2; selection: tf.Tensor2D }>(list: F[], keep: (f: F) => boolean) =>
       tf.keep(
@@ -510,6 +505,7 @@ export class StackEndToEndNetwork {
         t.dispose();
     }
     this.selections.dispose();
+    this.memory.dispose();
     this.sceneColumn.dispose();
     this.rowSelection.dispose();
     this.layoutSelection.dispose();

@@ -74,9 +74,12 @@ export function memberOneHot(members: readonly number[], count: number): tf.Tens
  */
 export type MemberChoice = readonly number[] | tf.Tensor2D;
 
-/** The member choice of a module call: its addresses when the executor gave some, else its members. */
-export function memberChoice(call: { members: readonly number[]; addresses?: tf.Tensor2D }): MemberChoice {
-  return call.addresses ?? call.members;
+/** The member choice of a module call: its addresses when the executor gave some, else its member indices. */
+export function memberChoice(call: {
+  memberIndices: readonly number[];
+  addresses?: tf.Tensor2D;
+}): MemberChoice {
+  return call.addresses ?? call.memberIndices;
 }
 
 function checkChoice(choice: MemberChoice, rows: number, count: number): void {

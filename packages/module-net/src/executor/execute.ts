@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   capture?: boolean;
   /** Soft member addresses per call (a module memory network's reads); default: every row its own member. */
   memberAddresses?: MemberAddressFunction;
+  /**
+   * Called once with the plan, inside the execution's tidy, before the first call: what every call will run
+   * (e.g. to read the module weights of all calls at once).
+   */
+  onPlan?: (plan: ExecutionPlan) => void;
 }
 
 export interface ExecutionResult {
@@ -38,12 +43,14 @@ export interface ExecutionResult {
 }
 
 function makeCall(
-  samples: number[],
-  members: number[],
+  call: PlannedCall,
+  plan: ExecutionPlan,
+  memberIndices: number[],
   features: tf.Tensor4D,
   addresses: tf.Tensor2D | undefined,
 ): ModuleCall {
   let cached: tf.Tensor4D | null = null;
+  const { samples } = call;
   const rows = samples.map((s) => [0, s] as const);
   const gather = <T extends tf.Tensor>(perSample: T): T => {
     if (perSample.shape[0] !== features.shape[0]) {
@@ -55,7 +62,8 @@ function makeCall(
   };
   return {
     samples,
-    members,
+    steps: call.nodes.map((id) => plan.nodes[id].step),
+    memberIndices,
     addresses,
     get features() {
       cached ??= gather(features);
@@ -67,8 +75,8 @@ function makeCall(
 
 /**
  * Runs a batch of program trees (one per sample) on the image features [N, H, W, C] (N = number of programs).
- * Nodes are scheduled by height; at each height all nodes of one module (or one module family: modules with the
- * same `group`) run as one batched call whose inputs are gathered from the outputs of earlier calls. Returns the
+ * Nodes are scheduled by height; at each height all nodes of one module family (modules with the same `family`; a
+ * module alone is a family of one) run as one batched call whose inputs are gathered from the outputs of earlier calls. Returns the
  * roots' outputs in sample order. Differentiable.
  */
 export function executePrograms(
@@ -83,27 +91,28 @@ export function executePrograms(
   const plan = planExecution(
     programs,
     (token) => modules.get(token)?.arity ?? null,
-    (token) => modules.get(token)?.group ?? token,
+    (token) => modules.get(token)?.family ?? token,
   );
   const captures: NodeCapture[][] | undefined = options.capture ? programs.map(() => []) : undefined;
   const outputs = tf.tidy(() => {
+    options.onPlan?.(plan);
     const results: tf.Tensor[] = [];
     plan.calls.forEach((call, index) => {
       const inputs = call.inputs.map((picks) => gatherFrom(results, picks));
       const module = modules.get(call.token)!;
-      const members = call.tokens.map((token) => modules.get(token)?.member ?? 0);
+      const memberIndices = call.tokens.map((token) => modules.get(token)?.memberIndex ?? 0);
       const y = module.apply(
         inputs as ModuleInputs<typeof module.arity>,
-        makeCall(call.samples, members, features, options.memberAddresses?.(call, plan)),
+        makeCall(call, plan, memberIndices, features, options.memberAddresses?.(call, plan)),
       );
       if (y.shape[0] !== call.nodes.length) {
         throw new Error(
-          `module '${call.group}' returned ${y.shape[0]} rows for a call of ${call.nodes.length} (shape [${y.shape}])`,
+          `module '${call.family}' returned ${y.shape[0]} rows for a call of ${call.nodes.length} (shape [${y.shape}])`,
         );
       }
       if (results.length > 0 && y.shape.slice(1).join(',') !== results[0].shape.slice(1).join(',')) {
         throw new Error(
-          `module '${call.group}' returns [${y.shape}] but '${plan.calls[0].group}' returned [${results[0].shape}]: every module must return the same shape per row`,
+          `module '${call.family}' returns [${y.shape}] but '${plan.calls[0].family}' returned [${results[0].shape}]: every module must return the same shape per row`,
         );
       }
       results.push(y);

@@ -9,18 +9,18 @@ export interface PlannedNode {
   token: string;
   height: number;
   inputs: number[];
-  /** Where its output lives: row `row` of the output of call `group`. */
-  group: number;
+  /** Where its output lives: row `row` of the output of call `call` (an index into `ExecutionPlan.calls`). */
+  call: number;
   row: number;
 }
 
-/** All nodes of one module (or one module family) at one height: a single batched call. */
+/** All nodes of one module family (a module alone is a family of one) at one height: a single batched call. */
 export interface PlannedCall {
-  /** The module of the call's first row (of every row unless the call runs a family). */
+  /** The module of the call's first row (of every row unless the call runs a family of several). */
   token: string;
-  /** The module, or the family, the call runs. */
-  group: string;
-  /** The module of each row. */
+  /** The family the call runs (a module's own name when it is alone). */
+  family: string;
+  /** The module (member token) of each row. */
   tokens: string[];
   arity: Arity;
   height: number;
@@ -33,22 +33,22 @@ export interface PlannedCall {
 
 export interface ExecutionPlan {
   nodes: PlannedNode[];
-  /** Calls in execution order: by height, then by module (group) in order of first appearance. */
+  /** Calls in execution order: by height, then by family in order of first appearance. */
   calls: PlannedCall[];
   /** [call, row] of each sample's root, in sample order. */
   roots: RowPick[];
 }
 
 /**
- * Schedules a batch of program trees by height: every node of the same module (or of the same group, with
- * `groupOf`: a module family's members) and height runs in one call (its inputs are all computed at lower
+ * Schedules a batch of program trees by height: every node of the same family (`familyOf`: the family of a
+ * token; each token its own by default) and height runs in one call (its inputs are all computed at lower
  * heights). Checks every token against `arityOf` (modules the executor has) and throws ProgramError naming
  * the sample and step of the first bad node.
  */
 export function planExecution(
   programs: readonly ProgramTreeNode[],
   arityOf: ArityFunction,
-  groupOf: (token: string) => string = (token) => token,
+  familyOf: (token: string) => string = (token) => token,
 ): ExecutionPlan {
   if (programs.length === 0) throw new Error('executor: no programs');
   const nodes: PlannedNode[] = [];
@@ -67,7 +67,7 @@ export function planExecution(
       );
     }
     const id = nodes.length;
-    nodes.push({ id, sample, step: node.step, token: node.token, height: 1, inputs: [], group: -1, row: -1 });
+    nodes.push({ id, sample, step: node.step, token: node.token, height: 1, inputs: [], call: -1, row: -1 });
     const inputs = node.inputs.map((c) => visit(c, sample));
     nodes[id].inputs = inputs;
     nodes[id].height = 1 + inputs.reduce((h, i) => Math.max(h, nodes[i].height), 0);
@@ -83,15 +83,15 @@ export function planExecution(
   for (const n of nodes) byHeight[n.height - 1].push(n);
   const calls: PlannedCall[] = [];
   for (const level of byHeight) {
-    const byGroup = new Map<string, PlannedCall>();
+    const byFamily = new Map<string, PlannedCall>();
     for (const n of level) {
-      const group = groupOf(n.token);
-      let call = byGroup.get(group);
+      const family = familyOf(n.token);
+      let call = byFamily.get(family);
       if (!call) {
         const arity = n.inputs.length as Arity;
         call = {
           token: n.token,
-          group,
+          family,
           tokens: [],
           arity,
           height: n.height,
@@ -100,12 +100,12 @@ export function planExecution(
           inputs: [],
         };
         for (let k = 0; k < arity; k++) call.inputs.push([]);
-        byGroup.set(group, call);
+        byFamily.set(family, call);
       } else if (call.arity !== n.inputs.length) {
         throw new ProgramError(
           n.step,
           n.token,
-          `group '${group}' mixes arities ${call.arity} and ${n.inputs.length}`,
+          `family '${family}' mixes arities ${call.arity} and ${n.inputs.length}`,
           n.sample,
         );
       }
@@ -114,13 +114,13 @@ export function planExecution(
       call.tokens.push(n.token);
       call.samples.push(n.sample);
       n.inputs.forEach((child, k) => {
-        call.inputs[k].push([nodes[child].group, nodes[child].row]);
+        call.inputs[k].push([nodes[child].call, nodes[child].row]);
       });
     }
-    for (const call of byGroup.values()) {
-      for (const id of call.nodes) nodes[id].group = calls.length;
+    for (const call of byFamily.values()) {
+      for (const id of call.nodes) nodes[id].call = calls.length;
       calls.push(call);
     }
   }
-  return { nodes, calls, roots: rootIds.map((id) => [nodes[id].group, nodes[id].row] as const) };
+  return { nodes, calls, roots: rootIds.map((id) => [nodes[id].call, nodes[id].row] as const) };
 }

@@ -12,19 +12,24 @@ export type ModuleInputs<A extends Arity> = A extends 0
 export interface ModuleCall {
   /** The sample (index in the batch) of each row of this call, in row order; a sample may repeat. */
   readonly samples: readonly number[];
+  /**
+   * The step (`ProgramTreeNode.step`) of each row's node, in row order: with `samples`, which node each row is
+   * (e.g. to read a node's module weights with the address of its decoding step).
+   */
+  readonly steps: readonly number[];
   /** Image features (the stem's output) of this call's samples [rows, H, W, C]: what `scene` returns. */
   readonly features: tf.Tensor4D;
   /** Rows of any per-sample tensor [N, ...] for this call's samples (side inputs of a custom DSL). */
   gather<T extends tf.Tensor>(perSample: T): T;
   /**
-   * For a module family's call: the member (index in the family's `members`) each row runs. A plain module's
-   * calls have every row at 0.
+   * For a module family's call: the member each row runs, as its index in the family's `members` (the member
+   * tokens). A module alone has every row at 0.
    */
-  readonly members: readonly number[];
+  readonly memberIndices: readonly number[];
   /**
    * For a family's call whose executor reads module weights from a memory (`ExecuteOptions.memberAddresses`):
    * each row's address over the family's members [rows, members]; the row runs the address-weighted mix of
-   * the members' parameters (`applyMemberDense` with `memberChoice(call)`). Absent: each row runs `members`.
+   * the members' parameters (`applyMemberDense` with `memberChoice(call)`). Absent: each row runs `memberIndices`.
    */
   readonly addresses?: tf.Tensor2D;
 }
@@ -56,7 +61,7 @@ export interface ModuleDefinition<A extends Arity = Arity, C = ModuleBuildConfig
 /**
  * A family of modules of one arity whose members differ only by their parameters (e.g. every `filter_*` and
  * `relate[*]` attention module): the executor runs all nodes of a family at one height as one call, each row
- * with its member's parameters (`call.members`), instead of one call per token. `create` makes the parameters of
+ * with its member's parameters (`call.memberIndices`), instead of one call per token. `create` makes the parameters of
  * every member in `scope` (`modules.<family name>.*`, stacked by member) and returns the call's function.
  */
 export interface ModuleFamilyDefinition<A extends Arity = Arity, C = ModuleBuildConfig> {
@@ -74,12 +79,12 @@ export interface ModuleInstance {
   readonly arity: Arity;
   apply: ModuleFunction;
   /**
-   * Modules of the same group share `apply` and run as one call per height (a family's members); the group is
-   * the module's own name when absent.
+   * Modules of the same family share `apply` and run as one call per height (the family's members); the family
+   * is the module's own name when absent.
    */
-  readonly group?: string;
-  /** Its index in the group (what `call.members` holds for its rows); 0 when absent. */
-  readonly member?: number;
+  readonly family?: string;
+  /** Its index in the family's members (what `call.memberIndices` holds for its rows); 0 when absent. */
+  readonly memberIndex?: number;
 }
 
 /** Built modules by program token (what the executor reads). */
@@ -104,12 +109,13 @@ export class ModuleSet implements ModuleLookup {
   }
 
   /**
-   * The tokens of a group (a family's members, or a module alone) in member order: what the columns of the
-   * group's member addresses (`ModuleCall.addresses`) stand for. Empty for an unknown group.
+   * The member tokens of a family (a module alone is a family of one) in member order: what the columns of the
+   * family's member addresses (`ModuleCall.addresses`) stand for. Empty for an unknown family.
    */
-  groupMembers(group: string): string[] {
+  familyMembers(family: string): string[] {
     const members: string[] = [];
-    for (const m of this.byName.values()) if ((m.group ?? m.name) === group) members[m.member ?? 0] = m.name;
+    for (const m of this.byName.values())
+      if ((m.family ?? m.name) === family) members[m.memberIndex ?? 0] = m.name;
     return members;
   }
 
@@ -120,7 +126,7 @@ export class ModuleSet implements ModuleLookup {
 
 interface RegisteredModule<C> {
   family: ModuleFamilyDefinition<Arity, C>;
-  member: number;
+  memberIndex: number;
   description?: string;
 }
 
@@ -182,7 +188,7 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
     const stored = family as unknown as ModuleFamilyDefinition<Arity, C>;
     this.families.set(name, stored);
     members.forEach((member, i) => {
-      this.modules.set(member, { family: stored, member: i, description: family.description });
+      this.modules.set(member, { family: stored, memberIndex: i, description: family.description });
     });
     return this;
   }
@@ -194,11 +200,11 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
   /** The arity, description, family name and member index (0 for a module defined alone) of a registered token. */
   get(
     name: string,
-  ): { name: string; arity: Arity; description?: string; family: string; member: number } | undefined {
+  ): { name: string; arity: Arity; description?: string; family: string; memberIndex: number } | undefined {
     const entry = this.modules.get(name);
     if (!entry) return undefined;
-    const { family, member, description } = entry;
-    return { name, arity: family.arity, description, family: family.name, member };
+    const { family, memberIndex, description } = entry;
+    return { name, arity: family.arity, description, family: family.name, memberIndex };
   }
 
   /** Token names in definition order. */
@@ -224,13 +230,13 @@ export class ModuleRegistry<C = ModuleBuildConfig> {
       names.map((name): ModuleInstance => {
         const entry = this.modules.get(name);
         if (!entry) throw new Error(`module registry: no module named '${name}'`);
-        const { family, member } = entry;
+        const { family, memberIndex } = entry;
         let apply = built.get(family.name);
         if (!apply) {
           apply = family.create(scope.scope(family.name), config, family.members) as ModuleFunction;
           built.set(family.name, apply);
         }
-        return { name, arity: family.arity, apply, group: family.name, member };
+        return { name, arity: family.arity, apply, family: family.name, memberIndex };
       }),
     );
   }
