@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { flagSpecs } from '@mmnet/core-tensors';
+import { describe, expect, it } from 'vitest';
 import { builtinModels, runCli, trainFlagsSchema } from '../src/index.js';
 import { captureIo, tempDir } from './helpers.js';
 

@@ -92,7 +92,8 @@ export function flagSpecs(schema: FlagsSchema): FlagSpec[] {
     let schemaDefault: unknown;
     const base = walk(field as AnySchema, (s) => {
       const own = z.globalRegistry.get(s) as FlagMeta | undefined;
-      for (const [k, v] of Object.entries(own ?? {})) if (!(k in meta)) meta[k as keyof FlagMeta] = v as string;
+      for (const [k, v] of Object.entries(own ?? {}))
+        if (!(k in meta)) meta[k as keyof FlagMeta] = v as string;
       const def = s.def as { type: string; defaultValue?: unknown };
       if (def.type === 'default' && schemaDefault === undefined) schemaDefault = def.defaultValue;
     });

@@ -1,7 +1,7 @@
+import { backendFlag, flagInt, flagNumber, flagSwitch } from '@mmnet/core-tensors';
 import { TRAIN_MODES } from '@mmnet/mm-net';
 import { DECODER_MODES } from '@mmnet/program-decoders';
 import { z } from 'zod';
-import { backendFlag, flagInt, flagNumber, flagSwitch } from '@mmnet/core-tensors';
 import { LR_SCHEDULES } from '../training/lr-schedule.js';
 
 export const MODEL_NAMES = ['SAN', 'SAN_wbw', 'PG', 'PG_memory', 'PG_endtoend'] as const;
@@ -65,9 +65,7 @@ const trainConfigFields = {
     description: 'validation PNGs (row order of val_features.h5), shown in the report',
     value: 'DIR',
   }),
-  num_iterations: flagInt(1)
-    .default(200)
-    .meta({ description: 'validate and checkpoint every N iterations' }),
+  num_iterations: flagInt(1).default(200).meta({ description: 'validate and checkpoint every N iterations' }),
   num_val_samples: flagInt(1).default(1000).meta({ description: 'validation questions used' }),
   batch_multiplier: flagInt(1)
     .default(1)
@@ -83,13 +81,11 @@ const trainConfigFields = {
     description:
       'PG_endtoend executor: stack (a differentiable layout over the module memory) or tree (the decoded program)',
   }),
-  recipe: oneOf(RECIPES)
-    .optional()
-    .meta({
-      description:
-        "run a named recipe: its stages train one after another in folders of --out, each from the last one's checkpoint; rerun the same command to resume",
-      default: 'none',
-    }),
+  recipe: oneOf(RECIPES).optional().meta({
+    description:
+      "run a named recipe: its stages train one after another in folders of --out, each from the last one's checkpoint; rerun the same command to resume",
+    default: 'none',
+  }),
   program_supervision_fraction: flagNumber()
     .refine((v) => v > 0 && v <= 1, 'must be in (0, 1]')
     .optional()
@@ -108,12 +104,10 @@ const trainConfigFields = {
     .refine((v) => v > 0, 'must be > 0')
     .optional()
     .meta({ description: 'learning rate of the program generator', default: '--lr' }),
-  lr_schedule: oneOf(LR_SCHEDULES)
-    .default('constant')
-    .meta({
-      description:
-        'learning rate after warmup (decays over the iterations, or over the minutes when --max_minutes ends the run first; a resumed run continues its decay)',
-    }),
+  lr_schedule: oneOf(LR_SCHEDULES).default('constant').meta({
+    description:
+      'learning rate after warmup (decays over the iterations, or over the minutes when --max_minutes ends the run first; a resumed run continues its decay)',
+  }),
   lr_warmup: flagInt(0).default(0).meta({ description: 'iterations of linear learning-rate warmup' }),
   lr_final_factor: flagNumber()
     .refine((v) => v >= 0 && v <= 1, 'must be in [0, 1]')

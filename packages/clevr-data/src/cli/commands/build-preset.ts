@@ -6,7 +6,10 @@ import { presetNames } from '../../presets/preset-definitions.js';
 import { defineCommand } from '../command.js';
 
 const schema = z.object({
-  preset: z.string().min(1).meta({ description: `dataset preset: ${presetNames().join(' or ')}` }),
+  preset: z
+    .string()
+    .min(1)
+    .meta({ description: `dataset preset: ${presetNames().join(' or ')}` }),
   output_dir: z.string().min(1).meta({
     description:
       'receives images/, scenes/, questions/, vocab.json, <split>_questions.h5, <split>_features.h5',

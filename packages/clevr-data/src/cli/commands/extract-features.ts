@@ -22,7 +22,10 @@ const schema = z
       .string()
       .min(1)
       .meta({ description: 'folder of PNG images (e.g. CLEVR_v1.0/images/val)' }),
-    output_h5_file: z.string().min(1).meta({ description: 'HDF5 file receiving features [N, C, H, W] float32' }),
+    output_h5_file: z
+      .string()
+      .min(1)
+      .meta({ description: 'HDF5 file receiving features [N, C, H, W] float32' }),
     image_height: flagInt(1)
       .default(224)
       .meta({ description: 'images are resized (bilinear) to this height' }),
@@ -37,7 +40,8 @@ const schema = z
       description: "resnet101: torchvision's ResNet weights (.pth), read without Python; features = layer3",
     }),
     model_path: z.string().min(1).optional().meta({
-      description: 'tfjs model.json (tfjs-model), or weights file of the built-in CNN (builtin; default: shipped)',
+      description:
+        'tfjs model.json (tfjs-model), or weights file of the built-in CNN (builtin; default: shipped)',
     }),
     output_node: z
       .string()

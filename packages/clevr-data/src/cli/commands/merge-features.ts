@@ -22,7 +22,9 @@ const schema = z.object({
     .min(1)
     .meta({ description: 'the merged features file (as an unsharded extract-features run writes it)' }),
   batch_size: flagInt(1).default(64).meta({ description: 'rows copied per step' }),
-  restart: flagSwitch().default(false).meta({ description: 'ignore a partial file from an interrupted merge' }),
+  restart: flagSwitch()
+    .default(false)
+    .meta({ description: 'ignore a partial file from an interrupted merge' }),
 });
 
 export const mergeFeaturesCommand = defineCommand({

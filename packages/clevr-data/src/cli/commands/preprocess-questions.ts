@@ -20,9 +20,7 @@ const schema = z
     unk_threshold: flagInt(1)
       .default(1)
       .meta({ description: 'minimum count of a question word in a built vocab' }),
-    encode_unk: flagSwitch()
-      .default(false)
-      .meta({ description: 'encode unknown question words as <UNK>' }),
+    encode_unk: flagSwitch().default(false).meta({ description: 'encode unknown question words as <UNK>' }),
     h5_dtype: z
       .enum(['int32', 'int64'], { message: 'expected int32 or int64' })
       .default('int32')

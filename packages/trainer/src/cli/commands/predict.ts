@@ -21,14 +21,19 @@ import type { CliIo } from '../io.js';
 import { openTrainedRun, trainedRunSchema } from './trained-run-source.js';
 
 const predictSchema = trainedRunSchema(' (vocab and feature extractor)', {
-  image: z.string().min(1).optional().meta({ description: 'the image (PNG or JPEG, any size)', value: 'FILE' }),
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'the image (PNG or JPEG, any size)', value: 'FILE' }),
   question: z.string().min(1).optional().meta({ description: 'the question in words', value: 'TEXT' }),
   program: z.string().min(1).optional().meta({
     description: "prefix program tokens to execute instead of the run's generator's (PG, PG_memory)",
     value: 'TOKENS',
   }),
   out: z.string().min(1).optional().meta({
-    description: 'also write one PNG per program step (or attention hop) and index.html showing them in order',
+    description:
+      'also write one PNG per program step (or attention hop) and index.html showing them in order',
     value: 'DIR',
   }),
   questions_json: z.string().min(1).optional().meta({

@@ -27,11 +27,15 @@ function trainedRunFields(use: string) {
       .min(1)
       .optional()
       .meta({ description: 'a checkpoint file (instead of --run)', value: 'FILE' }),
-    clevr_dataset: z.string().min(1).optional().meta({
-      description: `dataset folder${use}`,
-      value: 'DIR',
-      default: 'the one the model was trained on',
-    }),
+    clevr_dataset: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description: `dataset folder${use}`,
+        value: 'DIR',
+        default: 'the one the model was trained on',
+      }),
     backend: backendFlag(),
   };
 }
