@@ -84,11 +84,16 @@ describe('mmnet-data command line', () => {
       ['stats', '--json'],
       ['generate', '--num_images'],
       ['build-preset', '--preset'],
+      ['merge-features', '--input_h5_files FILES'],
     ]) {
       const res = await run(cmd, '--help');
       expect(res.code).toBe(0);
       expect(res.out.join('\n')).toContain(flag);
     }
+    const download = (await run('download', '--help')).out.join('\n');
+    expect(download).toMatch(/--target_dir VALUE +folder receiving CLEVR_v1\.0\/ \(required\)/);
+    expect(download).toMatch(/--retries N +automatic resumes after a dropped connection \(default: 3\)/);
+    expect(download).toMatch(/--keep_zip +keep the zip after extraction \(default: false\)/);
   });
 
   it('a failing input file exits 1 with one line naming it', async () => {

@@ -20,10 +20,33 @@ describe('mmnet command line', () => {
     const { code, stdout } = await run(['train', '--help']);
     expect(code).toBe(0);
     const help = stdout.join('\n');
-    for (const o of flagSpecs(trainFlagsSchema)) expect(help).toContain(o.flag);
+    const specs = flagSpecs(trainFlagsSchema);
+    expect(specs.map((s) => s.key)).not.toContain('model_config');
+    for (const o of specs) {
+      const line = help.split('\n').find((l) => l.startsWith(`  ${o.flag} `) || l === `  ${o.flag}`);
+      expect(line, o.flag).toBeDefined();
+      if (o.default !== undefined) expect(line, o.flag).toContain(`(default: ${o.default})`);
+    }
     expect(help).toContain('--batch_size N');
-    expect(help).toContain('(default: 32)');
+    expect(help).toMatch(/--batch_size N +questions per batch \(default: 32\)/);
+    expect(help).toMatch(/--stem-dim N .*\(default: 64\)/);
+    expect(help).toMatch(/--use_curriculum +grow .*\(default: false\)/);
     expect(help).toContain('SAN|SAN_wbw|PG|PG_memory|PG_endtoend');
+  });
+
+  it('every command answers --help with its flags, exit code 0', async () => {
+    for (const [command, flag] of [
+      ['eval', '--split val|train'],
+      ['predict', '--questions_json FILE'],
+      ['convert', '--from clevr-iep|reference'],
+      ['export', '--web'],
+    ]) {
+      const { code, stdout } = await run([command, '--help']);
+      expect(code, command).toBe(0);
+      expect(stdout.join('\n'), command).toMatch(/^usage: mmnet /);
+      expect(stdout.join('\n'), command).toContain(flag);
+    }
+    expect((await run(['--help'])).stdout[0]).toMatch(/^usage: mmnet <command>/);
   });
 
   const badCases: [string[], RegExp][] = [
