@@ -81,7 +81,9 @@ describe('flags from a zod schema', () => {
   });
 
   it('refuses unknown flags, missing values, stray arguments and bad values, naming the flag', () => {
-    expect(usageError(() => parseFlags(['--input', 'x', '--bogus', '1'], schema))).toBe('unknown flag --bogus');
+    expect(usageError(() => parseFlags(['--input', 'x', '--bogus', '1'], schema))).toBe(
+      'unknown flag --bogus',
+    );
     expect(usageError(() => parseFlags(['--input'], schema))).toBe('--input: needs a value (FILE)');
     expect(usageError(() => parseFlags(['--input', '--keep'], schema))).toBe('--input: needs a value (FILE)');
     expect(usageError(() => parseFlags(['--input', 'x', 'stray'], schema))).toBe(
