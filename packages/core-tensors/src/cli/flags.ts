@@ -215,9 +215,24 @@ export interface CommandHelp {
   summary: string;
 }
 
+/** `readFlags` unless the command line asks for help: then `null` after printing it (`--help` anywhere). */
+export function readCommandLine(
+  argv: readonly string[],
+  schema: FlagsSchema,
+  help: CommandHelp,
+  print: (text: string) => void,
+  options: { positionals?: boolean } = {},
+): ReadFlags | null {
+  if (wantsHelp(argv)) {
+    print(helpText(help.usage, help.summary, schema));
+    return null;
+  }
+  return readFlags(argv, schema, options);
+}
+
 /**
- * A command line without other arguments: `null` after printing the help (`--help` anywhere), else the flags
- * validated by `schema` (a `UsageError` with one line per problem).
+ * A command line without other arguments: `null` after printing the help, else the flags validated by `schema`
+ * (a `UsageError` with one line per problem).
  */
 export function parseCommandLine<S extends FlagsSchema>(
   argv: readonly string[],
@@ -225,11 +240,8 @@ export function parseCommandLine<S extends FlagsSchema>(
   help: CommandHelp,
   print: (text: string) => void,
 ): z.output<S> | null {
-  if (wantsHelp(argv)) {
-    print(helpText(help.usage, help.summary, schema));
-    return null;
-  }
-  return parseFlags(argv, schema);
+  const read = readCommandLine(argv, schema, help, print);
+  return read && checkFlags(read.values, schema);
 }
 
 /** The --help text of a command: usage line(s), summary and one line per flag with its default. */

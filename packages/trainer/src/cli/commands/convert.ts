@@ -3,11 +3,9 @@ import { basename } from 'node:path';
 import {
   backendFlag,
   checkFlags,
-  helpText,
   initBackend,
-  readFlags,
+  readCommandLine,
   UsageError,
-  wantsHelp,
   writeFileAtomic,
 } from '@mmnet/core-tensors';
 import { loadTorchCheckpoint } from '@mmnet/torch-import';
@@ -61,11 +59,9 @@ const CONVERT_HELP = {
  * that `mmnet eval` and `mmnet predict` use.
  */
 export async function convertCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(helpText(CONVERT_HELP.usage, CONVERT_HELP.summary, convertSchema));
-    return 0;
-  }
-  const { values, positionals } = readFlags(argv, convertSchema, { positionals: true });
+  const read = readCommandLine(argv, convertSchema, CONVERT_HELP, io.out, { positionals: true });
+  if (!read) return 0;
+  const { values, positionals } = read;
   if (positionals.length > 1) throw new UsageError(`one checkpoint at a time, got ${positionals.join(', ')}`);
   if (positionals.length === 1) {
     if (values.checkpoint !== undefined)

@@ -11,11 +11,9 @@ import {
   checkFlags,
   encodeSafetensors,
   flagSwitch,
-  helpText,
   initBackend,
-  readFlags,
+  readCommandLine,
   UsageError,
-  wantsHelp,
   writeFileAtomic,
 } from '@mmnet/core-tensors';
 import { z } from 'zod';
@@ -59,11 +57,9 @@ const questionsSchema = z.array(z.string().min(1));
  * extractor's weights and mmnet-web.json naming them (`loadWebModel` reads it).
  */
 export async function exportCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(helpText(EXPORT_HELP.usage, EXPORT_HELP.summary, exportSchema));
-    return 0;
-  }
-  const { values, positionals: args } = readFlags(argv, exportSchema, { positionals: true });
+  const read = readCommandLine(argv, exportSchema, EXPORT_HELP, io.out, { positionals: true });
+  if (!read) return 0;
+  const { values, positionals: args } = read;
   const opts = checkFlags(values, exportSchema);
   if (args.length !== 2)
     throw new UsageError(
