@@ -18,8 +18,7 @@ import {
   renderObjectIds,
   type Scene,
 } from '@mmnet/clevr-data';
-import { writeFileAtomic } from '@mmnet/core-tensors';
-import { type OptionSpec, parseArgv, UsageError } from '@mmnet/trainer';
+import { flagInt, parseFlags, UsageError, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { type ProbeExample, probeReader, trainAttributeProbes } from './attribute-probe.js';
 import {
@@ -32,28 +31,22 @@ import { REAL_PRESET } from './run-experiments.js';
 
 const packageDir = resolve(join(dirname(fileURLToPath(import.meta.url)), '..'));
 
-const OPTIONS: OptionSpec[] = [
-  { flag: '--data-dir', key: 'data_dir', value: 'DIR', kind: 'string', description: 'the preset cache' },
-  { flag: '--split', key: 'split', value: 'SPLIT', kind: 'string', description: 'split to measure' },
-  {
-    flag: '--probe-scenes',
-    key: 'probe_scenes',
-    value: 'N',
-    kind: 'integer',
-    description: 'training scenes the attribute probes learn from',
-  },
-  { flag: '--out', key: 'out', value: 'FILE', kind: 'string', description: 'JSON file to write' },
-];
-
 const optionsSchema = z
   .object({
-    data_dir: z.string().min(1).default(join(packageDir, 'data')),
-    split: z.enum(['val', 'test']).default('test'),
-    probe_scenes: z.coerce.number().int().min(1).default(2000),
+    data_dir: z
+      .string()
+      .min(1)
+      .default(join(packageDir, 'data'))
+      .meta({ description: 'the preset cache', flag: 'data-dir', value: 'DIR' }),
+    split: z.enum(['val', 'test']).default('test').meta({ description: 'split to measure' }),
+    probe_scenes: flagInt(1)
+      .default(2000)
+      .meta({ description: 'training scenes the attribute probes learn from', flag: 'probe-scenes' }),
     out: z
       .string()
       .min(1)
-      .default(join(packageDir, '..', '..', 'results', 'perception-ceiling.json')),
+      .default(join(packageDir, '..', '..', 'results', 'perception-ceiling.json'))
+      .meta({ description: 'JSON file to write', value: 'FILE' }),
   })
   .strict();
 
@@ -114,12 +107,7 @@ function oncePerKey<A, K, V>(compute: (arg: A) => V, keyOf: (arg: A) => K): (arg
 }
 
 async function main(argv: string[]): Promise<void> {
-  const parsed = optionsSchema.safeParse(parseArgv(argv, OPTIONS));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`--${String(issue.path[0] ?? '').replaceAll('_', '-')}: ${issue.message}`);
-  }
-  const o = parsed.data;
+  const o = parseFlags(argv, optionsSchema);
   const preset = getPreset(REAL_PRESET);
   const dir = resolve(o.data_dir, preset.name);
   const image = { width: preset.width, height: preset.height };

@@ -1,16 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildPreset, builtinExtractorName, getPreset } from '@mmnet/clevr-data';
-import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
 import {
-  builtinModels,
-  type CliIo,
-  formatIssues,
   helpText,
-  type ModelRegistry,
-  parseArgv,
+  initBackend,
+  parseFlags,
   UsageError,
-} from '@mmnet/trainer';
+  wantsHelp,
+  writeFileAtomic,
+} from '@mmnet/core-tensors';
+import { builtinModels, type CliIo, type ModelRegistry } from '@mmnet/trainer';
 import { collectRow, evaluationFile } from './collect-row.js';
 import {
   datasetMismatch,
@@ -23,7 +22,7 @@ import {
 } from './earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from './experiment-record.js';
 import { familyNames } from './families.js';
-import { EXPERIMENT_OPTIONS, type ExperimentOptions, experimentOptionsSchema } from './options.js';
+import { type ExperimentOptions, experimentOptionsSchema } from './options.js';
 import { type Experiment, experimentPlan, selectExperiments } from './plan.js';
 import type { ResultRow, Results } from './results.js';
 import { experimentTrained, trainExperiment } from './run-experiment.js';
@@ -84,18 +83,6 @@ export interface RunExperimentsOptions {
   codeVersion?: string;
 }
 
-function parseOptions(argv: string[]): ExperimentOptions {
-  const raw = parseArgv(
-    argv.filter((a) => a !== '--'),
-    EXPERIMENT_OPTIONS,
-  );
-  const parsed = experimentOptionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new UsageError(formatIssues(parsed.error, EXPERIMENT_OPTIONS).join('\n'));
-  }
-  return parsed.data;
-}
-
 /** The command that reproduces everything (or one experiment) with these options. */
 function reproduceCommand(o: ExperimentOptions, id?: string): string {
   const parts = ['pnpm experiments'];
@@ -119,23 +106,23 @@ export async function runExperiments(
   io: CliIo,
   options: RunExperimentsOptions,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.out(
+      helpText(
+        'pnpm experiments [flags]',
+        'Trains every mmnet model on a generated CLEVR preset and writes results.json, results.md, PNG charts and the README results section.',
+        experimentOptionsSchema,
+      ),
+    );
+    return 0;
+  }
   let o: ExperimentOptions;
   try {
-    o = parseOptions(argv);
+    o = parseFlags(argv, experimentOptionsSchema);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     for (const line of error.message.split('\n')) io.err(`experiments: ${line}`);
     return 2;
-  }
-  if (o.help) {
-    io.out(
-      helpText(
-        'pnpm experiments [options]',
-        'Trains every mmnet model on a generated CLEVR preset and writes results.json, results.md, PNG charts and the README results section.',
-        EXPERIMENT_OPTIONS,
-      ),
-    );
-    return 0;
   }
   const registry = options.registry ?? builtinModels();
   const hoursOf = (e: Experiment) => o.hours_per_model ?? (o.smoke ? SMOKE_HOURS : e.hours);

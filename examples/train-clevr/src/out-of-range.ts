@@ -6,95 +6,59 @@ import {
   outOfRangeVariantNames,
   readQuestionsH5,
 } from '@mmnet/clevr-data';
-import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
+import {
+  backendFlag,
+  flagInt,
+  initBackend,
+  parseCommandLine,
+  UsageError,
+  writeFileAtomic,
+} from '@mmnet/core-tensors';
 import { tokensByIndex } from '@mmnet/programs';
 import {
   answerTypePrior,
-  BACKENDS,
   builtinModels,
   type CliIo,
   checkpointConfig,
   datasetFiles,
   evaluateCheckpoint,
-  formatIssues,
-  helpText,
   type ModelRegistry,
-  type OptionSpec,
-  parseArgv,
   readVocabFile,
   resolveCheckpoint,
-  UsageError,
 } from '@mmnet/trainer';
 import { z } from 'zod';
 
-const OPTIONS: OptionSpec[] = [
-  { flag: '--run', key: 'run', value: 'DIR', kind: 'string', description: 'run folder of mmnet train' },
-  {
-    flag: '--variants',
-    key: 'variants',
-    value: 'A,B',
-    kind: 'string',
-    description: `out-of-range sets: ${outOfRangeVariantNames().join(',')}`,
-    defaultText: 'all of them',
-  },
-  {
-    flag: '--images',
-    key: 'images',
-    value: 'N',
-    kind: 'integer',
-    description: 'scenes rendered per out-of-range set',
-    defaultText: '200',
-  },
-  {
-    flag: '--data-dir',
-    key: 'data_dir',
-    value: 'DIR',
-    kind: 'string',
-    description: 'cache of the sets (DIR/out-of-range/<variant>-<images>)',
-    defaultText: 'examples/train-clevr/data',
-  },
-  {
-    flag: '--out',
-    key: 'out',
-    value: 'PREFIX',
-    kind: 'string',
-    description: 'writes PREFIX.json and PREFIX.md',
-    defaultText: 'results/out-of-range',
-  },
-  {
-    flag: '--batch-size',
-    key: 'batch_size',
-    value: 'N',
-    kind: 'integer',
-    description: 'questions per evaluation batch',
-    defaultText: '64',
-  },
-  {
-    flag: '--backend',
-    key: 'backend',
-    value: 'NAME',
-    kind: 'string',
-    description: `tfjs backend (${BACKENDS.join(', ')})`,
-  },
-  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
-];
-
 const optionsSchema = z
   .object({
-    run: z.string().min(1).optional(),
+    run: z.string().min(1).meta({ description: 'run folder of mmnet train', value: 'DIR' }),
     variants: z
       .string()
       .transform((s) => s.split(',').filter(Boolean))
       .refine((names) => names.length > 0 && names.every((n) => n in OUT_OF_RANGE_VARIANTS), {
         error: `must be a comma-separated list of ${outOfRangeVariantNames().join(', ')}`,
       })
-      .optional(),
-    images: z.coerce.number().int().positive().default(200),
-    data_dir: z.string().min(1).optional(),
-    out: z.string().min(1).optional(),
-    batch_size: z.coerce.number().int().positive().default(64),
-    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
-    help: z.boolean().optional(),
+      .optional()
+      .meta({
+        description: `out-of-range sets: ${outOfRangeVariantNames().join(',')}`,
+        value: 'A,B',
+        default: 'all of them',
+      }),
+    images: flagInt(1).default(200).meta({ description: 'scenes rendered per out-of-range set' }),
+    data_dir: z.string().min(1).optional().meta({
+      description: 'cache of the sets (DIR/out-of-range/<variant>-<images>)',
+      flag: 'data-dir',
+      value: 'DIR',
+      default: 'examples/train-clevr/data',
+    }),
+    out: z.string().min(1).optional().meta({
+      description: 'writes PREFIX.json and PREFIX.md',
+      value: 'PREFIX',
+      default: 'results/out-of-range',
+    }),
+    batch_size: flagInt(1)
+      .default(64)
+      .meta({ description: 'questions per evaluation batch', flag: 'batch-size' }),
+    backend: backendFlag(),
   })
   .strict();
 
@@ -168,27 +132,24 @@ export async function runOutOfRange(
   io: CliIo,
   options: { baseDir: string; repoRoot: string; registry?: ModelRegistry },
 ): Promise<number> {
-  let opts: z.output<typeof optionsSchema>;
+  let opts: z.output<typeof optionsSchema> | null;
   try {
-    const parsed = optionsSchema.safeParse(parseArgv(argv, OPTIONS));
-    if (!parsed.success) throw new UsageError(formatIssues(parsed.error, OPTIONS).join('\n'));
-    opts = parsed.data;
-    if (!opts.help && !opts.run) throw new UsageError('--run: give the run folder of mmnet train');
+    opts = parseCommandLine(
+      argv,
+      optionsSchema,
+      {
+        usage: 'pnpm out-of-range --run DIR [flags]',
+        summary:
+          'Accuracy of a trained run on its val split and on val sets rendered outside the training ranges.',
+      },
+      io.out,
+    );
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     for (const line of error.message.split('\n')) io.err(`out-of-range: ${line}`);
     return 2;
   }
-  if (opts.help || !opts.run) {
-    io.out(
-      helpText(
-        'pnpm out-of-range --run DIR [options]',
-        'Accuracy of a trained run on its val split and on val sets rendered outside the training ranges.',
-        OPTIONS,
-      ),
-    );
-    return 0;
-  }
+  if (opts === null) return 0;
   const registry = options.registry ?? builtinModels();
   await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
   const run = resolve(opts.run);

@@ -1,19 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { presetNames } from '@mmnet/clevr-data';
-import { initBackend } from '@mmnet/core-tensors';
 import {
-  builtinModels,
-  type CliIo,
-  formatIssues,
+  flagSpecs,
+  flagSwitch,
   helpText,
-  type ModelRegistry,
-  type OptionSpec,
-  parseArgv,
-  runCli,
-  TRAIN_OPTIONS,
+  initBackend,
+  parseFlags,
+  readFlags,
   UsageError,
-} from '@mmnet/trainer';
+  wantsHelp,
+} from '@mmnet/core-tensors';
+import { builtinModels, type CliIo, type ModelRegistry, runCli, trainFlagsSchema } from '@mmnet/trainer';
 import { z } from 'zod';
 import {
   buildDatasetFolder,
@@ -23,55 +21,34 @@ import {
 } from './prepare-dataset.js';
 import { DEFAULT_MODEL, defaultTrainArgs } from './schedule.js';
 
-const EXAMPLE_OPTIONS: OptionSpec[] = [
-  {
-    flag: '--preset',
-    key: 'preset',
-    value: 'NAME',
-    kind: 'string',
-    description: `synthetic dataset: ${presetNames().join('|')}`,
-    defaultText: 'clevr-mini',
-  },
-  {
-    flag: '--clevr-dir',
-    key: 'clevr_dir',
-    value: 'DIR',
-    kind: 'string',
-    description: 'an official-layout CLEVR folder (images/, questions/) instead of a preset',
-  },
-  {
-    flag: '--data-dir',
-    key: 'data_dir',
-    value: 'DIR',
-    kind: 'string',
-    description: 'cache of generated images and preprocessed files',
-    defaultText: 'examples/train-clevr/data',
-  },
-  {
-    flag: '--prepare-only',
-    key: 'prepare_only',
-    kind: 'boolean',
-    description: 'build the dataset folder, then stop',
-  },
-  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
-];
-
 const exampleSchema = z
   .object({
     preset: z
       .string()
       .refine((name) => presetNames().includes(name), { error: `must be one of ${presetNames().join(', ')}` })
-      .default('clevr-mini'),
-    clevr_dir: z.string().min(1).optional(),
-    data_dir: z.string().min(1).optional(),
-    prepare_only: z.boolean().optional(),
-    help: z.boolean().optional(),
+      .default('clevr-mini')
+      .meta({ description: `synthetic dataset: ${presetNames().join('|')}`, value: 'NAME' }),
+    clevr_dir: z.string().min(1).optional().meta({
+      description: 'an official-layout CLEVR folder (images/, questions/) instead of a preset',
+      flag: 'clevr-dir',
+      value: 'DIR',
+    }),
+    data_dir: z.string().min(1).optional().meta({
+      description: 'cache of generated images and preprocessed files',
+      flag: 'data-dir',
+      value: 'DIR',
+      default: 'examples/train-clevr/data',
+    }),
+    prepare_only: flagSwitch()
+      .default(false)
+      .meta({ description: 'build the dataset folder, then stop', flag: 'prepare-only' }),
   })
   .strict();
 
-/** Splits argv into the example's own options and the `mmnet train` options passed through. */
+/** Splits argv into the example's own flags and the `mmnet train` flags passed through. */
 function splitArgs(argv: string[]): { own: string[]; train: string[] } {
-  const ownFlags = new Set(EXAMPLE_OPTIONS.map((o) => o.flag.replace(/^-+/, '').replace(/-/g, '_')));
+  const specs = new Map([...flagSpecs(exampleSchema), ...flagSpecs(trainFlagsSchema)].map((s) => [s.key, s]));
+  const ownFlags = new Set(flagSpecs(exampleSchema).map((s) => s.key));
   const own: string[] = [];
   const train: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -79,9 +56,8 @@ function splitArgs(argv: string[]): { own: string[]; train: string[] } {
     const name = argv[i].split('=')[0].replace(/^-+/, '').replace(/-/g, '_');
     const target = ownFlags.has(name) ? own : train;
     target.push(argv[i]);
-    const spec = EXAMPLE_OPTIONS.find((o) => o.key === name) ?? TRAIN_OPTIONS.find((o) => o.key === name);
-    if (!argv[i].includes('=') && spec && spec.kind !== 'boolean' && i + 1 < argv.length)
-      target.push(argv[++i]);
+    const spec = specs.get(name);
+    if (!argv[i].includes('=') && spec && !spec.isSwitch && i + 1 < argv.length) target.push(argv[++i]);
   }
   return { own, train };
 }
@@ -93,29 +69,27 @@ export interface ExampleOptions {
 
 export async function runExample(argv: string[], io: CliIo, options: ExampleOptions): Promise<number> {
   const registry = options.registry ?? builtinModels();
+  if (wantsHelp(argv)) {
+    io.out(
+      helpText(
+        'pnpm start [example flags] [mmnet train flags]',
+        'Builds a CLEVR dataset folder (synthetic preset or official layout), trains, evaluates and writes the report.',
+        exampleSchema,
+      ),
+    );
+    io.out('\nAny `mmnet train` flag is passed through (see `mmnet train --help`).');
+    return 0;
+  }
   const { own, train } = splitArgs(argv);
   let opts: z.output<typeof exampleSchema>;
   let given: Record<string, string | boolean>;
   try {
-    const parsed = exampleSchema.safeParse(parseArgv(own, EXAMPLE_OPTIONS));
-    if (!parsed.success) throw new UsageError(formatIssues(parsed.error, EXAMPLE_OPTIONS).join('\n'));
-    opts = parsed.data;
-    given = parseArgv(train, TRAIN_OPTIONS);
+    opts = parseFlags(own, exampleSchema);
+    given = readFlags(train, trainFlagsSchema).values;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     for (const line of error.message.split('\n')) io.err(`train-clevr: ${line}`);
     return 2;
-  }
-  if (opts.help) {
-    io.out(
-      helpText(
-        'pnpm start [example options] [mmnet train options]',
-        'Builds a CLEVR dataset folder (synthetic preset or official layout), trains, evaluates and writes the report.',
-        EXAMPLE_OPTIONS,
-      ),
-    );
-    io.out('\nAny `mmnet train` option is passed through (see `mmnet train --help`).');
-    return 0;
   }
   const started = performance.now();
   await initBackend({

@@ -120,7 +120,7 @@ describe('examples/train-clevr', () => {
   it('out-of-range: refuses a missing --run and an unknown variant with one line and exit code 2', async () => {
     const io = capture();
     expect(await runOutOfRange([], io, { baseDir: tmpdir(), repoRoot: tmpdir() })).toBe(2);
-    expect(io.lines).toEqual(['out-of-range: --run: give the run folder of mmnet train']);
+    expect(io.lines).toEqual(['out-of-range: --run: is required']);
     const bad = capture();
     expect(
       await runOutOfRange(['--run', 'x', '--variants', 'camera,fog'], bad, {

@@ -23,7 +23,6 @@ export {
   type BuiltinWeightsMetadata,
   builtinWeightsMetadataSchema,
 } from './builtin-extractor/weights-metadata.js';
-export { UsageError } from './cli/usage-error.js';
 export type { ClevrBatch } from './dataset/clevr-h5-dataset.js';
 export * from './executor/index.js';
 export {

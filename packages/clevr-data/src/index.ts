@@ -1,5 +1,4 @@
 export * from './builtin-extractor/index.js';
-export { UsageError } from './cli/flags.js';
 export * from './dataset/index.js';
 export * from './download/index.js';
 export * from './executor/index.js';

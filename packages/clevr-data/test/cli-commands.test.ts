@@ -34,8 +34,8 @@ describe('mmnet-data command line', () => {
         ['frobnicate'],
         /^mmnet-data: unknown command "frobnicate" \(commands: download, preprocess-questions/,
       ],
-      [['stats'], /^mmnet-data stats: missing required flag --input_questions_json/],
-      [['stats', 'extra'], /^mmnet-data stats: unexpected argument 'extra'/],
+      [['stats'], /^mmnet-data stats: --input_questions_json: is required/],
+      [['stats', 'extra'], /^mmnet-data stats: unexpected argument "extra"/],
       [
         ['preprocess-questions', '--input_questions_json', 'q.json', '--output_h5_file', 'q.h5'],
         /give --input_vocab_json or --output_vocab_json/,
@@ -56,14 +56,14 @@ describe('mmnet-data command line', () => {
       ],
       [
         ['extract-features', '--input_image_dir', 'd', '--output_h5_file', 'o', '--batch_size', 'many'],
-        /--batch_size: expected a number/,
+        /--batch_size: must be an integer/,
       ],
       [
         ['extract-features', '--input_image_dir', 'd', '--output_h5_file', 'o', '--extractor', 'tfjs-model'],
         /--model_path: the tfjs-model extractor needs --model_path/,
       ],
       [['download', '--target_dir', 'x', '--url', 'not a url'], /--url: expected a URL/],
-      [['stats', '--input_questions_json'], /flag --input_questions_json needs a value/],
+      [['stats', '--input_questions_json'], /--input_questions_json: needs a value/],
     ];
     for (const [argv, pattern] of cases) {
       const res = await run(...argv);
@@ -84,11 +84,16 @@ describe('mmnet-data command line', () => {
       ['stats', '--json'],
       ['generate', '--num_images'],
       ['build-preset', '--preset'],
+      ['merge-features', '--input_h5_files FILES'],
     ]) {
       const res = await run(cmd, '--help');
       expect(res.code).toBe(0);
       expect(res.out.join('\n')).toContain(flag);
     }
+    const download = (await run('download', '--help')).out.join('\n');
+    expect(download).toMatch(/--target_dir VALUE +folder receiving CLEVR_v1\.0\/ \(required\)/);
+    expect(download).toMatch(/--retries N +automatic resumes after a dropped connection \(default: 3\)/);
+    expect(download).toMatch(/--keep_zip +keep the zip after extraction \(default: false\)/);
   });
 
   it('a failing input file exits 1 with one line naming it', async () => {

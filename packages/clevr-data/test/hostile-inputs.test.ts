@@ -137,9 +137,9 @@ describe('numeric flags', () => {
     const cases: [string[], string][] = [
       [['--num_images', '0'], '--num_images: must be at least 1'],
       [['--num_images', '1', '--width', '-5'], '--width: must be at least 1'],
-      [['--num_images', '1', '--start_index', '-1'], '--start_index: must be 0 or more'],
-      [['--num_images', 'many'], '--num_images: expected a number'],
-      [['--num_images', '1.5'], '--num_images: expected a whole number'],
+      [['--num_images', '1', '--start_index', '-1'], '--start_index: must be at least 0'],
+      [['--num_images', 'many'], '--num_images: must be an integer'],
+      [['--num_images', '1.5'], '--num_images: must be an integer'],
     ];
     for (const [flags, message] of cases) {
       const res = await run('generate', '--output_dir', out, ...flags);

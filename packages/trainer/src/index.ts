@@ -2,7 +2,6 @@ export { RunDirectory, type RunManifest } from './checkpoint/run-directory.js';
 export { parseTrainArgs, TRAIN_HELP } from './cli/commands/train.js';
 export { type CliIo, processIo } from './cli/io.js';
 export { runCli } from './cli/main.js';
-export { formatIssues, helpText, type OptionSpec, parseArgv, UsageError } from './cli/options.js';
 export * from './config/train-config.js';
 export { type ConvertedModel, convertClevrIepCheckpoint } from './convert/clevr-iep.js';
 export { convertReferenceStateDict, referenceModelKind } from './convert/reference.js';

@@ -97,9 +97,9 @@ describe('mmnet export --web', () => {
     const empty = tempDir('export-empty');
     let r = await cli(['export', '--web', empty, join(empty, 'out')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`^mmnet export: ${join(empty, 'run.json')}: no run manifest`));
+    expect(r.err).toMatch(new RegExp(`^mmnet export: error: ${join(empty, 'run.json')}: no run manifest`));
     r = await cli(['export', '--web', join(empty, 'missing'), join(empty, 'out')]);
-    expect(r.err).toBe(`mmnet export: ${join(empty, 'missing')}: no such run folder`);
+    expect(r.err).toBe(`mmnet export: error: ${join(empty, 'missing')}: no such run folder`);
     r = await cli(['export', run, join(empty, 'out')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--web/);

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runCommandLine } from '@mmnet/core-tensors';
 import type { CliIo, Command } from './command.js';
-import { UsageError } from './flags.js';
 
-/** Commands are loaded on use, so `--help` and bad flags answer without loading tfjs. */
+/** Commands are loaded on use: each loads only the code it needs. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   download: {
     summary: 'download, extract and verify the official CLEVR v1.0 archive (resumable)',
@@ -37,48 +37,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
 };
 
-function overview(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
-  return [
-    'usage: mmnet-data <command> [flags]   (mmnet-data <command> --help for its flags)',
-    '',
-    'commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
-  ].join('\n');
-}
-
-/** One line: error messages sometimes span lines (library diagnostics); the CLI reports one. */
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
-}
-
 /**
  * Runs `mmnet-data` with `argv` (without node and script). Exit codes: 0 success, 1 failure (bad input file,
  * network, ...), 2 bad command line, 130 interrupted.
  */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(overview());
-    return name === undefined ? 2 : 0;
-  }
-  const entry = COMMANDS[name];
-  if (!entry) {
-    io.err(`mmnet-data: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    return 2;
-  }
-  try {
-    const command = await entry.load();
-    return await command.run(rest, io);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`mmnet-data ${name}: ${oneLine(err.message)} (see mmnet-data ${name} --help)`);
-      return 2;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    io.err(`mmnet-data ${name}: error: ${oneLine(message)}`);
-    return io.signal.aborted ? 130 : 1;
-  }
+export function runCli(argv: string[], io: CliIo): Promise<number> {
+  const commands = Object.fromEntries(
+    Object.entries(COMMANDS).map(([name, c]) => [
+      name,
+      { summary: c.summary, run: async (rest: string[]) => (await c.load()).run(rest, io) },
+    ]),
+  );
+  return runCommandLine('mmnet-data', commands, argv, io);
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from './options.js';
+import { UsageError } from '@mmnet/core-tensors';
 
 /** Reads a --config JSON object; keys may use '-' or '_' (normalised to '_'). */
 export function readConfigFile(path: string): Record<string, unknown> {

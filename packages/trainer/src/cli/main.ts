@@ -1,3 +1,4 @@
+import { runCommandLine } from '@mmnet/core-tensors';
 import { builtinModels } from '../models/builtin-models.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { convertCommand } from './commands/convert.js';
@@ -5,8 +6,7 @@ import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
-import { type CliIo, oneLine } from './io.js';
-import { UsageError } from './options.js';
+import type { CliIo } from './io.js';
 
 const COMMANDS: Record<
   string,
@@ -37,42 +37,20 @@ const COMMANDS: Record<
   },
 };
 
-function overview(): string {
-  return [
-    'usage: mmnet <command> [options]   (mmnet <command> --help for its options)',
-    '',
-    'commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`),
-  ].join('\n');
-}
-
 /**
  * Runs `mmnet` with `argv` (without node and script). Exit codes: 0 success, 1 failure (bad data file,
  * diverged loss, ...), 2 bad command line.
  */
-export async function runCli(
+export function runCli(
   argv: string[],
   io: CliIo,
   registry: ModelRegistry = builtinModels(),
 ): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(overview());
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.err(`mmnet: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    return 2;
-  }
-  try {
-    return await command.run(rest, io, registry);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      for (const line of error.message.split('\n')) io.err(`mmnet ${name}: ${line}`);
-      return 2;
-    }
-    io.err(`mmnet ${name}: ${oneLine(error instanceof Error ? error.message : String(error))}`);
-    return 1;
-  }
+  const commands = Object.fromEntries(
+    Object.entries(COMMANDS).map(([name, c]) => [
+      name,
+      { summary: c.summary, run: (rest: string[]) => c.run(rest, io, registry) },
+    ]),
+  );
+  return runCommandLine('mmnet', commands, argv, io);
 }

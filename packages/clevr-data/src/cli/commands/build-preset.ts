@@ -1,39 +1,31 @@
-import { BackendNameSchema, initBackend, prepareOutputDir } from '@mmnet/core-tensors';
+import { backendFlag, initBackend, prepareOutputDir, UsageError } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { createBuiltinExtractor } from '../../builtin-extractor/create-builtin-extractor.js';
 import { buildPreset } from '../../presets/build-preset.js';
 import { presetNames } from '../../presets/preset-definitions.js';
 import { defineCommand } from '../command.js';
-import { type FlagSpecs, UsageError } from '../flags.js';
-
-const flags: FlagSpecs = {
-  preset: { type: 'string', description: `dataset preset: ${presetNames().join(' or ')}`, required: true },
-  output_dir: {
-    type: 'string',
-    description:
-      'receives images/, scenes/, questions/, vocab.json, <split>_questions.h5, <split>_features.h5',
-    required: true,
-  },
-  backend: { type: 'string', description: 'tfjs backend: tensorflow, wasm or cpu (default: best available)' },
-  model_path: {
-    type: 'string',
-    description:
-      "weights of the built-in CNN to extract features with (a file scripts/train-extractor.ts wrote; default: the package's committed weights)",
-  },
-};
 
 const schema = z.object({
-  preset: z.string().min(1),
-  output_dir: z.string().min(1),
-  backend: BackendNameSchema.optional(),
-  model_path: z.string().min(1).optional(),
+  preset: z
+    .string()
+    .min(1)
+    .meta({ description: `dataset preset: ${presetNames().join(' or ')}` }),
+  output_dir: z.string().min(1).meta({
+    description:
+      'receives images/, scenes/, questions/, vocab.json, <split>_questions.h5, <split>_features.h5',
+  }),
+  backend: backendFlag(),
+  model_path: z.string().min(1).optional().meta({
+    description:
+      'weights of the built-in CNN to extract features with (a file scripts/train-extractor.ts wrote)',
+    default: "the package's committed weights",
+  }),
 });
 
 export const buildPresetCommand = defineCommand({
   name: 'build-preset',
   summary: `Build a named synthetic dataset (${presetNames().join(', ')}) with everything training needs: images, scenes, questions, vocab.json, questions and built-in CNN features as HDF5. Steps already complete are skipped: rerun to continue.`,
   usage: 'mmnet-data build-preset --preset clevr-mini --output_dir <dir>',
-  flags,
   schema,
   async run(f, io, task) {
     if (!presetNames().includes(f.preset)) {

@@ -1,4 +1,11 @@
-import { BackendNameSchema, initBackend, prepareOutputFile } from '@mmnet/core-tensors';
+import {
+  backendFlag,
+  flagInt,
+  flagSwitch,
+  initBackend,
+  prepareOutputFile,
+  UsageError,
+} from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
@@ -8,94 +15,62 @@ import { loadTorchResNetExtractor } from '../../features/torch-resnet.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS } from '../../limits/input-limits.js';
 import { shardFlag } from '../../shards/shards.js';
 import { defineCommand } from '../command.js';
-import { type FlagSpecs, flagPositiveInt, flagSwitch, UsageError } from '../flags.js';
-
-const flags: FlagSpecs = {
-  input_image_dir: {
-    type: 'string',
-    description: 'folder of PNG images (e.g. CLEVR_v1.0/images/val)',
-    required: true,
-  },
-  output_h5_file: {
-    type: 'string',
-    description: 'HDF5 file receiving features [N, C, H, W] float32',
-    required: true,
-  },
-  image_height: {
-    type: 'string',
-    description: 'images are resized to this height (bilinear; resnet101: bicubic as clevr-iep)',
-    default: '224',
-  },
-  image_width: {
-    type: 'string',
-    description: 'images are resized to this width (bilinear; resnet101: bicubic as clevr-iep)',
-    default: '224',
-  },
-  extractor: { type: 'string', description: 'raw, builtin, tfjs-model or resnet101', default: 'raw' },
-  weights: {
-    type: 'string',
-    description: "resnet101: torchvision's ResNet weights (.pth), read without Python; features = layer3",
-  },
-  model_path: {
-    type: 'string',
-    description:
-      'tfjs model.json (tfjs-model), or weights file of the built-in CNN (builtin; default: shipped)',
-  },
-  output_node: { type: 'string', description: 'graph node or layer whose output is taken (tfjs-model)' },
-  normalization: {
-    type: 'string',
-    description: 'tfjs-model input: imagenet, unit, symmetric or byte',
-    default: 'imagenet',
-  },
-  raw_grid: { type: 'string', description: 'raw extractor: output grid size', default: '14' },
-  raw_position_channels: {
-    type: 'string',
-    description: 'raw extractor: add x/y channels (0/1)',
-    default: '0',
-  },
-  batch_size: { type: 'string', description: 'images per batch', default: '32' },
-  max_images: { type: 'string', description: 'only the first N images (name order)' },
-  shard: {
-    type: 'string',
-    description:
-      'i/n: only shard i of n (0 <= i < n), its contiguous range of the images, into its own file (join them with merge-features)',
-  },
-  restart: {
-    type: 'string',
-    description: 'ignore a partial file from an interrupted run (0/1)',
-    default: '0',
-  },
-  backend: { type: 'string', description: 'tfjs backend: tensorflow, wasm or cpu (default: best available)' },
-  max_image_size: {
-    type: 'string',
-    description: 'largest --image_height or --image_width accepted',
-    default: String(DEFAULT_INPUT_LIMITS.maxImageSize),
-  },
-};
 
 const schema = z
   .object({
-    input_image_dir: z.string().min(1),
-    output_h5_file: z.string().min(1),
-    image_height: flagPositiveInt.default(224),
-    image_width: flagPositiveInt.default(224),
+    input_image_dir: z
+      .string()
+      .min(1)
+      .meta({ description: 'folder of PNG images (e.g. CLEVR_v1.0/images/val)' }),
+    output_h5_file: z
+      .string()
+      .min(1)
+      .meta({ description: 'HDF5 file receiving features [N, C, H, W] float32' }),
+    image_height: flagInt(1)
+      .default(224)
+      .meta({ description: 'images are resized to this height (bilinear; resnet101: bicubic as clevr-iep)' }),
+    image_width: flagInt(1)
+      .default(224)
+      .meta({ description: 'images are resized to this width (bilinear; resnet101: bicubic as clevr-iep)' }),
     extractor: z
       .enum(['raw', 'builtin', 'tfjs-model', 'resnet101'], {
         message: 'expected raw, builtin, tfjs-model or resnet101',
       })
-      .default('raw'),
-    model_path: z.string().min(1).optional(),
-    weights: z.string().min(1).optional(),
-    output_node: z.string().min(1).optional(),
-    normalization: pixelNormalizationSchema.default('imagenet'),
-    raw_grid: flagPositiveInt.default(14),
-    raw_position_channels: flagSwitch.default(false),
-    batch_size: flagPositiveInt.default(32),
-    max_images: flagPositiveInt.optional(),
-    shard: shardFlag.optional(),
-    restart: flagSwitch.default(false),
-    backend: BackendNameSchema.optional(),
-    max_image_size: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxImageSize),
+      .default('raw')
+      .meta({ description: 'feature extractor' }),
+    weights: z.string().min(1).optional().meta({
+      description: "resnet101: torchvision's ResNet weights (.pth), read without Python; features = layer3",
+    }),
+    model_path: z.string().min(1).optional().meta({
+      description:
+        'tfjs model.json (tfjs-model), or weights file of the built-in CNN (builtin; default: shipped)',
+    }),
+    output_node: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'graph node or layer whose output is taken (tfjs-model)' }),
+    normalization: pixelNormalizationSchema.default('imagenet').meta({ description: 'tfjs-model input' }),
+    raw_grid: flagInt(1).default(14).meta({ description: 'raw extractor: output grid size' }),
+    raw_position_channels: flagSwitch()
+      .default(false)
+      .meta({ description: 'raw extractor: add x/y channels' }),
+    batch_size: flagInt(1).default(32).meta({ description: 'images per batch' }),
+    max_images: flagInt(1).optional().meta({ description: 'only the first N images (name order)' }),
+    shard: shardFlag
+      .optional()
+      .meta({
+        description:
+          'i/n: only shard i of n (0 <= i < n), its contiguous range of the images, into its own file (join them with merge-features)',
+        value: 'i/n',
+      }),
+    restart: flagSwitch()
+      .default(false)
+      .meta({ description: 'ignore a partial file from an interrupted run' }),
+    backend: backendFlag(),
+    max_image_size: flagInt(1)
+      .default(DEFAULT_INPUT_LIMITS.maxImageSize)
+      .meta({ description: 'largest --image_height or --image_width accepted' }),
   })
   .superRefine((f, ctx) => {
     for (const key of ['image_height', 'image_width'] as const) {
@@ -154,7 +129,6 @@ export const extractFeaturesCommand = defineCommand({
     'Extract image features in batches into an HDF5 file (dataset "features" [N, C, H, W] float32, row i = i-th PNG in name order). Resumable: after an interruption, run the same command again.',
   usage:
     'mmnet-data extract-features --input_image_dir <dir> --output_h5_file <file> [--extractor raw|builtin|tfjs-model|resnet101] [--shard i/n]',
-  flags,
   schema,
   async run(f, io, task) {
     prepareOutputFile(f.output_h5_file, '--output_h5_file');

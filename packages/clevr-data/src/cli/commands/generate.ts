@@ -1,56 +1,34 @@
-import { prepareOutputDir } from '@mmnet/core-tensors';
+import { flagInt, flagSwitch, prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { generateClevrSplit } from '../../dataset/generate-split.js';
 import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
 import { defineCommand } from '../command.js';
-import { type FlagSpecs, flagInt, flagNonNegativeInt, flagPositiveInt, flagSwitch } from '../flags.js';
-
-const flags: FlagSpecs = {
-  output_dir: {
-    type: 'string',
-    description: 'receives images/<split>/, scenes/ and questions/',
-    required: true,
-  },
-  num_images: { type: 'string', description: 'number of images (scenes)', required: true },
-  split: { type: 'string', description: 'split name used in file names', default: 'train' },
-  start_index: { type: 'string', description: 'index of the first image', default: '0' },
-  seed: { type: 'string', description: 'seed of scenes and questions', default: '0' },
-  width: { type: 'string', description: 'image width', default: '480' },
-  height: { type: 'string', description: 'image height', default: '320' },
-  antialias: { type: 'string', description: 'antialiased silhouettes (0/1)', default: '1' },
-  shadows: { type: 'string', description: 'soft shadows (0/1)', default: '1' },
-  templates_per_image: { type: 'string', description: 'templates giving questions per image', default: '10' },
-  template_dir: {
-    type: 'string',
-    description: 'folder of CLEVR template files (default: shipped templates)',
-  },
-  render_images: { type: 'string', description: 'write the PNG images (0/1)', default: '1' },
-  date: { type: 'string', description: 'date recorded in the files (default: today)' },
-  max_image_size: {
-    type: 'string',
-    description: 'largest --width or --height accepted',
-    default: String(DEFAULT_INPUT_LIMITS.maxImageSize),
-  },
-};
 
 const schema = z.object({
-  output_dir: z.string().min(1),
-  num_images: flagPositiveInt,
+  output_dir: z.string().min(1).meta({ description: 'receives images/<split>/, scenes/ and questions/' }),
+  num_images: flagInt(1).meta({ description: 'number of images (scenes)' }),
   split: z
     .string()
     .regex(/^[A-Za-z0-9]+$/, 'letters and digits only')
-    .default('train'),
-  start_index: flagNonNegativeInt.default(0),
-  seed: flagInt.default(0),
-  width: flagPositiveInt.default(480),
-  height: flagPositiveInt.default(320),
-  antialias: flagSwitch.default(true),
-  shadows: flagSwitch.default(true),
-  templates_per_image: flagPositiveInt.default(10),
-  template_dir: z.string().min(1).optional(),
-  render_images: flagSwitch.default(true),
-  date: z.string().optional(),
-  max_image_size: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxImageSize),
+    .default('train')
+    .meta({ description: 'split name used in file names' }),
+  start_index: flagInt(0).default(0).meta({ description: 'index of the first image' }),
+  seed: flagInt().default(0).meta({ description: 'seed of scenes and questions' }),
+  width: flagInt(1).default(480).meta({ description: 'image width' }),
+  height: flagInt(1).default(320).meta({ description: 'image height' }),
+  antialias: flagSwitch().default(true).meta({ description: 'antialiased silhouettes' }),
+  shadows: flagSwitch().default(true).meta({ description: 'soft shadows' }),
+  templates_per_image: flagInt(1).default(10).meta({ description: 'templates giving questions per image' }),
+  template_dir: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'folder of CLEVR template files', default: 'shipped templates' }),
+  render_images: flagSwitch().default(true).meta({ description: 'write the PNG images' }),
+  date: z.string().optional().meta({ description: 'date recorded in the files', default: 'today' }),
+  max_image_size: flagInt(1)
+    .default(DEFAULT_INPUT_LIMITS.maxImageSize)
+    .meta({ description: 'largest --width or --height accepted' }),
 });
 
 export const generateCommand = defineCommand({
@@ -58,7 +36,6 @@ export const generateCommand = defineCommand({
   summary:
     'Generate a synthetic CLEVR split in the official layout: seeded scenes, rendered PNGs and template questions. Rerunning after an interruption reuses the images already written.',
   usage: 'mmnet-data generate --output_dir <dir> --num_images <n> [--split train] [--seed 0]',
-  flags,
   schema,
   async run(f, io, task) {
     prepareOutputDir(f.output_dir, '--output_dir');

@@ -1,63 +1,42 @@
+import { flagInt, flagSwitch } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { preprocessQuestions } from '../../dataset/preprocess-questions.js';
 import { DEFAULT_INPUT_LIMITS } from '../../limits/input-limits.js';
 import { shardFlag } from '../../shards/shards.js';
 import { defineCommand } from '../command.js';
-import { type FlagSpecs, flagPositiveInt, flagSwitch } from '../flags.js';
-
-const flags: FlagSpecs = {
-  input_questions_json: { type: 'string', description: 'CLEVR questions JSON', required: true },
-  input_vocab_json: { type: 'string', description: 'vocabulary to encode with' },
-  expand_vocab: {
-    type: 'string',
-    description: 'add new question words to the input vocab (0/1)',
-    default: '0',
-  },
-  output_h5_file: { type: 'string', description: 'questions HDF5 file to write', required: true },
-  output_vocab_json: { type: 'string', description: 'vocabulary file to write' },
-  mode: { type: 'string', description: 'program order: prefix or postfix', default: 'prefix' },
-  unk_threshold: {
-    type: 'string',
-    description: 'minimum count of a question word in a built vocab',
-    default: '1',
-  },
-  encode_unk: { type: 'string', description: 'encode unknown question words as <UNK> (0/1)', default: '0' },
-  h5_dtype: {
-    type: 'string',
-    description: 'integer type of the arrays: int32 (as clevr-iep writes them) or int64',
-    default: 'int32',
-  },
-  max_question_length: {
-    type: 'string',
-    description: 'longest question accepted, in tokens with <START> and <END>',
-    default: String(DEFAULT_INPUT_LIMITS.maxQuestionLength),
-  },
-  max_program_length: {
-    type: 'string',
-    description: 'longest program accepted, in tokens with <START> and <END>',
-    default: String(DEFAULT_INPUT_LIMITS.maxProgramLength),
-  },
-  shard: {
-    type: 'string',
-    description:
-      'i/n: only shard i of n (0 <= i < n), its contiguous range of the questions, into its own file (join them with merge-features)',
-  },
-};
 
 const schema = z
   .object({
-    input_questions_json: z.string().min(1),
-    input_vocab_json: z.string().min(1).optional(),
-    expand_vocab: flagSwitch.default(false),
-    output_h5_file: z.string().min(1),
-    output_vocab_json: z.string().min(1).optional(),
-    mode: z.enum(['prefix', 'postfix'], { message: 'expected prefix or postfix' }).default('prefix'),
-    unk_threshold: flagPositiveInt.default(1),
-    encode_unk: flagSwitch.default(false),
-    h5_dtype: z.enum(['int64', 'int32'], { message: 'expected int32 or int64' }).default('int32'),
-    max_question_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxQuestionLength),
-    max_program_length: flagPositiveInt.default(DEFAULT_INPUT_LIMITS.maxProgramLength),
-    shard: shardFlag.optional(),
+    input_questions_json: z.string().min(1).meta({ description: 'CLEVR questions JSON' }),
+    input_vocab_json: z.string().min(1).optional().meta({ description: 'vocabulary to encode with' }),
+    expand_vocab: flagSwitch()
+      .default(false)
+      .meta({ description: 'add new question words to the input vocab' }),
+    output_h5_file: z.string().min(1).meta({ description: 'questions HDF5 file to write' }),
+    output_vocab_json: z.string().min(1).optional().meta({ description: 'vocabulary file to write' }),
+    mode: z
+      .enum(['prefix', 'postfix'], { message: 'expected prefix or postfix' })
+      .default('prefix')
+      .meta({ description: 'program order' }),
+    unk_threshold: flagInt(1)
+      .default(1)
+      .meta({ description: 'minimum count of a question word in a built vocab' }),
+    encode_unk: flagSwitch().default(false).meta({ description: 'encode unknown question words as <UNK>' }),
+    h5_dtype: z
+      .enum(['int32', 'int64'], { message: 'expected int32 or int64' })
+      .default('int32')
+      .meta({ description: 'integer type of the arrays (clevr-iep writes int32)' }),
+    max_question_length: flagInt(1)
+      .default(DEFAULT_INPUT_LIMITS.maxQuestionLength)
+      .meta({ description: 'longest question accepted, in tokens with <START> and <END>' }),
+    max_program_length: flagInt(1)
+      .default(DEFAULT_INPUT_LIMITS.maxProgramLength)
+      .meta({ description: 'longest program accepted, in tokens with <START> and <END>' }),
+    shard: shardFlag.optional().meta({
+      description:
+        'i/n: only shard i of n (0 <= i < n), its contiguous range of the questions, into its own file (join them with merge-features)',
+      value: 'i/n',
+    }),
   })
   .refine((f) => f.input_vocab_json !== undefined || f.output_vocab_json !== undefined, {
     message: 'give --input_vocab_json or --output_vocab_json (or both)',
@@ -70,7 +49,6 @@ export const preprocessQuestionsCommand = defineCommand({
     'Encode a CLEVR questions JSON into questions.h5 (questions, image_idxs, orig_idxs, programs, answers, question_families) and a vocab.json, as the reference preprocess_questions.py.',
   usage:
     'mmnet-data preprocess-questions --input_questions_json <file> --output_h5_file <file> (--input_vocab_json <file> | --output_vocab_json <file>) [--shard i/n]',
-  flags,
   schema,
   async run(f, io, task) {
     const res = await preprocessQuestions(

@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { initBackend, writeFileAtomic } from '@mmnet/core-tensors';
+import {
+  backendFlag,
+  checkFlags,
+  initBackend,
+  readCommandLine,
+  UsageError,
+  writeFileAtomic,
+} from '@mmnet/core-tensors';
 import { loadTorchCheckpoint } from '@mmnet/torch-import';
 import { z } from 'zod';
 import { RunDirectory } from '../../checkpoint/run-directory.js';
-import { BACKEND_OPTION, BACKENDS, trainConfigSchema } from '../../config/train-config.js';
+import { trainConfigSchema } from '../../config/train-config.js';
 import { convertClevrIepCheckpoint } from '../../convert/clevr-iep.js';
 import { convertReferenceStateDict } from '../../convert/reference.js';
 import { datasetFiles } from '../../data/dataset-files.js';
@@ -12,79 +19,38 @@ import { readVocabFile, vocabHash } from '../../data/vocab-file.js';
 import { createModel } from '../../models/create-model.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import type { CliIo } from '../io.js';
-import { type OptionSpec, parseCommandLine, UsageError } from '../options.js';
 
 export const CONVERT_SOURCES = ['clevr-iep', 'reference'] as const;
 
-const CONVERT_OPTIONS: OptionSpec[] = [
-  {
-    flag: '--from',
-    key: 'from',
-    value: 'KIND',
-    kind: 'string',
-    description: `what the checkpoint is: ${CONVERT_SOURCES.join('|')}`,
-  },
-  {
-    flag: '--checkpoint',
-    key: 'checkpoint',
-    value: 'FILE.pt',
-    kind: 'string',
-    description: 'the PyTorch checkpoint (or give it as the one argument that is not an option)',
-  },
-  { flag: '--out', key: 'out', value: 'DIR', kind: 'string', description: 'the run folder to write' },
-  {
-    flag: '--vocab',
-    key: 'vocab',
-    value: 'FILE',
-    kind: 'string',
-    description: "reference: the dataset's vocab.json (its state dicts record none)",
-    defaultText: '<clevr_dataset>/vocab.json',
-  },
-  {
-    flag: '--clevr_dataset',
-    key: 'clevr_dataset',
-    value: 'DIR',
-    kind: 'string',
-    description: 'dataset folder eval and predict use by default',
-    defaultText: 'data',
-  },
-  BACKEND_OPTION,
-  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
-];
-
 const convertSchema = z
   .object({
-    from: z.enum(CONVERT_SOURCES, { error: `must be one of ${CONVERT_SOURCES.join(', ')}` }),
-    checkpoint: z.string({ error: 'is required' }).min(1),
-    out: z.string({ error: 'is required' }).min(1),
-    clevr_dataset: z.string().min(1).default('data'),
-    vocab: z.string().min(1).optional(),
-    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
-    help: z.boolean().optional(),
+    from: z
+      .enum(CONVERT_SOURCES, { error: `must be one of ${CONVERT_SOURCES.join(', ')}` })
+      .meta({ description: 'what the checkpoint is' }),
+    checkpoint: z.string().min(1).meta({
+      description: 'the PyTorch checkpoint (or give it as the one argument that is not a flag)',
+      value: 'FILE.pt',
+    }),
+    out: z.string().min(1).meta({ description: 'the run folder to write', value: 'DIR' }),
+    vocab: z.string().min(1).optional().meta({
+      description: "reference: the dataset's vocab.json (its state dicts record none)",
+      value: 'FILE',
+      default: '<clevr_dataset>/vocab.json',
+    }),
+    clevr_dataset: z
+      .string()
+      .min(1)
+      .default('data')
+      .meta({ description: 'dataset folder eval and predict use by default', value: 'DIR' }),
+    backend: backendFlag(),
   })
   .strict();
 
-/** The one positional argument (the checkpoint) moved to --checkpoint; value options keep their values. */
-function positionalToOption(argv: string[]): string[] {
-  const takesValue = new Set(
-    CONVERT_OPTIONS.filter((o) => o.kind !== 'boolean').map((o) =>
-      o.flag.replace(/^--/, '').replace(/-/g, '_'),
-    ),
-  );
-  const out: string[] = [];
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg.startsWith('--')) {
-      out.push(arg);
-      const name = arg.replace(/^--/, '').replace(/-/g, '_');
-      if (!arg.includes('=') && takesValue.has(name) && i + 1 < argv.length) out.push(argv[++i]);
-    } else positional.push(arg);
-  }
-  if (positional.length > 1) throw new UsageError(`one checkpoint at a time, got ${positional.join(', ')}`);
-  if (positional.length === 1) out.push('--checkpoint', positional[0]);
-  return out;
-}
+const CONVERT_HELP = {
+  usage: 'mmnet convert --from clevr-iep|reference CHECKPOINT.pt --out RUN_DIR',
+  summary:
+    "Converts a PyTorch checkpoint (clevr-iep's program generator + execution engine, or a state dict of the reference's PG, PG_memory or SAN) to an mmnet run folder.",
+};
 
 /**
  * `mmnet convert --from clevr-iep CHECKPOINT.pt --out RUN_DIR` (or `--from reference STATE_DICT.model --vocab
@@ -93,18 +59,16 @@ function positionalToOption(argv: string[]): string[] {
  * that `mmnet eval` and `mmnet predict` use.
  */
 export async function convertCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
-  const opts = parseCommandLine(
-    positionalToOption(argv),
-    CONVERT_OPTIONS,
-    convertSchema,
-    {
-      usage: 'mmnet convert --from clevr-iep|reference CHECKPOINT.pt --out RUN_DIR',
-      summary:
-        "Converts a PyTorch checkpoint (clevr-iep's program generator + execution engine, or a state dict of the reference's PG, PG_memory or SAN) to an mmnet run folder.",
-    },
-    (text) => io.out(text),
-  );
-  if (!opts) return 0;
+  const read = readCommandLine(argv, convertSchema, CONVERT_HELP, io.out, { positionals: true });
+  if (!read) return 0;
+  const { values, positionals } = read;
+  if (positionals.length > 1) throw new UsageError(`one checkpoint at a time, got ${positionals.join(', ')}`);
+  if (positionals.length === 1) {
+    if (values.checkpoint !== undefined)
+      throw new UsageError(`--checkpoint: given twice (as a flag and as ${positionals[0]})`);
+    values.checkpoint = positionals[0];
+  }
+  const opts = checkFlags(values, convertSchema);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(opts.checkpoint);

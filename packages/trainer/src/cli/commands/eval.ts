@@ -1,63 +1,26 @@
-import { prepareOutputFile, writeFileAtomic } from '@mmnet/core-tensors';
+import { flagInt, prepareOutputFile, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
-import { BACKEND_OPTION } from '../../config/train-config.js';
 import { questionFamilyName } from '../../data/question-families.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import { evaluateCheckpoint } from '../../training/evaluate-checkpoint.js';
 import type { CliIo } from '../io.js';
-import { cliInt, type OptionSpec } from '../options.js';
-import { openTrainedRun, trainedRunOptions, trainedRunSchema } from './trained-run-source.js';
+import { openTrainedRun, trainedRunSchema } from './trained-run-source.js';
 
-const EVAL_OPTIONS: OptionSpec[] = [
-  ...trainedRunOptions(''),
-  {
-    flag: '--split',
-    key: 'split',
-    value: 'val|train',
-    kind: 'string',
-    description: 'which questions',
-    defaultText: 'val',
-  },
-  {
-    flag: '--num_samples',
-    key: 'num_samples',
-    value: 'N',
-    kind: 'integer',
-    description: 'only the first N questions',
-    defaultText: 'all',
-  },
-  {
-    flag: '--batch_size',
-    key: 'batch_size',
-    value: 'N',
-    kind: 'integer',
-    description: 'questions per batch',
-    defaultText: '64',
-  },
-  BACKEND_OPTION,
-  {
-    flag: '--json',
-    key: 'json',
-    value: 'FILE',
-    kind: 'string',
-    description: 'also write the results as JSON',
-  },
-  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
-];
-
-const evalSchema = trainedRunSchema({
-  split: z.enum(['val', 'train'], { error: 'must be val or train' }).default('val'),
-  num_samples: cliInt().optional(),
-  batch_size: cliInt().default(64),
-  json: z.string().min(1).optional(),
+const evalSchema = trainedRunSchema('', {
+  split: z
+    .enum(['val', 'train'], { error: 'must be val or train' })
+    .default('val')
+    .meta({ description: 'which questions' }),
+  num_samples: flagInt(1).optional().meta({ description: 'only the first N questions', default: 'all' }),
+  batch_size: flagInt(1).default(64).meta({ description: 'questions per batch' }),
+  json: z.string().min(1).optional().meta({ description: 'also write the results as JSON', value: 'FILE' }),
 });
 
 export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
   const opened = await openTrainedRun(argv, io, registry, {
-    specs: EVAL_OPTIONS,
     schema: evalSchema,
     help: {
-      usage: 'mmnet eval (--run DIR | --checkpoint FILE) [options]',
+      usage: 'mmnet eval (--run DIR | --checkpoint FILE) [flags]',
       summary:
         'Accuracy of a trained model overall, per kind of answer and per question family; for a model that predicts programs, also program exact match and the accuracy with the ground-truth programs.',
     },

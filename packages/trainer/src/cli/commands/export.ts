@@ -7,7 +7,15 @@ import {
   type FeatureExtractor,
   rawPixelsExtractor,
 } from '@mmnet/clevr-data';
-import { encodeSafetensors, initBackend, writeFileAtomic } from '@mmnet/core-tensors';
+import {
+  checkFlags,
+  encodeSafetensors,
+  flagSwitch,
+  initBackend,
+  readCommandLine,
+  UsageError,
+  writeFileAtomic,
+} from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { datasetFiles } from '../../data/dataset-files.js';
 import { readFeatureMeta } from '../../data/feature-source.js';
@@ -16,58 +24,30 @@ import type { ModelRegistry } from '../../models/registry.js';
 import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
 import { WEB_MODEL_FORMAT, WEB_MODEL_MANIFEST, type WebModelManifest } from '../../web/web-model.js';
 import type { CliIo } from '../io.js';
-import { type OptionSpec, parseCommandLine, UsageError } from '../options.js';
-
-const EXPORT_OPTIONS: OptionSpec[] = [
-  {
-    flag: '--web',
-    key: 'web',
-    kind: 'boolean',
-    description: 'write the files a web page needs (the only export format)',
-  },
-  {
-    flag: '--clevr_dataset',
-    key: 'clevr_dataset',
-    value: 'DIR',
-    kind: 'string',
-    description: 'dataset folder (vocab and feature extractor)',
-    defaultText: 'the one the model was trained on',
-  },
-  {
-    flag: '--questions',
-    key: 'questions',
-    value: 'FILE',
-    kind: 'string',
-    description: 'a JSON list of questions in words the page suggests',
-  },
-  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
-];
 
 const exportSchema = z
   .object({
-    web: z.union([z.literal(true), z.literal('true')], { error: 'is required (mmnet export --web RUN OUT)' }),
-    clevr_dataset: z.string().min(1).optional(),
-    questions: z.string().min(1).optional(),
-    help: z.boolean().optional(),
+    web: flagSwitch()
+      .refine((on) => on, 'is required (mmnet export --web RUN OUT)')
+      .meta({ description: 'write the files a web page needs (the only export format)' }),
+    clevr_dataset: z.string().min(1).optional().meta({
+      description: 'dataset folder (vocab and feature extractor)',
+      value: 'DIR',
+      default: 'the one the model was trained on',
+    }),
+    questions: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'a JSON list of questions in words the page suggests', value: 'FILE' }),
   })
   .strict();
 
-/** Splits RUN and OUT from the options (the values of options that take one stay with them). */
-function positionals(argv: string[]): { flags: string[]; args: string[] } {
-  const takesValue = new Set(EXPORT_OPTIONS.filter((o) => o.kind !== 'boolean').map((o) => o.flag));
-  const flags: string[] = [];
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) args.push(arg);
-    else {
-      flags.push(arg);
-      if (takesValue.has(arg.replace(/-/g, '_').replace(/^__/, '--')) && i + 1 < argv.length)
-        flags.push(argv[++i]);
-    }
-  }
-  return { flags, args };
-}
+const EXPORT_HELP = {
+  usage: 'mmnet export --web RUN OUT [--clevr_dataset DIR] [--questions FILE]',
+  summary:
+    "Writes what a web page needs to answer questions with a trained run (examples/web-demo): the model's weights, its train config, the vocabulary and the feature extractor, into the folder OUT.",
+};
 
 const questionsSchema = z.array(z.string().min(1));
 
@@ -77,19 +57,10 @@ const questionsSchema = z.array(z.string().min(1));
  * extractor's weights and mmnet-web.json naming them (`loadWebModel` reads it).
  */
 export async function exportCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
-  const { flags, args } = positionals(argv);
-  const opts = parseCommandLine(
-    flags,
-    EXPORT_OPTIONS,
-    exportSchema,
-    {
-      usage: 'mmnet export --web RUN OUT [--clevr_dataset DIR] [--questions FILE]',
-      summary:
-        "Writes what a web page needs to answer questions with a trained run (examples/web-demo): the model's weights, its train config, the vocabulary and the feature extractor, into the folder OUT.",
-    },
-    (text) => io.out(text),
-  );
-  if (!opts) return 0;
+  const read = readCommandLine(argv, exportSchema, EXPORT_HELP, io.out, { positionals: true });
+  if (!read) return 0;
+  const { values, positionals: args } = read;
+  const opts = checkFlags(values, exportSchema);
   if (args.length !== 2)
     throw new UsageError(
       `give the run folder and the output folder: mmnet export --web RUN OUT (got ${args.length} arguments)`,

@@ -1,9 +1,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FloatRgbImage, ImageDecodeError, readImageFile } from '@mmnet/clevr-data';
-import { prepareOutputDir, prepareOutputFile, writeFileAtomic } from '@mmnet/core-tensors';
+import {
+  flagInt,
+  prepareOutputDir,
+  prepareOutputFile,
+  UsageError,
+  writeFileAtomic,
+} from '@mmnet/core-tensors';
 import { z } from 'zod';
-import { BACKEND_OPTION } from '../../config/train-config.js';
 import { featureSourceFor } from '../../data/feature-source.js';
 import type { StepMap } from '../../models/model-adapter.js';
 import type { ModelRegistry } from '../../models/registry.js';
@@ -13,82 +18,38 @@ import { type Prediction, Predictor } from '../../predict/predictor.js';
 import { executionOrder, formatProgramTree } from '../../predict/program-tree.js';
 import { displayImage, pngBytes, predictionHtml } from '../../predict/step-images.js';
 import type { CliIo } from '../io.js';
-import { cliInt, type OptionSpec, UsageError } from '../options.js';
-import { openTrainedRun, trainedRunOptions, trainedRunSchema } from './trained-run-source.js';
+import { openTrainedRun, trainedRunSchema } from './trained-run-source.js';
 
-const PREDICT_OPTIONS: OptionSpec[] = [
-  {
-    flag: '--image',
-    key: 'image',
-    value: 'FILE',
-    kind: 'string',
-    description: 'the image (PNG or JPEG, any size)',
-  },
-  {
-    flag: '--question',
-    key: 'question',
-    value: 'TEXT',
-    kind: 'string',
-    description: 'the question in words',
-  },
-  ...trainedRunOptions(' (vocab and feature extractor)'),
-  {
-    flag: '--program',
-    key: 'program',
-    value: 'TOKENS',
-    kind: 'string',
+const predictSchema = trainedRunSchema(' (vocab and feature extractor)', {
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'the image (PNG or JPEG, any size)', value: 'FILE' }),
+  question: z.string().min(1).optional().meta({ description: 'the question in words', value: 'TEXT' }),
+  program: z.string().min(1).optional().meta({
     description: "prefix program tokens to execute instead of the run's generator's (PG, PG_memory)",
-  },
-  {
-    flag: '--out',
-    key: 'out',
-    value: 'DIR',
-    kind: 'string',
+    value: 'TOKENS',
+  }),
+  out: z.string().min(1).optional().meta({
     description:
       'also write one PNG per program step (or attention hop) and index.html showing them in order',
-  },
-  {
-    flag: '--questions_json',
-    key: 'questions_json',
-    value: 'FILE',
-    kind: 'string',
-    description: 'batch mode: a CLEVR-format questions file (question, image_filename per question)',
-  },
-  {
-    flag: '--image_dir',
-    key: 'image_dir',
     value: 'DIR',
-    kind: 'string',
-    description: 'batch mode: the folder of the image files',
-  },
-  {
-    flag: '--output_json',
-    key: 'output_json',
+  }),
+  questions_json: z.string().min(1).optional().meta({
+    description: 'batch mode: a CLEVR-format questions file (question, image_filename per question)',
     value: 'FILE',
-    kind: 'string',
+  }),
+  image_dir: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'batch mode: the folder of the image files', value: 'DIR' }),
+  output_json: z.string().min(1).optional().meta({
     description: 'batch mode: the answers (streamed to FILE.partial as JSON lines; run again to resume)',
-  },
-  {
-    flag: '--batch_size',
-    key: 'batch_size',
-    value: 'N',
-    kind: 'integer',
-    description: 'batch mode: questions per forward pass',
-    defaultText: '32',
-  },
-  BACKEND_OPTION,
-  { flag: '--help', key: 'help', kind: 'boolean', description: 'print this help' },
-];
-
-const predictSchema = trainedRunSchema({
-  image: z.string().min(1).optional(),
-  question: z.string().min(1).optional(),
-  program: z.string().min(1).optional(),
-  out: z.string().min(1).optional(),
-  questions_json: z.string().min(1).optional(),
-  image_dir: z.string().min(1).optional(),
-  output_json: z.string().min(1).optional(),
-  batch_size: cliInt().default(32),
+    value: 'FILE',
+  }),
+  batch_size: flagInt(1).default(32).meta({ description: 'batch mode: questions per forward pass' }),
 }).superRefine((o, ctx) => {
   const batch = o.questions_json !== undefined || o.output_json !== undefined || o.image_dir !== undefined;
   if (batch) {
@@ -115,7 +76,6 @@ const predictSchema = trainedRunSchema({
 
 export async function predictCommand(argv: string[], io: CliIo, registry: ModelRegistry): Promise<number> {
   const opened = await openTrainedRun(argv, io, registry, {
-    specs: PREDICT_OPTIONS,
     schema: predictSchema,
     help: {
       usage:

@@ -1,10 +1,19 @@
-import { initBackend, prepareOutputFile } from '@mmnet/core-tensors';
+import {
+  flagSpecs,
+  formatIssues,
+  helpText,
+  initBackend,
+  prepareOutputFile,
+  readFlags,
+  UsageError,
+  wantsHelp,
+} from '@mmnet/core-tensors';
 import { RunDirectory } from '../../checkpoint/run-directory.js';
 import {
   RESUME_OVERRIDABLE,
-  TRAIN_OPTIONS,
   type TrainConfig,
   trainConfigSchema,
+  trainFlagsSchema,
 } from '../../config/train-config.js';
 import { createProgress } from '../../metrics/progress.js';
 import type { ModelRegistry } from '../../models/registry.js';
@@ -13,13 +22,12 @@ import { Trainer, type TrainerSetup } from '../../training/trainer.js';
 import { TrainingRun } from '../../training/training-run.js';
 import { readConfigFile } from '../config-file.js';
 import type { CliIo } from '../io.js';
-import { formatIssues, helpText, parseArgv, UsageError } from '../options.js';
 
 export const TRAIN_HELP = () =>
   helpText(
-    'mmnet train [options]',
+    'mmnet train [flags]',
     'Trains a model on a preprocessed CLEVR dataset folder; writes checkpoints, metrics.jsonl, TensorBoard events and report.html to --out.',
-    TRAIN_OPTIONS,
+    trainFlagsSchema,
   );
 
 /** Parses and validates the command line of `mmnet train` into a config (UsageError on any mistake). */
@@ -30,26 +38,26 @@ export function parseTrainArgs(
   | { help: true }
   | { help: false; config: TrainConfig; resume?: undefined }
   | { help: false; resume: string; overrides: Record<string, unknown> } {
-  const raw = parseArgv(argv, TRAIN_OPTIONS);
-  if (raw.help) return { help: true };
-  if (typeof raw.resume === 'string') {
-    const extra = Object.keys(raw).filter(
+  if (wantsHelp(argv)) return { help: true };
+  const { values } = readFlags(argv, trainFlagsSchema);
+  if (typeof values.resume === 'string') {
+    const extra = Object.keys(values).filter(
       (k) => k !== 'resume' && !(RESUME_OVERRIDABLE as readonly string[]).includes(k),
     );
     if (extra.length) {
-      const flags = extra.map((k) => TRAIN_OPTIONS.find((o) => o.key === k)?.flag ?? k);
+      const flagOf = new Map(flagSpecs(trainFlagsSchema).map((f) => [f.key, f.flag]));
       throw new UsageError(
-        `--resume continues a run with its own config; ${flags.join(', ')} cannot be changed (only --max-epochs, --max_iterations, --max_minutes, --backend)`,
+        `--resume continues a run with its own config; ${extra.map((k) => flagOf.get(k)).join(', ')} cannot be changed (only --max-epochs, --max_iterations, --max_minutes, --backend)`,
       );
     }
-    const { resume, ...overrides } = raw;
+    const { resume, ...overrides } = values;
     return { help: false, resume, overrides };
   }
-  const fromFile = typeof raw.config === 'string' ? readConfigFile(raw.config) : {};
-  const { config: _file, ...flags } = raw;
+  const fromFile = typeof values.config === 'string' ? readConfigFile(values.config) : {};
+  const { config: _file, ...flags } = values;
   const merged: Record<string, unknown> = { ...fromFile, ...flags };
   const parsed = trainConfigSchema.safeParse(merged);
-  const problems = parsed.success ? [] : formatIssues(parsed.error, TRAIN_OPTIONS);
+  const problems = parsed.success ? [] : formatIssues(parsed.error, trainFlagsSchema);
   const model = parsed.success ? parsed.data.model : String(merged.model ?? 'SAN');
   if (!registry.has(model))
     problems.push(`--model: unknown model "${model}" (models: ${registry.names().join(', ')})`);
@@ -90,7 +98,7 @@ function resumedRun(
   if (!stored.success)
     throw new Error(`${dir.path(relativePath)}: metadata.config is not a valid train config`);
   const merged = trainConfigSchema.safeParse({ ...stored.data, ...overrides });
-  if (!merged.success) throw new UsageError(formatIssues(merged.error, TRAIN_OPTIONS).join('\n'));
+  if (!merged.success) throw new UsageError(formatIssues(merged.error, trainFlagsSchema).join('\n'));
   return {
     config: { ...merged.data, out: runDir },
     setup: { resumeFrom: checkpoint, resumeSource: dir.path(relativePath) },
@@ -118,7 +126,7 @@ async function trainRecipe(config: TrainConfig, io: CliIo, registry: ModelRegist
       const previous = k > 0 && stage.loadPrevious ? recipeStageDir(config.out, stages[k - 1]) : undefined;
       const load = previous && stage.loadPrevious ? loadPrevious(previous, stage.loadPrevious) : {};
       const parsed = trainConfigSchema.safeParse({ ...base, ...stage.flags, ...minutes, ...load, out: dir });
-      if (!parsed.success) throw new UsageError(formatIssues(parsed.error, TRAIN_OPTIONS).join('\n'));
+      if (!parsed.success) throw new UsageError(formatIssues(parsed.error, trainFlagsSchema).join('\n'));
       code = await trainRun(parsed.data, {}, io, registry);
     }
     if (code !== 0) return code;

@@ -1,6 +1,11 @@
-import { initBackend } from '@mmnet/core-tensors';
+import {
+  backendFlag,
+  type CommandHelp,
+  type FlagsSchema,
+  initBackend,
+  parseCommandLine,
+} from '@mmnet/core-tensors';
 import { z } from 'zod';
-import { BACKENDS } from '../../config/train-config.js';
 import { checkDatasetFiles, type DatasetFiles, datasetFiles } from '../../data/dataset-files.js';
 import { readVocabFile } from '../../data/vocab-file.js';
 import type { ModelAdapter } from '../../models/model-adapter.js';
@@ -8,60 +13,44 @@ import type { ModelRegistry } from '../../models/registry.js';
 import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
 import type { CheckpointWithVocab } from '../../training/evaluate-checkpoint.js';
 import type { CliIo } from '../io.js';
-import { type CommandHelp, type OptionSpec, parseCommandLine } from '../options.js';
 
-/** The options that name a trained model (eval and predict share them). */
-export const RUN_OPTION: OptionSpec = {
-  flag: '--run',
-  key: 'run',
-  value: 'DIR',
-  kind: 'string',
-  description: 'run folder of mmnet train (its best checkpoint)',
-};
-
-export const CHECKPOINT_OPTION: OptionSpec = {
-  flag: '--checkpoint',
-  key: 'checkpoint',
-  value: 'FILE',
-  kind: 'string',
-  description: 'a checkpoint file (instead of --run)',
-};
-
-/** --clevr_dataset of a trained model: by default the dataset it was trained on; `use` says what it gives. */
-export function trainedDatasetOption(use: string): OptionSpec {
+/** The flags that name a trained model (eval and predict share them); `use`: what the dataset gives the command. */
+function trainedRunFields(use: string) {
   return {
-    flag: '--clevr_dataset',
-    key: 'clevr_dataset',
-    value: 'DIR',
-    kind: 'string',
-    description: `dataset folder${use}`,
-    defaultText: 'the one the model was trained on',
+    run: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'run folder of mmnet train (its best checkpoint)', value: 'DIR' }),
+    checkpoint: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'a checkpoint file (instead of --run)', value: 'FILE' }),
+    clevr_dataset: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description: `dataset folder${use}`,
+        value: 'DIR',
+        default: 'the one the model was trained on',
+      }),
+    backend: backendFlag(),
   };
 }
 
-/** --run, --checkpoint and --clevr_dataset, in that order (`use`: what the dataset gives the command). */
-export function trainedRunOptions(use: string): OptionSpec[] {
-  return [RUN_OPTION, CHECKPOINT_OPTION, trainedDatasetOption(use)];
-}
-
-/** zod fields of those options (plus --clevr_dataset). */
-const trainedRunFields = {
-  run: z.string().min(1).optional(),
-  checkpoint: z.string().min(1).optional(),
-  clevr_dataset: z.string().min(1).optional(),
-  backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).optional(),
-};
-
-/** The options of `trainedRunFields` as parsed. */
-type TrainedRunOptions = z.output<z.ZodObject<typeof trainedRunFields>>;
+/** The flags of `trainedRunFields` as parsed. */
+type TrainedRunOptions = z.output<z.ZodObject<ReturnType<typeof trainedRunFields>>>;
 
 /**
- * The options schema of a command on a trained run: its own `fields` besides those of --run, --checkpoint,
- * --clevr_dataset and --backend, no unknown key, and a model from exactly one of --run and --checkpoint.
+ * The flags schema of a command on a trained run: --run, --checkpoint, --clevr_dataset (`use`: what the dataset
+ * gives the command), `fields`, --backend; a model from exactly one of --run and --checkpoint.
  */
-export function trainedRunSchema<F extends z.ZodRawShape>(fields: F) {
+export function trainedRunSchema<F extends z.ZodRawShape>(use: string, fields: F) {
+  const { backend, ...named } = trainedRunFields(use);
   return z
-    .object({ ...trainedRunFields, ...fields })
+    .object({ ...named, ...fields, backend })
     .strict()
     .refine(
       (c) => {
@@ -81,8 +70,7 @@ export interface OpenedTrainedRun extends CheckpointWithVocab {
 }
 
 /** A command that works on a trained run: its options, their schema, its help and the dataset parts it reads. */
-export interface TrainedRunCommand<S extends z.ZodType<TrainedRunOptions>> {
-  specs: readonly OptionSpec[];
+export interface TrainedRunCommand<S extends FlagsSchema> {
   schema: S;
   help: CommandHelp;
   /** Dataset parts checked for their files besides vocab.json (none: only vocab.json). */
@@ -94,14 +82,15 @@ export interface TrainedRunCommand<S extends z.ZodType<TrainedRunOptions>> {
  * backend, loads the checkpoint named by --run or --checkpoint, finds the dataset folder (--clevr_dataset, else
  * the one it was trained on), checks its files and reads its vocabulary.
  */
-export async function openTrainedRun<S extends z.ZodType<TrainedRunOptions>>(
+export async function openTrainedRun<S extends FlagsSchema>(
   argv: string[],
   io: CliIo,
   registry: ModelRegistry,
   command: TrainedRunCommand<S>,
 ): Promise<{ opts: z.output<S>; run: OpenedTrainedRun } | null> {
-  const opts = parseCommandLine(argv, command.specs, command.schema, command.help, (text) => io.out(text));
-  if (!opts) return null;
+  const parsed = parseCommandLine(argv, command.schema, command.help, io.out);
+  if (!parsed) return null;
+  const opts = parsed as z.output<S> & TrainedRunOptions;
   await initBackend({ prefer: opts.backend, log: (line) => io.err(line) });
   const { file, checkpoint } = resolveCheckpoint(opts);
   const trainedOn = checkpointConfig(checkpoint, file);
