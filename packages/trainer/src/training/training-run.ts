@@ -334,7 +334,7 @@ export class TrainingRun {
       attentionLabel: t.model.attentionLabel,
     };
     const path = this.dir.path('report.html');
-    writeFileAtomic(path, buildReportHtml(data));
+    writeFileAtomic(path, await buildReportHtml(data));
     return path;
   }
 

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Spec } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+
+/** A Vega-Lite spec compiled to the Vega spec that the Vega runtime draws (in Node or in a browser). */
+export async function compileChart(spec: TopLevelSpec): Promise<Spec> {
+  const { compile } = await import('vega-lite');
+  return compile(spec).spec;
+}
+
+/**
+ * A chart as a standalone SVG document, drawn by Vega without a browser. Text is set in the generic `sans-serif`
+ * family. Vega and Vega-Lite load on first use, so commands that draw no chart do not pay for them.
+ */
+export async function chartSvg(spec: TopLevelSpec): Promise<string> {
+  return vegaSvg(await compileChart(spec));
+}
+
+/** A compiled (Vega) chart as a standalone SVG document. */
+export async function vegaSvg(spec: Spec): Promise<string> {
+  const vega = await import('vega');
+  const view = new vega.View(vega.parse(spec), { renderer: 'none', logLevel: vega.Error });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+let runtime: string | undefined;
+
+/**
+ * The Vega runtime for a browser (the minified bundle shipped in the vega package, about 0.5 MB), so that a
+ * page can draw interactive charts offline. `</script` cannot occur in it, so it can be inlined in a script element.
+ */
+export function vegaRuntime(): string {
+  if (runtime === undefined) {
+    // The package exports only its ES module; the browser bundle is beside it in build/.
+    const entry = createRequire(import.meta.url).resolve('vega');
+    const text = readFileSync(join(dirname(entry), 'vega.min.js'), 'utf8');
+    if (/<\/script/i.test(text)) throw new Error(`${entry}: vega.min.js contains "</script"`);
+    runtime = text;
+  }
+  return runtime;
+}
