@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
       await page.click('#accuracy-plot .role-legend-label text:text-is("val accuracy")');
       await page.waitForFunction(() =>
         [...document.querySelectorAll('#accuracy-plot .mark-line path')].some(
-          (p) => p.getAttribute('opacity') === '0.15',
+          (p) => p.getAttribute('stroke-opacity') === '0.15',
         ),
       );
       expect(errors).toEqual([]);

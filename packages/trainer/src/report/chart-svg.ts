@@ -15,13 +15,11 @@ export async function compileChart(spec: TopLevelSpec): Promise<Spec> {
  * family. Vega and Vega-Lite load on first use, so commands that draw no chart do not pay for them.
  */
 export async function chartSvg(spec: TopLevelSpec): Promise<string> {
-  return vegaSvg(await compileChart(spec));
-}
-
-/** A compiled (Vega) chart as a standalone SVG document. */
-export async function vegaSvg(spec: Spec): Promise<string> {
   const vega = await import('vega');
-  const view = new vega.View(vega.parse(spec), { renderer: 'none', logLevel: vega.Error });
+  const view = new vega.View(vega.parse(await compileChart(spec)), {
+    renderer: 'none',
+    logLevel: vega.Error,
+  });
   try {
     return await view.toSVG();
   } finally {

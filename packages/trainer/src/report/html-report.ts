@@ -1,7 +1,7 @@
 import { questionFamilyName } from '../data/question-families.js';
 import type { MetricsRecord } from '../metrics/jsonl.js';
 import type { EvalResult, Tally } from '../training/evaluate.js';
-import { compileChart, vegaRuntime, vegaSvg } from './chart-svg.js';
+import { chartSvg, compileChart, vegaRuntime } from './chart-svg.js';
 import { escapeHtml } from './escape.js';
 import { attentionOverlay, imageDefinition, matrixHeatmap } from './heatmap.js';
 import { type LineChartInput, lineChartSpec, smooth } from './line-chart.js';
@@ -83,7 +83,7 @@ function learningCurves(data: ReportData): Record<string, LineChartInput> {
     const points = records.map((r): [number, number] => [r.step, Number(r[key])]);
     return (thin ? smooth(points) : points).map(([x, y]) => ({ x, y }));
   };
-  const common = { xTitle: 'iteration', markers: false, width: 520, height: 260 };
+  const common = { xTitle: 'iteration', markers: false, width: 460, height: 240 };
   return {
     'loss-plot': {
       ...common,
@@ -127,16 +127,17 @@ const CHART_SCRIPT = `for (const [id, spec] of Object.entries(MMNET_CHARTS)) {
  * where they become interactive.
  */
 export async function buildReportHtml(data: ReportData): Promise<string> {
-  const compiled = Object.fromEntries(
-    await Promise.all(
-      Object.entries(learningCurves(data)).map(
-        async ([id, chart]) => [id, await compileChart(lineChartSpec(chart))] as const,
-      ),
+  const charts = Object.entries(learningCurves(data));
+  // The static SVG (what shows without script) leaves out the invisible points that carry the tooltips.
+  const plots = await Promise.all(
+    charts.map(
+      async ([id, chart]) =>
+        `<figure class="plot" id="${id}">${await chartSvg(lineChartSpec({ ...chart, interactive: false }))}</figure>`,
     ),
   );
-  const plots = await Promise.all(
-    Object.entries(compiled).map(
-      async ([id, spec]) => `<figure class="plot" id="${id}">${await vegaSvg(spec)}</figure>`,
+  const compiled = Object.fromEntries(
+    await Promise.all(
+      charts.map(async ([id, chart]) => [id, await compileChart(lineChartSpec(chart))] as const),
     ),
   );
   // JSON with `<` escaped can sit in a script element whatever its strings hold.

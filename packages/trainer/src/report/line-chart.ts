@@ -1,7 +1,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { z } from 'zod';
 
-const pointSchema = z.object({ x: z.number(), y: z.number() });
+// Any number, NaN and infinities too (z.number() refuses them): a curve may hold a diverged loss.
+const coordinate = z.custom<number>((v) => typeof v === 'number', 'must be a number');
+const pointSchema = z.object({ x: coordinate, y: coordinate });
 
 /** A line chart of curves: what the training report and the experiments' result charts draw. */
 export const lineChartSchema = z.object({
@@ -85,7 +87,12 @@ export function lineChartSpec(input: LineChartInput): TopLevelSpec {
               ],
             }
           : {}),
-        mark: { type: 'line', point: c.markers ? { size: 24 } : 'transparent', strokeWidth: 2 },
+        // Without markers, an interactive chart keeps invisible points for the tooltips.
+        mark: {
+          type: 'line',
+          point: c.markers ? { size: 24 } : c.interactive ? 'transparent' : false,
+          strokeWidth: 2,
+        },
         encoding: {
           x,
           y,
@@ -103,7 +110,10 @@ export function lineChartSpec(input: LineChartInput): TopLevelSpec {
               symbolStrokeWidth: 3,
             },
           },
-          ...(c.interactive ? { opacity: { condition: { param: 'pick', value: 1 }, value: 0.15 } } : {}),
+          // strokeOpacity, not opacity: the invisible points of a chart without markers stay invisible.
+          ...(c.interactive
+            ? { strokeOpacity: { condition: { param: 'pick', value: 1 }, value: 0.15 } }
+            : {}),
           tooltip: [
             { field: 'series', type: 'nominal', title: 'series' },
             {
