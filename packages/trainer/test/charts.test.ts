@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildReportHtml, chartSvg, compileChart, type LineChartInput, lineChartSpec } from '../src/index.js';
 import { reportData } from './fixtures/report-data.js';
 
+const points = (xys: [number, number][]) => xys.map(([x, y]) => ({ x, y }));
+
 const curves: LineChartInput = {
   title: 'Learning curves',
   xTitle: 'training questions seen',
@@ -10,11 +12,11 @@ const curves: LineChartInput = {
   series: [
     {
       label: 'SAN',
-      points: [
-        { x: 1000, y: 0.3 },
-        { x: 2000, y: 0.45 },
-        { x: 3000, y: Number.NaN },
-      ],
+      points: points([
+        [1000, 0.3],
+        [2000, 0.45],
+        [3000, Number.NaN],
+      ]),
     },
     { label: 'PG, attention modules (ground-truth programs)', points: [{ x: 1500, y: 0.6 }] },
   ],
@@ -63,10 +65,10 @@ describe('line charts', () => {
       series: [
         {
           label: 'hard',
-          points: [
-            { x: 0.01, y: 0.5 },
-            { x: 1, y: 0.9 },
-          ],
+          points: points([
+            [0.01, 0.5],
+            [1, 0.9],
+          ]),
         },
       ],
     };
