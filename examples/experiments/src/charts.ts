@@ -1,4 +1,4 @@
-import type { LineChartInput } from './chart/line-chart.js';
+import type { LineChartInput } from '@mmnet/trainer';
 import { ABLATION_BASE, type ExperimentGroup } from './plan.js';
 import type { ResultRow, Results } from './results.js';
 
@@ -16,6 +16,9 @@ const GROUP_FILES: Record<ExperimentGroup, string> = {
   'end-to-end fine-tuning': 'curves-end-to-end-fine-tuning.png',
   ablations: 'curves-ablations.png',
 };
+
+/** Size of a results chart's plotting area in pixels (before the PNG's scale); PNGs are not interactive. */
+const SIZE = { width: 640, height: 340, interactive: false };
 
 /** Every file name `resultCharts` may write: a results folder's charts are these, when their rows exist. */
 export const CHART_FILES: readonly string[] = [...Object.values(GROUP_FILES), 'weak-supervision.png'];
@@ -41,8 +44,9 @@ export function resultCharts(results: Results): ChartFile[] {
       title,
       spec: {
         title,
-        xLabel: 'training questions seen',
-        yLabel: 'val accuracy',
+        ...SIZE,
+        xTitle: 'training questions seen',
+        yTitle: 'val accuracy',
         xFormat: 'count',
         series: rows.map((r) => ({
           label: r.label,
@@ -65,8 +69,9 @@ export function resultCharts(results: Results): ChartFile[] {
       title: 'Weak supervision',
       spec: {
         title,
-        xLabel: 'fraction of training questions with a program (log scale)',
-        yLabel: `${results.dataset.finalSplit} accuracy`,
+        ...SIZE,
+        xTitle: 'fraction of training questions with a program (log scale)',
+        yTitle: `${results.dataset.finalSplit} accuracy`,
         xScale: 'log',
         xFormat: 'percent',
         series: labels.map((label) => ({

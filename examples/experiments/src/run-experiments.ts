@@ -315,10 +315,10 @@ export async function runExperiments(
     };
     if (todo.evaluateFinal) await evaluate(finalSplit, evalFile, evaluatedQuestions);
     if (todo.evaluateVal) await evaluate('val', valFile);
-    writeResults(await collect(), resultsDir, readme);
+    await writeResults(await collect(), resultsDir, readme);
   }
   const results = await collect();
-  const written = writeResults(results, resultsDir, readme);
+  const written = await writeResults(results, resultsDir, readme);
   io.out(`results: ${written.join(', ')}`);
   return 0;
 }

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { builtinExtractorName, decodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
 import { aimStatuses, aimsMarkdown, limitOf } from '../src/aims.js';
-import { GLYPH_ADVANCE, hasGlyph, textWidth, wrapText } from '../src/chart/bitmap-font.js';
-import { lineChartPng, niceTicks, renderLineChart, SERIES_COLORS } from '../src/chart/line-chart.js';
+import { CHART_SCALE, lineChartPng } from '../src/chart-png.js';
 import { resultCharts } from '../src/charts.js';
 import { gitCodeVersion } from '../src/code-version.js';
 import {
@@ -23,7 +22,6 @@ import { experimentOptionsSchema } from '../src/options.js';
 import {
   ABLATION_BASE,
   DEFAULT_HOURS,
-  END_TO_END_MODES,
   experimentPlan,
   SAN_HOURS,
   STACK_HOURS,
@@ -377,91 +375,71 @@ describe('rows of an earlier results file', () => {
 });
 
 describe('charts', () => {
-  it('encodes a line chart as a PNG of the requested size with each series drawn', () => {
-    const png = lineChartPng({
-      title: 'Curves',
-      xLabel: 'questions',
-      yLabel: 'accuracy',
-      width: 320,
-      height: 200,
-      series: [
-        {
-          label: 'a',
-          points: [
-            { x: 0, y: 0.2 },
-            { x: 100, y: 0.6 },
-          ],
-        },
-        { label: 'b', points: [{ x: 50, y: 0.4 }] },
-      ],
-      references: [{ label: 'prior', y: 0.3 }],
-    });
+  // Vega-Lite's default colours of the first three series.
+  const TABLEAU = [
+    [0x4c, 0x78, 0xa8],
+    [0xf5, 0x85, 0x18],
+    [0xe4, 0x57, 0x56],
+  ];
+  const twoSeries = {
+    title: 'Curves',
+    xTitle: 'questions',
+    yTitle: 'accuracy',
+    width: 320,
+    height: 200,
+    series: [
+      {
+        label: 'a',
+        points: [
+          { x: 0, y: 0.2 },
+          { x: 100, y: 0.6 },
+        ],
+      },
+      {
+        label: 'b',
+        points: [
+          { x: 50, y: 0.4 },
+          { x: 100, y: 0.3 },
+        ],
+      },
+    ],
+    references: [{ label: 'prior', y: 0.3 }],
+  };
+  const hasColor = (image: ReturnType<typeof decodePng>, [r, g, b]: number[]) => {
+    for (let i = 0; i < image.rgb.length; i += 3)
+      if (Math.abs(image.rgb[i] - r) + Math.abs(image.rgb[i + 1] - g) + Math.abs(image.rgb[i + 2] - b) < 6)
+        return true;
+    return false;
+  };
+  const darkPixels = (image: ReturnType<typeof decodePng>) => {
+    let n = 0;
+    for (let i = 0; i < image.rgb.length; i += 3)
+      if (image.rgb[i] + image.rgb[i + 1] + image.rgb[i + 2] < 200) n++;
+    return n;
+  };
+
+  it('draws a line chart as a PNG, larger than its plotting area by the scale, with each series in its colour', async () => {
+    const png = await lineChartPng(twoSeries);
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     const image = decodePng(png);
-    expect([image.width, image.height]).toEqual([320, 200]);
-    const colors = new Set<string>();
-    for (let i = 0; i < image.rgb.length; i += 3)
-      colors.add(`${image.rgb[i]},${image.rgb[i + 1]},${image.rgb[i + 2]}`);
-    expect(colors.has(SERIES_COLORS[0].join(','))).toBe(true);
-    expect(colors.has(SERIES_COLORS[1].join(','))).toBe(true);
-    expect(colors.has(SERIES_COLORS[2].join(','))).toBe(false);
-  });
-
-  it('draws text pixels, ticks round numbers and refuses x <= 0 on a log axis', () => {
-    expect(textWidth('ab', 2)).toBe((2 * GLYPH_ADVANCE - 1) * 2);
-    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    expect(niceTicks(0.31, 0.58)).toEqual([0.35, 0.4, 0.45, 0.5, 0.55]);
-    const blank = renderLineChart({ title: '', xLabel: '', yLabel: '', series: [], width: 200, height: 150 });
-    const titled = renderLineChart({
-      title: 'TITLE',
-      xLabel: '',
-      yLabel: '',
-      series: [],
-      width: 200,
-      height: 150,
-    });
-    const dark = (rgb: Uint8Array) => rgb.filter((v, i) => i % 3 === 0 && v === 0).length;
-    expect(dark(titled.rgb)).toBeGreaterThan(dark(blank.rgb) + 40);
-    expect(() =>
-      renderLineChart({
-        title: 't',
-        xLabel: '',
-        yLabel: '',
-        xScale: 'log',
-        series: [{ label: 's', points: [{ x: 0, y: 1 }] }],
-      }),
-    ).toThrow(/log x axis needs x > 0/);
-  });
-
-  it("wraps long legend labels at spaces, and the font draws every character of the plan's labels", () => {
-    expect(wrapText("the 10 % row's generator", textWidth('the 10 %'))).toEqual([
-      'the 10 %',
-      "row's",
-      'generator',
-    ]);
-    expect(wrapText('averyveryverylongword x', 10)).toEqual(['averyveryverylongword', 'x']);
-    const labels = experimentPlan({ smoke: false, seed: 0, weakDecoderModes: [...END_TO_END_MODES] }).map(
-      (e) => e.label,
+    // Axes, titles and the legend come around the 320x200 plotting area.
+    expect(image.width).toBeGreaterThan(320 * CHART_SCALE);
+    expect(image.height).toBeGreaterThan(200 * CHART_SCALE);
+    expect(hasColor(image, TABLEAU[0])).toBe(true);
+    expect(hasColor(image, TABLEAU[1])).toBe(true);
+    expect(hasColor(image, TABLEAU[2])).toBe(false);
+    await expect(lineChartPng({ ...twoSeries, xScale: 'log' })).rejects.toThrow(
+      /line chart "Curves": a log x axis needs every x > 0/,
     );
-    const missing = [...new Set(labels.join(''))].filter((c) => !hasGlyph(c));
-    expect(missing).toEqual([]);
-    const label = "PG_endtoend hard+penalty, fine-tuned from the 10 % row's generator and executor";
-    const legendLeft = (image: ReturnType<typeof renderLineChart>) => {
-      const color = SERIES_COLORS[0];
-      for (let x = 0; x < image.width; x++) {
-        const i = (41 * image.width + x) * 3; // the first legend swatch's rows: 38-44
-        if (image.rgb[i] === color[0] && image.rgb[i + 1] === color[1] && image.rgb[i + 2] === color[2])
-          return x;
-      }
-      return -1;
-    };
-    const long = renderLineChart({
-      title: '',
-      xLabel: '',
-      yLabel: '',
-      series: [{ label, points: [{ x: 0, y: 0.5 }] }],
-    });
-    expect(legendLeft(long)).toBeGreaterThan(long.width * 0.55);
+  });
+
+  it('sets text in the bundled font, with no system fonts', async () => {
+    // Without a usable font resvg draws no text at all: a longer title must darken more pixels.
+    const plain = decodePng(await lineChartPng({ ...twoSeries, title: '' }));
+    const titled = decodePng(
+      await lineChartPng({ ...twoSeries, title: 'A TITLE WITH MANY LETTERS IN A BOLD FONT' }),
+    );
+    expect(darkPixels(titled)).toBeGreaterThan(darkPixels(plain) + 500);
   });
 
   it('makes one learning-curve chart per group present and the weak-supervision chart', () => {
@@ -509,32 +487,32 @@ describe('charts', () => {
     expect(ablations?.spec.series?.map((s) => s.label)).toEqual(['both', 'no coordinates']);
   });
 
-  it('writes the short README section and links findings.md from results.md when there is one', () => {
+  it('writes the short README section and links findings.md from results.md when there is one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmnet-write-'));
     try {
       const resultsDir = join(dir, 'results');
       const readme = join(dir, 'README.md');
       writeFileSync(readme, `# x\n${README_START}\nold\n${README_END}\nafter\n`);
-      writeResults(results([row('SAN')]), resultsDir, readme);
+      await writeResults(results([row('SAN')]), resultsDir, readme);
       const text = readFileSync(readme, 'utf8');
       expect(text).toContain('| SAN | **50.0** | – | 2 h |');
       expect(text).toContain('[results/results.md](results/results.md)');
       expect(text).not.toContain('old');
       expect(readFileSync(join(resultsDir, 'results.md'), 'utf8')).not.toContain('findings.md');
       writeFileSync(join(resultsDir, 'findings.md'), '# findings\n');
-      writeResults(results([row('SAN')]), resultsDir, readme);
+      await writeResults(results([row('SAN')]), resultsDir, readme);
       expect(readFileSync(join(resultsDir, 'results.md'), 'utf8')).toContain('[findings.md](findings.md)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('writes the charts of the groups with rows and removes the stale ones of groups without', () => {
+  it('writes the charts of the groups with rows and removes the stale ones of groups without', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmnet-write-'));
     try {
       writeFileSync(join(dir, 'curves-end-to-end.png'), 'stale');
       writeFileSync(join(dir, 'notes.txt'), 'kept');
-      const written = writeResults(results([row('SAN')]), dir);
+      const written = await writeResults(results([row('SAN')]), dir);
       expect(written.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
         'curves-baselines.png',
         'results.json',

@@ -32,7 +32,9 @@ export {
 } from './predict/program-tree.js';
 export { type EncodedFreeQuestion, encodeFreeQuestion } from './predict/question-words.js';
 export { type RecipeStage, recipeStageDir, weakSupervisionStages } from './recipes/weak-supervision.js';
+export { chartSvg, compileChart } from './report/chart-svg.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
+export { type LineChartInput, lineChartSchema, lineChartSpec } from './report/line-chart.js';
 export { TrainingDivergedError } from './training/errors.js';
 export { type EvalResult, evaluate, type SampleRecord } from './training/evaluate.js';
 export {

@@ -274,5 +274,10 @@ describe('training limits and progress', () => {
       .map((m) => m[1].split(':').reduce((total, part) => total * 60 + Number(part), 0));
     expect(etas.length).toBeGreaterThan(0);
     for (const eta of etas) expect(eta).toBeLessThanOrEqual(budgetSeconds);
+    // Frequent validations skip some reports (their charts take time), but the last step gets one.
+    const lastStep = io.stderr.map((l) => /stopping at step (\d+) of/.exec(l)?.[1]).find(Boolean);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      `<td id="steps">${lastStep} / 100000</td>`,
+    );
   }, 120_000);
 });

@@ -1,9 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodePng } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
-import { buildReportHtml, type MetricsRecord } from '../src/index.js';
-import { drawImage } from './fixtures/tiny-dataset.js';
+import { buildReportHtml } from '../src/index.js';
+import { reportData } from './fixtures/report-data.js';
 import { tempDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -11,71 +10,11 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium)
   console.warn(`report-browser.test: SKIPPED — ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
-function reportFixture(): string {
-  const history: MetricsRecord[] = [];
-  for (let step = 1; step <= 40; step++)
-    history.push({ kind: 'train', step, epoch: 1, loss: 2 / step, accuracy: Math.min(1, step / 40) });
-  for (const step of [20, 40])
-    history.push({ kind: 'val', step, epoch: 1, loss: 1 / step, accuracy: step / 50 });
-  const png = `data:image/png;base64,${encodePng(drawImage(Array.from({ length: 16 }, (_, i) => (i % 5 ? null : 'red')))).toString('base64')}`;
-  const attention = [Array.from({ length: 4 }, (_, y) => Array.from({ length: 4 }, (_, x) => (x + y) / 6))];
-  return buildReportHtml({
-    title: 'mmnet TEST — tiny',
-    model: 'TEST',
-    config: { model: 'TEST', lr: 0.01 },
-    backend: 'wasm',
-    weights: 1234,
-    step: 40,
-    totalSteps: 40,
-    prior: 0.41,
-    majority: 0.3,
-    bestValAccuracy: 0.8,
-    history,
-    evaluation: {
-      count: 10,
-      loss: 0.5,
-      accuracy: 0.8,
-      perKind: { 'yes/no': { correct: 5, total: 6 }, count: { correct: 3, total: 4 } },
-      perFamily: { '0': { correct: 5, total: 6 }, '1': { correct: 3, total: 4 } },
-      samples: [
-        {
-          questionIndex: 0,
-          imageIndex: 0,
-          question: 'Is there a red thing',
-          answer: 'yes',
-          predicted: 'yes',
-          correct: true,
-          program: ['exist', 'filter_color[red]', 'scene'],
-          attention,
-          steps: [
-            { token: 'filter_color[red]', map: attention[0] },
-            { token: 'exist', map: attention[0] },
-          ],
-        },
-        {
-          questionIndex: 1,
-          imageIndex: 1,
-          question: 'How many <blue> things',
-          answer: '2',
-          predicted: '1',
-          correct: false,
-          addressing: [
-            [1, 0, 0],
-            [0, 0.5, 0.5],
-          ],
-        },
-      ],
-    },
-    imageFor: (i) => (i === 0 ? png : undefined),
-    addressingLabels: ['scene', 'exist', 'count'],
-  });
-}
-
 describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
   it('renders its plots, tables and samples', async () => {
     const { chromium } = await import('playwright-core');
     const file = join(tempDir('report'), 'report.html');
-    writeFileSync(file, reportFixture());
+    writeFileSync(file, await buildReportHtml(reportData()));
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -93,6 +32,9 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`file://${file}`);
+      // The inlined Vega runtime redraws the static charts as interactive ones.
+      await page.waitForSelector('#loss-plot[data-interactive="true"]', { timeout: 20_000 });
+      await page.waitForSelector('#accuracy-plot[data-interactive="true"]', { timeout: 20_000 });
       const info = await page.evaluate(() => {
         const box = (sel: string) => {
           const r = document.querySelector(sel)?.getBoundingClientRect();
@@ -101,10 +43,11 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
         return {
           lossPlot: box('#loss-plot'),
           accuracyPlot: box('#accuracy-plot'),
-          lossSeries: document.querySelectorAll('#loss-plot path.series').length,
-          accuracySeries: [...document.querySelectorAll('#accuracy-plot path.series')].map((p) =>
-            p.getAttribute('data-series'),
+          lossLines: document.querySelectorAll('#loss-plot .mark-line path').length,
+          accuracyLegend: [...document.querySelectorAll('#accuracy-plot .role-legend-label text')].map(
+            (t) => t.textContent,
           ),
+          accuracyTexts: [...document.querySelectorAll('#accuracy-plot text')].map((t) => t.textContent),
           kindRows: [...document.querySelectorAll('#per-kind tbody tr')].map((r) => r.textContent),
           familyRows: document.querySelectorAll('#per-family tbody tr').length,
           familyName: document.querySelector('#per-family tbody tr td')?.textContent,
@@ -125,8 +68,10 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
       expect(errors).toEqual([]);
       expect(info.lossPlot!.w).toBeGreaterThan(100);
       expect(info.accuracyPlot!.h).toBeGreaterThan(100);
-      expect(info.lossSeries).toBe(2);
-      expect(info.accuracySeries).toEqual(['train accuracy', 'val accuracy', 'answer-type prior']);
+      expect(info.lossLines).toBe(2);
+      expect(info.accuracyLegend).toEqual(['train accuracy', 'val accuracy']);
+      expect(info.accuracyTexts).toContain('answer-type prior');
+      expect(info.accuracyTexts).toContain('iteration');
       expect(info.kindRows[0]).toContain('yes/no');
       expect(info.kindRows[0]).toContain('83.3 %');
       expect(info.familyRows).toBe(2);
@@ -140,6 +85,26 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
       expect(info.familyName).toMatch(/^[a-z_]+ #\d+: /);
       expect(info.addressingCells).toBe(6);
       expect(info.escaped).toBe('How many <blue> things');
+
+      // Interactive: hovering a point of the val curve shows its values; a click on a legend entry dims the other
+      // series.
+      const point = await page.evaluate(() => {
+        const symbols = [...document.querySelectorAll('#accuracy-plot .mark-symbol.role-mark path')];
+        const r = symbols[symbols.length - 1].getBoundingClientRect();
+        return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+      });
+      await page.mouse.move(point.x, point.y);
+      await page.waitForSelector('#accuracy-plot [title*="val accuracy"]', { timeout: 5_000 });
+      const tooltip = await page.getAttribute('#accuracy-plot [title]', 'title');
+      expect(tooltip).toContain('accuracy: 0.8');
+      expect(tooltip).toContain('iteration: 40');
+      await page.click('#accuracy-plot .role-legend-label text:text-is("val accuracy")');
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('#accuracy-plot .mark-line path')].some(
+          (p) => p.getAttribute('stroke-opacity') === '0.15',
+        ),
+      );
+      expect(errors).toEqual([]);
     } finally {
       await browser.close();
     }

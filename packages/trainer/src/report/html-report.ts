@@ -1,9 +1,10 @@
 import { questionFamilyName } from '../data/question-families.js';
 import type { MetricsRecord } from '../metrics/jsonl.js';
 import type { EvalResult, Tally } from '../training/evaluate.js';
+import { chartSvg, compileChart, vegaRuntime } from './chart-svg.js';
 import { escapeHtml } from './escape.js';
 import { attentionOverlay, imageDefinition, matrixHeatmap } from './heatmap.js';
-import { lineChart, smooth } from './svg-plot.js';
+import { type LineChartInput, lineChartSpec, smooth } from './line-chart.js';
 
 export interface ReportData {
   title: string;
@@ -74,40 +75,73 @@ function sampleCard(data: ReportData, s: EvalResult['samples'][number], index: n
 ${program}${predicted}${attention}${steps}${addressing}</div>`;
 }
 
-/** The training report: a static HTML page (inline SVG and CSS, no script, no server). */
-export function buildReportHtml(data: ReportData): string {
+/** The report's two learning-curve charts (loss, accuracy) by the id of the element that holds each. */
+function learningCurves(data: ReportData): Record<string, LineChartInput> {
   const train = data.history.filter((r) => r.kind === 'train');
   const val = data.history.filter((r) => r.kind === 'val');
-  const num = (r: MetricsRecord, k: string) => Number(r[k]);
-  const lossPlot = lineChart(
-    [
-      { name: 'train loss', color: '#1f77b4', points: smooth(train.map((r) => [r.step, num(r, 'loss')])) },
-      { name: 'val loss', color: '#d62728', points: val.map((r) => [r.step, num(r, 'loss')]) },
-    ],
-    { id: 'loss-plot', title: 'Loss', xLabel: 'iteration', yLabel: 'loss' },
+  const curve = (records: MetricsRecord[], key: string, thin: boolean) => {
+    const points = records.map((r): [number, number] => [r.step, Number(r[key])]);
+    return (thin ? smooth(points) : points).map(([x, y]) => ({ x, y }));
+  };
+  const common = { xTitle: 'iteration', markers: false, width: 460, height: 240 };
+  return {
+    'loss-plot': {
+      ...common,
+      title: 'Loss',
+      yTitle: 'loss',
+      series: [
+        { label: 'train loss', points: curve(train, 'loss', true) },
+        { label: 'val loss', points: curve(val, 'loss', false) },
+      ],
+    },
+    'accuracy-plot': {
+      ...common,
+      title: 'Accuracy',
+      yTitle: 'accuracy',
+      yDomain: [0, 1],
+      series: [
+        { label: 'train accuracy', points: curve(train, 'accuracy', true) },
+        { label: 'val accuracy', points: curve(val, 'accuracy', false) },
+      ],
+      references: [{ label: 'answer-type prior', y: data.prior }],
+    },
+  };
+}
+
+/**
+ * Draws each chart into its element with the inlined Vega runtime (tooltips, legend selection, zoom), replacing
+ * the static SVG drawn in Node only once the interactive one is ready; `data-interactive` marks the charts done.
+ */
+const CHART_SCRIPT = `for (const [id, spec] of Object.entries(MMNET_CHARTS)) {
+  const holder = document.getElementById(id);
+  const box = document.createElement('div');
+  new vega.View(vega.parse(spec), { renderer: 'svg', container: box, hover: true })
+    .runAsync()
+    .then(() => { holder.replaceChildren(box); holder.dataset.interactive = 'true'; })
+    .catch((error) => console.error(id, error));
+}`;
+
+/**
+ * The training report: one self-contained HTML page (inline CSS, SVG and images, no server, no network). The
+ * learning curves are drawn by Vega in Node as static SVG, and again in the browser by the inlined Vega runtime,
+ * where they become interactive.
+ */
+export async function buildReportHtml(data: ReportData): Promise<string> {
+  const charts = Object.entries(learningCurves(data));
+  // The static SVG (what shows without script) leaves out the invisible points that carry the tooltips.
+  const plots = await Promise.all(
+    charts.map(
+      async ([id, chart]) =>
+        `<figure class="plot" id="${id}">${await chartSvg(lineChartSpec({ ...chart, interactive: false }))}</figure>`,
+    ),
   );
-  const steps = data.history.map((r) => r.step);
-  const xEnd = steps.length ? Math.max(...steps) : 1;
-  const accuracyPlot = lineChart(
-    [
-      {
-        name: 'train accuracy',
-        color: '#1f77b4',
-        points: smooth(train.map((r) => [r.step, num(r, 'accuracy')])),
-      },
-      { name: 'val accuracy', color: '#d62728', points: val.map((r) => [r.step, num(r, 'accuracy')]) },
-      {
-        name: 'answer-type prior',
-        color: '#7f7f7f',
-        dashed: true,
-        points: [
-          [0, data.prior],
-          [xEnd, data.prior],
-        ],
-      },
-    ],
-    { id: 'accuracy-plot', title: 'Accuracy', xLabel: 'iteration', yLabel: 'accuracy', yMin: 0, yMax: 1 },
+  const compiled = Object.fromEntries(
+    await Promise.all(
+      charts.map(async ([id, chart]) => [id, await compileChart(lineChartSpec(chart))] as const),
+    ),
   );
+  // JSON with `<` escaped can sit in a script element whatever its strings hold.
+  const chartData = JSON.stringify(compiled).replace(/</g, '\\u003c');
   const ev = data.evaluation;
   const perKind = ev
     ? tallyTable('per-kind', 'answer kind', Object.entries(ev.perKind) as [string, Tally][])
@@ -135,9 +169,8 @@ body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}td.num{text-align:right}
 .summary td:first-child{font-weight:600}
-.plots{display:flex;flex-wrap:wrap;gap:16px}.plot{background:#fff;border:1px solid #eee}
-.plot .grid{stroke:#eee}.plot .frame{fill:none;stroke:#999}.tick{font-size:11px;fill:#555}.small{font-size:9px}
-.axis-label,.legend{font-size:12px;fill:#333}.plot-title{font-size:14px;font-weight:600}
+.plots{display:flex;flex-wrap:wrap;gap:16px}.plot{background:#fff;border:1px solid #eee;margin:0;padding:4px}
+.tick{font-size:11px;fill:#555}.small{font-size:9px}
 .samples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
 .sample{border:1px solid #ddd;border-radius:6px;padding:8px;font-size:13px}.sample.right{border-left:5px solid #2ca02c}.sample.wrong{border-left:5px solid #d62728}
 .sample-image{max-width:100%}.no-image{background:#eee;height:60px;display:flex;align-items:center;justify-content:center}
@@ -154,7 +187,7 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:
 ${ev?.programExactMatch !== undefined ? `<tr><td>program exact match</td><td id="program-match">${pct(ev.programExactMatch)}</td></tr>` : ''}
 </table>
 <h2>Learning curves</h2>
-<div class="plots">${lossPlot}${accuracyPlot}</div>
+<div class="plots">${plots.join('')}</div>
 <h2>Accuracy per kind of answer</h2>
 ${perKind || '<p>no validation yet</p>'}
 <h2>Accuracy per question family</h2>
@@ -165,6 +198,9 @@ ${samples}
 </div>
 <h2>Configuration</h2>
 <table id="config">${configRows}</table>
+<script>${vegaRuntime()}</script>
+<script>const MMNET_CHARTS = ${chartData};
+${CHART_SCRIPT}</script>
 </body></html>
 `;
 }
