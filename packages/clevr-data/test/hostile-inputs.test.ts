@@ -8,7 +8,7 @@ import { preprocessQuestions } from '../src/dataset/preprocess-questions.js';
 import { downloadClevr } from '../src/download/download-clevr.js';
 import { extractZip } from '../src/download/safe-unzip.js';
 import { FeaturesH5Reader, FeaturesH5Writer } from '../src/h5/index.js';
-import { decodePng } from '../src/render/png.js';
+import { decodePng } from '../src/io/png.js';
 import { sampleQuestionsJson } from './dataset-fixtures.js';
 import { buildZip, serveBytes } from './download-fixtures.js';
 import { flagsOf, pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
@@ -282,7 +282,7 @@ describe('features with NaN', () => {
 
 describe('PNG text chunks', () => {
   it('round-trip and keep the PNG readable', async () => {
-    const { encodePng, withPngText, readPngText } = await import('../src/render/png.js');
+    const { encodePng, withPngText, readPngText } = await import('../src/io/png.js');
     const png = encodePng({ width: 2, height: 1, rgb: Uint8Array.from([1, 2, 3, 4, 5, 6]) });
     const tagged = withPngText(png, 'mmnet-render', '{"seed":1}');
     expect(readPngText(tagged, 'mmnet-render')).toBe('{"seed":1}');

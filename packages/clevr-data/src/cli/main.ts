@@ -1,11 +1,18 @@
-#!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { CliIo, Command } from './command.js';
 import { UsageError } from './flags.js';
 
-/** Commands are loaded on use, so `--help` and bad flags answer without loading tfjs. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+/** A command of `mmnet-data`: its one-line summary, and its module, loaded on use. */
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+export type CommandTable = Record<string, CommandEntry>;
+
+/**
+ * The official pipeline's commands. Commands are loaded on use, so `--help` and bad flags answer without loading
+ * tfjs. The `mmnet-data` bin (@mmnet/clevr-synth) adds the synthetic-data commands to these.
+ */
+export const DATA_COMMANDS: CommandTable = {
   download: {
     summary: 'download, extract and verify the official CLEVR v1.0 archive (resumable)',
     load: async () => (await import('./commands/download.js')).downloadCommand,
@@ -22,28 +29,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'join the n shard files of `extract-features --shard i/n` into the file an unsharded run writes',
     load: async () => (await import('./commands/merge-features.js')).mergeFeaturesCommand,
   },
-  generate: {
-    summary: 'synthetic CLEVR split: seeded scenes, rendered PNGs, template questions (official layout)',
-    load: async () => (await import('./commands/generate.js')).generateCommand,
-  },
-  'build-preset': {
-    summary:
-      'a named synthetic dataset with everything training needs (images, questions, vocab, HDF5 files)',
-    load: async () => (await import('./commands/build-preset.js')).buildPresetCommand,
-  },
   stats: {
     summary: 'counts and answer distribution per question family of a questions JSON',
     load: async () => (await import('./commands/stats.js')).statsCommand,
   },
 };
 
-function overview(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+function overview(commands: CommandTable): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 2;
   return [
     'usage: mmnet-data <command> [flags]   (mmnet-data <command> --help for its flags)',
     '',
     'commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
   ].join('\n');
 }
 
@@ -53,18 +51,22 @@ function oneLine(message: string): string {
 }
 
 /**
- * Runs `mmnet-data` with `argv` (without node and script). Exit codes: 0 success, 1 failure (bad input file,
- * network, ...), 2 bad command line, 130 interrupted.
+ * Runs `mmnet-data` with `argv` (without node and script) and `commands`. Exit codes: 0 success, 1 failure (bad
+ * input file, network, ...), 2 bad command line, 130 interrupted.
  */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runDataCli(
+  argv: string[],
+  io: CliIo,
+  commands: CommandTable = DATA_COMMANDS,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(overview());
+    io.out(overview(commands));
     return name === undefined ? 2 : 0;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    io.err(`mmnet-data: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    io.err(`mmnet-data: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
     return 2;
   }
   try {
@@ -80,29 +82,3 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return io.signal.aborted ? 130 : 1;
   }
 }
-
-async function main(): Promise<void> {
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('interrupted: stopping after the current step (progress is kept for a resume)\n');
-    controller.abort();
-  });
-  const code = await runCli(process.argv.slice(2), {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    signal: controller.signal,
-  });
-  process.exitCode = code;
-}
-
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) void main();

@@ -2,11 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { tf } from '@mmnet/core-tensors';
 import { loadTorchCheckpoint, PyDict, stateDictTensors, type TorchTensor } from '@mmnet/torch-import';
 import type { FeatureExtractor } from './feature-extractor.js';
+import { normalizePixels } from './pixel-normalization.js';
 
 /** PyTorch's BatchNorm epsilon, which torchvision's ResNets keep. */
 const BN_EPS = 1e-5;
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /** One convolution with its batch norm folded in: HWIO kernel, bias, stride and symmetric padding. */
 interface FoldedConv {
@@ -195,7 +194,7 @@ export async function loadTorchResNetExtractor(
     outputShape: [size(input.height), size(input.width), trunk.channels],
     extract: (batch) =>
       tf.tidy(() =>
-        trunk.apply(tf.div(tf.sub(batch, tf.tensor1d(IMAGENET_MEAN)), tf.tensor1d(IMAGENET_STD))),
+        trunk.apply(normalizePixels(batch, 'imagenet')),
       ),
     dispose: () => trunk.dispose(),
   };

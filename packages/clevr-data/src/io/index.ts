@@ -12,3 +12,4 @@ export {
   type ProgressCallback,
   throttleProgress,
 } from './progress.js';
+export * from './png.js';

@@ -1,0 +1,13 @@
+export { type CliIo, type Command, type CommandDefinition, defineCommand } from './command.js';
+export {
+  type FlagSpecs,
+  flagInt,
+  flagNonNegativeInt,
+  flagPositiveInt,
+  flagSwitch,
+  formatHelp,
+  parseFlags,
+  UsageError,
+} from './flags.js';
+export { type CommandEntry, type CommandTable, DATA_COMMANDS, runDataCli } from './main.js';
+export { progressLines } from './progress-line.js';
