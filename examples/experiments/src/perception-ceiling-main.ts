@@ -8,16 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  FeaturesH5Reader,
-  generateScene,
-  getPreset,
-  labelMapsFromObjectIds,
-  parseQuestionFile,
-  parseSceneFile,
-  renderObjectIds,
-  type Scene,
-} from '@mmnet/clevr-data';
+import { FeaturesH5Reader, parseQuestionFile, parseSceneFile, type Scene } from '@mmnet/clevr-data';
+import { generateScene, getPreset, labelMapsFromObjectIds, renderObjectIds } from '@mmnet/clevr-synth';
 import { writeFileAtomic } from '@mmnet/core-tensors';
 import { type OptionSpec, parseArgv, UsageError } from '@mmnet/trainer';
 import { z } from 'zod';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPreset, createBuiltinExtractor, extractFeatures, preprocessQuestions } from '@mmnet/clevr-data';
+import { extractFeatures, preprocessQuestions } from '@mmnet/clevr-data';
+import { buildPreset, createBuiltinExtractor } from '@mmnet/clevr-synth';
 
 /** An official-layout CLEVR folder: images/<split>/*.png and questions/CLEVR_<split>_questions.json. */
 export interface ClevrLayout {

@@ -15,7 +15,11 @@ export {
   registerFeatureExtractor,
 } from './features/feature-extractor.js';
 export { type FloatRgbImage, resizeBilinear, resizeForExtractor } from './features/float-image.js';
-export { normalizePixels, type PixelNormalization, pixelNormalizationSchema } from './features/pixel-normalization.js';
+export {
+  normalizePixels,
+  type PixelNormalization,
+  pixelNormalizationSchema,
+} from './features/pixel-normalization.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './features/raw-pixels.js';
 export * from './formats/index.js';
 export * from './program/index.js';

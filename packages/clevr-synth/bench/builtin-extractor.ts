@@ -5,15 +5,10 @@
  *
  *   npx tsx bench/builtin-extractor.ts [--batches 4] [--batch 32]
  */
+
+import { decodePngFloat, encodePng, resizeBilinear } from '@mmnet/clevr-data';
 import { initBackend, tf } from '@mmnet/core-tensors';
-import {
-  createBuiltinExtractor,
-  decodePngFloat,
-  encodePng,
-  generateScene,
-  renderScene,
-  resizeBilinear,
-} from '../src/index.js';
+import { createBuiltinExtractor, generateScene, renderScene } from '../src/index.js';
 
 function arg(name: string, fallback: string): string {
   const k = process.argv.indexOf(name);

@@ -2,8 +2,9 @@
  * Question-generation throughput on seeded synthetic scenes: prints one JSON line per configuration.
  * Run: npx tsx bench/questions-generate.ts [scenes=500]
  */
+
+import { randomScenes } from '../../clevr-data/test/helpers/semantics-scenes.js';
 import { builtinTemplateSet, generateQuestions } from '../src/questions/index.js';
-import { randomScenes } from '../test/helpers/semantics-scenes.js';
 
 const n = Number(process.argv[2] ?? 500);
 const scenes = randomScenes(n, 1);

@@ -6,7 +6,8 @@
  * Defaults: contact-sheet.png in the current folder, seed 0, 480x320 cells, split "synthetic".
  */
 import { resolve } from 'node:path';
-import { generateScene, renderScene, scaledMinPixels, writePngFile } from '../src/index.js';
+import { writePngFile } from '@mmnet/clevr-data';
+import { generateScene, renderScene, scaledMinPixels } from '../src/index.js';
 
 function parseArgs(argv: string[]): {
   out: string;

@@ -7,6 +7,7 @@
  *   npx tsx scripts/extractor-out-of-range.ts [--scenes 50] [--variants camera,lighting]
  */
 import { parseArgs } from 'node:util';
+import { resizeForExtractor } from '@mmnet/clevr-data';
 import { initBackend, tf } from '@mmnet/core-tensors';
 import {
   ATTRIBUTE_GROUPS,
@@ -19,7 +20,6 @@ import {
   outOfRangeVariantNames,
   PretextAccuracy,
   renderScene,
-  resizeForExtractor,
 } from '../src/index.js';
 
 const { values } = parseArgs({

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseWithSchema } from '@mmnet/clevr-data';
 import {
   createRng,
   decodeSafetensors,
@@ -33,7 +34,6 @@ import {
   builtinCnnGrid,
   PretextAccuracy,
   type PretextSample,
-  parseWithSchema,
   predictedClasses,
   pretextLoss,
   renderPretextSample,

@@ -1,12 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  buildVocab,
+  parseQuestionFile,
+  rawPixelsExtractor,
+  readQuestionsH5,
+  tokenize,
+} from '@mmnet/clevr-data';
 import { createRng, initBackend } from '@mmnet/core-tensors';
 import { vocabFromJson, vocabToJson } from '@mmnet/programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildOutOfRangeSet,
-  buildVocab,
   CLEVR_CAMERA,
   CLEVR_LIGHTS,
   clevrCamera,
@@ -15,12 +21,8 @@ import {
   generateClevrSplit,
   generateScene,
   OUT_OF_RANGE_VARIANTS,
-  parseQuestionFile,
   parseSceneSamplerOptions,
   questionsInVocab,
-  rawPixelsExtractor,
-  readQuestionsH5,
-  tokenize,
 } from '../src/index.js';
 
 let root: string;

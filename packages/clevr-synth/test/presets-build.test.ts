@@ -1,19 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { FeaturesH5Reader, readQuestionsH5 } from '@mmnet/clevr-data';
 import { initBackend } from '@mmnet/core-tensors';
 import { vocabFromJson } from '@mmnet/programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
-import {
-  buildPreset,
-  FeaturesH5Reader,
-  getPreset,
-  PRESETS,
-  type PresetFiles,
-  presetNames,
-  readQuestionsH5,
-} from '../src/index.js';
+import { runMmnetData } from '../src/cli/main.js';
+import { buildPreset, getPreset, PRESETS, type PresetFiles, presetNames } from '../src/index.js';
 
 let root: string;
 let first: PresetFiles;
@@ -140,11 +133,11 @@ describe('dataset presets', () => {
       signal: new AbortController().signal,
     };
     expect(
-      await runCli(['build-preset', '--preset', 'clevr-micro', '--output_dir', join(root, 'a')], io),
+      await runMmnetData(['build-preset', '--preset', 'clevr-micro', '--output_dir', join(root, 'a')], io),
     ).toBe(0);
     expect(out.join('\n')).toMatch(/preset clevr-micro already complete/);
     expect(out.join('\n')).toContain(first.splits.train.featuresH5);
-    expect(await runCli(['build-preset', '--preset', 'clevr-giant', '--output_dir', root], io)).toBe(2);
+    expect(await runMmnetData(['build-preset', '--preset', 'clevr-giant', '--output_dir', root], io)).toBe(2);
     expect(err.at(-1)).toMatch(
       /unknown preset "clevr-giant" \(presets: clevr-micro, clevr-mini, clevr-small\)/,
     );

@@ -1,9 +1,8 @@
+import { executeProgram, questionFileSchema } from '@mmnet/clevr-data';
 import { stepsToTree, treeToPrefix } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { executeProgram } from '../src/executor/index.js';
-import { questionFileSchema } from '../src/formats/index.js';
+import { randomScenes } from '../../clevr-data/test/helpers/semantics-scenes.js';
 import { builtinTemplateSet, type GeneratedQuestion, generateQuestions } from '../src/questions/index.js';
-import { randomScenes } from './helpers/semantics-scenes.js';
 
 const set = builtinTemplateSet();
 const scenes = randomScenes(300, 11);

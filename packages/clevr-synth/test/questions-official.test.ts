@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
+import { executeProgram } from '@mmnet/clevr-data';
 import { describe, expect, it } from 'vitest';
-import { executeProgram } from '../src/executor/index.js';
+import { randomScenes } from '../../clevr-data/test/helpers/semantics-scenes.js';
 import { builtinTemplateSet, generateQuestions, loadTemplateDir } from '../src/questions/index.js';
-import { randomScenes } from './helpers/semantics-scenes.js';
 
 // Cross-check against CLEVR's official templates, read from /work/shared when that folder is present
 // (it is not part of the product; the test says so and skips elsewhere).

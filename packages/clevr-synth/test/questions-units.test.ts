@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { handScene } from '../../clevr-data/test/helpers/semantics-scenes.js';
 import {
   AnswerCounts,
   BUILTIN_METADATA,
@@ -16,7 +17,6 @@ import {
   realiseText,
   replaceOptionals,
 } from '../src/questions/index.js';
-import { handScene } from './helpers/semantics-scenes.js';
 
 const countTemplate = {
   text: ['How many <Z> <C> <M> <S>s and <Z2> <C2> <M2> <S2>s?'],

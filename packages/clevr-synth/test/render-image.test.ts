@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodePng, encodePng, writePngFile } from '@mmnet/clevr-data';
 import { createRng } from '@mmnet/core-tensors';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -8,8 +9,6 @@ import {
   clevrCamera,
   clevrLights,
   computeDirections,
-  decodePng,
-  encodePng,
   generateScene,
   renderObjectIds,
   renderScene,
@@ -17,7 +16,6 @@ import {
   type SyntheticScene,
   sampleScene,
   scaledMinPixels,
-  writePngFile,
 } from '../src/index.js';
 
 const generated = Array.from({ length: 12 }, (_, index) => generateScene({ seed: 11, index, split: 'val' }));

@@ -1,18 +1,13 @@
+import { COLORS, MATERIALS, parseSceneFile, SHAPES, SIZE_RADIUS, SIZES } from '@mmnet/clevr-data';
 import { createRng } from '@mmnet/core-tensors';
 import { describe, expect, it } from 'vitest';
 import {
   buildScenesFile,
-  COLORS,
   clevrCamera,
   clevrImageFilename,
   computeDirections,
   dot3,
   generateScene,
-  MATERIALS,
-  parseSceneFile,
-  SHAPES,
-  SIZE_RADIUS,
-  SIZES,
   sampleScene,
   sub3,
 } from '../src/index.js';

@@ -192,10 +192,7 @@ export async function loadTorchResNetExtractor(
   return {
     name,
     outputShape: [size(input.height), size(input.width), trunk.channels],
-    extract: (batch) =>
-      tf.tidy(() =>
-        trunk.apply(normalizePixels(batch, 'imagenet')),
-      ),
+    extract: (batch) => tf.tidy(() => trunk.apply(normalizePixels(batch, 'imagenet'))),
     dispose: () => trunk.dispose(),
   };
 }

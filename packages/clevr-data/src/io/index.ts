@@ -5,6 +5,7 @@ export {
   readJsonArrayField,
   streamJsonArrayField,
 } from './json-array-stream.js';
+export * from './png.js';
 export {
   formatBytes,
   formatProgress,
@@ -12,4 +13,3 @@ export {
   type ProgressCallback,
   throttleProgress,
 } from './progress.js';
-export * from './png.js';

@@ -1,3 +1,5 @@
+import type { FeatureExtractor } from '@mmnet/clevr-data';
+import { formatZodError } from '@mmnet/clevr-data';
 import {
   type Checkpoint,
   createRng,
@@ -7,8 +9,6 @@ import {
   parseCheckpoint,
   tf,
 } from '@mmnet/core-tensors';
-import type { FeatureExtractor } from '@mmnet/clevr-data';
-import { formatZodError } from '@mmnet/clevr-data';
 import { BuiltinCnn, builtinCnnGrid } from './architecture.js';
 import { builtinFeatureChannels, builtinFeatures } from './feature-map.js';
 import { type BuiltinWeightsMetadata, builtinWeightsMetadataSchema } from './weights-metadata.js';

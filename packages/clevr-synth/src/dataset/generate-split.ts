@@ -1,14 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProgressCallback, Scene } from '@mmnet/clevr-data';
+import {
+  checkLimit,
+  DEFAULT_INPUT_LIMITS,
+  decodePng,
+  readPngText,
+  writePngFileWithText,
+} from '@mmnet/clevr-data';
 import { removeStaleTempFilesIn, writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { z } from 'zod';
-import type { Scene } from '@mmnet/clevr-data';
-import type { ProgressCallback } from '@mmnet/clevr-data';
-import { checkLimit, DEFAULT_INPUT_LIMITS } from '@mmnet/clevr-data';
 import { builtinTemplateSet } from '../questions/builtin-templates.js';
 import { type GeneratedQuestion, QuestionGenerator } from '../questions/generate.js';
 import { loadTemplateDir } from '../questions/load-templates.js';
-import { decodePng, readPngText, writePngFileWithText } from '@mmnet/clevr-data';
 import { renderScene } from '../render/render-scene.js';
 import type { RenderStyle } from '../render/style.js';
 import { buildScenesFile, clevrImageFilename } from '../scene/clevr-json.js';

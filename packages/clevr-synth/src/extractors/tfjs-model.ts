@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { type FeatureExtractor, normalizePixels, pixelNormalizationSchema } from '@mmnet/clevr-data';
 import { tf } from '@mmnet/core-tensors';
 import * as tfconv from '@tensorflow/tfjs-converter';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type FeatureExtractor, normalizePixels, pixelNormalizationSchema } from '@mmnet/clevr-data';
 import { z } from 'zod';
 
 export const tfjsModelExtractorConfigSchema = z.object({

@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FeatureExtractor, ProgressCallback, Question } from '@mmnet/clevr-data';
+import {
+  buildVocab,
+  expandVocab,
+  extractFeatures,
+  parseQuestionFile,
+  preprocessQuestions,
+} from '@mmnet/clevr-data';
 import { writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { vocabToJson } from '@mmnet/programs';
 import { createBuiltinExtractor } from '../builtin-extractor/create-builtin-extractor.js';
 import { generateClevrSplit } from '../dataset/generate-split.js';
-import { preprocessQuestions } from '@mmnet/clevr-data';
-import { extractFeatures } from '@mmnet/clevr-data';
-import type { FeatureExtractor } from '@mmnet/clevr-data';
-import { parseQuestionFile } from '@mmnet/clevr-data';
-import type { Question } from '@mmnet/clevr-data';
-import type { ProgressCallback } from '@mmnet/clevr-data';
-import { buildVocab, expandVocab } from '@mmnet/clevr-data';
 import { getPreset } from './preset-definitions.js';
 import { type PresetManifest, readPresetManifest, writePresetManifest } from './preset-manifest.js';
 

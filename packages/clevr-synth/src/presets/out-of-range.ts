@@ -2,19 +2,20 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FeatureExtractor, ProgressCallback, Question } from '@mmnet/clevr-data';
+import {
+  extractFeatures,
+  preprocessQuestions,
+  programTokens,
+  QUESTION_TOKENIZE,
+  tokenize,
+} from '@mmnet/clevr-data';
 import { writeFileAtomicAsync } from '@mmnet/core-tensors';
 import { type Vocab, vocabFromJson } from '@mmnet/programs';
 import { createBuiltinExtractor } from '../builtin-extractor/create-builtin-extractor.js';
 import { generateClevrSplit } from '../dataset/generate-split.js';
-import { preprocessQuestions, QUESTION_TOKENIZE } from '@mmnet/clevr-data';
-import { extractFeatures } from '@mmnet/clevr-data';
-import type { FeatureExtractor } from '@mmnet/clevr-data';
-import type { Question } from '@mmnet/clevr-data';
-import type { ProgressCallback } from '@mmnet/clevr-data';
 import type { RenderStyle } from '../render/style.js';
 import type { SceneSamplerOptions } from '../scene/sample-scene.js';
-import { programTokens } from '@mmnet/clevr-data';
-import { tokenize } from '@mmnet/clevr-data';
 import { extractorInputSize, readQuestions } from './build-preset.js';
 
 /**

@@ -1,6 +1,5 @@
 import type { PreparedScene } from '@mmnet/clevr-data';
-import { intersectSorted } from '@mmnet/clevr-data';
-import { ATTRIBUTE_OF_TYPE, ATTRIBUTE_TYPES, type AttributeType } from '@mmnet/clevr-data';
+import { ATTRIBUTE_OF_TYPE, ATTRIBUTE_TYPES, type AttributeType, intersectSorted } from '@mmnet/clevr-data';
 import { type RandomSource, shuffleInPlace } from './random.js';
 
 /** Attribute values of a filter in ATTRIBUTE_TYPES order (Size, Color, Material, Shape); null = not filtered. */

@@ -1,6 +1,6 @@
-import type { ProgramStep } from '@mmnet/programs';
-import { executeProgram } from '@mmnet/clevr-data';
 import type { Scene } from '@mmnet/clevr-data';
+import { executeProgram } from '@mmnet/clevr-data';
+import type { ProgramStep } from '@mmnet/programs';
 import { AnswerCounts } from './answer-balance.js';
 import { type InstantiateOptions, instantiateTemplate, possibleAnswers } from './instantiate.js';
 import { createSeededRandom, type RandomSource, shuffleInPlace } from './random.js';

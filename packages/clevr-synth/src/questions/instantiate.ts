@@ -1,15 +1,19 @@
-import type { ProgramStep } from '@mmnet/programs';
-import { evaluateStep, StepFailure } from '@mmnet/clevr-data';
-import { executeSteps } from '@mmnet/clevr-data';
-import { type PreparedScene, prepareScene } from '@mmnet/clevr-data';
-import { type ExecValue, formatAnswer, sameValue } from '@mmnet/clevr-data';
 import type { Scene } from '@mmnet/clevr-data';
 import {
   ATTRIBUTE_OF_TYPE,
   ATTRIBUTE_TYPES,
   type AttributeType,
+  type ExecValue,
+  evaluateStep,
+  executeSteps,
+  formatAnswer,
   getFunctionSpec,
+  type PreparedScene,
+  prepareScene,
+  StepFailure,
+  sameValue,
 } from '@mmnet/clevr-data';
+import type { ProgramStep } from '@mmnet/programs';
 import type { AnswerCounts } from './answer-balance.js';
 import {
   addEmptyFilterOptions,

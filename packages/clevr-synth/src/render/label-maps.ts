@@ -1,5 +1,5 @@
-import type { SyntheticObject, SyntheticScene } from '../geometry/index.js';
 import { COLORS, MATERIALS, SHAPES, SIZES } from '@mmnet/clevr-data';
+import type { SyntheticObject, SyntheticScene } from '../geometry/index.js';
 import { BACKGROUND_ID } from './scene-renderer.js';
 import { renderObjectIds } from './visibility.js';
 

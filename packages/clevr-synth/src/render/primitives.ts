@@ -1,5 +1,5 @@
-import type { SyntheticObject } from '../geometry/index.js';
 import { COLOR_RGB } from '@mmnet/clevr-data';
+import type { SyntheticObject } from '../geometry/index.js';
 
 const KIND_SPHERE = 0;
 export const KIND_BOX = 1;

@@ -1,5 +1,5 @@
-import { createRng } from '@mmnet/core-tensors';
 import type { Scene } from '@mmnet/clevr-data';
+import { createRng } from '@mmnet/core-tensors';
 import type { SyntheticScene } from '../geometry/types.js';
 import { type SceneJsonOptions, toClevrSceneJson } from './clevr-json.js';
 import { type SceneSamplerOptions, sampleScene } from './sample-scene.js';

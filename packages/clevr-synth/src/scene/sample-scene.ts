@@ -1,10 +1,10 @@
+import { COLORS, MATERIALS, SHAPES, SIZE_RADIUS, SIZES } from '@mmnet/clevr-data';
 import type { Rng } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { type Camera, clevrCamera, projectPoint } from '../geometry/camera.js';
 import { computeDirections } from '../geometry/directions.js';
 import { clevrLights } from '../geometry/lights.js';
 import type { SyntheticObject, SyntheticScene } from '../geometry/types.js';
-import { COLORS, MATERIALS, SHAPES, SIZE_RADIUS, SIZES } from '@mmnet/clevr-data';
 import { countVisiblePixels } from '../render/visibility.js';
 
 /** Options of the scene sampler; the defaults are render_images.py's. */

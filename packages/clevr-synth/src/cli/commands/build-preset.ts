@@ -1,10 +1,9 @@
+import { defineCommand, type FlagSpecs, UsageError } from '@mmnet/clevr-data';
 import { BackendNameSchema, initBackend, prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { createBuiltinExtractor } from '../../builtin-extractor/create-builtin-extractor.js';
 import { buildPreset } from '../../presets/build-preset.js';
 import { presetNames } from '../../presets/preset-definitions.js';
-import { defineCommand } from '@mmnet/clevr-data';
-import { type FlagSpecs, UsageError } from '@mmnet/clevr-data';
 
 const flags: FlagSpecs = {
   preset: { type: 'string', description: `dataset preset: ${presetNames().join(' or ')}`, required: true },

@@ -1,9 +1,15 @@
+import {
+  DEFAULT_INPUT_LIMITS,
+  defineCommand,
+  type FlagSpecs,
+  flagInt,
+  flagNonNegativeInt,
+  flagPositiveInt,
+  flagSwitch,
+} from '@mmnet/clevr-data';
 import { prepareOutputDir } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { generateClevrSplit } from '../../dataset/generate-split.js';
-import { DEFAULT_INPUT_LIMITS } from '@mmnet/clevr-data';
-import { defineCommand } from '@mmnet/clevr-data';
-import { type FlagSpecs, flagInt, flagNonNegativeInt, flagPositiveInt, flagSwitch } from '@mmnet/clevr-data';
 
 const flags: FlagSpecs = {
   output_dir: {

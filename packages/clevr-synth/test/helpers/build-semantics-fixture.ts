@@ -1,16 +1,24 @@
 /**
- * Rebuilds test/fixtures/semantics-{scenes,questions}.json: CLEVR's official templates (from
- * /work/shared/clevr-reference, a development-time source only) instantiated by our generator on the
- * hand-written scenes. Run: npx tsx test/helpers/build-semantics-fixture.ts, then
- * npx biome check --write test/fixtures (from the repository root: packages/clevr-data/test/fixtures).
+ * Rebuilds clevr-data's test/fixtures/semantics-{scenes,questions}.json (its executor tests read them): CLEVR's
+ * official templates (from /work/shared/clevr-reference, a development-time source only) instantiated by this
+ * package's generator on the hand-written scenes. Run: npx tsx test/helpers/build-semantics-fixture.ts, then
+ * npx biome check --write packages/clevr-data/test/fixtures (from the repository root).
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { handScenes } from '../../../clevr-data/test/helpers/semantics-scenes.js';
 import { generateQuestions, loadTemplateDir } from '../../src/questions/index.js';
-import { handScenes } from './semantics-scenes.js';
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const fixtures = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'clevr-data',
+  'test',
+  'fixtures',
+);
 const scenes = handScenes();
 const set = loadTemplateDir('/work/shared/clevr-reference/templates');
 const { questions } = generateQuestions(scenes, set, { seed: 2024, templatesPerImage: 90, maxInstances: 1 });
