@@ -21,7 +21,7 @@ export function clevrLayout(root: string): ClevrLayout {
 export type Log = (line: string) => void;
 
 /**
- * Builds a named clevr-data preset (generation, vocab, questions.h5, built-in CNN features; every step cached
+ * Builds a named clevr-synth preset (generation, vocab, questions.h5, built-in CNN features; every step cached
  * and resumable) and returns the dataset folder and its official-layout view.
  */
 export async function prepareSyntheticPreset(

@@ -32,7 +32,7 @@ export type FeatureExtractorFactory = (
   options: RegisteredExtractorOptions,
 ) => Promise<FeatureExtractor>;
 
-const builtins = new Map<string, FeatureExtractorFactory>();
+const registry = new Map<string, FeatureExtractorFactory>();
 
 /**
  * The slots for extractors that other packages provide (this package holds no model): a package registers its
@@ -40,11 +40,11 @@ const builtins = new Map<string, FeatureExtractorFactory>();
  * `extract-features --extractor builtin|tfjs-model` then use. Registering a name again replaces its factory.
  */
 export function registerFeatureExtractor(name: string, factory: FeatureExtractorFactory): void {
-  builtins.set(name, factory);
+  registry.set(name, factory);
 }
 
 export function registeredFeatureExtractors(): string[] {
-  return [...builtins.keys()].sort();
+  return [...registry.keys()].sort();
 }
 
 /** Creates the extractor registered as `name`, or throws naming what is registered. */
@@ -53,7 +53,7 @@ export async function createRegisteredExtractor(
   input: { height: number; width: number },
   options: RegisteredExtractorOptions = {},
 ): Promise<FeatureExtractor> {
-  const factory = builtins.get(name);
+  const factory = registry.get(name);
   if (!factory) {
     const known = registeredFeatureExtractors();
     throw new Error(
