@@ -113,7 +113,8 @@ for (const p of packages) {
     if (fields.some((field) => manifest[field]?.[banned])) fail(`${name}: package.json depends on ${banned}`);
     for (const file of files.filter((f) => /^package\/dist\/.*\.(c?js|d\.c?ts)$/.test(f))) {
       const code = execFileSync('tar', ['xzOf', tarball, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      if (code.includes(`'${banned}`) || code.includes(`"${banned}`)) fail(`${name}: ${file} imports ${banned}`);
+      if (code.includes(`'${banned}`) || code.includes(`"${banned}`))
+        fail(`${name}: ${file} imports ${banned}`);
     }
   }
 }
