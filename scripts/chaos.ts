@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA_CLI = join(root, 'packages/clevr-data/dist/cli.js');
+const DATA_CLI = join(root, 'packages/clevr-synth/dist/cli.js');
 const TRAIN_CLI = join(root, 'packages/trainer/dist/cli.js');
 const { loadH5wasm } = (await import(join(root, 'packages/clevr-data/dist/index.js'))) as {
   loadH5wasm: () => Promise<typeof import('h5wasm/node')>;

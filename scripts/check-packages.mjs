@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Checks the @mmnet packages the way a stranger meets them, on the packed tarballs (never on src/):
-// 1. packs every package (`pnpm pack`: workspace:* ranges become versions) and checks what each tarball holds;
+// 1. packs every package (`pnpm pack`: workspace:* ranges become versions) and checks what each tarball holds
+//    (and that clevr-data neither depends on nor imports clevr-synth or tfjs-layers/-converter);
 // 2. runs publint (strict) and arethetypeswrong (node10, node16 from CJS and ESM, bundler) on each tarball;
 // 3. installs @mmnet/module-net + @mmnet/core-tensors with npm into a fresh project, type-checks a custom module
 //    network against the published .d.ts under nodenext, node16 and bundler resolution, runs it as ES module and
@@ -75,6 +76,11 @@ const tarballOf = (name) => {
 };
 say(`packed ${packages.length} packages into ${tarballDir}`);
 
+/** Imports a package must never have (the package above it, or what that package exists to hold). */
+const NEVER_IMPORTS = {
+  '@mmnet/clevr-data': ['@mmnet/clevr-synth', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter'],
+};
+
 // What each tarball holds: the licence, the readme, no workspace ranges, no source maps, sources or benchmarks.
 const license = readFileSync(join(root, 'LICENSE'), 'utf8');
 for (const p of packages) {
@@ -101,6 +107,16 @@ for (const p of packages) {
     if (manifest[field] === undefined) fail(`${name}: package.json has no "${field}"`);
   }
   if (manifest.publishConfig?.access !== 'public') fail(`${name}: publishConfig.access is not "public"`);
+  // Packages depend downward only: what a package must never need, in its manifest or its built code.
+  for (const banned of NEVER_IMPORTS[name] ?? []) {
+    const fields = ['dependencies', 'optionalDependencies', 'peerDependencies'];
+    if (fields.some((field) => manifest[field]?.[banned])) fail(`${name}: package.json depends on ${banned}`);
+    for (const file of files.filter((f) => /^package\/dist\/.*\.(c?js|d\.c?ts)$/.test(f))) {
+      const code = execFileSync('tar', ['xzOf', tarball, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (code.includes(`'${banned}`) || code.includes(`"${banned}`))
+        fail(`${name}: ${file} imports ${banned}`);
+    }
+  }
 }
 
 // 2. publint and arethetypeswrong, four tarballs at a time.

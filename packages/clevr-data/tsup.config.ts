@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsup';
-import { libraryWithCommandBuild } from '../../tsup.shared';
+import { libraryBuild } from '../../tsup.shared';
 
-// The `mmnet-data` bin (package.json "bin" -> dist/cli.js; src/cli/main.ts starts with its #! line).
-export default defineConfig(
-  libraryWithCommandBuild({
-    index: 'src/index.ts',
-    more: { browser: 'src/browser.ts' },
-    command: { cli: 'src/cli/main.ts' },
-  }),
-);
+// The `mmnet-data` bin that runs this package's commands is @mmnet/clevr-synth's (src/cli/main.ts there).
+export default defineConfig(libraryBuild({ entry: ['src/index.ts', 'src/browser.ts'] }));

@@ -7,25 +7,30 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type OptionSpec, parseArgv, UsageError } from '@mmnet/trainer';
+import { checkFlags, readCommandLine, UsageError } from '@mmnet/core-tensors';
+import { z } from 'zod';
 import { parseResults } from './results.js';
 import { writeCharts } from './write-results.js';
 
 const packageDir = resolve(join(dirname(fileURLToPath(import.meta.url)), '..'));
 
-const OPTIONS: OptionSpec[] = [
-  {
-    flag: '--results-dir',
-    key: 'results_dir',
-    value: 'DIR',
-    kind: 'string',
+const flags = z.object({
+  results_dir: z.string().min(1).optional().meta({
     description: 'the folder with results.json',
-  },
-];
+    value: 'DIR',
+    default: 'results/ at the repository root',
+  }),
+});
+const HELP = {
+  usage: 'npx tsx src/charts-main.ts [--results-dir DIR]',
+  summary: 'Redraws the chart PNGs of a results folder.',
+};
 
 async function main(argv: string[]): Promise<void> {
-  const parsed = parseArgv(argv, OPTIONS);
-  const dir = resolve(String(parsed.results_dir ?? join(packageDir, '..', '..', 'results')));
+  const read = readCommandLine(argv, flags, HELP, (text) => process.stdout.write(`${text}\n`));
+  if (!read) return;
+  const parsed = checkFlags(read.values, flags);
+  const dir = resolve(parsed.results_dir ?? join(packageDir, '..', '..', 'results'));
   const file = join(dir, 'results.json');
   const { written } = await writeCharts(parseResults(readFileSync(file, 'utf8'), file), dir);
   process.stdout.write(`charts: ${written.join(', ')}\n`);

@@ -1,4 +1,4 @@
-import { builtinTemplateSet } from '@mmnet/clevr-data';
+import { builtinTemplateSet } from '@mmnet/clevr-synth';
 
 export interface Tally {
   correct: number;

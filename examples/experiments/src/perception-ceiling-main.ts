@@ -8,16 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  FeaturesH5Reader,
-  generateScene,
-  getPreset,
-  labelMapsFromObjectIds,
-  parseQuestionFile,
-  parseSceneFile,
-  renderObjectIds,
-  type Scene,
-} from '@mmnet/clevr-data';
+import { FeaturesH5Reader, parseQuestionFile, parseSceneFile, type Scene } from '@mmnet/clevr-data';
+import { generateScene, getPreset, labelMapsFromObjectIds, renderObjectIds } from '@mmnet/clevr-synth';
 import { flagInt, parseFlags, UsageError, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
 import { type ProbeExample, probeReader, trainAttributeProbes } from './attribute-probe.js';

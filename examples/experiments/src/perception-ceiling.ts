@@ -14,7 +14,7 @@ import { accuracyByFamily, tallyByTemplate } from './families.js';
  * executed on each scene as the features show it. Positions, spatial relations and the programs stay the true
  * ones; each object's colour, shape, material and size are read from the features at its cells (the cells it
  * covers most of, else the cell under its centre): by default the label-map channels' most likely values (the
- * built-in extractor's channels 0-15 are p(object) x p(value | object) in clevr-data's LABEL_MAP_CHANNELS
+ * built-in extractor's channels 0-15 are p(object) x p(value | object) in clevr-synth's LABEL_MAP_CHANNELS
  * order), or another reader (attribute-probe.ts). Not a strict bound on a trained model, which may read the
  * features better or hedge between readings: it tells how much of the error the per-object perception explains.
  */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildPreset, builtinExtractorName, getPreset } from '@mmnet/clevr-data';
+import { buildPreset, builtinExtractorName, getPreset } from '@mmnet/clevr-synth';
 import {
   helpText,
   initBackend,

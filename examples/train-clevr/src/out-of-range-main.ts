@@ -1,6 +1,6 @@
 /**
  * Accuracy of a trained run outside the training ranges: its own val split next to val sets rendered with
- * other cameras, lamps, object counts, image sizes and looks (`OUT_OF_RANGE_VARIANTS` of @mmnet/clevr-data).
+ * other cameras, lamps, object counts, image sizes and looks (`OUT_OF_RANGE_VARIANTS` of @mmnet/clevr-synth).
  *
  *   pnpm out-of-range --run runs/clevr-mini-PG-...    # writes results/out-of-range.{json,md}
  */

@@ -1,11 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import {
-  buildOutOfRangeSet,
-  OUT_OF_RANGE_VARIANTS,
-  outOfRangeVariantNames,
-  readQuestionsH5,
-} from '@mmnet/clevr-data';
+import { readQuestionsH5 } from '@mmnet/clevr-data';
+import { buildOutOfRangeSet, OUT_OF_RANGE_VARIANTS, outOfRangeVariantNames } from '@mmnet/clevr-synth';
 import {
   backendFlag,
   flagInt,

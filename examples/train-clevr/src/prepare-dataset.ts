@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPreset, createBuiltinExtractor, extractFeatures, preprocessQuestions } from '@mmnet/clevr-data';
+import { extractFeatures, preprocessQuestions } from '@mmnet/clevr-data';
+import { buildPreset, createBuiltinExtractor } from '@mmnet/clevr-synth';
 
 /** An official-layout CLEVR folder: images/<split>/*.png and questions/CLEVR_<split>_questions.json. */
 export interface ClevrLayout {
@@ -20,7 +21,7 @@ export function clevrLayout(root: string): ClevrLayout {
 export type Log = (line: string) => void;
 
 /**
- * Builds a named clevr-data preset (generation, vocab, questions.h5, built-in CNN features; every step cached
+ * Builds a named clevr-synth preset (generation, vocab, questions.h5, built-in CNN features; every step cached
  * and resumable) and returns the dataset folder and its official-layout view.
  */
 export async function prepareSyntheticPreset(

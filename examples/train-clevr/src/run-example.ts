@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { presetNames } from '@mmnet/clevr-data';
+import { presetNames } from '@mmnet/clevr-synth';
 import {
   flagSpecs,
   flagSwitch,

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { presetNames } from '@mmnet/clevr-data';
+import { presetNames } from '@mmnet/clevr-synth';
 import { type CliIo, runCli } from '@mmnet/trainer';
 import { describe, expect, it } from 'vitest';
 import { runOutOfRange } from '../src/out-of-range.js';

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildPreset } from '@mmnet/clevr-data';
+import { buildPreset } from '@mmnet/clevr-synth';
 import { processIo, runCli } from '@mmnet/trainer';
 
 const here = dirname(fileURLToPath(import.meta.url));

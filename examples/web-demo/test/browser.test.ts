@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildPreset } from '@mmnet/clevr-data';
+import { buildPreset } from '@mmnet/clevr-synth';
 import { initBackend } from '@mmnet/core-tensors';
 import { type CliIo, runCli } from '@mmnet/trainer';
 import type { Browser, Page } from 'playwright-core';

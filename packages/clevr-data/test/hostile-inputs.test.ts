@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateClevrSplit } from '../src/dataset/generate-split.js';
 import { preprocessQuestions } from '../src/dataset/preprocess-questions.js';
 import { downloadClevr } from '../src/download/download-clevr.js';
 import { extractZip } from '../src/download/safe-unzip.js';
 import { FeaturesH5Reader, FeaturesH5Writer } from '../src/h5/index.js';
-import { decodePng } from '../src/render/png.js';
+import { decodePng } from '../src/io/png.js';
 import { sampleQuestionsJson } from './dataset-fixtures.js';
 import { buildZip, serveBytes } from './download-fixtures.js';
 import { flagsOf, pkgDir, runDataCli, useTempDir } from './helpers/cli.js';
@@ -77,86 +76,16 @@ describe('zip total-size limit', () => {
   });
 });
 
-describe('generate reuses only PNGs made with the same settings', () => {
-  const base = ['generate', '--num_images', '2', '--split', 'val', '--templates_per_image', '1'];
-  const png = (out: string) => join(out, 'images', 'val', 'CLEVR_val_000000.png');
-
-  it('renders again after a change of seed or size, and replaces a truncated PNG', async () => {
-    const out = join(tmp.path, 'gen');
-    const common = [...base, '--output_dir', out, '--date', '2024-01-01'];
-    let res = await run(...common, '--seed', '1', '--width', '48', '--height', '32');
-    expect(res.code).toBe(0);
-    const first = await readFile(png(out));
-    res = await run(...common, '--seed', '1', '--width', '48', '--height', '32');
-    expect(res.out[0]).toMatch(/2 images \(2 reused\)/);
-
-    res = await run(...common, '--seed', '2', '--width', '48', '--height', '32');
-    expect(res.out[0]).not.toMatch(/reused/);
-    expect((await readFile(png(out))).equals(first)).toBe(false);
-
-    res = await run(...common, '--seed', '2', '--width', '40', '--height', '30');
-    expect(res.out[0]).not.toMatch(/reused/);
-    const image = decodePng(await readFile(png(out)));
-    expect([image.width, image.height]).toEqual([40, 30]);
-
-    await truncate(png(out), 100);
-    const again = await generateClevrSplit({
-      outputDir: out,
-      split: 'val',
-      numImages: 2,
-      seed: 2,
-      width: 40,
-      height: 30,
-      templatesPerImage: 1,
-    });
-    expect(again.imagesReused).toBe(1);
-    expect((await stat(png(out))).size).toBeGreaterThan(100);
-    expect(decodePng(await readFile(png(out))).width).toBe(40);
-  });
-
-  it('refuses an image size over --max_image_size, naming the flag', async () => {
-    const res = await run(...base, '--output_dir', join(tmp.path, 'big'), '--width', '5000');
-    expect(res.code).toBe(1);
-    expect(res.err[0]).toMatch(
-      /--width: the image width is 5000, over the limit of 4096 \(raise it with --max_image_size\)/,
-    );
-    const res2 = await run(
+describe('extract-features flags', () => {
+  it('refuses an image size over --max_image_size and a negative batch size, naming the flag', async () => {
+    const big = await run(
       'extract-features',
       ...flagsOf({ input_image_dir: tmp.path, output_h5_file: join(tmp.path, 'f.h5'), image_height: '9000' }),
     );
-    expect(res2.code).toBe(2);
-    expect(res2.err[0]).toMatch(
+    expect(big.code).toBe(2);
+    expect(big.err[0]).toMatch(
       /--image_height: 9000 is over the limit of 4096 \(raise it with --max_image_size\)/,
     );
-  });
-});
-
-describe('numeric flags', () => {
-  it('say what is wrong with 0, negatives and non-numbers (and accept "-5" as a value)', async () => {
-    const out = join(tmp.path, 'num');
-    const cases: [string[], string][] = [
-      [['--num_images', '0'], '--num_images: must be at least 1'],
-      [['--num_images', '1', '--width', '-5'], '--width: must be at least 1'],
-      [['--num_images', '1', '--start_index', '-1'], '--start_index: must be at least 0'],
-      [['--num_images', 'many'], '--num_images: must be an integer'],
-      [['--num_images', '1.5'], '--num_images: must be an integer'],
-    ];
-    for (const [flags, message] of cases) {
-      const res = await run('generate', '--output_dir', out, ...flags);
-      expect(res.code, flags.join(' ')).toBe(2);
-      expect(res.err).toEqual([`mmnet-data generate: ${message} (see mmnet-data generate --help)`]);
-    }
-    const neg = await run(
-      'generate',
-      ...flagsOf({
-        output_dir: out,
-        num_images: '1',
-        seed: '-3',
-        render_images: '0',
-        templates_per_image: '1',
-      }),
-    );
-    expect(neg.code).toBe(0);
     const batch = await run(
       'extract-features',
       ...flagsOf({ input_image_dir: tmp.path, output_h5_file: join(tmp.path, 'x.h5'), batch_size: '-3' }),
@@ -282,7 +211,7 @@ describe('features with NaN', () => {
 
 describe('PNG text chunks', () => {
   it('round-trip and keep the PNG readable', async () => {
-    const { encodePng, withPngText, readPngText } = await import('../src/render/png.js');
+    const { encodePng, withPngText, readPngText } = await import('../src/io/png.js');
     const png = encodePng({ width: 2, height: 1, rgb: Uint8Array.from([1, 2, 3, 4, 5, 6]) });
     const tagged = withPngText(png, 'mmnet-render', '{"seed":1}');
     expect(readPngText(tagged, 'mmnet-render')).toBe('{"seed":1}');
@@ -298,17 +227,8 @@ describe('output paths of the data commands', () => {
     await writeFile(blocker, 'x');
     const cases: [string[], RegExp][] = [
       [
-        ['generate', '--output_dir', join(blocker, 'out'), '--num_images', '1'],
-        /plain-file\/out: --output_dir: cannot create or write the folder/,
-      ],
-      [['generate', '--output_dir', blocker, '--num_images', '1'], /plain-file: --output_dir: is a file/],
-      [
         ['extract-features', '--input_image_dir', tmp.path, '--output_h5_file', join(blocker, 'f.h5')],
         /plain-file\/f\.h5: --output_h5_file: cannot create its folder/,
-      ],
-      [
-        ['build-preset', '--preset', 'clevr-micro', '--output_dir', join(blocker, 'p')],
-        /--output_dir: cannot create or write the folder/,
       ],
       [['download', '--target_dir', join(blocker, 'd')], /--target_dir: cannot create or write the folder/],
     ];

@@ -19,14 +19,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  buildVocab,
-  builtinTemplateSet,
-  encodeQuestions,
-  generateScene,
-  type Question,
-  QuestionGenerator,
-} from '@mmnet/clevr-data';
+import { buildVocab, encodeQuestions, type Question } from '@mmnet/clevr-data';
+import { builtinTemplateSet, generateScene, QuestionGenerator } from '@mmnet/clevr-synth';
 import {
   clipGradientsByNorm,
   createRng,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COLORS, createBuiltinExtractor, readImageFile, resizeForExtractor } from '@mmnet/clevr-data';
+import { COLORS, readImageFile, resizeForExtractor } from '@mmnet/clevr-data';
+import { createBuiltinExtractor } from '@mmnet/clevr-synth';
 import { initBackend, tf } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 

@@ -1,11 +1,18 @@
-#!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { runCommandLine } from '@mmnet/core-tensors';
 import type { CliIo, Command } from './command.js';
 
-/** Commands are loaded on use: each loads only the code it needs. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+/** A command of `mmnet-data`: its one-line summary, and its module, loaded on use. */
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+export type CommandTable = Record<string, CommandEntry>;
+
+/**
+ * The official pipeline's commands. Commands are loaded on use, so `--help` and bad flags answer without loading
+ * tfjs. The `mmnet-data` bin (@mmnet/clevr-synth) adds the synthetic-data commands to these.
+ */
+export const DATA_COMMANDS: CommandTable = {
   download: {
     summary: 'download, extract and verify the official CLEVR v1.0 archive (resumable)',
     load: async () => (await import('./commands/download.js')).downloadCommand,
@@ -19,17 +26,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/extract-features.js')).extractFeaturesCommand,
   },
   'merge-features': {
-    summary: 'join the n shard files of `extract-features --shard i/n` into the file an unsharded run writes',
-    load: async () => (await import('./commands/merge-features.js')).mergeFeaturesCommand,
-  },
-  generate: {
-    summary: 'synthetic CLEVR split: seeded scenes, rendered PNGs, template questions (official layout)',
-    load: async () => (await import('./commands/generate.js')).generateCommand,
-  },
-  'build-preset': {
     summary:
-      'a named synthetic dataset with everything training needs (images, questions, vocab, HDF5 files)',
-    load: async () => (await import('./commands/build-preset.js')).buildPresetCommand,
+      'join the n shard files of `extract-features` or `preprocess-questions --shard i/n` into the file an unsharded run writes',
+    load: async () => (await import('./commands/merge-features.js')).mergeFeaturesCommand,
   },
   stats: {
     summary: 'counts and answer distribution per question family of a questions JSON',
@@ -38,41 +37,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 /**
- * Runs `mmnet-data` with `argv` (without node and script). Exit codes: 0 success, 1 failure (bad input file,
- * network, ...), 2 bad command line, 130 interrupted.
+ * Runs `mmnet-data` with `argv` (without node and script) and `commands`. Exit codes: 0 success, 1 failure (bad
+ * input file, network, ...), 2 bad command line, 130 interrupted.
  */
-export function runCli(argv: string[], io: CliIo): Promise<number> {
-  const commands = Object.fromEntries(
-    Object.entries(COMMANDS).map(([name, c]) => [
+export function runDataCli(argv: string[], io: CliIo, commands: CommandTable = DATA_COMMANDS): Promise<number> {
+  const runnable = Object.fromEntries(
+    Object.entries(commands).map(([name, c]) => [
       name,
       { summary: c.summary, run: async (rest: string[]) => (await c.load()).run(rest, io) },
     ]),
   );
-  return runCommandLine('mmnet-data', commands, argv, io);
+  return runCommandLine('mmnet-data', runnable, argv, io);
 }
-
-async function main(): Promise<void> {
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('interrupted: stopping after the current step (progress is kept for a resume)\n');
-    controller.abort();
-  });
-  const code = await runCli(process.argv.slice(2), {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    signal: controller.signal,
-  });
-  process.exitCode = code;
-}
-
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) void main();

@@ -6,16 +6,11 @@ export {
 } from './clevr-h5-dataset.js';
 export { epochOrder } from './epoch-order.js';
 export {
-  type GenerateSplitConfig,
-  type GenerateSplitResult,
-  generateClevrSplit,
-  generateSplitConfigSchema,
-} from './generate-split.js';
-export {
   type PreprocessQuestionsConfig,
   type PreprocessQuestionsResult,
   preprocessQuestions,
   preprocessQuestionsConfigSchema,
+  QUESTION_TOKENIZE,
 } from './preprocess-questions.js';
 export { type MergeQuestionShardsResult, mergeQuestionShards } from './question-shards.js';
 export { formatQuestionStats, type QuestionStats, questionStats } from './question-stats.js';

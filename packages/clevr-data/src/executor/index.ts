@@ -7,4 +7,4 @@ export {
   type StepsExecution,
 } from './execute.js';
 export { type PreparedScene, prepareScene } from './prepared-scene.js';
-export { type ExecValue, formatAnswer, sameValue } from './values.js';
+export { type ExecValue, formatAnswer, intersectSorted, sameValue } from './values.js';

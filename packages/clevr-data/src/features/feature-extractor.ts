@@ -1,5 +1,6 @@
 import type { tf } from '@mmnet/core-tensors';
 import type { ResampleMethod } from './float-image.js';
+import type { PixelNormalization } from './pixel-normalization.js';
 
 /**
  * Turns a batch of images into feature maps. Input: [B, H, W, 3] float32 RGB in [0, 1] (NHWC, as tfjs wants);
@@ -18,34 +19,49 @@ export interface FeatureExtractor {
   dispose?(): void;
 }
 
-/** A factory for an extractor, given the input image size. */
-export type FeatureExtractorFactory = (input: { height: number; width: number }) => Promise<FeatureExtractor>;
+/** What `extract-features` passes a registered extractor besides the image size (each uses what it needs). */
+export interface RegisteredExtractorOptions {
+  /** A model or weights file (`--model_path`). */
+  modelPath?: string;
+  /** The graph node or layer whose output is taken (`--output_node`). */
+  outputNode?: string;
+  /** How pixels are mapped before the network (`--normalization`). */
+  normalization?: PixelNormalization;
+}
 
-const builtins = new Map<string, FeatureExtractorFactory>();
+/** A factory for an extractor, given the input image size and the options above. */
+export type FeatureExtractorFactory = (
+  input: { height: number; width: number },
+  options: RegisteredExtractorOptions,
+) => Promise<FeatureExtractor>;
+
+const registry = new Map<string, FeatureExtractorFactory>();
 
 /**
- * The slot for the project's own trained CNN (and any other named extractor): a package that provides one
- * registers it here, and `mmnet-data extract-features --extractor builtin` uses the one registered as `builtin`.
+ * The slots for extractors that other packages provide (this package holds no model): a package registers its
+ * extractors here, e.g. `registerExtractors()` of @mmnet/clevr-synth registers `builtin` and `tfjs-model`, which
+ * `extract-features --extractor builtin|tfjs-model` then use. Registering a name again replaces its factory.
  */
 export function registerFeatureExtractor(name: string, factory: FeatureExtractorFactory): void {
-  builtins.set(name, factory);
+  registry.set(name, factory);
 }
 
 export function registeredFeatureExtractors(): string[] {
-  return [...builtins.keys()].sort();
+  return [...registry.keys()].sort();
 }
 
 /** Creates the extractor registered as `name`, or throws naming what is registered. */
 export async function createRegisteredExtractor(
   name: string,
   input: { height: number; width: number },
+  options: RegisteredExtractorOptions = {},
 ): Promise<FeatureExtractor> {
-  const factory = builtins.get(name);
+  const factory = registry.get(name);
   if (!factory) {
     const known = registeredFeatureExtractors();
     throw new Error(
       `no feature extractor registered as "${name}" (registered: ${known.length ? known.join(', ') : 'none'})`,
     );
   }
-  return factory(input);
+  return factory(input, options);
 }

@@ -10,6 +10,7 @@ export {
   createRegisteredExtractor,
   type FeatureExtractor,
   type FeatureExtractorFactory,
+  type RegisteredExtractorOptions,
   registeredFeatureExtractors,
   registerFeatureExtractor,
 } from './feature-extractor.js';
@@ -27,6 +28,7 @@ export {
   resizePilBicubic,
 } from './float-image.js';
 export { listPngFiles } from './image-list.js';
+export { normalizePixels, type PixelNormalization, pixelNormalizationSchema } from './pixel-normalization.js';
 export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './raw-pixels.js';
 export {
   decodeImageFloat,
@@ -36,12 +38,4 @@ export {
   readImageFile,
   readPngFile,
 } from './rgb-image.js';
-export {
-  loadModelArtifactsFromDisk,
-  loadTfjsModelExtractor,
-  type PixelNormalization,
-  pixelNormalizationSchema,
-  type TfjsModelExtractorConfig,
-  tfjsModelExtractorConfigSchema,
-} from './tfjs-model.js';
 export { loadTorchResNetExtractor, TorchResNetTrunk } from './torch-resnet.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { decode as decodeJpeg } from 'jpeg-js';
-import { decodePng, type RgbImage } from '../render/png.js';
+import { decodePng, type RgbImage } from '../io/png.js';
 import type { FloatRgbImage } from './float-image.js';
 
 export class ImageDecodeError extends Error {

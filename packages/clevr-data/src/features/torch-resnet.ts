@@ -2,15 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { tf } from '@mmnet/core-tensors';
 import { loadTorchCheckpoint, PyDict, stateDictTensors, type TorchTensor } from '@mmnet/torch-import';
 import type { FeatureExtractor } from './feature-extractor.js';
+import { normalizePixels } from './pixel-normalization.js';
 
 /** PyTorch's BatchNorm epsilon, which torchvision's ResNets keep. */
 const BN_EPS = 1e-5;
-/**
- * The normalisation of clevr-iep's extract_features.py: ImageNet's mean, and its std with 0.224 for blue (where
- * torchvision says 0.225); its features, and the execution engines trained on them, were made with these.
- */
-const CLEVR_IEP_MEAN = [0.485, 0.456, 0.406];
-const CLEVR_IEP_STD = [0.229, 0.224, 0.224];
 
 /** One convolution with its batch norm folded in: HWIO kernel, bias, stride and symmetric padding. */
 interface FoldedConv {
@@ -216,10 +211,7 @@ export async function loadTorchResNetExtractor(
     name,
     outputShape: [size(input.height), size(input.width), trunk.channels],
     resample: 'pil-bicubic',
-    extract: (batch) =>
-      tf.tidy(() =>
-        trunk.apply(tf.div(tf.sub(batch, tf.tensor1d(CLEVR_IEP_MEAN)), tf.tensor1d(CLEVR_IEP_STD))),
-      ),
+    extract: (batch) => tf.tidy(() => trunk.apply(normalizePixels(batch, 'clevr-iep'))),
     dispose: () => trunk.dispose(),
   };
 }

@@ -5,6 +5,7 @@ export {
   readJsonArrayField,
   streamJsonArrayField,
 } from './json-array-stream.js';
+export * from './png.js';
 export {
   formatBytes,
   formatProgress,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/command.js';
+import { runDataCli as runOfficialCli } from '../../src/cli/main.js';
 
 /** The package folder (the working directory of a real `mmnet-data` process in tests). */
 export const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,16 +21,21 @@ export function useTempDir(prefix: string): { readonly path: string } {
   return holder;
 }
 
-/** Runs `mmnet-data` in-process and records its exit code and the lines it prints. */
-export async function runDataCli(...argv: string[]) {
+/** Runs a command line in-process and records its exit code and the lines it prints. */
+export async function captureCli(run: (argv: string[], io: CliIo) => Promise<number>, argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, {
+  const code = await run(argv, {
     out: (l) => out.push(l),
     err: (l) => err.push(l),
     signal: new AbortController().signal,
   });
   return { code, out, err };
+}
+
+/** Runs `mmnet-data` with the official pipeline's commands (no extractor registered) in-process. */
+export function runDataCli(...argv: string[]) {
+  return captureCli((args, io) => runOfficialCli(args, io), argv);
 }
 
 /**

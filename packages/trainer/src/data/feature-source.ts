@@ -1,12 +1,10 @@
 import {
-  builtinExtractorName,
-  createBuiltinExtractor,
   createRegisteredExtractor,
   type FeatureExtractor,
   loadH5wasm,
   rawPixelsExtractor,
-  registerBuiltinExtractor,
 } from '@mmnet/clevr-data';
+import { builtinExtractorName, createBuiltinExtractor, registerExtractors } from '@mmnet/clevr-synth';
 
 export interface FeatureSource {
   extractor: FeatureExtractor;
@@ -55,8 +53,9 @@ export async function featureSourceFor(featuresH5: string): Promise<FeatureSourc
   const imageHeight = Number(size[1]);
   const imageWidth = Number(size[2]);
   const raw = /^raw-(\d+)(-pos)?$/.exec(name);
-  // The trainer knows the built-in CNN; other extractors are registered by whoever provides them.
-  registerBuiltinExtractor();
+  // The trainer knows the built-in CNN and clevr-synth's other extractors; others are registered by whoever
+  // provides them.
+  registerExtractors();
   if (name.startsWith('builtin-v1-')) {
     const installed = builtinExtractorName();
     if (installed !== name)

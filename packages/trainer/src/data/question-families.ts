@@ -1,4 +1,4 @@
-import { builtinTemplateSet } from '@mmnet/clevr-data';
+import { builtinTemplateSet } from '@mmnet/clevr-synth';
 
 /**
  * A readable name for a question family index: the built-in template with that index (the templates of the

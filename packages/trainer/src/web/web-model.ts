@@ -1,9 +1,5 @@
-import {
-  builtinExtractorFromBytes,
-  type FeatureExtractor,
-  formatZodError,
-  rawPixelsExtractor,
-} from '@mmnet/clevr-data';
+import { type FeatureExtractor, formatZodError, rawPixelsExtractor } from '@mmnet/clevr-data';
+import { builtinExtractorFromBytes } from '@mmnet/clevr-synth';
 import { decodeSafetensors, parseCheckpoint } from '@mmnet/core-tensors';
 import { vocabFromJson } from '@mmnet/programs';
 import { z } from 'zod';

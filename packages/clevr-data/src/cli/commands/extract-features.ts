@@ -9,8 +9,8 @@ import {
 import { z } from 'zod';
 import { extractFeatures } from '../../features/extract-features.js';
 import { createRegisteredExtractor, type FeatureExtractor } from '../../features/feature-extractor.js';
+import { pixelNormalizationSchema } from '../../features/pixel-normalization.js';
 import { rawPixelsExtractor } from '../../features/raw-pixels.js';
-import { loadTfjsModelExtractor, pixelNormalizationSchema } from '../../features/tfjs-model.js';
 import { loadTorchResNetExtractor } from '../../features/torch-resnet.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS } from '../../limits/input-limits.js';
 import { shardFlag } from '../../shards/shards.js';
@@ -101,25 +101,16 @@ async function makeExtractor(f: z.output<typeof schema>): Promise<FeatureExtract
         throw new UsageError((err as Error).message);
       }
     case 'tfjs-model':
-      return loadTfjsModelExtractor(input, {
-        modelPath: f.model_path!,
+      return createRegisteredExtractor('tfjs-model', input, {
+        modelPath: f.model_path,
         outputNode: f.output_node,
         normalization: f.normalization,
       });
     case 'resnet101':
       return loadTorchResNetExtractor(input, f.weights!);
-    case 'builtin': {
-      if (f.model_path) {
-        const { createBuiltinExtractor } = await import(
-          '../../builtin-extractor/create-builtin-extractor.js'
-        );
-        return createBuiltinExtractor(input, { weightsPath: f.model_path });
-      }
-      // The project's CNN (with its committed weights) as `builtin`.
-      const { registerBuiltinExtractor } = await import('../../builtin-extractor/register-builtin.js');
-      registerBuiltinExtractor();
-      return createRegisteredExtractor('builtin', input);
-    }
+    case 'builtin':
+      // The project's CNN; `--model_path` names other weights than the committed ones.
+      return createRegisteredExtractor('builtin', input, { modelPath: f.model_path });
   }
 }
 

@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { type FeatureExtractor, rawPixelsExtractor } from '@mmnet/clevr-data';
 import {
   builtinExtractorFromBytes,
   builtinExtractorNameOf,
   defaultBuiltinWeightsPath,
-  type FeatureExtractor,
-  rawPixelsExtractor,
-} from '@mmnet/clevr-data';
+} from '@mmnet/clevr-synth';
 import {
   checkFlags,
   encodeSafetensors,

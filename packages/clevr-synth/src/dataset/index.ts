@@ -1,0 +1,6 @@
+export {
+  type GenerateSplitConfig,
+  type GenerateSplitResult,
+  generateClevrSplit,
+  generateSplitConfigSchema,
+} from './generate-split.js';

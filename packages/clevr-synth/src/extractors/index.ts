@@ -1,0 +1,7 @@
+export { registerExtractors } from './register.js';
+export {
+  loadModelArtifactsFromDisk,
+  loadTfjsModelExtractor,
+  type TfjsModelExtractorConfig,
+  tfjsModelExtractorConfigSchema,
+} from './tfjs-model.js';
