@@ -40,7 +40,11 @@ export const DATA_COMMANDS: CommandTable = {
  * Runs `mmnet-data` with `argv` (without node and script) and `commands`. Exit codes: 0 success, 1 failure (bad
  * input file, network, ...), 2 bad command line, 130 interrupted.
  */
-export function runDataCli(argv: string[], io: CliIo, commands: CommandTable = DATA_COMMANDS): Promise<number> {
+export function runDataCli(
+  argv: string[],
+  io: CliIo,
+  commands: CommandTable = DATA_COMMANDS,
+): Promise<number> {
   const runnable = Object.fromEntries(
     Object.entries(commands).map(([name, c]) => [
       name,

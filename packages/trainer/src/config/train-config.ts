@@ -95,14 +95,12 @@ const trainConfigFields = {
       value: 'F',
       default: 'off',
     }),
-  question_length_curriculum: flagInt(0)
-    .default(0)
-    .meta({
-      description:
-        'the first N updates draw their batches from the shortest questions (in words), a pool growing from the shortest 10 % to all of them; needs no program label',
-      value: 'N',
-      default: 'off',
-    }),
+  question_length_curriculum: flagInt(0).default(0).meta({
+    description:
+      'the first N updates draw their batches from the shortest questions (in words), a pool growing from the shortest 10 % to all of them; needs no program label',
+    value: 'N',
+    default: 'off',
+  }),
   seed: flagInt(0).default(0).meta({ description: 'seed of every random choice' }),
   lr: flagNumber()
     .refine((v) => v > 0, 'must be > 0')

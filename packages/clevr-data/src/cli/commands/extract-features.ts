@@ -57,13 +57,11 @@ const schema = z
       .meta({ description: 'raw extractor: add x/y channels' }),
     batch_size: flagInt(1).default(32).meta({ description: 'images per batch' }),
     max_images: flagInt(1).optional().meta({ description: 'only the first N images (name order)' }),
-    shard: shardFlag
-      .optional()
-      .meta({
-        description:
-          'i/n: only shard i of n (0 <= i < n), its contiguous range of the images, into its own file (join them with merge-features)',
-        value: 'i/n',
-      }),
+    shard: shardFlag.optional().meta({
+      description:
+        'i/n: only shard i of n (0 <= i < n), its contiguous range of the images, into its own file (join them with merge-features)',
+      value: 'i/n',
+    }),
     restart: flagSwitch()
       .default(false)
       .meta({ description: 'ignore a partial file from an interrupted run' }),

@@ -21,12 +21,9 @@ const schema = z.object({
         'the n shard files of `extract-features --shard i/n` or of `preprocess-questions --shard i/n`, comma-separated, in any order',
       value: 'FILES',
     }),
-  output_h5_file: z
-    .string()
-    .min(1)
-    .meta({
-      description: 'the merged file (as an unsharded extract-features or preprocess-questions run writes it)',
-    }),
+  output_h5_file: z.string().min(1).meta({
+    description: 'the merged file (as an unsharded extract-features or preprocess-questions run writes it)',
+  }),
   batch_size: flagInt(1).default(64).meta({ description: 'rows copied per step' }),
   restart: flagSwitch()
     .default(false)
