@@ -9,6 +9,7 @@ export * from './backend/browser-backend.js';
 export * from './backend/wasm-trap.js';
 export * from './checkpoint/checkpoint-data.js';
 export * from './checkpoint/safetensors-format.js';
+export * from './cli/index.js';
 export * from './kernels/index.js';
 export * from './layers/index.js';
 export * from './ops/index.js';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
 import { installWasmKernels } from '../kernels/install-wasm-kernels.js';
 
-export const BackendNameSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
-export type BackendName = z.infer<typeof BackendNameSchema>;
+import { type BackendName, BackendNameSchema } from './backend-name.js';
+
+export { type BackendName, BackendNameSchema } from './backend-name.js';
 
 /** The order tried when nothing is preferred: native TensorFlow, then wasm, then the pure-JS cpu backend. */
 export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendNameSchema } from '../backend/init-backend.js';
+import { BackendNameSchema } from '../backend/backend-name.js';
 
 /** A bad command line: the CLI prints its message (one line per problem) and exits with code 2. */
 export class UsageError extends Error {
