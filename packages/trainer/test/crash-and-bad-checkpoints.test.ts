@@ -276,8 +276,9 @@ describe('training limits and progress', () => {
     for (const eta of etas) expect(eta).toBeLessThanOrEqual(budgetSeconds);
     // Frequent validations skip some reports (their charts take time), but the last step gets one.
     const lastStep = io.stderr.map((l) => /stopping at step (\d+) of/.exec(l)?.[1]).find(Boolean);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
-      `<td id="steps">${lastStep} / 100000</td>`,
+    expect(lastStep).toBeDefined();
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(
+      new RegExp(`<td id="steps">${lastStep} / \\d+</td>`),
     );
   }, 120_000);
 });
