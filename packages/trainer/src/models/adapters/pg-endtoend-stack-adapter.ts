@@ -74,9 +74,9 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       };
     },
     programLoss(batch) {
-      const n = batch.questions.length / batch.questionLength;
       const questions = questionTensor(batch);
       const { data, shape } = requirePrograms(batch, 'PG_endtoend with --program_supervision_fraction');
+      const n = shape[0];
       const T = config.stack.steps;
       const layouts = Array.from({ length: n }, (_, i) =>
         alignedLayout(data.subarray(i * shape[1], (i + 1) * shape[1]), names, T),
