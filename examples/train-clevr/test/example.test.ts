@@ -2,26 +2,17 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetNames } from '@mmnet/clevr-synth';
-import { type CliIo, runCli } from '@mmnet/trainer';
+import { runCli } from '@mmnet/trainer';
 import { describe, expect, it } from 'vitest';
+import { captureIo } from '../../../test-support/cli-io.js';
 import { runOutOfRange } from '../src/out-of-range.js';
 import { runExample } from '../src/run-example.js';
-
-function capture(): CliIo & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    progressStream: { isTTY: false, write: (s: string) => lines.push(s) },
-  };
-}
 
 describe('examples/train-clevr', () => {
   it('builds a micro preset, trains, evaluates and writes the report', async () => {
     const base = mkdtempSync(join(tmpdir(), 'mmnet-train-clevr-'));
     const out = join(base, 'run');
-    const io2 = capture();
+    const io2 = captureIo();
     const code2 = await runExample(
       [
         '--preset',
@@ -58,7 +49,7 @@ describe('examples/train-clevr', () => {
     expect(existsSync(command?.[2] ?? '')).toBe(true);
     expect(command?.[3]).toMatch(/\?$/);
     // The command answers (run here in-process).
-    const predictIo = capture();
+    const predictIo = captureIo();
     expect(
       await runCli(
         ['predict', '--run', out, '--image', command![2], '--question', command![3], '--backend', 'wasm'],
@@ -83,7 +74,7 @@ describe('examples/train-clevr', () => {
       '--data-dir',
       join(base, 'data'),
     ];
-    const ood = capture();
+    const ood = captureIo();
     const oodCode = await runOutOfRange([...oodArgs, '--out', prefix, '--backend', 'wasm'], ood, {
       baseDir: base,
       repoRoot: base,
@@ -101,7 +92,7 @@ describe('examples/train-clevr', () => {
     expect(readFileSync(`${prefix}.md`, 'utf8')).toMatch(
       /^\| image-size \| 320x240 .* \| 2 \| \d+.* \| \*\*\d+\.\d\*\* \|/m,
     );
-    const rerun = capture();
+    const rerun = captureIo();
     expect(
       await runOutOfRange([...oodArgs, '--out', prefix, '--backend', 'wasm'], rerun, {
         baseDir: base,
@@ -118,10 +109,10 @@ describe('examples/train-clevr', () => {
   }, 600_000); // data, training, eval, predict and two out-of-range evaluations: 2.5 min on a quiet machine
 
   it('out-of-range: refuses a missing --run and an unknown variant with one line and exit code 2', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runOutOfRange([], io, { baseDir: tmpdir(), repoRoot: tmpdir() })).toBe(2);
     expect(io.lines).toEqual(['out-of-range: --run: is required']);
-    const bad = capture();
+    const bad = captureIo();
     expect(
       await runOutOfRange(['--run', 'x', '--variants', 'camera,fog'], bad, {
         baseDir: tmpdir(),
@@ -134,7 +125,7 @@ describe('examples/train-clevr', () => {
   });
 
   it('refuses an unknown preset with one line and exit code 2', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runExample(['--preset', 'huge'], io, { baseDir: tmpdir() })).toBe(2);
     expect(io.lines).toEqual([`train-clevr: --preset: must be one of ${presetNames().join(', ')}`]);
     expect(presetNames()).toEqual(expect.arrayContaining(['clevr-micro', 'clevr-mini']));

@@ -5,15 +5,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPreset } from '@mmnet/clevr-synth';
 import { initBackend } from '@mmnet/core-tensors';
-import { type CliIo, runCli } from '@mmnet/trainer';
+import { runCli } from '@mmnet/trainer';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, chromiumLaunchOptions } from '../../../test-support/chromium.js';
+import { captureIo } from '../../../test-support/cli-io.js';
 import { serveStatic } from '../scripts/static-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`web-demo browser.test: SKIPPED — ${CHROMIUM} is absent (apt-get install -y chromium)`);
+const hasChromium = chromiumAvailable('web-demo browser.test');
 
 const demo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(demo, 'dist');
@@ -21,18 +20,8 @@ const images = join(demo, 'public', 'images');
 /** Screenshots and the measured timings (not committed). */
 const output = join(demo, 'test-output');
 
-function capture(): CliIo & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    progressStream: { isTTY: false, write: (s: string) => lines.push(s) },
-  };
-}
-
 async function cli(argv: string[]): Promise<string[]> {
-  const io = capture();
+  const io = captureIo();
   const code = await runCli(argv, io);
   if (code !== 0) throw new Error(`mmnet ${argv.join(' ')}: exit ${code}\n${io.lines.join('\n')}`);
   return io.lines;
@@ -118,17 +107,7 @@ describe.skipIf(!hasChromium)('the web demo in headless Chromium', () => {
     await cli(['export', '--web', run, join(base, 'export')]);
     ({ server, url } = await serveStatic({ '/': dist, '/test-model/': join(base, 'export') }));
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions);
   }, 900_000);
 
   afterAll(async () => {

@@ -1,24 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../src/index.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `mmnet-trainer-${prefix}-`));
 }
 
-/** An io that records what a command prints. */
-export function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    progressStream: { isTTY: false, write: (s: string) => stderr.push(s.replace(/\n$/, '')) },
-  };
-}
+export { captureIo } from '../../../test-support/cli-io.js';
 
 /**
  * A command line from options, in their order: `{ model: 'PG', batch_size: 6 }` gives

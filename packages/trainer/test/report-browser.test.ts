@@ -1,32 +1,19 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, chromiumLaunchOptions } from '../../../test-support/chromium.js';
 import { buildReportHtml } from '../src/index.js';
 import { reportData } from './fixtures/report-data.js';
 import { tempDir } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`report-browser.test: SKIPPED — ${CHROMIUM} is absent (apt-get install -y chromium)`);
+const hasChromium = chromiumAvailable('report-browser.test');
 
 describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
   it('renders its plots, tables and samples', async () => {
     const { chromium } = await import('playwright-core');
     const file = join(tempDir('report'), 'report.html');
     writeFileSync(file, await buildReportHtml(reportData()));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await chromium.launch(chromiumLaunchOptions);
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
