@@ -1,4 +1,12 @@
-import { type DecoderMode, type RecipeStage, type TrainMode, weakSupervisionStages } from '@mmnet/trainer';
+import {
+  attentionModulesConfig,
+  type DecoderMode,
+  PROGRAM_GENERATOR_CONFIG,
+  type RecipeStage,
+  SAN_CONFIG,
+  type TrainMode,
+  weakSupervisionStages,
+} from '@mmnet/trainer';
 
 /** One `mmnet train` run of an experiment. */
 export interface StageSpec {
@@ -58,50 +66,37 @@ export interface PlanOptions {
 export const END_TO_END_MODES: readonly DecoderMode[] = ['soft', 'gumbel', 'hard', 'hard+penalty'];
 export const SUPERVISION_FRACTIONS: readonly number[] = [0.01, 0.05, 0.1, 1];
 
-/**
- * The attention modules of PG_attention, PG_memory and PG_endtoend's executor: the clevr-mini example's `--model PG`
- * recipe, with coordinate channels in the stem's output (module-net's `coordinates`: relate modules read where a
- * cell and the selection are exactly) and blob features for the answer modules (`countFilters`: they count
- * objects, not the area they cover).
- */
-function attentionModules(classifier: Record<string, number>) {
-  return { modules: 'attention', stemKernelSize: 1, coordinates: true, countFilters: 8, classifier };
-}
-
-/** Model sizes: the clevr-mini example's (examples/train-clevr), or tiny ones for --smoke. */
+/** Model sizes: the trainer's `modelSettings` (the clevr-mini example's), or tiny ones for --smoke. */
 function sizes(smoke: boolean) {
   if (smoke) {
     const classifier = { projDim: 16, hiddenDim: 32 };
     return {
       san: { wordEmbedDim: 8, attentionDim: 16, classifierHidden: 16, rnnLayers: 1 },
       modules: { classifier },
-      attentionModules: attentionModules(classifier),
+      attentionModules: attentionModulesConfig(classifier),
       endToEnd: {
-        executor: attentionModules(classifier),
+        executor: attentionModulesConfig(classifier),
         programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
       },
       stack: {
-        executor: attentionModules(classifier),
+        executor: attentionModulesConfig(classifier),
         programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
         stack: { steps: 6, depth: 4 },
       },
     };
   }
-  const classifier = { projDim: 64, hiddenDim: 128, poolSize: 14 };
+  const { encoderWordvecDim, hiddenDim, numLayers } = PROGRAM_GENERATOR_CONFIG;
   return {
-    san: { wordEmbedDim: 64, attentionDim: 128, classifierHidden: 256, rnnLayers: 1, stemKernelSize: 1 },
+    san: SAN_CONFIG,
     modules: { classifier: { projDim: 64, hiddenDim: 128 } },
-    attentionModules: attentionModules(classifier),
-    // PG_endtoend's executor: PG_attention's (its memory = the attention families' stacked parameters).
-    endToEnd: {
-      executor: attentionModules(classifier),
-      programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
-    },
+    // PG_attention, PG_memory and PG_endtoend's executor: module-net's attention modules.
+    attentionModules: attentionModulesConfig(),
+    endToEnd: { executor: attentionModulesConfig(), programGenerator: PROGRAM_GENERATOR_CONFIG },
     // PG_endtoend's stack executor: the same attention memory, a question encoder of the generator's sizes, 12
     // controller steps (the aligned layouts of ~60 % of clevr-small's programs fit) and a stack of 6 entries.
     stack: {
-      executor: attentionModules(classifier),
-      programGenerator: { encoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
+      executor: attentionModulesConfig(),
+      programGenerator: { encoderWordvecDim, hiddenDim, numLayers },
       stack: { steps: 12, depth: 6 },
     },
   };

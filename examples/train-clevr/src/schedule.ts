@@ -1,3 +1,5 @@
+import { type ModelSettings, modelSettings } from '@mmnet/trainer';
+
 /**
  * The model the example trains by default, and its settings.
  *
@@ -9,85 +11,17 @@
  */
 export const DEFAULT_MODEL = 'PG';
 
-/** The seq2seq program generator's sizes (`model_config.programGenerator`). */
-const PROGRAM_GENERATOR = { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 };
-
-export interface TrainDefaults {
-  /** `mmnet train` flags (snake_case names). */
-  args: Record<string, string>;
-  /** `model_config` of the --config file the example writes (sizes the model packages take). */
-  modelConfig: Record<string, unknown>;
-}
-
-/** `mmnet train` settings per model for clevr-mini; any flag given on the command line overrides them. */
+/**
+ * `mmnet train` settings per model for clevr-mini: the trainer's `modelSettings` with the example's paths, seed,
+ * validation size and time budget; any flag given on the command line overrides them.
+ */
 export function defaultTrainArgs(
   model: string,
   paths: { model: string; clevr_dataset: string; clevr_val_images: string; out: string },
-): TrainDefaults {
-  const common = { ...paths, seed: '0', num_val_samples: '1000', max_minutes: '28' };
-  switch (model) {
-    case 'SAN':
-    case 'SAN_wbw':
-      return {
-        args: {
-          ...common,
-          stem_dim: '64',
-          batch_size: '128',
-          lr: '4e-3',
-          lr_schedule: 'cosine',
-          lr_final_factor: '0.05',
-          // The time budget ends the run, not the epochs. A 1x1 stem and batch 128 buy questions per minute (SAN
-          // learns at the same rate per question with a 3x3 stem or batch 64); a cosine decay settles the last minutes.
-          max_epochs: '40',
-          num_iterations: '75',
-        },
-        modelConfig: {
-          wordEmbedDim: 64,
-          attentionDim: 128,
-          classifierHidden: 256,
-          rnnLayers: 1,
-          stemKernelSize: 1,
-        },
-      };
-    default: {
-      // PG, PG_memory and PG_endtoend: attention modules (the memory networks read them from their memories).
-      const args = {
-        ...common,
-        stem_dim: '64',
-        batch_size: '64',
-        lr: '2e-3',
-        max_epochs: '20',
-        num_iterations: '150',
-      };
-      // Coordinate channels (relate modules read where the selection is) and 8 count filters (answer modules count
-      // objects, not the area they cover): with them this example reaches 0.89 on val instead of 0.77.
-      const attention = {
-        modules: 'attention',
-        stemKernelSize: 1,
-        coordinates: true,
-        countFilters: 8,
-        classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
-      };
-      // PG and PG_memory also carry clevr-iep's seq2seq program generator, trained by teacher forcing on the same
-      // batches' ground-truth programs (one generator update per executor update, its own Adam at --pg_lr), so the
-      // run answers questions in words: evaluation and `mmnet predict` execute the generator's programs. Sizes
-      // and learning rate of program-decoders' scripts/train-supervised.ts (LSTM 128, word vectors 64: 95.5 %
-      // exact match after 4,000 updates of 64 questions). Interleaved rather than given a share of the budget: its
-      // update costs ~5 % of the executor's (measured on clevr-micro, one thread, batch 64: 1.33 against 1.26
-      // CPU-seconds per iteration with and without it), so the executor keeps ~95 % of its updates in the same
-      // 28 minutes and the generator gets ~2,700 (not measured end to end yet: see the README).
-      if (model !== 'PG_endtoend')
-        return {
-          args: { ...args, pg_lr: '3e-3' },
-          modelConfig: { ...attention, programGenerator: PROGRAM_GENERATOR },
-        };
-      return {
-        args: { ...args, use_curriculum: '1' },
-        modelConfig: {
-          executor: attention,
-          programGenerator: PROGRAM_GENERATOR,
-        },
-      };
-    }
-  }
+): ModelSettings {
+  const { args, modelConfig } = modelSettings(model);
+  return {
+    args: { ...paths, seed: '0', num_val_samples: '1000', max_minutes: '28', ...args },
+    modelConfig,
+  };
 }

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPreset } from '@mmnet/clevr-synth';
-import { processIo, runCli } from '@mmnet/trainer';
+import { modelSettings, processIo, runCli } from '@mmnet/trainer';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const demo = resolve(here, '..');
@@ -26,14 +26,8 @@ const { values } = parseArgs({
   },
 });
 
-const MODEL_CONFIG = {
-  modules: 'attention',
-  stemKernelSize: 1,
-  coordinates: true,
-  countFilters: 8,
-  classifier: { projDim: 64, hiddenDim: 128, poolSize: 14 },
-  programGenerator: { encoderWordvecDim: 64, decoderWordvecDim: 64, hiddenDim: 128, numLayers: 1 },
-};
+/** The trainer's settings of PG (the train-clevr example's), validating more often on fewer questions. */
+const settings = modelSettings('PG');
 
 async function run(argv: string[]): Promise<void> {
   process.stderr.write(`mmnet ${argv.join(' ')}\n`);
@@ -53,29 +47,22 @@ async function main(): Promise<void> {
   const out = resolve(values.out);
   const configFile = join(out, 'model-config.json');
   mkdirSync(out, { recursive: true });
-  writeFileSync(configFile, `${JSON.stringify({ model_config: MODEL_CONFIG }, null, 2)}\n`);
-  const common = [
-    '--model=PG',
-    `--clevr_dataset=${dataset}`,
-    `--config=${configFile}`,
-    '--seed=0',
-    '--stem-dim=64',
-    '--batch_size=64',
-    '--num_val_samples=500',
-    '--max-epochs=20',
-  ];
+  writeFileSync(configFile, `${JSON.stringify({ model_config: settings.modelConfig }, null, 2)}\n`);
   const model = join(out, 'model');
+  const flags: Record<string, string> = {
+    model: 'PG',
+    clevr_dataset: dataset,
+    config: configFile,
+    seed: '0',
+    ...settings.args,
+    num_val_samples: '500',
+    num_iterations: '100',
+    max_minutes: values.minutes,
+    ...(values.init ? { load_model_path: values.init } : {}),
+    out: model,
+  };
   if (!existsSync(join(model, 'run.json')))
-    await run([
-      'train',
-      ...common,
-      '--lr=2e-3',
-      '--pg_lr=3e-3',
-      '--num_iterations=100',
-      `--max_minutes=${values.minutes}`,
-      ...(values.init ? [`--load_model_path=${values.init}`] : []),
-      `--out=${model}`,
-    ]);
+    await run(['train', ...Object.entries(flags).map(([key, value]) => `--${key}=${value}`)]);
   await run(['export', '--web', model, join(demo, 'public', 'model')]);
   process.stderr.write(`trained and exported in ${((Date.now() - started) / 60000).toFixed(1)} min\n`);
 }

@@ -1,10 +1,13 @@
-import { type BrowserBackendName, type BrowserBackendReport, initBrowserBackend } from '@mmnet/core-tensors';
+import {
+  BROWSER_BACKEND_NAMES,
+  type BrowserBackendName,
+  type BrowserBackendReport,
+  initBrowserBackend,
+} from '@mmnet/core-tensors';
 // tfjs-backend-wasm's binaries, emitted by the bundler next to the page (no CDN).
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-
-const BACKENDS: readonly BrowserBackendName[] = ['webgl', 'wasm', 'cpu'];
 
 /**
  * Starts tfjs: webgl where the browser gives a WebGL context, else wasm, else cpu. `?backend=wasm` (or cpu) in
@@ -12,8 +15,8 @@ const BACKENDS: readonly BrowserBackendName[] = ['webgl', 'wasm', 'cpu'];
  */
 export function startBackend(search: string): Promise<BrowserBackendReport> {
   const asked = new URLSearchParams(search).get('backend') as BrowserBackendName | null;
-  const prefer =
-    asked && BACKENDS.includes(asked) ? [asked, ...BACKENDS.filter((b) => b !== asked)] : BACKENDS;
+  const names: readonly BrowserBackendName[] = BROWSER_BACKEND_NAMES;
+  const prefer = asked && names.includes(asked) ? [asked, ...names.filter((b) => b !== asked)] : names;
   return initBrowserBackend({
     prefer,
     wasmPaths: {

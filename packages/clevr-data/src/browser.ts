@@ -5,27 +5,7 @@
  */
 export type { ClevrBatch } from './dataset/clevr-h5-dataset.js';
 export * from './executor/index.js';
-export {
-  createRegisteredExtractor,
-  type FeatureExtractor,
-  type FeatureExtractorFactory,
-  type RegisteredExtractorOptions,
-  registeredFeatureExtractors,
-  registerFeatureExtractor,
-} from './features/feature-extractor.js';
-export {
-  type FloatRgbImage,
-  type ResampleMethod,
-  resizeBilinear,
-  resizeForExtractor,
-  resizePilBicubic,
-} from './features/float-image.js';
-export {
-  normalizePixels,
-  type PixelNormalization,
-  pixelNormalizationSchema,
-} from './features/pixel-normalization.js';
-export { type RawPixelsConfig, rawPixelsConfigSchema, rawPixelsExtractor } from './features/raw-pixels.js';
+export * from './features/portable.js';
 export * from './formats/index.js';
 export * from './program/index.js';
 export * from './properties/index.js';

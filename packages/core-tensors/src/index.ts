@@ -1,13 +1,5 @@
-import './engine/register-gradients.js';
-
-export * as tf from '@tensorflow/tfjs-core';
-export * from './backend/index.js';
-export * from './checkpoint/index.js';
-export * from './cli/index.js';
+/** The Node entry of @mmnet/core-tensors: the browser entry plus file access and the Node backends. */
+export * from './backend/init-backend.js';
+export * from './browser.js';
+export * from './checkpoint/checkpoint-files.js';
 export * from './files/index.js';
-export * from './kernels/index.js';
-export * from './layers/index.js';
-export * from './ops/index.js';
-export * from './optim/index.js';
-export * from './params/index.js';
-export * from './rng/index.js';

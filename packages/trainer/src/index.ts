@@ -1,8 +1,10 @@
+/** The Node entry of @mmnet/trainer: the browser entry plus the CLI, files, training, conversion and reports. */
+export * from './browser.js';
 export { RunDirectory, type RunManifest } from './checkpoint/run-directory.js';
 export { parseTrainArgs, TRAIN_HELP } from './cli/commands/train.js';
 export { type CliIo, processIo } from './cli/io.js';
 export { runCli } from './cli/main.js';
-export * from './config/train-config.js';
+export * from './config/model-settings.js';
 export { type ConvertedModel, convertClevrIepCheckpoint } from './convert/clevr-iep.js';
 export { convertReferenceStateDict, referenceModelKind } from './convert/reference.js';
 export * from './data/answer-kinds.js';
@@ -16,21 +18,7 @@ export * from './metrics/crc32c.js';
 export * from './metrics/jsonl.js';
 export * from './metrics/progress.js';
 export * from './metrics/tensorboard.js';
-export { builtinModels } from './models/builtin-models.js';
-export { createModel } from './models/create-model.js';
-export type * from './models/model-adapter.js';
-export { checkpointConfig, modelFromCheckpoint } from './models/model-from-checkpoint.js';
-export { type ModelEntry, ModelRegistry } from './models/registry.js';
 export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
-export { overlayImage } from './predict/overlay.js';
-export { type Prediction, type PredictionInput, Predictor } from './predict/predictor.js';
-export {
-  type DisplayNode,
-  executionOrder,
-  formatProgramTree,
-  prefixTree,
-} from './predict/program-tree.js';
-export { type EncodedFreeQuestion, encodeFreeQuestion } from './predict/question-words.js';
 export { type RecipeStage, recipeStageDir, weakSupervisionStages } from './recipes/weak-supervision.js';
 export { chartSvg, compileChart } from './report/chart-svg.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
@@ -46,4 +34,3 @@ export { GroupOptimizer } from './training/group-optimizer.js';
 export { totalIterations } from './training/train-position.js';
 export { Trainer, type TrainerSetup } from './training/trainer.js';
 export { type RunSummary, TrainingRun } from './training/training-run.js';
-export * from './web/web-model.js';

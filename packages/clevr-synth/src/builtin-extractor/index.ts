@@ -1,11 +1,4 @@
-export {
-  BuiltinCnn,
-  type BuiltinCnnConfig,
-  type BuiltinCnnOutput,
-  builtinCnnConfigSchema,
-  builtinCnnGrid,
-  mergePatches,
-} from './architecture.js';
+export { mergePatches } from './architecture.js';
 export {
   ATTRIBUTE_CHANNELS,
   ATTRIBUTE_GROUPS,
@@ -15,17 +8,11 @@ export {
   GROUP_OFFSETS,
 } from './attribute-groups.js';
 export {
-  type BuiltinExtractorFromBytes,
-  builtinExtractorFromBytes,
-  builtinExtractorNameOf,
-  builtinWeightsFromBytes,
-} from './builtin-weights.js';
-export {
   type BuiltinExtractor,
   builtinExtractorName,
   createBuiltinExtractor,
 } from './create-builtin-extractor.js';
-export { builtinFeatureChannels, builtinFeatures } from './feature-map.js';
+export * from './portable.js';
 export { assemblePretextBatch, type PretextBatch } from './pretext-batch.js';
 export { attributeProbabilities, PretextAccuracy, predictedClasses, pretextLoss } from './pretext-loss.js';
 export {
@@ -40,8 +27,3 @@ export {
   packageWeightsDir,
   readBuiltinWeights,
 } from './weights-file.js';
-export {
-  BUILTIN_WEIGHTS_FORMAT,
-  type BuiltinWeightsMetadata,
-  builtinWeightsMetadataSchema,
-} from './weights-metadata.js';

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmKernels } from '../kernels/install-wasm-kernels.js';
 
-/** The backends a web page can run: the GPU through WebGL, WebAssembly, or plain JavaScript. */
-export type BrowserBackendName = 'webgl' | 'wasm' | 'cpu';
+/** The backends a web page can run, in the default order of preference: the GPU through WebGL, WebAssembly, plain JavaScript. */
+export const BROWSER_BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
+export type BrowserBackendName = (typeof BROWSER_BACKEND_NAMES)[number];
 
 export interface BrowserBackendReport {
   /** The backend tfjs now runs on. */
@@ -63,7 +64,7 @@ async function register(name: BrowserBackendName, options: BrowserBackendOptions
  * backend that cannot start is recorded with its reason and the next one is tried.
  */
 export async function initBrowserBackend(options: BrowserBackendOptions = {}): Promise<BrowserBackendReport> {
-  const order = options.prefer ?? (['webgl', 'wasm', 'cpu'] as const);
+  const order = options.prefer ?? BROWSER_BACKEND_NAMES;
   const attempts: BrowserBackendReport['attempts'] = [];
   for (const name of order) {
     const software = name === 'webgl' && !options.allowSoftwareWebgl ? softwareWebglRenderer() : undefined;

@@ -91,6 +91,17 @@ export interface StackEndToEndOutput {
 }
 
 /**
+ * Families read as one bank: their fused parameters, [V, members] over all their members, and [V, 1] columns of
+ * unary and binary tokens.
+ */
+interface FamilyBank<Fused> {
+  fused: Fused;
+  selection: tf.Tensor2D;
+  unary: tf.Tensor2D;
+  binary: tf.Tensor2D;
+}
+
+/**
  * PG_endtoend with a differentiable layout (Stack-NMN over the module memory): a controller attends over the
  * question's words for T steps and gives each step a distribution over the program vocabulary; that distribution
  * is the address into the attention memory. At a step every family of the memory runs once on the whole batch
@@ -117,22 +128,9 @@ export class StackEndToEndNetwork {
   readonly layoutTokenIds: number[];
   private readonly layoutSelection: tf.Tensor2D;
   /** The answering families, read as one bank (one call per step). */
-  private readonly answering: {
-    fused: FusedAnswers;
-    /** [V, members] over both families' members, and [V, 1] columns of unary and binary tokens. */
-    selection: tf.Tensor2D;
-    unary: tf.Tensor2D;
-    binary: tf.Tensor2D;
-  } | null;
-  /** The selecting families, read as one bank (one call per step). */
-  private readonly selecting: {
-    fused: FusedSelection;
-    /** [V, members] over all selecting members, and [V, 1] columns of unary, binary and within-input tokens. */
-    selection: tf.Tensor2D;
-    unary: tf.Tensor2D;
-    binary: tf.Tensor2D;
-    within: tf.Tensor2D;
-  } | null;
+  private readonly answering: FamilyBank<FusedAnswers> | null;
+  /** The selecting families, read as one bank (one call per step), and the [V, 1] column of within-input tokens. */
+  private readonly selecting: (FamilyBank<FusedSelection> & { within: tf.Tensor2D }) | null;
   private readonly selections: FamilySelections;
   private readonly sceneColumn: tf.Tensor2D;
   private readonly rowSelection: tf.Tensor2D;
@@ -199,36 +197,32 @@ export class StackEndToEndNetwork {
             .reduce((x, y) => tf.add(x, y)),
         ) as tf.Tensor2D,
       );
+    const bank = <F extends { arity: 1 | 2; selection: tf.Tensor2D }, B>(
+      list: F[],
+      fused: B,
+    ): FamilyBank<B> => ({
+      fused,
+      selection: tf.keep(
+        tf.concat(
+          list.map((f) => f.selection),
+          1,
+        ) as tf.Tensor2D,
+      ),
+      unary: column(list, (f) => f.arity === 1),
+      binary: column(list, (f) => f.arity === 2),
+    });
     const modulesScope = scope.scope('executor').scope('modules');
     this.answering =
       answering.length === 0
         ? null
+        : bank(answering, new FusedAnswers(modulesScope, answering, c.executor.stemDim));
+    this.selecting =
+      selecting.length === 0
+        ? null
         : {
-            fused: new FusedAnswers(modulesScope, answering, c.executor.stemDim),
-            selection: tf.keep(
-              tf.concat(
-                answering.map((f) => f.selection),
-                1,
-              ) as tf.Tensor2D,
-            ),
-            unary: column(answering, (f) => f.arity === 1),
-            binary: column(answering, (f) => f.arity === 2),
+            ...bank(selecting, new FusedSelection(modulesScope, selecting, c.executor.stemDim)),
+            within: column(selecting, (f) => f.withinInput),
           };
-    if (selecting.length === 0) this.selecting = null;
-    else {
-      this.selecting = {
-        fused: new FusedSelection(modulesScope, selecting, c.executor.stemDim),
-        selection: tf.keep(
-          tf.concat(
-            selecting.map((f) => f.selection),
-            1,
-          ) as tf.Tensor2D,
-        ),
-        unary: column(selecting, (f) => f.arity === 1),
-        binary: column(selecting, (f) => f.arity === 2),
-        within: column(selecting, (f) => f.withinInput),
-      };
-    }
     if (c.stack.tiedInit) {
       const variables = [
         ...(this.selecting?.fused.memberVariables() ?? []),
@@ -492,18 +486,9 @@ export class StackEndToEndNetwork {
   }
 
   dispose(): void {
-    if (this.answering) {
-      for (const t of [this.answering.selection, this.answering.unary, this.answering.binary]) t.dispose();
-    }
-    if (this.selecting) {
-      for (const t of [
-        this.selecting.selection,
-        this.selecting.unary,
-        this.selecting.binary,
-        this.selecting.within,
-      ])
-        t.dispose();
-    }
+    for (const bank of [this.answering, this.selecting])
+      if (bank) for (const t of [bank.selection, bank.unary, bank.binary]) t.dispose();
+    this.selecting?.within.dispose();
     this.selections.dispose();
     this.memory.dispose();
     this.sceneColumn.dispose();

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { LR_SCHEDULES } from '../training/lr-schedule.js';
 
 export const MODEL_NAMES = ['SAN', 'SAN_wbw', 'PG', 'PG_memory', 'PG_endtoend'] as const;
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 
 // The modes are defined where the models use them; the trainer's flags and the examples take them from here.
 export { TRAIN_MODES, type TrainMode } from '@mmnet/mm-net';

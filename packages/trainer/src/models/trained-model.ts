@@ -1,12 +1,8 @@
 import { join } from 'node:path';
 import { type Checkpoint, loadCheckpoint } from '@mmnet/core-tensors';
-import type { Vocab } from '@mmnet/programs';
 import { RunDirectory } from '../checkpoint/run-directory.js';
-import type { TrainConfig } from '../config/train-config.js';
 import { vocabHash } from '../data/vocab-file.js';
-import type { ModelAdapter } from './model-adapter.js';
 import { checkpointConfig, modelFromCheckpoint } from './model-from-checkpoint.js';
-import type { ModelRegistry } from './registry.js';
 
 export { checkpointConfig };
 
@@ -23,16 +19,16 @@ export function resolveCheckpoint(source: { run?: string; checkpoint?: string })
   return { file: join(source.run, rel), checkpoint: dir.loadCheckpoint(rel) };
 }
 
-/** Rebuilds the model of a checkpoint and loads its parameters (optimiser state is ignored). */
+/**
+ * `modelFromCheckpoint` (same arguments), first checking that the checkpoint was trained with `vocab` (the
+ * vocabulary hash in its metadata).
+ */
 export async function loadTrainedModel(
-  file: string,
-  checkpoint: Checkpoint,
-  vocab: Vocab,
-  featureShape: [number, number, number],
-  registry: ModelRegistry,
-): Promise<{ model: ModelAdapter; config: TrainConfig }> {
+  ...args: Parameters<typeof modelFromCheckpoint>
+): ReturnType<typeof modelFromCheckpoint> {
+  const [file, checkpoint, vocab] = args;
   if (checkpoint.metadata.vocab_hash !== undefined && checkpoint.metadata.vocab_hash !== vocabHash(vocab)) {
     throw new Error(`${file}: trained with another vocabulary than the dataset's vocab.json`);
   }
-  return modelFromCheckpoint(file, checkpoint, vocab, featureShape, registry);
+  return modelFromCheckpoint(...args);
 }
