@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ModelRegistry, Trainer, trainConfigSchema } from '../src/index.js';
+import { testRegistry } from './fixtures/test-model.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `mmnet-trainer-${prefix}-`));
@@ -30,4 +32,21 @@ export function shortRunOptions(data: string, config: string, out: string) {
     out,
     backend: 'wasm',
   };
+}
+
+/**
+ * Creates a Trainer from train-config options (with the test models unless `registry` is given), runs `body` with
+ * it and disposes of it.
+ */
+export async function withTrainer<T>(
+  options: Record<string, unknown>,
+  body: (trainer: Trainer) => T | Promise<T>,
+  registry: ModelRegistry = testRegistry(),
+): Promise<T> {
+  const trainer = await Trainer.create({ config: trainConfigSchema.parse(options), registry });
+  try {
+    return await body(trainer);
+  } finally {
+    trainer.dispose();
+  }
 }

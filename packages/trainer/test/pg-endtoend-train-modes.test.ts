@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinModels, Trainer, trainConfigSchema } from '../src/index.js';
+import { builtinModels } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { tempDir } from './helpers.js';
+import { tempDir, withTrainer } from './helpers.js';
 
 let data: string;
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
 describe('PG_endtoend --train_mode', () => {
   it('PG trains only the program generator, EE only the executor', async () => {
     for (const trainMode of ['PG', 'EE'] as const) {
-      const config = trainConfigSchema.parse({
+      const options = {
         model: 'PG_endtoend',
         clevr_dataset: data,
         batch_size: 6,
@@ -24,22 +24,23 @@ describe('PG_endtoend --train_mode', () => {
         train_mode: trainMode,
         decoder_mode: 'soft',
         model_config: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
-      });
-      const trainer = await Trainer.create({ config, registry: builtinModels() });
-      try {
-        const store = trainer.model.store;
-        const before = store.snapshot();
-        trainer.iteration();
-        const after = store.snapshot();
-        const changed = (prefix: string) =>
-          Object.keys(before)
-            .filter((n) => n.startsWith(prefix))
-            .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
-        expect(changed('programGenerator')).toBe(trainMode === 'PG');
-        expect(changed('executor')).toBe(trainMode === 'EE');
-      } finally {
-        trainer.dispose();
-      }
+      };
+      await withTrainer(
+        options,
+        (trainer) => {
+          const store = trainer.model.store;
+          const before = store.snapshot();
+          trainer.iteration();
+          const after = store.snapshot();
+          const changed = (prefix: string) =>
+            Object.keys(before)
+              .filter((n) => n.startsWith(prefix))
+              .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
+          expect(changed('programGenerator')).toBe(trainMode === 'PG');
+          expect(changed('executor')).toBe(trainMode === 'EE');
+        },
+        builtinModels(),
+      );
     }
   });
 });

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { decodePngFloat } from '@mmnet/clevr-data';
 import { initBackend, tf } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, questionFamilyName, runCli, Trainer, trainConfigSchema } from '../src/index.js';
+import { evaluate, questionFamilyName, runCli } from '../src/index.js';
 import { escapeHtml } from '../src/report/escape.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, tempDir, withTrainer } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLEVR_IMAGE = join(here, 'fixtures', 'clevr', 'CLEVR_val_000013.png');
@@ -170,15 +170,8 @@ describe('mmnet predict', () => {
 
 describe('a module network with a program generator', () => {
   it('keeps the number of tfjs tensors constant across training steps, validation and predictions', async () => {
-    const config = trainConfigSchema.parse({
-      model: 'PG',
-      clevr_dataset: data,
-      batch_size: 6,
-      stem_dim: 8,
-      model_config: MODELS.PG,
-    });
-    const trainer = await Trainer.create({ config, registry: testRegistry() });
-    try {
+    const options = { model: 'PG', clevr_dataset: data, batch_size: 6, stem_dim: 8, model_config: MODELS.PG };
+    await withTrainer(options, (trainer) => {
       const validate = () =>
         evaluate(trainer.model, trainer.val, { batchSize: 6, vocab: trainer.vocab, sampleCount: 2, step: 0 });
       trainer.iteration();
@@ -194,9 +187,7 @@ describe('a module network with a program generator', () => {
         programs: 'given',
       });
       expect(tf.memory().numTensors).toBe(before);
-    } finally {
-      trainer.dispose();
-    }
+    });
     const before = tf.memory().numTensors;
     const r = await predict(
       argvOf({ run: runs.PG, image, question: 'How many red things?', out: tempDir('predict-count') }),

@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, loadCheckpoint, tf } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RunDirectory, readTfRecords, runCli, Trainer, trainConfigSchema } from '../src/index.js';
+import { RunDirectory, readTfRecords, runCli } from '../src/index.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, tempDir, withTrainer } from './helpers.js';
 
 let data: string;
 
@@ -132,22 +132,16 @@ describe('mmnet train', () => {
   });
 
   it('keeps the number of tfjs tensors constant across training steps', async () => {
-    const config = trainConfigSchema.parse({
-      model: 'TEST_BOW',
-      clevr_dataset: data,
-      batch_size: 8,
-      batch_multiplier: 2,
-    });
-    const trainer = await Trainer.create({ config, registry: testRegistry() });
-    try {
-      trainer.iteration();
-      trainer.iteration();
-      const before = tf.memory().numTensors;
-      for (let i = 0; i < 5; i++) trainer.iteration();
-      expect(tf.memory().numTensors).toBe(before);
-    } finally {
-      trainer.dispose();
-    }
+    await withTrainer(
+      { model: 'TEST_BOW', clevr_dataset: data, batch_size: 8, batch_multiplier: 2 },
+      (trainer) => {
+        trainer.iteration();
+        trainer.iteration();
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < 5; i++) trainer.iteration();
+        expect(tf.memory().numTensors).toBe(before);
+      },
+    );
   });
 
   it('stops on a NaN loss with a clear message and keeps the last good checkpoint', async () => {
@@ -207,22 +201,19 @@ describe('mmnet train', () => {
       ),
     ).toBe(0);
     const source = loadCheckpoint(saved);
-    const config = trainConfigSchema.parse({
+    const options = {
       model: 'TEST_BOW',
       clevr_dataset: data,
       batch_size: 8,
       seed: 5,
       load_model_path: saved,
       load_model_mode: 'PG',
-    });
-    const trainer = await Trainer.create({ config, registry: testRegistry() });
-    try {
+    };
+    await withTrainer(options, (trainer) => {
       const words = trainer.model.store.get('programGenerator.words.table').dataSync();
       expect(Array.from(words)).toEqual(Array.from(source.tensors['programGenerator.words.table'].data));
       const key = trainer.model.store.get('executor.key.weight').dataSync();
       expect(Array.from(key)).not.toEqual(Array.from(source.tensors['executor.key.weight'].data));
-    } finally {
-      trainer.dispose();
-    }
+    });
   });
 });

@@ -12,6 +12,15 @@ export interface AdamUpdateConstants {
   correction2: number;
 }
 
+/** The operands of one Adam update: a variable, its first and second moments, its gradient and the constants. */
+export type AdamUpdateOperands = [
+  variable: tf.Variable,
+  m: tf.Variable,
+  v: tf.Variable,
+  grad: tf.Tensor,
+  c: AdamUpdateConstants,
+];
+
 /**
  * Name of the fused kernel: inputs x, m, v, g; attrs as `AdamUpdateConstants`; outputs the new x, m, v.
  * `registerAdamUpdateKernel` registers it for the cpu backend; @mmnet/native-kernels serves it on wasm.
@@ -81,13 +90,7 @@ export function registerAdamUpdateKernel(): void {
  * The update with tfjs ops (any backend), in tfjs's order of operations, assigning each result as soon as it
  * exists: at most three variable-sized temporaries live at once.
  */
-export function applyAdamUpdateWithOps(
-  variable: tf.Variable,
-  m: tf.Variable,
-  v: tf.Variable,
-  grad: tf.Tensor,
-  c: AdamUpdateConstants,
-): void {
+export function applyAdamUpdateWithOps(...[variable, m, v, grad, c]: AdamUpdateOperands): void {
   const only = <T extends tf.Tensor>(f: () => T): T => tf.tidy(f);
   const assign = (target: tf.Variable, value: tf.Tensor) => {
     target.assign(value);
@@ -127,18 +130,13 @@ export function applyAdamUpdateWithOps(
  * kernel where it is registered for the active backend (cpu; wasm with @mmnet/native-kernels: three new
  * buffers, nothing else), tfjs ops elsewhere.
  */
-export function applyAdamUpdate(
-  variable: tf.Variable,
-  m: tf.Variable,
-  v: tf.Variable,
-  grad: tf.Tensor,
-  c: AdamUpdateConstants,
-): void {
+export function applyAdamUpdate(...operands: AdamUpdateOperands): void {
+  const [variable, m, v, grad, c] = operands;
   const fused =
     [variable, m, v, grad].every((t) => t.dtype === 'float32') &&
     tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend());
   if (!fused) {
-    applyAdamUpdateWithOps(variable, m, v, grad, c);
+    applyAdamUpdateWithOps(...operands);
     return;
   }
   const outputs = tf
