@@ -4,7 +4,7 @@
  * PG is the default: IEP's module network on clevr-mini's ground-truth programs with module-net's attention modules
  * (`modules: 'attention'`), which learn from far fewer questions than the reference's residual modules (those stay
  * at the answer-type prior within the budget). The training time is capped with --max_minutes so that data build,
- * training and evaluation stay under 45 minutes on any machine. Every setting is an `mmnet train` flag or model
+ * training and evaluation stay under 45 minutes on a quiet 2-core machine. Every setting is an `mmnet train` flag or model
  * option, so any of them can be overridden. Measured runs of each recipe: results/train-clevr.md.
  */
 export const DEFAULT_MODEL = 'PG';
@@ -24,7 +24,7 @@ export function defaultTrainArgs(
   model: string,
   paths: { model: string; clevr_dataset: string; clevr_val_images: string; out: string },
 ): TrainDefaults {
-  const common = { ...paths, seed: '0', num_val_samples: '1000', max_minutes: '28' };
+  const common = { ...paths, seed: '0', num_val_samples: '1000', max_minutes: '32' };
   switch (model) {
     case 'SAN':
     case 'SAN_wbw':
@@ -70,12 +70,9 @@ export function defaultTrainArgs(
       };
       // PG and PG_memory also carry clevr-iep's seq2seq program generator, trained by teacher forcing on the same
       // batches' ground-truth programs (one generator update per executor update, its own Adam at --pg_lr), so the
-      // run answers questions in words: evaluation and `mmnet predict` execute the generator's programs. Sizes
-      // and learning rate of program-decoders' scripts/train-supervised.ts (LSTM 128, word vectors 64: 95.5 %
-      // exact match after 4,000 updates of 64 questions). Interleaved rather than given a share of the budget: its
-      // update costs ~5 % of the executor's (measured on clevr-micro, one thread, batch 64: 1.33 against 1.26
-      // CPU-seconds per iteration with and without it), so the executor keeps ~95 % of its updates in the same
-      // 28 minutes and the generator gets ~2,700 (not measured end to end yet: see the README).
+      // run answers questions in words: evaluation and `mmnet predict` execute the generator's programs. Sizes and
+      // learning rate of program-decoders' scripts/train-supervised.ts (LSTM 128, word vectors 64). Its updates
+      // take about a quarter of the training time, so the executor sees ~115,000 questions in the 32 minutes.
       if (model !== 'PG_endtoend')
         return {
           args: { ...args, pg_lr: '3e-3' },
