@@ -59,6 +59,16 @@ describe.each(['lstm', 'gru'] as const)('seq2seq program generator (%s)', (cell)
     expect(diff).toBeLessThan(1e-6);
   });
 
+  it('encodes a batch of questions of different lengths the same with extra padding columns', () => {
+    const width = data.questionLength;
+    const rows = [0, 1, 2].map((r) => Array.from(data.questions.subarray(r * width, (r + 1) * width)));
+    const longest = Math.max(...rows.map((q) => q.findLastIndex((t) => t !== 0) + 1));
+    const tight = generator.encode(tf.tensor2d(rows.map((q) => q.slice(0, longest))).toInt());
+    const wide = generator.encode(tf.tensor2d(rows.map((q) => [...q, 0, 0, 0])).toInt());
+    const diff = tf.max(tf.abs(tf.sub(wide, tight))).dataSync()[0];
+    expect(diff).toBeLessThan(1e-6);
+  });
+
   it('teacher forcing equals step-by-step decoding', () => {
     const logits = generator.teacherForcedLogits(questions, programs);
     expect(logits.shape).toEqual([4, data.programLength - 1, generator.programs.size]);

@@ -94,10 +94,14 @@ export class Seq2SeqProgramGenerator {
       throw new Error(`encode: questions must be int32 [B, T], got ${questions.dtype} [${questions.shape}]`);
     }
     const lengths = questionLengths(questions);
-    // When no row is padded the per-step length masks are identities: skip them (fewer ops per step).
-    const padded = lengths.some((l) => l < questions.shape[1]);
+    // Columns after the longest question are padding in every row: the encoder stops there (the same encoding,
+    // fewer steps). When no row is padded the per-step length masks are identities: skip them.
+    const [batch] = questions.shape;
+    const steps = Math.max(...lengths);
+    const padded = lengths.some((l) => l < steps);
     return tf.tidy(() => {
-      const words = this.questionEmbedding.apply(questions) as tf.Tensor3D;
+      const used = steps < questions.shape[1] ? tf.slice(questions, [0, 0], [batch, steps]) : questions;
+      const words = this.questionEmbedding.apply(used) as tf.Tensor3D;
       return this.encoder.apply(words, padded ? lengths : undefined).last;
     });
   }
