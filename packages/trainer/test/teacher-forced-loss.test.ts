@@ -2,10 +2,7 @@ import { initBackend, tf } from '@mmnet/core-tensors';
 import { createProgramGenerator } from '@mmnet/program-decoders';
 import { NULL_ID } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  teacherForcedProgramLoss,
-  withoutPaddingColumns,
-} from '../src/models/adapters/program-generator-part.js';
+import { teacherForcedProgramLoss } from '../src/models/adapters/program-generator-part.js';
 import { tinyVocab } from './fixtures/tiny-dataset.js';
 
 const vocab = tinyVocab();
@@ -20,31 +17,6 @@ function padded(rows: number[][], width: number): Int32Array {
 describe("the program generator's teacher-forced loss", () => {
   beforeAll(async () => {
     await initBackend({ prefer: 'cpu', log: null });
-  });
-
-  it('drops only the columns that are <NULL> in every row', () => {
-    const rows = {
-      data: padded(
-        [
-          [1, 4, 7, 2],
-          [1, 4, 5, 6, 7, 2],
-        ],
-        9,
-      ),
-      shape: [2, 9] as [number, number],
-    };
-    const tight = withoutPaddingColumns(rows);
-    expect(tight.shape).toEqual([2, 6]);
-    expect([...tight.data]).toEqual([
-      ...padded(
-        [
-          [1, 4, 7, 2],
-          [1, 4, 5, 6, 7, 2],
-        ],
-        6,
-      ),
-    ]);
-    expect(withoutPaddingColumns(tight)).toBe(tight);
   });
 
   it('is the same with extra padding columns in the questions and the programs', () => {

@@ -8,6 +8,7 @@ import {
   repairPrefixProgram,
   type Seq2SeqConfigInput,
   type Seq2SeqProgramGenerator,
+  trimmedBatch,
 } from '@mmnet/program-decoders';
 import { NULL_ID, type Vocab } from '@mmnet/programs';
 import {
@@ -83,33 +84,27 @@ export function teacherForcedProgramLoss(
   batch: ProgramBatch,
   model: string,
 ): { loss: tf.Scalar; exactMatch: number } {
-  const { data, shape } = withoutPaddingColumns(requirePrograms(batch, model));
-  const programs = tf.tensor2d(data, shape, 'int32');
-  const logits = generator.teacherForcedLogits(questionTensor(batch), programs);
-  const targets = tf.slice(programs, [0, 1], [shape[0], shape[1] - 1]) as tf.Tensor2D;
+  const { data, shape } = requirePrograms(batch, model);
+  // Cut to the batch's longest question and program: the decoder runs no all-padding step, and the loss and exact
+  // match are the same (those columns are masked out of both).
+  const cut = trimmedBatch(
+    {
+      count: shape[0],
+      questions: batch.questions,
+      questionLength: batch.questionLength,
+      programs: data,
+      programLength: shape[1],
+    },
+    Array.from({ length: shape[0] }, (_, i) => i),
+  );
+  const programs = tf.tensor2d(cut.programs, [cut.size, cut.programLength], 'int32');
+  const questions = tf.tensor2d(cut.questions, [cut.size, cut.questionLength], 'int32');
+  const logits = generator.teacherForcedLogits(questions, programs);
+  const targets = tf.slice(programs, [0, 1], [cut.size, cut.programLength - 1]) as tf.Tensor2D;
   const wrong = tf.logicalAnd(tf.notEqual(tf.argMax(logits, -1), targets), tf.notEqual(targets, NULL_ID));
   const wrongPerRow = tf.sum(tf.cast(wrong, 'int32'), 1).dataSync();
   const exactMatch = wrongPerRow.filter((w) => w === 0).length / shape[0];
   return { loss: maskedSequenceCrossEntropy(logits, targets), exactMatch };
-}
-
-/**
- * Prefix rows without the columns that are `<NULL>` in every row: the decoder runs as many steps as the longest
- * program needs, and the loss and exact match are the same (those columns are masked out of both).
- */
-export function withoutPaddingColumns(rows: ProgramRows): ProgramRows {
-  const [n, width] = rows.shape;
-  let used = 2;
-  for (let i = 0; i < n; i++)
-    for (let j = width - 1; j >= used; j--)
-      if (rows.data[i * width + j] !== NULL_ID) {
-        used = j + 1;
-        break;
-      }
-  if (used >= width) return rows;
-  const data = new Int32Array(n * used);
-  for (let i = 0; i < n; i++) data.set(rows.data.subarray(i * width, i * width + used), i * used);
-  return { data, shape: [n, used] };
 }
 
 /** The generator's config from a model's `model_config` (its `programGenerator` entry), and the rest. */
