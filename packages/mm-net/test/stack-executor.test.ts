@@ -93,6 +93,30 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
+  it('a null layout row keeps the controller choice, and a given row does not depend on the others', () => {
+    const { model } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
+    const n = PROGRAMS.length;
+    const features = randomFeatures(n, 5);
+    const questions = randomQuestions(n, 6);
+    const layout = programRows().map((r) => alignedLayout(r, vocabulary, 9));
+    const partial = layout.map((row, i) => (i % 2 === 0 ? row : null));
+    tf.tidy(() => {
+      const mixed = model.forward(features, questions, { layout: partial });
+      const given = model.forward(features, questions, { layout });
+      const free = model.forward(features, questions);
+      const [a, g, f] = [mixed.logits.arraySync(), given.logits.arraySync(), free.logits.arraySync()];
+      for (let i = 0; i < n; i++) {
+        const expected = i % 2 === 0 ? g[i] : f[i];
+        a[i].forEach((v, j) => expect(v).toBeCloseTo(expected[j], 5));
+      }
+      const tokens = (out: typeof mixed, i: number) =>
+        Array.from(out.trace.tokens.subarray(i * 9, (i + 1) * 9));
+      expect(tokens(mixed, 0)).toEqual(layout[0]);
+      expect(tokens(mixed, 1)).toEqual(tokens(free, 1));
+    });
+    model.dispose();
+  });
+
   it('soft addresses: the answer loss reaches the controller, the question encoder and every memory row with an address', () => {
     const { model, store } = createStackEndToEndNetwork(stackConfig('soft'), endToEndVocab);
     const features = randomFeatures(3, 7);

@@ -19,10 +19,10 @@ const MODEL_CONFIG = {
   stack: { steps: 5, depth: 4 },
 };
 
-async function train(extra: string[], name: string) {
+async function train(extra: string[], name: string, modelConfig: object = MODEL_CONFIG) {
   const dir = tempDir(name);
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ model_config: MODEL_CONFIG }));
+  writeFileSync(config, JSON.stringify({ model_config: modelConfig }));
   const out = join(dir, 'run');
   const io = captureIo();
   const code = await runCli(
@@ -63,6 +63,19 @@ describe('PG_endtoend with the stack executor through mmnet train', () => {
       'stack-layouts',
     );
     expect(code, io.stderr.join('\n')).toBe(0);
+  });
+
+  it('with stack.givenLayouts it executes the aligned layouts of the ground-truth programs', async () => {
+    const givenLayouts = { ...MODEL_CONFIG, stack: { steps: 26, depth: 4, givenLayouts: true } };
+    const { code, io, out } = await train(['--train_mode', 'EE'], 'stack-given', givenLayouts);
+    expect(code, io.stderr.join('\n')).toBe(0);
+    const val = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.kind === 'val');
+    // Every program fits 26 steps, so every executed layout is its question's program.
+    expect(val[0].program_exact_match).toBe(1);
   });
 
   it('a stack config error names the field', async () => {

@@ -26,6 +26,12 @@ export const StackExecutorSchema = z.object({
    * the questions that address them.
    */
   tiedInit: z.boolean().default(false),
+  /**
+   * Train and evaluate on the ground-truth programs' aligned layouts as one-hot addresses (questions without a
+   * program, or with one longer than `steps`, keep the controller's): the executor's accuracy when its layouts are
+   * right, the bound on what the controller can find. Off for learning from answers.
+   */
+  givenLayouts: z.boolean().default(false),
 });
 export type StackExecutorConfig = z.output<typeof StackExecutorSchema>;
 

@@ -55,8 +55,11 @@ export interface StackForwardOptions {
   sampleTemperature?: number;
   /** Gumbel and hard modes: each step's most likely token, one-hot, no noise or sampling (evaluation). */
   greedy?: boolean;
-  /** Fixed one-hot layouts [N][steps] of token ids (tests, inspection): the controller's choice is ignored. */
-  layout?: readonly (readonly number[])[];
+  /**
+   * Fixed one-hot layouts [N][steps] of token ids (`stack.givenLayouts`, tests, inspection): a row's own layout
+   * replaces the controller's choice; a null row (no program, or one longer than the steps) keeps it.
+   */
+  layout?: readonly (readonly number[] | null)[];
 }
 
 /** What the stack executor did at every step, for reports and layout agreement. */
@@ -302,15 +305,23 @@ export class StackEndToEndNetwork {
         `PG_endtoend stack: steps must be 1..stack.steps (${this.config.stack.steps}), got ${T}`,
       );
     const greedy = mode !== 'soft' && options.greedy === true;
-    if (mode !== 'soft' && !greedy && !options.layout && !options.rng)
+    const fixed = options.layout;
+    const allFixed = fixed?.every((row) => row !== null) === true;
+    if (mode !== 'soft' && !greedy && !allFixed && !options.rng)
       throw new Error(`PG_endtoend stack: mode '${mode}' needs a seeded rng`);
     const [n, h, w] = [features.shape[0], this.config.executor.height, this.config.executor.width];
     if (questions.shape[0] !== n)
       throw new Error(`PG_endtoend stack: ${questions.shape[0]} questions for ${n} feature maps`);
-    if (options.layout) {
-      if (options.layout.length !== n || options.layout.some((row) => row.length !== T))
-        throw new Error(`PG_endtoend stack: a layout needs ${n} rows of ${T} token ids`);
-    }
+    if (fixed && (fixed.length !== n || fixed.some((row) => row !== null && row.length !== T)))
+      throw new Error(`PG_endtoend stack: a layout needs ${n} rows (null or ${T} token ids)`);
+    // 1 for the rows whose layout is given, [N, 1] (only when some rows are and some are not).
+    const fixedRows =
+      fixed && !allFixed
+        ? tf.tensor2d(
+            fixed.map((row) => (row ? 1 : 0)),
+            [n, 1],
+          )
+        : null;
     const V = this.programs.size;
     const F = this.stem.apply(features);
     const d = F.shape[3];
@@ -349,8 +360,8 @@ export class StackEndToEndNetwork {
       let address: tf.Tensor2D;
       let chosen: Int32Array;
       let noGradient = false;
-      if (options.layout) {
-        chosen = Int32Array.from(options.layout, (row) => row[t]);
+      if (allFixed) {
+        chosen = Int32Array.from(fixed!, (row) => row![t]);
         address = oneHotRows(chosen, V);
         noGradient = true;
       } else if (mode === 'soft' || greedy) {
@@ -369,6 +380,11 @@ export class StackEndToEndNetwork {
         chosen = sample.samples.dataSync() as Int32Array;
         address = stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D;
         noGradient = true;
+      }
+      if (fixedRows) {
+        chosen = chosen.map((id, i) => fixed![i]?.[t] ?? id);
+        const given = oneHotRows(chosen, V);
+        address = tf.add(tf.mul(fixedRows, given), tf.mul(tf.sub(1, fixedRows), address)) as tf.Tensor2D;
       }
       chosen.forEach((id, i) => {
         tokens[i * T + t] = id;

@@ -9,7 +9,7 @@ import {
 } from '@mmnet/mm-net';
 import { MovingAverageBaseline } from '@mmnet/program-decoders';
 import { END_TOKEN, ProgramError, postfixToTree, treeToPrefix } from '@mmnet/programs';
-import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
+import type { ModelAdapter, ModelFactory, ProgramBatch } from '../model-adapter.js';
 import { featureTensor, questionTensor, requirePrograms } from './classification-loss.js';
 import { baselineState, endToEndConfigInput, passPosition, programIdRows } from './pg-endtoend-common.js';
 
@@ -21,13 +21,22 @@ import { baselineState, endToEndConfigInput, passPosition, programIdRows } from 
  * length curriculum, up to `stack.steps`). Evaluation reports each step's most likely token as the predicted
  * program (in prefix order when the layout is a whole tree), so the trainer's program exact match is the layout
  * agreement under the postfix alignment (mm-net's `alignedLayout`); the report shows every step's address and
- * written attention. With --program_supervision_fraction the addresses learn the aligned layouts by cross-entropy.
+ * written attention. With --program_supervision_fraction the addresses learn the aligned layouts by cross-entropy;
+ * with `stack.givenLayouts` the aligned layouts are the addresses.
  */
 export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
   const config = parseStackEndToEndConfig(endToEndConfigInput(ctx));
   const { model, store } = createStackEndToEndNetwork(config, ctx.vocab);
   const baseline = new MovingAverageBaseline(config.decoder.reinforce.baselineMomentum);
   const names = model.programs;
+  // The aligned layouts of the batch's ground-truth programs (null rows: too long), or null without programs.
+  const givenLayouts = (batch: ProgramBatch, steps: number) => {
+    const { programs, programLength: width } = batch;
+    if (!programs || !width) return undefined;
+    return Array.from({ length: programs.length / width }, (_, i) =>
+      alignedLayout(programs.subarray(i * width, (i + 1) * width), names, steps),
+    );
+  };
   const adapter: ModelAdapter = {
     name: 'PG_endtoend',
     store,
@@ -36,7 +45,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
     addressingLabels: model.layoutTokenIds.map((id) => names.token(id)),
     // Each step's written attention (its families' outputs mixed by their shares of the address).
     attentionLabel: 'step',
-    // Its layout comes from its own controller; a given program has no place in it.
+    // Its layout comes from its own controller (with `stack.givenLayouts`, from the batch's programs' alignment).
     predictsPrograms: true,
     executesGivenPrograms: false,
     forward(batch, fctx) {
@@ -45,6 +54,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       // The steps grow with the curriculum as a tree program's length does (up to stack.steps).
       const settings = endToEndPassSettings(config.decoder, passPosition(ctx, fctx), config.stack.steps);
       const out = model.forward(featureTensor(batch), questions, {
+        layout: config.stack.givenLayouts ? givenLayouts(batch, settings.maxLength) : undefined,
         mode: settings.mode,
         steps: settings.maxLength,
         rng: fctx.rng,
@@ -75,12 +85,10 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
     },
     programLoss(batch) {
       const questions = questionTensor(batch);
-      const { data, shape } = requirePrograms(batch, 'PG_endtoend with --program_supervision_fraction');
-      const n = shape[0];
+      requirePrograms(batch, 'PG_endtoend with --program_supervision_fraction');
       const T = config.stack.steps;
-      const layouts = Array.from({ length: n }, (_, i) =>
-        alignedLayout(data.subarray(i * shape[1], (i + 1) * shape[1]), names, T),
-      );
+      const layouts = givenLayouts(batch, T)!;
+      const n = layouts.length;
       const logits = model.layoutLogits(questions, T);
       const ce = layoutCrossEntropy(logits, layouts);
       const chosen = tf.argMax(logits, -1).dataSync();
