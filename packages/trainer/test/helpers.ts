@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ModelRegistry, Trainer, trainConfigSchema } from '../src/index.js';
@@ -18,6 +18,16 @@ export function argvOf(options: Record<string, string | number | boolean | undef
   return Object.entries(options).flatMap(([key, value]) =>
     value === undefined || value === false ? [] : value === true ? [`--${key}`] : [`--${key}`, String(value)],
   );
+}
+
+/** The records of a run's metrics.jsonl, in order; only those of `kind` when given. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON records of several kinds, read field by field by the tests.
+export function metricsOf(out: string, kind?: 'train' | 'val'): any[] {
+  const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  return kind ? records.filter((m) => m.kind === kind) : records;
 }
 
 /** The options of a short training run on the tiny dataset: 2 iterations of 6 questions, one validation. */

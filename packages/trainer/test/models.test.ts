@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, MODEL_NAMES, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, metricsOf, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -69,11 +68,7 @@ describe('every built-in model trains through mmnet train', () => {
       ).toEqual([]);
       expect(code).toBe(0);
       expect(new RunDirectory(out).readManifest().step).toBe(4);
-      const val = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-        .filter((m) => m.kind === 'val');
+      const val = metricsOf(out, 'val');
       expect(val).toHaveLength(2);
       expect(Number.isFinite(val[1].loss)).toBe(true);
     });

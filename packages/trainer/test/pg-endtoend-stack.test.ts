@@ -4,7 +4,7 @@ import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, shortRunOptions, tempDir } from './helpers.js';
+import { argvOf, captureIo, metricsOf, shortRunOptions, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -41,11 +41,7 @@ describe('PG_endtoend with the stack executor through mmnet train', () => {
   it('trains by default, reports layout agreement and every step’s attention and address', async () => {
     const { code, io, out } = await train([], 'stack-run');
     expect(code, io.stderr.join('\n')).toBe(0);
-    const val = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((m) => m.kind === 'val');
+    const val = metricsOf(out, 'val');
     expect(val).toHaveLength(1);
     // The argmax layout is compared with every question's program: a number in [0, 1], not absent.
     expect(val[0].program_exact_match).toBeGreaterThanOrEqual(0);
@@ -69,11 +65,7 @@ describe('PG_endtoend with the stack executor through mmnet train', () => {
     const givenLayouts = { ...MODEL_CONFIG, stack: { steps: 26, depth: 4, givenLayouts: true } };
     const { code, io, out } = await train(['--train_mode', 'EE'], 'stack-given', givenLayouts);
     expect(code, io.stderr.join('\n')).toBe(0);
-    const val = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((m) => m.kind === 'val');
+    const val = metricsOf(out, 'val');
     // Every program fits 26 steps, so every executed layout is its question's program.
     expect(val[0].program_exact_match).toBe(1);
   });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { restrictOrder, selectSupervisedQuestions } from '../src/data/program-supervision.js';
 import { builtinModels, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, tempDir } from './helpers.js';
+import { captureIo, metricsOf, tempDir } from './helpers.js';
 
 describe('selectSupervisedQuestions', () => {
   it('keeps round(fraction * count) distinct rows, sorted, the same for the same seed', () => {
@@ -103,11 +103,7 @@ describe('mmnet train --train_mode PG --program_supervision_fraction', () => {
         .reduce((s, [, v]) => s + Array.from(v.data as Float32Array).reduce((a, x) => a + Math.abs(x), 0), 0);
     expect(moments('optim/executor/m/')).toBe(0);
     expect(moments('optim/programGenerator/m/')).toBeGreaterThan(0);
-    const train = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((m) => m.kind === 'train');
+    const train = metricsOf(out, 'train');
     expect(train.at(-1).loss).toBeLessThan(train[0].loss);
   });
 

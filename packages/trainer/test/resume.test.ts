@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RunDirectory, runCli } from '../src/index.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir } from './helpers.js';
+import { argvOf, captureIo, metricsOf, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
@@ -98,12 +98,7 @@ describe('mmnet train --resume', () => {
     // The time-based schedule's clock went on from the checkpoint's (it did not restart at 0).
     expect(b.metadata.schedule_minutes as number).toBeGreaterThan(minutesAtKill);
     // The resumed run's metrics have each step once.
-    const steps = readFileSync(join(killed, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((m) => m.kind === 'train')
-      .map((m) => m.step);
+    const steps = metricsOf(killed, 'train').map((m) => m.step);
     expect(steps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
   }, 420_000);
   it('resumes a run that had already done its last iteration: validates, checkpoints, exits 0', async () => {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RunDirectory, readTfRecords, runCli } from '../src/index.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir, withTrainer } from './helpers.js';
+import { argvOf, captureIo, metricsOf, tempDir, withTrainer } from './helpers.js';
 
 let data: string;
 
@@ -42,10 +42,7 @@ describe('mmnet train', () => {
     const manifest = new RunDirectory(out).readManifest();
     expect(manifest.step).toBe(36); // 96 questions / 8 = 12 batches x 3 epochs
     expect(existsSync(join(out, manifest.latest))).toBe(true);
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const metrics = metricsOf(out);
     expect(metrics.filter((m) => m.kind === 'train')).toHaveLength(36);
     const val = metrics.filter((m) => m.kind === 'val');
     expect(val.map((m) => m.step)).toEqual([10, 20, 30, 36]);
