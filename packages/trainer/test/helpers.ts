@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ModelRegistry, Trainer, trainConfigSchema } from '../src/index.js';
@@ -18,6 +18,14 @@ export function argvOf(options: Record<string, string | number | boolean | undef
   return Object.entries(options).flatMap(([key, value]) =>
     value === undefined || value === false ? [] : value === true ? [`--${key}`] : [`--${key}`, String(value)],
   );
+}
+
+/** A new folder with a config.json of `model_config` in it: the config's path and a run folder (`run`) beside it. */
+export function configuredRun(name: string, modelConfig: object): { config: string; out: string } {
+  const dir = tempDir(name);
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ model_config: modelConfig }));
+  return { config, out: join(dir, 'run') };
 }
 
 /** The records of a run's metrics.jsonl, in order; only those of `kind` when given. */

@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, metricsOf, shortRunOptions, tempDir } from './helpers.js';
+import { argvOf, captureIo, configuredRun, metricsOf, shortRunOptions, tempDir } from './helpers.js';
 
 let data: string;
 
@@ -20,10 +20,7 @@ const MODEL_CONFIG = {
 };
 
 async function train(extra: string[], name: string, modelConfig: object = MODEL_CONFIG) {
-  const dir = tempDir(name);
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ model_config: modelConfig }));
-  const out = join(dir, 'run');
+  const { config, out } = configuredRun(name, modelConfig);
   const io = captureIo();
   const code = await runCli(
     [
@@ -71,12 +68,10 @@ describe('PG_endtoend with the stack executor through mmnet train', () => {
   });
 
   it('a stack config error names the field', async () => {
-    const dir = tempDir('stack-bad');
-    const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ model_config: { ...MODEL_CONFIG, stack: { steps: 0 } } }));
+    const { config, out } = configuredRun('stack-bad', { ...MODEL_CONFIG, stack: { steps: 0 } });
     const io = captureIo();
     const code = await runCli(
-      ['train', ...argvOf({ model: 'PG_endtoend', clevr_dataset: data, config, out: join(dir, 'run') })],
+      ['train', ...argvOf({ model: 'PG_endtoend', clevr_dataset: data, config, out })],
       io,
       builtinModels(),
     );

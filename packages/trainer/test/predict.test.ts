@@ -9,7 +9,7 @@ import { evaluate, questionFamilyName, runCli } from '../src/index.js';
 import { escapeHtml } from '../src/report/escape.js';
 import { testRegistry } from './fixtures/test-model.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, tempDir, withTrainer } from './helpers.js';
+import { argvOf, captureIo, configuredRun, tempDir, withTrainer } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLEVR_IMAGE = join(here, 'fixtures', 'clevr', 'CLEVR_val_000013.png');
@@ -35,10 +35,7 @@ let image: string;
 const runs: Record<string, string> = {};
 
 async function train(model: string, modelConfig: Record<string, unknown>, iterations = 3): Promise<string> {
-  const dir = tempDir(`predict-${model}`);
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ model_config: modelConfig }));
-  const out = join(dir, 'run');
+  const { config, out } = configuredRun(`predict-${model}`, modelConfig);
   const io = captureIo();
   const code = await runCli(
     [
