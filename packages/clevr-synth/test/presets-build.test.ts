@@ -37,8 +37,8 @@ function jsonAndPngFiles(dir: string): Map<string, Buffer> {
 }
 
 describe('dataset presets', () => {
-  it('lists clevr-mini, clevr-micro and clevr-small and refuses unknown names', () => {
-    expect(presetNames()).toEqual(['clevr-micro', 'clevr-mini', 'clevr-small']);
+  it('lists clevr-medium, clevr-micro, clevr-mini and clevr-small and refuses unknown names', () => {
+    expect(presetNames()).toEqual(['clevr-medium', 'clevr-micro', 'clevr-mini', 'clevr-small']);
     const mini = getPreset('clevr-mini');
     expect(mini.splits).toEqual([
       { split: 'train', images: 2000, seed: 20240601, questionsPerImage: 40 },
@@ -46,7 +46,7 @@ describe('dataset presets', () => {
     ]);
     expect([mini.width, mini.height]).toEqual([480, 320]);
     expect(() => getPreset('clevr-huge')).toThrow(
-      /unknown dataset preset "clevr-huge" \(presets: clevr-micro, clevr-mini, clevr-small\)/,
+      /unknown dataset preset "clevr-huge" \(presets: clevr-medium, clevr-micro, clevr-mini, clevr-small\)/,
     );
   });
 
@@ -139,7 +139,7 @@ describe('dataset presets', () => {
     expect(out.join('\n')).toContain(first.splits.train.featuresH5);
     expect(await runMmnetData(['build-preset', '--preset', 'clevr-giant', '--output_dir', root], io)).toBe(2);
     expect(err.at(-1)).toMatch(
-      /unknown preset "clevr-giant" \(presets: clevr-micro, clevr-mini, clevr-small\)/,
+      /unknown preset "clevr-giant" \(presets: clevr-medium, clevr-micro, clevr-mini, clevr-small\)/,
     );
   });
 });

@@ -41,7 +41,8 @@ export type PresetDefinition = z.output<typeof presetDefinitionSchema>;
  * CLEVR, 2,000 train images with 40 questions each (80,000 questions: with 10 per image, as CLEVR has, a model
  * memorises 20,000 questions before it generalises) + 400 val images with 10 each). `clevr-small`: twice
  * clevr-mini's training images (30 questions each) plus a
- * held-out test split, for the experiments (examples/experiments). `clevr-micro`: a seconds-sized one for tests and smoke runs
+ * held-out test split, for the experiments (examples/experiments). `clevr-medium`: 20,000 train images with CLEVR's 10
+ * questions each, for modules that memorise a few thousand images (the reference's residual modules). `clevr-micro`: a seconds-sized one for tests and smoke runs
  * (small images: the extractor resizes to its 224x224 input anyway).
  */
 export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
@@ -70,6 +71,21 @@ export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
       { split: 'train', images: 4000, seed: 20240603, questionsPerImage: 30 },
       { split: 'val', images: 500, seed: 20240613, questionsPerImage: 10 },
       { split: 'test', images: 500, seed: 20240623, questionsPerImage: 10 },
+    ],
+    date: '2024-06-01',
+    featureBatchSize: 32,
+  },
+  'clevr-medium': {
+    name: 'clevr-medium',
+    description:
+      'synthetic CLEVR, 480x320, 20,000 train images (10 questions each) + 1,000 val + 1,000 test images (10 each), built-in CNN features',
+    seed: 20240604,
+    width: 480,
+    height: 320,
+    splits: [
+      { split: 'train', images: 20000, seed: 20240604, questionsPerImage: 10 },
+      { split: 'val', images: 1000, seed: 20240614, questionsPerImage: 10 },
+      { split: 'test', images: 1000, seed: 20240624, questionsPerImage: 10 },
     ],
     date: '2024-06-01',
     featureBatchSize: 32,
