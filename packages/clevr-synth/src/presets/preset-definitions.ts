@@ -46,64 +46,75 @@ export type PresetDefinition = z.output<typeof presetDefinitionSchema>;
  * (small images: the extractor resizes to its 224x224 input anyway).
  */
 export const PRESETS: Readonly<Record<string, PresetDefinition>> = {
-  'clevr-mini': {
-    name: 'clevr-mini',
-    description:
-      'synthetic CLEVR, 480x320, 2,000 train images (40 questions each) + 400 val images (10 each), built-in CNN features',
-    seed: 20240601,
-    width: 480,
-    height: 320,
-    splits: [
-      { split: 'train', images: 2000, seed: 20240601, questionsPerImage: 40 },
-      { split: 'val', images: 400, seed: 20240611, questionsPerImage: 10 },
+  'clevr-mini': preset(
+    'clevr-mini',
+    'synthetic CLEVR, 480x320, 2,000 train images (40 questions each) + 400 val images (10 each), built-in CNN features',
+    20240601,
+    [
+      ['train', 2000, 40],
+      ['val', 400, 10],
     ],
-    date: '2024-06-01',
-    featureBatchSize: 32,
-  },
-  'clevr-small': {
-    name: 'clevr-small',
-    description:
-      'synthetic CLEVR for the experiments, 480x320, 4,000 train images (30 questions each) + 500 val + 500 test images (10 each), built-in CNN features',
-    seed: 20240603,
-    width: 480,
-    height: 320,
-    splits: [
-      { split: 'train', images: 4000, seed: 20240603, questionsPerImage: 30 },
-      { split: 'val', images: 500, seed: 20240613, questionsPerImage: 10 },
-      { split: 'test', images: 500, seed: 20240623, questionsPerImage: 10 },
+  ),
+  'clevr-small': preset(
+    'clevr-small',
+    'synthetic CLEVR for the experiments, 480x320, 4,000 train images (30 questions each) + 500 val + 500 test images (10 each), built-in CNN features',
+    20240603,
+    [
+      ['train', 4000, 30],
+      ['val', 500, 10],
+      ['test', 500, 10],
     ],
-    date: '2024-06-01',
-    featureBatchSize: 32,
-  },
-  'clevr-medium': {
-    name: 'clevr-medium',
-    description:
-      'synthetic CLEVR, 480x320, 20,000 train images (10 questions each) + 1,000 val + 1,000 test images (10 each), built-in CNN features',
-    seed: 20240604,
-    width: 480,
-    height: 320,
-    splits: [
-      { split: 'train', images: 20000, seed: 20240604, questionsPerImage: 10 },
-      { split: 'val', images: 1000, seed: 20240614, questionsPerImage: 10 },
-      { split: 'test', images: 1000, seed: 20240624, questionsPerImage: 10 },
+  ),
+  'clevr-medium': preset(
+    'clevr-medium',
+    'synthetic CLEVR, 480x320, 20,000 train images (10 questions each) + 1,000 val + 1,000 test images (10 each), built-in CNN features',
+    20240604,
+    [
+      ['train', 20000, 10],
+      ['val', 1000, 10],
+      ['test', 1000, 10],
     ],
-    date: '2024-06-01',
-    featureBatchSize: 32,
-  },
-  'clevr-micro': {
-    name: 'clevr-micro',
-    description: 'tiny synthetic CLEVR for tests, 120x80, 40 train + 10 val images, 10 questions each',
-    seed: 20240602,
-    width: 120,
-    height: 80,
-    splits: [
-      { split: 'train', images: 40, seed: 20240602, questionsPerImage: 10 },
-      { split: 'val', images: 10, seed: 20240612, questionsPerImage: 10 },
+  ),
+  'clevr-micro': preset(
+    'clevr-micro',
+    'tiny synthetic CLEVR for tests, 120x80, 40 train + 10 val images, 10 questions each',
+    20240602,
+    [
+      ['train', 40, 10],
+      ['val', 10, 10],
     ],
-    date: '2024-06-01',
-    featureBatchSize: 25,
-  },
+    { width: 120, height: 80, featureBatchSize: 25 },
+  ),
 };
+
+/**
+ * A preset whose split k (train, val, test: [split, images, questions per image]) has the generator seed
+ * `seed + 10 k`; 480x320 images (CLEVR's) and feature batches of 32 unless `options` says otherwise.
+ */
+function preset(
+  name: string,
+  description: string,
+  seed: number,
+  splits: readonly (readonly [split: string, images: number, questionsPerImage: number])[],
+  options: Partial<Pick<PresetDefinition, 'width' | 'height' | 'featureBatchSize'>> = {},
+): PresetDefinition {
+  const { width = 480, height = 320, featureBatchSize = 32 } = options;
+  return {
+    name,
+    description,
+    seed,
+    width,
+    height,
+    splits: splits.map(([split, images, questionsPerImage], k) => ({
+      split,
+      images,
+      seed: seed + 10 * k,
+      questionsPerImage,
+    })),
+    date: '2024-06-01',
+    featureBatchSize,
+  };
+}
 
 export function presetNames(): string[] {
   return Object.keys(PRESETS).sort();
