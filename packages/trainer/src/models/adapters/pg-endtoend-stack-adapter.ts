@@ -29,7 +29,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
   const { model, store } = createStackEndToEndNetwork(config, ctx.vocab);
   const baseline = new MovingAverageBaseline(config.decoder.reinforce.baselineMomentum);
   const names = model.programs;
-  // The aligned layouts of the batch's ground-truth programs (null rows: too long), or null without programs.
+  // The aligned layouts of the batch's ground-truth programs (null rows: too long); undefined without programs.
   const givenLayouts = (batch: ProgramBatch, steps: number) => {
     const { programs, programLength: width } = batch;
     if (!programs || !width) return undefined;
