@@ -16,12 +16,15 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
     const browser = await chromium.launch(chromiumLaunchOptions);
     try {
       const page = await browser.newPage();
+      // A guard against hangs, as the test timeout is: loading the inlined Vega runtime took over 30 s (Playwright's
+      // default) on a 2-core machine that also ran two training runs.
+      page.setDefaultTimeout(120_000);
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`file://${file}`);
       // The inlined Vega runtime redraws the static charts as interactive ones.
-      await page.waitForSelector('#loss-plot[data-interactive="true"]', { timeout: 20_000 });
-      await page.waitForSelector('#accuracy-plot[data-interactive="true"]', { timeout: 20_000 });
+      await page.waitForSelector('#loss-plot[data-interactive="true"]');
+      await page.waitForSelector('#accuracy-plot[data-interactive="true"]');
       const info = await page.evaluate(() => {
         const box = (sel: string) => {
           const r = document.querySelector(sel)?.getBoundingClientRect();
@@ -81,7 +84,7 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
         return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
       });
       await page.mouse.move(point.x, point.y);
-      await page.waitForSelector('#accuracy-plot [title*="val accuracy"]', { timeout: 5_000 });
+      await page.waitForSelector('#accuracy-plot [title*="val accuracy"]');
       const tooltip = await page.getAttribute('#accuracy-plot [title]', 'title');
       expect(tooltip).toContain('accuracy: 0.8');
       expect(tooltip).toContain('iteration: 40');
