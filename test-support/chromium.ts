@@ -23,3 +23,9 @@ export const chromiumLaunchOptions = {
     '--no-first-run',
   ],
 };
+
+/**
+ * How long a browser test waits for a page to load or get ready: a guard against hangs, as the test timeout is.
+ * Loading a page took over 30 s (Playwright's default) on a 2-core machine that also ran two training runs.
+ */
+export const PAGE_TIMEOUT_MS = 120_000;

@@ -8,7 +8,7 @@ import { initBackend } from '@mmnet/core-tensors';
 import { runCli } from '@mmnet/trainer';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, chromiumLaunchOptions } from '../../../test-support/chromium.js';
+import { chromiumAvailable, chromiumLaunchOptions, PAGE_TIMEOUT_MS } from '../../../test-support/chromium.js';
 import { captureIo } from '../../../test-support/cli-io.js';
 import { serveStatic } from '../scripts/static-server.js';
 
@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)('the web demo in headless Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${url}?model=/test-model/`);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
     const asked: [string, string][] = [
       ['scene-0.png', 'What is the number of other objects that share the color of the tiny cube?'],
       ['scene-1.png', 'Does any other thing have the same color as the little rubber object?'],
@@ -161,7 +161,7 @@ describe.skipIf(!hasChromium)('the web demo in headless Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
     const backend = await page.textContent('#backend');
     expect(backend).toMatch(/^backend: (webgl|wasm)/);
     const answers: DemoAnswer[] = [];
@@ -222,7 +222,7 @@ describe.skipIf(!hasChromium)('the web demo in headless Chromium', () => {
     });
     const page = await context.newPage();
     await page.goto(url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
     expect(await page.textContent('#backend')).toMatch(/^backend: wasm \(no webgl\)/);
     await context.close();
   });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, chromiumLaunchOptions } from '../../../test-support/chromium.js';
+import { chromiumAvailable, chromiumLaunchOptions, PAGE_TIMEOUT_MS } from '../../../test-support/chromium.js';
 import { buildReportHtml } from '../src/index.js';
 import { reportData } from './fixtures/report-data.js';
 import { tempDir } from './helpers.js';
@@ -16,9 +16,7 @@ describe.skipIf(!hasChromium)('the HTML report in headless Chromium', () => {
     const browser = await chromium.launch(chromiumLaunchOptions);
     try {
       const page = await browser.newPage();
-      // A guard against hangs, as the test timeout is: loading the inlined Vega runtime took over 30 s (Playwright's
-      // default) on a 2-core machine that also ran two training runs.
-      page.setDefaultTimeout(120_000);
+      page.setDefaultTimeout(PAGE_TIMEOUT_MS);
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`file://${file}`);
