@@ -603,11 +603,12 @@ describe('experiment plan and helpers', () => {
       stackWeak[0].stages.map((s) => [
         s.args.train_mode,
         s.args.program_supervision_fraction,
+        s.args.program_loss_weight,
         s.loadPrevious,
       ]),
     ).toEqual([
-      ['PG', '0.01', undefined],
-      ['PG+EE', undefined, 'PG'],
+      ['PG', '0.01', undefined, undefined],
+      ['PG+EE', '0.01', '1', 'PG'],
     ]);
     const weak = plan.filter((e) => e.supervisionFraction !== undefined && !e.id.endsWith('-stack'));
     expect(weak.map((e) => e.supervisionFraction)).toEqual([0.01, 0.05, 0.1, 1, 0.01, 0.05, 0.1, 1]);

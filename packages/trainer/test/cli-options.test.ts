@@ -71,6 +71,12 @@ describe('mmnet command line', () => {
       /--program_supervision_fraction: must be in \(0, 1\]/,
     ],
     [['--program_supervision_fraction', '0.1'], /--program_supervision_fraction: needs --train_mode PG/],
+    [['--program_loss_weight', '1'], /--program_loss_weight: needs --program_supervision_fraction/],
+    [
+      ['--program_loss_weight', '1', '--program_supervision_fraction', '0.1', '--train_mode', 'EE'],
+      /--program_loss_weight: needs a --train_mode that trains the program generator/,
+    ],
+    [['--program_loss_weight', '-1'], /--program_loss_weight: must be >= 0/],
     [['--seed'], /--seed: needs a value/],
     [['--bogus', '1'], /unknown flag --bogus \(see mmnet train --help\)/],
     [['stray'], /unexpected argument "stray"/],

@@ -43,4 +43,37 @@ describe('PG_endtoend --train_mode', () => {
       );
     }
   });
+
+  it("--program_loss_weight W adds W times the supervised questions' program loss to the answers' loss", async () => {
+    const first = async (weight: number) =>
+      withTrainer(
+        {
+          model: 'PG_endtoend',
+          executor: 'stack',
+          clevr_dataset: data,
+          batch_size: 6,
+          stem_dim: 8,
+          train_mode: 'PG+EE',
+          program_supervision_fraction: 0.5,
+          program_loss_weight: weight,
+          model_config: {
+            programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+            stack: { steps: 26, depth: 4 },
+          },
+        },
+        (trainer) => {
+          // Answer batches come from every training question, not only the supervised half.
+          expect(trainer.questionsPerEpoch).toBe(trainer.train.size);
+          expect(trainer.supervisedRows!.length).toBe(Math.round(trainer.train.size / 2));
+          return trainer.iteration().loss;
+        },
+        builtinModels(),
+      );
+    const [one, two, three] = [await first(1), await first(2), await first(3)];
+    // Same start, same batches: the loss is linear in W with the program loss (> 0) as its slope.
+    expect(two - one).toBeGreaterThan(0.1);
+    expect(three - two).toBeCloseTo(two - one, 4);
+    // What is left at W = 0 is an answer loss over the tiny set's answers (cross-entropy near log of their count).
+    expect(one - (two - one)).toBeGreaterThan(0.5);
+  });
 });

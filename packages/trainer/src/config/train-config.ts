@@ -94,6 +94,15 @@ const trainConfigFields = {
       value: 'F',
       default: 'off',
     }),
+  program_loss_weight: flagNumber()
+    .refine((v) => v >= 0, 'must be >= 0')
+    .default(0)
+    .meta({
+      description:
+        "with --program_supervision_fraction: every update learns from the answers of all training questions and adds W times the program loss of a batch of the supervised ones (Stack-NMN's layout loss), instead of learning from the programs alone",
+      value: 'W',
+      default: 'off',
+    }),
   question_length_curriculum: flagInt(0).default(0).meta({
     description:
       'the first N updates draw their batches from the shortest questions (in words), a pool growing from the shortest 10 % to all of them; needs no program label',
@@ -164,11 +173,24 @@ export const trainConfigSchema = z
           message:
             'needs --program_supervision_fraction (the share of the programs the generator learns from)',
         });
+    } else if (c.program_loss_weight > 0) {
+      if (c.program_supervision_fraction === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['program_loss_weight'],
+          message: 'needs --program_supervision_fraction (the questions whose programs it learns)',
+        });
+      if (c.train_mode === 'EE')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['program_loss_weight'],
+          message: 'needs a --train_mode that trains the program generator (got EE)',
+        });
     } else if (c.program_supervision_fraction !== undefined && c.train_mode !== 'PG') {
       ctx.addIssue({
         code: 'custom',
         path: ['program_supervision_fraction'],
-        message: `needs --train_mode PG (got ${c.train_mode}): it chooses the programs the program generator learns from`,
+        message: `needs --train_mode PG (got ${c.train_mode}) or --program_loss_weight: it chooses the programs the program generator learns from`,
       });
     }
   });

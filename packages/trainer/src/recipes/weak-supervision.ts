@@ -20,7 +20,8 @@ export interface RecipeStage {
  *   on the generator's programs, generator frozen, cosine decay), `answers` (both together, the generator at
  *   clevr-iep's joint fine-tuning rate 1e-5, the executor at 1e-4, where the executor stage's decay ended).
  * - Stack executor: `layouts` (the controller's addresses learn the aligned layouts), `answers` (controller and
- *   executor from the answers, the controller at 1e-4).
+ *   executor from the answers, the controller at 1e-4, its addresses still learning the same layouts through
+ *   `--program_loss_weight 1`, as Stack-NMN's supervised variant adds its layout loss to the answer loss).
  */
 export function weakSupervisionStages(fraction: number, executor: ExecutorKind): RecipeStage[] {
   const programs = { train_mode: 'PG', program_supervision_fraction: String(fraction) };
@@ -29,7 +30,7 @@ export function weakSupervisionStages(fraction: number, executor: ExecutorKind):
       { name: 'layouts', flags: programs, budgetShare: 0.15 },
       {
         name: 'answers',
-        flags: { train_mode: 'PG+EE', pg_lr: '1e-4' },
+        flags: { ...programs, train_mode: 'PG+EE', pg_lr: '1e-4', program_loss_weight: '1' },
         budgetShare: 0.85,
         loadPrevious: 'PG',
       },

@@ -65,6 +65,7 @@ export class Trainer {
   readonly optimizers: { programGenerator: GroupOptimizer; executor: GroupOptimizer };
   private readonly trainable: tf.Variable[];
   private order?: { epoch: number; indices: Int32Array };
+  private supervisedOrder?: { epoch: number; indices: Int32Array };
   /** --program_supervision_fraction: the training rows whose programs the generator learns from (sorted). */
   supervisedRows?: Int32Array;
   /** --question_length_curriculum: the growing pool of short questions the first updates draw from. */
@@ -202,14 +203,24 @@ export class Trainer {
     }
   }
 
+  /** Under --program_supervision_fraction without --program_loss_weight the updates learn from programs alone. */
+  get programsOnly(): boolean {
+    return this.programRows !== undefined;
+  }
+
+  /** The rows the epochs serve when they learn from programs alone (else all rows). */
+  private get programRows(): Int32Array | undefined {
+    return this.config.program_loss_weight === 0 ? this.supervisedRows : undefined;
+  }
+
   get batchesPerEpoch(): number {
-    if (this.supervisedRows) return Math.ceil(this.supervisedRows.length / this.config.batch_size);
-    return this.train.numBatches;
+    const rows = this.programRows;
+    return rows ? Math.ceil(rows.length / this.config.batch_size) : this.train.numBatches;
   }
 
   /** Training questions one epoch serves (the supervised rows only, under --program_supervision_fraction). */
   get questionsPerEpoch(): number {
-    return this.supervisedRows?.length ?? this.train.size;
+    return this.programRows?.length ?? this.train.size;
   }
 
   get totalIterations(): number {
@@ -238,7 +249,8 @@ export class Trainer {
   private batchOrder(epoch: number): Int32Array {
     if (this.order?.epoch !== epoch) {
       const all = this.train.order(epoch);
-      this.order = { epoch, indices: this.supervisedRows ? restrictOrder(all, this.supervisedRows) : all };
+      const rows = this.programRows;
+      this.order = { epoch, indices: rows ? restrictOrder(all, rows) : all };
     }
     return this.order.indices;
   }
@@ -258,6 +270,24 @@ export class Trainer {
     return this.train.readBatch(order.subarray(k * size, Math.min((k + 1) * size, order.length)));
   }
 
+  /**
+   * The supervised questions whose program loss joins update `step`'s part `part` (--program_loss_weight): they
+   * cycle in each of their own epochs' seeded order, a function of the step, so a resumed run draws the same ones.
+   */
+  private supervisedBatch(part: number): ClevrBatch {
+    const rows = this.supervisedRows!;
+    const size = Math.min(this.config.batch_size, rows.length);
+    const perEpoch = Math.ceil(rows.length / size);
+    const k = this.step * this.config.batch_multiplier + part;
+    const epoch = Math.floor(k / perEpoch);
+    if (this.supervisedOrder?.epoch !== epoch)
+      this.supervisedOrder = { epoch, indices: restrictOrder(this.train.order(epoch), rows) };
+    const i = k % perEpoch;
+    return this.train.readBatch(
+      this.supervisedOrder.indices.subarray(i * size, Math.min((i + 1) * size, rows.length)),
+    );
+  }
+
   /** Sets both optimisers' learning rates to `factor` times their base rates (--lr, --pg_lr). */
   setLearningRateFactor(factor: number): void {
     for (const opt of Object.values(this.optimizers)) opt.setLearningRate(opt.learningRate * factor);
@@ -275,9 +305,11 @@ export class Trainer {
         const batch = this.nextBatch(m);
         let predicted: tf.Tensor | undefined;
         let programMatches = 0;
-        const supervised = this.supervisedRows !== undefined;
+        const programsOnly = this.programsOnly;
+        const weight = this.config.program_loss_weight;
+        const withPrograms = weight > 0 ? this.supervisedBatch(m) : undefined;
         const { value, grads } = tf.variableGrads(() => {
-          if (supervised) {
+          if (programsOnly) {
             const out = this.model.programLoss!(batch);
             programMatches = out.exactMatch;
             return out.loss;
@@ -289,7 +321,8 @@ export class Trainer {
             step: this.step,
           });
           predicted = tf.keep(tf.argMax(out.logits, -1));
-          return out.loss;
+          if (!withPrograms) return out.loss;
+          return tf.add(out.loss, tf.mul(this.model.programLoss!(withPrograms).loss, weight)) as tf.Scalar;
         }, this.trainable);
         const loss = value.dataSync()[0];
         value.dispose();

@@ -85,9 +85,11 @@ export class TrainingRun {
     const total = t.totalIterations;
     this.progress.log(
       `training ${t.model.name} (${t.model.store.countWeights()} weights) on ${t.questionsPerEpoch} questions` +
-        (t.supervisedRows
+        (t.programsOnly
           ? ` (their programs: --program_supervision_fraction ${cfg.program_supervision_fraction}; train accuracy = program exact match)`
-          : '') +
+          : t.supervisedRows
+            ? ` (plus ${cfg.program_loss_weight} x the program loss of ${t.supervisedRows.length} of them)`
+            : '') +
         ', ' +
         `${t.batchesPerEpoch} batches/epoch, ${total} iterations; validation on ${t.val.size} questions; ` +
         `answer-type prior ${t.prior.accuracy.toFixed(3)}`,
