@@ -117,10 +117,11 @@ describe.skipIf(!hasChromium)('the web demo in headless Chromium', () => {
 
   it('answers 5 questions about the bundled images as mmnet predict does with the same run', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${url}?model=/test-model/`);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
+    await page.waitForSelector('body[data-ready="true"]');
     const asked: [string, string][] = [
       ['scene-0.png', 'What is the number of other objects that share the color of the tiny cube?'],
       ['scene-1.png', 'Does any other thing have the same color as the little rubber object?'],
@@ -158,10 +159,11 @@ describe.skipIf(!hasChromium)('the web demo in headless Chromium', () => {
 
   it('runs the bundled model, steps through the program and shows the errors a user can cause', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
+    await page.waitForSelector('body[data-ready="true"]');
     const backend = await page.textContent('#backend');
     expect(backend).toMatch(/^backend: (webgl|wasm)/);
     const answers: DemoAnswer[] = [];
@@ -221,8 +223,9 @@ describe.skipIf(!hasChromium)('the web demo in headless Chromium', () => {
       }
     });
     const page = await context.newPage();
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS);
     await page.goto(url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
+    await page.waitForSelector('body[data-ready="true"]');
     expect(await page.textContent('#backend')).toMatch(/^backend: wasm \(no webgl\)/);
     await context.close();
   });

@@ -31,13 +31,13 @@ export const buildPresetCommand = defineCommand({
     if (!presetNames().includes(f.preset)) {
       throw new UsageError(`--preset: unknown preset "${f.preset}" (presets: ${presetNames().join(', ')})`);
     }
+    prepareOutputDir(f.output_dir, '--output_dir');
     await initBackend({ prefer: f.backend, log: io.err });
     const started = Date.now();
     const extractor =
       f.model_path === undefined
         ? undefined
         : await createBuiltinExtractor(undefined, { weightsPath: f.model_path });
-    prepareOutputDir(f.output_dir, '--output_dir');
     let res: Awaited<ReturnType<typeof buildPreset>>;
     try {
       res = await buildPreset(f.preset, f.output_dir, { ...task, extractor });
