@@ -2,9 +2,7 @@ import { join } from 'node:path';
 import { type Checkpoint, loadCheckpoint } from '@mmnet/core-tensors';
 import { RunDirectory } from '../checkpoint/run-directory.js';
 import { vocabHash } from '../data/vocab-file.js';
-import { checkpointConfig, modelFromCheckpoint } from './model-from-checkpoint.js';
-
-export { checkpointConfig };
+import { modelFromCheckpoint } from './model-from-checkpoint.js';
 
 /** A checkpoint file given directly, or the best (else latest) checkpoint of a run folder. */
 export function resolveCheckpoint(source: { run?: string; checkpoint?: string }): {

@@ -19,8 +19,9 @@ import { z } from 'zod';
 import { datasetFiles } from '../../data/dataset-files.js';
 import { readFeatureMeta } from '../../data/feature-source.js';
 import { readVocabFile } from '../../data/vocab-file.js';
+import { checkpointConfig } from '../../models/model-from-checkpoint.js';
 import type { ModelRegistry } from '../../models/registry.js';
-import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
+import { loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
 import { WEB_MODEL_FORMAT, WEB_MODEL_MANIFEST, type WebModelManifest } from '../../web/web-model.js';
 import type { CliIo } from '../io.js';
 

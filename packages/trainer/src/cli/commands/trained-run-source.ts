@@ -9,8 +9,9 @@ import { z } from 'zod';
 import { checkDatasetFiles, type DatasetFiles, datasetFiles } from '../../data/dataset-files.js';
 import { readVocabFile } from '../../data/vocab-file.js';
 import type { ModelAdapter } from '../../models/model-adapter.js';
+import { checkpointConfig } from '../../models/model-from-checkpoint.js';
 import type { ModelRegistry } from '../../models/registry.js';
-import { checkpointConfig, loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
+import { loadTrainedModel, resolveCheckpoint } from '../../models/trained-model.js';
 import type { CheckpointWithVocab } from '../../training/evaluate-checkpoint.js';
 import type { CliIo } from '../io.js';
 
