@@ -221,7 +221,11 @@ export const DEFAULT_HOURS = {
   ablations: 1,
 } as const;
 
-/** PG_endtoend with the stack executor from answers alone: the budget (at most 8 h). */
+/**
+ * Every PG_endtoend row with the stack executor, from answers alone or with layouts of a fraction of the programs:
+ * at most 8 h. Its soft steps run ~13 questions/s on one core at 20 steps (PG_attention ~50), so 2 h would show it
+ * ~60k questions, about where even given layouts first leave the prior.
+ */
 export const STACK_HOURS = 8;
 
 /** Seeds of the stack executor's from-answers runs (added to --seed): the row and two more for the spread. */
@@ -350,7 +354,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       decoderMode: 'soft',
       curriculum: false,
       supervisionFraction: fraction,
-      hours: DEFAULT_HOURS['weak supervision'],
+      hours: STACK_HOURS,
       // The trainer's recipe (mmnet train --recipe weak-supervision --executor stack), a stage at a time.
       stages: weakStages(fraction, 'stack', size.weakStack, (stage) => ({
         model: 'PG_endtoend',

@@ -550,7 +550,7 @@ describe('experiment plan and helpers', () => {
       expect(e.hours).toBe(
         e.model.startsWith('SAN')
           ? SAN_HOURS
-          : e.id.startsWith('PG_endtoend-stack')
+          : e.id.includes('stack')
             ? STACK_HOURS
             : DEFAULT_HOURS[e.group],
       );
