@@ -548,11 +548,7 @@ describe('experiment plan and helpers', () => {
     expect(plan.find((e) => e.id === 'PG')?.stages[0].modelConfig).not.toHaveProperty('modules');
     for (const e of plan)
       expect(e.hours).toBe(
-        e.model.startsWith('SAN')
-          ? SAN_HOURS
-          : e.id.includes('stack')
-            ? STACK_HOURS
-            : DEFAULT_HOURS[e.group],
+        e.model.startsWith('SAN') ? SAN_HOURS : e.id.includes('stack') ? STACK_HOURS : DEFAULT_HOURS[e.group],
       );
     // The stack rows run --executor stack, every other PG_endtoend row the tree executor; seeds +0, +1, +2.
     for (const e of plan.filter((x) => x.model === 'PG_endtoend'))
