@@ -31,15 +31,16 @@ export const buildPresetCommand = defineCommand({
     if (!presetNames().includes(f.preset)) {
       throw new UsageError(`--preset: unknown preset "${f.preset}" (presets: ${presetNames().join(', ')})`);
     }
-    prepareOutputDir(f.output_dir, '--output_dir');
     await initBackend({ prefer: f.backend, log: io.err });
     const started = Date.now();
+    // The weights are read first, so that a missing file is named before anything is written.
     const extractor =
       f.model_path === undefined
         ? undefined
         : await createBuiltinExtractor(undefined, { weightsPath: f.model_path });
     let res: Awaited<ReturnType<typeof buildPreset>>;
     try {
+      prepareOutputDir(f.output_dir, '--output_dir');
       res = await buildPreset(f.preset, f.output_dir, { ...task, extractor });
     } finally {
       extractor?.dispose?.();
