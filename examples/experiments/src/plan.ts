@@ -87,26 +87,23 @@ function sizes(smoke: boolean) {
     return { ...tiny, weakStack: tiny.stack };
   }
   const { encoderWordvecDim, hiddenDim, numLayers } = PROGRAM_GENERATOR_CONFIG;
+  // PG_endtoend's stack executor: the same attention memory, a question encoder of the generator's sizes, 12
+  // controller steps (the aligned layouts of ~60 % of clevr-small's programs fit) and a stack of 6 entries.
+  const stack = {
+    executor: attentionModulesConfig(),
+    programGenerator: { encoderWordvecDim, hiddenDim, numLayers },
+    stack: { steps: 12, depth: 6 },
+  };
   return {
     san: SAN_CONFIG,
     modules: { classifier: { projDim: 64, hiddenDim: 128 } },
     // PG_attention, PG_memory and PG_endtoend's executor: module-net's attention modules.
     attentionModules: attentionModulesConfig(),
     endToEnd: { executor: attentionModulesConfig(), programGenerator: PROGRAM_GENERATOR_CONFIG },
-    // PG_endtoend's stack executor: the same attention memory, a question encoder of the generator's sizes, 12
-    // controller steps (the aligned layouts of ~60 % of clevr-small's programs fit) and a stack of 6 entries.
-    stack: {
-      executor: attentionModulesConfig(),
-      programGenerator: { encoderWordvecDim, hiddenDim, numLayers },
-      stack: { steps: 12, depth: 6 },
-    },
+    stack,
     // The weak-supervision rows teach the aligned layouts, so their controller runs 20 steps, which hold 98.8 % of
     // clevr-small's programs (12 hold 62.5 %).
-    weakStack: {
-      executor: attentionModulesConfig(),
-      programGenerator: { encoderWordvecDim, hiddenDim, numLayers },
-      stack: { steps: 20, depth: 6 },
-    },
+    weakStack: { ...stack, stack: { steps: 20, depth: 6 } },
   };
 }
 
