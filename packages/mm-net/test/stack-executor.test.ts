@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   alignedLayout,
   createStackEndToEndNetwork,
+  flushTiny,
   layoutAgreement,
   layoutCrossEntropy,
   mixedWrite,
@@ -288,6 +289,15 @@ describe('stack executor (cpu)', () => {
       ])!;
       expect(loss.rows).toBe(4);
       expect(loss.loss.dataSync()[0]).toBeLessThan(1e-6);
+    });
+  });
+
+  it('flushTiny zeroes weights below 1e-10, with their gradient, and keeps the others exactly', () => {
+    tf.tidy(() => {
+      const x = tf.tensor1d([0.5, 1e-9, 3e-11, 1e-40, 0]);
+      expect(Array.from(flushTiny(x).dataSync())).toEqual([0.5, Math.fround(1e-9), 0, 0, 0]);
+      const grad = tf.grad((v: tf.Tensor) => tf.sum(flushTiny(v)))(x);
+      expect(Array.from(grad.dataSync())).toEqual([1, 1, 0, 0, 0]);
     });
   });
 

@@ -10,6 +10,7 @@ import {
 } from '@mmnet/core-tensors';
 import { questionLengths } from '@mmnet/program-decoders';
 import { END_ID, NULL_ID, START_ID, UNK_ID } from '@mmnet/programs';
+import { flushTiny } from './soft-stack.js';
 
 /** Sizes of the layout controller (the question encoder's are the program generator config's). */
 export interface LayoutControllerSizes {
@@ -129,7 +130,7 @@ export class LayoutController {
       n,
       l,
     ]) as tf.Tensor2D;
-    const wordAttention = maskedSoftmax(scores, encoded.mask) as tf.Tensor2D;
+    const wordAttention = flushTiny(maskedSoftmax(scores, encoded.mask) as tf.Tensor2D);
     const control = tf.reshape(matMul(tf.reshape(wordAttention, [n, 1, l]), encoded.words), [
       n,
       H,

@@ -55,6 +55,15 @@ export function sceneStack(batch: number, depth: number, cells: number, codeDim:
   };
 }
 
+/**
+ * `x` with its entries below 1e-10 set to 0 (for non-negative weights such as probabilities and pointers): no
+ * float32 sum with the larger entries can hold them, and the denormal numbers their products become make every
+ * kernel slow (a sharply trained controller halved the stack executor's speed). Their gradient becomes 0 too.
+ */
+export function flushTiny<T extends tf.Tensor>(x: T): T {
+  return tf.mul(x, tf.step(tf.sub(x, 1e-10))) as T;
+}
+
 /** Moves a pointer [N, S] by a shift matrix [S, S]. */
 export function shiftPointer(pointer: tf.Tensor2D, shift: tf.Tensor2D): tf.Tensor2D {
   return matMul(pointer, shift) as tf.Tensor2D;

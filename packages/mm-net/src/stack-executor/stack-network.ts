@@ -31,6 +31,7 @@ import { LayoutController } from './controller.js';
 import { FusedAnswers } from './fused-answers.js';
 import { type Film, FusedSelection } from './fused-selection.js';
 import {
+  flushTiny,
   mixedWrite,
   pointerShifts,
   readAt,
@@ -355,7 +356,7 @@ export class StackEndToEndNetwork {
       stepLogits.push(step.logits);
       wordAttentions.push(step.wordAttention);
       const logSoft = tf.logSoftmax(step.logits) as tf.Tensor2D;
-      const probs = tf.exp(logSoft) as tf.Tensor2D;
+      const probs = flushTiny(tf.exp(logSoft) as tf.Tensor2D);
       entropies.push(tf.neg(tf.sum(tf.mul(probs, logSoft), 1)) as tf.Tensor1D);
       let address: tf.Tensor2D;
       let chosen: Int32Array;
@@ -455,7 +456,7 @@ export class StackEndToEndNetwork {
       const noop = tf.reshape(tf.slice(address, [0, END_ID], [n, 1]), [n, 1]);
       pointer = tf.add(pointer, tf.mul(p, noop)) as tf.Tensor2D;
       attentions.push(written);
-      stack = mixedWrite(stack, writes, pointer);
+      stack = mixedWrite(stack, writes, flushTiny(pointer));
     }
     const top = readAt(stack, stack.pointer);
     let logits = this.classifier.apply(mapOf(top));
