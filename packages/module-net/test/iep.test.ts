@@ -145,6 +145,91 @@ describe("a module network with clevr-iep's modules", () => {
   });
 });
 
+describe("clevr-iep's batch norms (stem_batchnorm, module_batchnorm, classifier_batchnorm)", () => {
+  const sizes = { modules: 'iep' as const, inChannels: 3, stemDim: 4, height: 4, width: 4, seed: 2 };
+  const features = () => tf.randomNormal([3, 4, 4, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const programs = [
+    [1, 6, 5, 4, 2],
+    [8, 5, 4, 4, 2],
+    [1, 7, 6, 4, 6, 4, 2],
+  ];
+
+  it('adds a batch norm after every stem, module and classifier layer, with buffers for the running statistics', () => {
+    const { store } = createModuleNetwork(
+      {
+        ...sizes,
+        stemBatchNorm: true,
+        moduleBatchNorm: true,
+        classifier: { projDim: 5, poolSize: 2, fcLayers: [6], batchNorm: true },
+      },
+      VOCAB,
+    );
+    const names = store.names();
+    for (const name of [
+      'stem.bn1.gamma',
+      'stem.bn2.runningVar',
+      'modules.scene.bn1.beta',
+      'modules.count.bn2.runningMean',
+      'modules.union.block.bn1.gamma',
+      'classifier.projBn.gamma',
+      'classifier.bn1.runningMean',
+    ])
+      expect(names).toContain(name);
+    expect(names).not.toContain('classifier.bn2.gamma'); // none after the output layer
+    expect(store.get('modules.count.bn1.runningVar').trainable).toBe(false);
+    store.dispose();
+  });
+
+  it('with fresh running statistics, evaluation gives the network without batch norms', () => {
+    const run = (batchNorm: boolean) => {
+      const { model, store } = createModuleNetwork(
+        {
+          ...sizes,
+          stemBatchNorm: batchNorm,
+          moduleBatchNorm: batchNorm,
+          classifier: { projDim: 5, poolSize: 2, fcLayers: [6], batchNorm },
+        },
+        VOCAB,
+      );
+      const out = tf.tidy(() => Array.from(model.forward(features(), programs).logits.dataSync()));
+      store.dispose();
+      return out;
+    };
+    const plain = run(false);
+    run(true).forEach((v, i) => expect(v).toBeCloseTo(plain[i], 4));
+  });
+
+  it("in training, module batch norms take each question's own statistics, as clevr-iep's one-question calls", () => {
+    const { model, store } = createModuleNetwork({ ...sizes, moduleBatchNorm: true }, VOCAB);
+    const logitsOf = (rows: number[][], x: tf.Tensor4D) =>
+      tf.tidy(() => Array.from(model.forward(x, rows, { training: true }).logits.dataSync()));
+    const x = features();
+    const together = logitsOf(programs, x);
+    const alone = logitsOf([programs[1]], tf.slice(x, [1, 0, 0, 0], [1, 4, 4, 3]) as tf.Tensor4D);
+    alone.forEach((v, i) => expect(together[3 + i]).toBeCloseTo(v, 4));
+    // Training moved the running statistics; evaluation now reads them and differs from training.
+    expect(Array.from(store.get('modules.count.bn1.runningMean').dataSync()).some((v) => v !== 0)).toBe(true);
+    const evaluated = tf.tidy(() => Array.from(model.forward(x, programs).logits.dataSync()));
+    expect(evaluated).not.toEqual(together);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) {
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(model.forward(x, programs, { training: true }).logits) as tf.Scalar,
+        store.variables().filter((v) => v.trainable),
+      );
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    store.dispose();
+  });
+
+  it("refuses module batch norms for modules other than clevr-iep's, naming the field", () => {
+    expect(() =>
+      createModuleNetwork({ ...sizes, modules: 'residual', moduleBatchNorm: true }, VOCAB),
+    ).toThrow("module network: moduleBatchNorm needs modules 'iep' (clevr-iep's blocks), not 'residual'");
+  });
+});
+
 describe('ModuleClassifier layers', () => {
   it('takes any number of hidden layers (fcLayers) and no projection (projDim 0)', () => {
     const store = new ParameterStore(createRng(0));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { initBackend } from '@mmnet/core-tensors';
+import { initBackend, loadCheckpoint } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, MODEL_NAMES, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
@@ -73,4 +73,45 @@ describe('every built-in model trains through mmnet train', () => {
       expect(Number.isFinite(val[1].loss)).toBe(true);
     });
   }
+});
+
+describe("PG with clevr-iep's batch norms", () => {
+  it('trains them, keeps their running statistics in the checkpoint and gives those to no optimiser', async () => {
+    const dir = tempDir('model-PG-batchnorm');
+    const config = join(dir, 'config.json');
+    const out = join(dir, 'run');
+    const fs = await import('node:fs');
+    const modelConfig = {
+      modules: 'iep',
+      stemBatchNorm: true,
+      moduleBatchNorm: true,
+      classifier: { projDim: 16, fcLayers: [32], batchNorm: true },
+    };
+    fs.writeFileSync(config, JSON.stringify({ model_config: modelConfig }));
+    const io = captureIo();
+    const argv = argvOf({
+      model: 'PG',
+      clevr_dataset: data,
+      config,
+      'stem-dim': 8,
+      batch_size: 6,
+      max_iterations: 3,
+      num_iterations: 3,
+      out,
+      backend: 'wasm',
+    });
+    expect(await runCli(['train', ...argv], io, builtinModels()), io.stderr.join('\n')).toBe(0);
+    const run = new RunDirectory(out);
+    const { tensors } = loadCheckpoint(join(out, run.readManifest().latest));
+    const statistics = Object.keys(tensors).filter(
+      (n) => n.endsWith('.runningMean') || n.endsWith('.runningVar'),
+    );
+    expect(statistics).toContain('stem.bn2.runningVar');
+    expect(statistics).toContain('modules.scene.bn1.runningMean');
+    expect(statistics).toContain('classifier.bn1.runningMean');
+    expect(statistics.every((n) => !n.includes('/'))).toBe(true); // no optimiser moments for them
+    expect(Array.from(tensors['modules.scene.bn1.runningMean'].data).some((v) => v !== 0)).toBe(true);
+    expect(Array.from(tensors['classifier.bn1.runningVar'].data).some((v) => v !== 1)).toBe(true);
+    expect(Number.isFinite(metricsOf(out, 'val')[0].loss)).toBe(true);
+  });
 });

@@ -14,6 +14,11 @@ export interface NamedArray {
 /** Element types a float32 weight may be stored as (converted exactly or by rounding). */
 const FLOAT_STORAGE = new Set(['F32', 'F16', 'BF16', 'F64']);
 
+export interface ParameterOptions {
+  /** Whether optimisers update it [true]. */
+  trainable?: boolean;
+}
+
 /**
  * Creates parameters with dotted names; a view of a store under a name prefix. Models take a scope and
  * create their own parameters in it, so the full name says where a weight lives:
@@ -21,8 +26,11 @@ const FLOAT_STORAGE = new Set(['F32', 'F16', 'BF16', 'F64']);
  */
 export interface ParameterScope {
   readonly prefix: string;
-  /** Creates a trainable parameter (an error if the name exists). */
-  create(name: string, shape: number[], init: Initializer): tf.Variable;
+  /**
+   * Creates a parameter (an error if the name exists). `trainable: false` makes a buffer, e.g. batch norm's
+   * running statistics: saved and restored with the rest, never given to an optimiser.
+   */
+  create(name: string, shape: number[], init: Initializer, options?: ParameterOptions): tf.Variable;
   /** The parameter of a name under this scope (an error naming it if missing). */
   get(name: string): tf.Variable;
   has(name: string): boolean;
@@ -37,14 +45,14 @@ export class ParameterStore implements ParameterScope {
 
   constructor(private readonly rng: Rng) {}
 
-  create(name: string, shape: number[], init: Initializer): tf.Variable {
+  create(name: string, shape: number[], init: Initializer, options: ParameterOptions = {}): tf.Variable {
     if (this.params.has(name)) throw new Error(`parameter "${name}" already exists`);
     if (shape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new Error(`parameter "${name}": invalid shape [${shape}]`);
     }
     const values = init(shape, this.rng);
     const variable = tf.tidy(() =>
-      tf.variable(tf.tensor(values, shape, 'float32'), true, `mmnet${this.id}/${name}`),
+      tf.variable(tf.tensor(values, shape, 'float32'), options.trainable ?? true, `mmnet${this.id}/${name}`),
     );
     this.params.set(name, variable);
     return variable;
@@ -80,9 +88,11 @@ export class ParameterStore implements ParameterScope {
     return all.filter(([n]) => prefixes.some((p) => n === p || n.startsWith(`${p}.`)));
   }
 
-  /** Number of scalar weights. */
+  /** Number of scalar trainable weights (buffers not counted). */
   countWeights(...prefixes: string[]): number {
-    return this.variables(...prefixes).reduce((acc, v) => acc + v.size, 0);
+    return this.variables(...prefixes)
+      .filter((v) => v.trainable)
+      .reduce((acc, v) => acc + v.size, 0);
   }
 
   /** The values of every parameter (copied out of the backend). */
@@ -156,8 +166,8 @@ class PrefixedScope implements ParameterScope {
     return `${this.prefix}.${name}`;
   }
 
-  create(name: string, shape: number[], init: Initializer) {
-    return this.store.create(this.full(name), shape, init);
+  create(name: string, shape: number[], init: Initializer, options?: ParameterOptions) {
+    return this.store.create(this.full(name), shape, init, options);
   }
 
   get(name: string) {

@@ -27,6 +27,10 @@ export function createModuleMemory(
   }
   if (config.sceneBlock)
     throw new Error('memory networks: sceneBlock (a learned scene block) is for a module network');
+  if (config.moduleBatchNorm)
+    throw new Error(
+      "memory networks: moduleBatchNorm (clevr-iep's blocks' batch norms) is for a module network",
+    );
   return config.modules === 'attention'
     ? new AttentionFamilyMemory(scope, config, tokens, arityOf, numAnswers)
     : new ResidualBankMemory(scope, config, tokens, arityOf, numAnswers, residual);

@@ -34,6 +34,8 @@ export interface EndToEndForwardOptions {
    */
   greedy?: boolean;
   capture?: boolean;
+  /** A training pass: the stem's and classifier's batch norms, if any, use the batch's statistics. */
+  training?: boolean;
 }
 
 export interface EndToEndOutput {
@@ -163,13 +165,13 @@ export class EndToEndModuleMemoryNetwork {
       ? (tf.div(stepAddresses, tf.maximum(tf.sum(stepAddresses, 1, true), 1e-12)) as tf.Tensor2D)
       : stepAddresses;
     const trees = this.treesOf(decoded.programs);
-    const v = this.stem.apply(features);
+    const v = this.stem.apply(features, options.training);
     const capture = { capture: options.capture };
     // Hard modes and greedy gumbel: one-hot addresses without gradient, each node runs its token's own module.
     const result = decoded.oneHotWithoutGradient
       ? this.memory.executeChosen(trees, v, capture)
       : this.memory.executeMixed(trees, v, { addresses: stepAddresses, steps: T, renormalize }, capture);
-    const logits = this.classifier.apply(result.outputs as tf.Tensor4D);
+    const logits = this.classifier.apply(result.outputs as tf.Tensor4D, options.training);
     return {
       logits,
       decoded,

@@ -99,6 +99,7 @@ export function endToEndPass(
     sampleTemperature: settings.sampleTemperature,
     greedy: settings.greedy,
     capture: options.capture,
+    training: options.training,
   });
   const objective = endToEndObjective(out, answers, {
     mode: settings.mode,

@@ -79,14 +79,14 @@ export class ModuleMemoryNetwork {
   forward(
     features: tf.Tensor4D,
     programs: readonly ProgramTreeNode[] | ProgramIdRows,
-    options: { capture?: boolean } = {},
+    options: { capture?: boolean; training?: boolean } = {},
   ): ModuleMemoryOutput {
     const trees = isProgramTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
     let captures: NodeCapture[][] | undefined;
     const logits = tf.tidy(() => {
-      const result = this.memory.execute(trees, this.stem.apply(features), options);
+      const result = this.memory.execute(trees, this.stem.apply(features, options.training), options);
       captures = result.captures;
-      return this.classifier.apply(result.outputs as tf.Tensor4D);
+      return this.classifier.apply(result.outputs as tf.Tensor4D, options.training);
     });
     return { logits, addressing: this.addressing(trees), captures };
   }

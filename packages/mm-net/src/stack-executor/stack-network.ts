@@ -61,6 +61,8 @@ export interface StackForwardOptions {
    * replaces the controller's choice; a null row (no program, or one longer than the steps) keeps it.
    */
   layout?: readonly (readonly number[] | null)[];
+  /** A training pass: the stem's and classifier's batch norms, if any, use the batch's statistics. */
+  training?: boolean;
 }
 
 /** What the stack executor did at every step, for reports and layout agreement. */
@@ -153,6 +155,10 @@ export class StackEndToEndNetwork {
     const c = this.config;
     this.programs = new ProgramVocabulary(vocab.program_token_to_idx);
     const V = this.programs.size;
+    if (c.executor.moduleBatchNorm)
+      throw new Error(
+        "PG_endtoend stack: moduleBatchNorm (clevr-iep's blocks' batch norms) is for a module network",
+      );
     if (this.programs.token(END_ID) !== '<END>')
       throw new Error(`PG_endtoend stack: program token ${END_ID} must be <END> (the no-op)`);
     const g = c.programGenerator;
@@ -324,7 +330,7 @@ export class StackEndToEndNetwork {
           )
         : null;
     const V = this.programs.size;
-    const F = this.stem.apply(features);
+    const F = this.stem.apply(features, options.training);
     const d = F.shape[3];
     const cells = h * w;
     const encoded = this.controller.encode(questions);
@@ -459,7 +465,7 @@ export class StackEndToEndNetwork {
       stack = mixedWrite(stack, writes, flushTiny(pointer));
     }
     const top = readAt(stack, stack.pointer);
-    let logits = this.classifier.apply(mapOf(top));
+    let logits = this.classifier.apply(mapOf(top), options.training);
     if (this.questionAnswer)
       logits = tf.add(logits, this.questionAnswer.apply(encoded.question)) as tf.Tensor2D;
     const stacked = tf.stack(addresses, 1) as tf.Tensor3D;

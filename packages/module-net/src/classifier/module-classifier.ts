@@ -1,4 +1,5 @@
 import {
+  BatchNorm,
   Conv2d,
   globalMaxPool,
   kaimingNormal,
@@ -29,6 +30,8 @@ export const ModuleClassifierConfigSchema = z.object({
    * `classifier_fc_layers`; absent: one layer of `hiddenDim`.
    */
   fcLayers: z.array(z.number().int().positive()).optional(),
+  /** A batch norm after the projection and after each hidden layer, before their ReLUs (clevr-iep's `classifier_batchnorm`). */
+  batchNorm: z.boolean().default(false),
   numAnswers: z.number().int().positive(),
 });
 export type ModuleClassifierConfig = z.input<typeof ModuleClassifierConfigSchema>;
@@ -41,12 +44,16 @@ export class ModuleClassifier {
   readonly config: z.output<typeof ModuleClassifierConfigSchema>;
   readonly projection: Conv2d | null;
   readonly hiddenLayers: Linear[] = [];
+  /** With `batchNorm`: the projection's (`projBn`) and the hidden layers' (`bn1`, `bn2`, ...). */
+  readonly projectionNorm: BatchNorm | null;
+  readonly hiddenNorms: BatchNorm[] = [];
   readonly output: Linear;
   readonly flatDim: number;
 
   constructor(scope: ParameterScope, config: ModuleClassifierConfig) {
     this.config = ModuleClassifierConfigSchema.parse(config);
-    const { inChannels, height, width, projDim, poolSize, hiddenDim, fcLayers, numAnswers } = this.config;
+    const { inChannels, height, width, projDim, poolSize, hiddenDim, fcLayers, batchNorm, numAnswers } =
+      this.config;
     const ph = Math.floor(height / poolSize);
     const pw = Math.floor(width / poolSize);
     if (ph < 1 || pw < 1)
@@ -55,9 +62,12 @@ export class ModuleClassifier {
     this.flatDim = channels * ph * pw;
     this.projection =
       projDim > 0 ? new Conv2d(scope.scope('proj'), inChannels, projDim, 1, { init: kaimingNormal }) : null;
+    this.projectionNorm = projDim > 0 && batchNorm ? new BatchNorm(scope.scope('projBn'), projDim) : null;
     let previous = this.flatDim;
     for (const size of fcLayers ?? [hiddenDim]) {
-      this.hiddenLayers.push(new Linear(scope.scope(`fc${this.hiddenLayers.length + 1}`), previous, size));
+      const i = this.hiddenLayers.length + 1;
+      this.hiddenLayers.push(new Linear(scope.scope(`fc${i}`), previous, size));
+      if (batchNorm) this.hiddenNorms.push(new BatchNorm(scope.scope(`bn${i}`), size));
       previous = size;
     }
     this.output = new Linear(scope.scope(`fc${this.hiddenLayers.length + 1}`), previous, numAnswers);
@@ -68,21 +78,27 @@ export class ModuleClassifier {
     return this.config.projDim > 0 ? this.config.projDim : this.config.inChannels;
   }
 
-  /** [N, H, W, inChannels] -> logits [N, numAnswers]. */
-  apply(x: tf.Tensor4D): tf.Tensor2D {
+  /** [N, H, W, inChannels] -> logits [N, numAnswers]; `training`: batch norms use the batch's statistics. */
+  apply(x: tf.Tensor4D, training = false): tf.Tensor2D {
     const { inChannels, height, width, poolSize } = this.config;
     if (x.rank !== 4 || x.shape[1] !== height || x.shape[2] !== width || x.shape[3] !== inChannels) {
       throw new Error(`classifier: expected [N, ${height}, ${width}, ${inChannels}], got [${x.shape}]`);
     }
     return tf.tidy(() => {
-      let h = this.projection ? (tf.relu(this.projection.apply(x)) as tf.Tensor4D) : x;
+      const norm = <T extends tf.Tensor>(bn: BatchNorm | null | undefined, y: T) =>
+        bn ? bn.apply(y, training) : y;
+      let h = this.projection
+        ? (tf.relu(norm(this.projectionNorm, this.projection.apply(x))) as tf.Tensor4D)
+        : x;
       // A window covering the whole map is a global max pool (the same values and gradient; wasm's
       // MaxPoolGrad takes 45 ms for [64, 14, 14, 64]).
       if (poolSize > 1 && poolSize === height && poolSize === width)
         h = tf.reshape(globalMaxPool(h), [x.shape[0], 1, 1, -1]);
       else if (poolSize > 1) h = maxPool2d(h, poolSize);
       let out: tf.Tensor = tf.reshape(h, [x.shape[0], this.flatDim]);
-      for (const layer of this.hiddenLayers) out = tf.relu(layer.apply(out));
+      this.hiddenLayers.forEach((layer, i) => {
+        out = tf.relu(norm(this.hiddenNorms[i], layer.apply(out)));
+      });
       return this.output.apply(out) as tf.Tensor2D;
     });
   }

@@ -32,6 +32,8 @@ export interface ExecuteOptions {
    * (e.g. to read the module weights of all calls at once).
    */
   onPlan?: (plan: ExecutionPlan) => void;
+  /** A training pass (`ModuleCall.training`) [false]. */
+  training?: boolean;
 }
 
 export interface ExecutionResult {
@@ -48,6 +50,7 @@ function makeCall(
   memberIndices: number[],
   features: tf.Tensor4D,
   addresses: tf.Tensor2D | undefined,
+  training: boolean,
 ): ModuleCall {
   let cached: tf.Tensor4D | null = null;
   const { samples } = call;
@@ -65,6 +68,7 @@ function makeCall(
     steps: call.nodes.map((id) => plan.nodes[id].step),
     memberIndices,
     addresses,
+    training,
     get features() {
       cached ??= gather(features);
       return cached;
@@ -103,7 +107,14 @@ export function executePrograms(
       const memberIndices = call.tokens.map((token) => modules.get(token)?.memberIndex ?? 0);
       const y = module.apply(
         inputs as ModuleInputs<typeof module.arity>,
-        makeCall(call, plan, memberIndices, features, options.memberAddresses?.(call, plan)),
+        makeCall(
+          call,
+          plan,
+          memberIndices,
+          features,
+          options.memberAddresses?.(call, plan),
+          options.training ?? false,
+        ),
       );
       if (y.shape[0] !== call.nodes.length) {
         throw new Error(

@@ -1,26 +1,43 @@
-import { Conv2d, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
+import { BatchNorm, Conv2d, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
+
+/** How clevr-iep's blocks are built: `module_residual` and `module_batchnorm`. */
+export interface IepBlockOptions {
+  /** Add the input back before the last ReLU [true]. */
+  residual?: boolean;
+  /** A batch norm after each 3x3 convolution [false]. */
+  batchNorm?: boolean;
+}
 
 /**
  * clevr-iep's `ResidualBlock` (dim -> dim): out = ReLU(x + conv2(ReLU(conv1(x)))), or ReLU(conv2(ReLU(conv1(x))))
- * without the residual. Parameters `conv1`, `conv2` (3x3). Batch norm (eval mode) is folded into the
- * convolutions when a checkpoint is converted, so the block has none.
+ * without the residual; with batch norm, `bn1` and `bn2` follow the convolutions. Parameters `conv1`, `conv2`
+ * (3x3). clevr-iep runs its modules one question at a time, so in training each batch norm takes each sample's
+ * own statistics. (A converted checkpoint's eval-mode batch norms are folded into the convolutions instead.)
  */
 export class IepResidualBlock {
   readonly conv1: Conv2d;
   readonly conv2: Conv2d;
+  readonly bn1: BatchNorm | null;
+  readonly bn2: BatchNorm | null;
+  readonly residual: boolean;
 
   constructor(
     scope: ParameterScope,
     readonly dim: number,
-    readonly residual = true,
+    options: IepBlockOptions = {},
   ) {
+    this.residual = options.residual ?? true;
     this.conv1 = new Conv2d(scope.scope('conv1'), dim, dim, 3, { init: kaimingNormal });
     this.conv2 = new Conv2d(scope.scope('conv2'), dim, dim, 3, { init: kaimingNormal });
+    this.bn1 = options.batchNorm ? new BatchNorm(scope.scope('bn1'), dim) : null;
+    this.bn2 = options.batchNorm ? new BatchNorm(scope.scope('bn2'), dim) : null;
   }
 
-  apply(x: tf.Tensor4D): tf.Tensor4D {
+  apply(x: tf.Tensor4D, training = false): tf.Tensor4D {
+    const norm = (bn: BatchNorm | null, y: tf.Tensor4D) => (bn ? bn.apply(y, training, 'sample') : y);
     return tf.tidy(() => {
-      const out = this.conv2.apply(tf.relu(this.conv1.apply(x)) as tf.Tensor4D);
+      const hidden = tf.relu(norm(this.bn1, this.conv1.apply(x))) as tf.Tensor4D;
+      const out = norm(this.bn2, this.conv2.apply(hidden));
       return tf.relu(this.residual ? tf.add(x, out) : out) as tf.Tensor4D;
     });
   }
@@ -34,18 +51,18 @@ export class IepConcatBlock {
   readonly proj: Conv2d;
   readonly block: IepResidualBlock;
 
-  constructor(scope: ParameterScope, dim: number, residual = true) {
+  constructor(scope: ParameterScope, dim: number, options: IepBlockOptions = {}) {
     this.proj = new Conv2d(scope.scope('proj'), 2 * dim, dim, 1, { init: kaimingNormal });
-    this.block = new IepResidualBlock(scope.scope('block'), dim, residual);
+    this.block = new IepResidualBlock(scope.scope('block'), dim, options);
   }
 
-  apply(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
+  apply(a: tf.Tensor4D, b: tf.Tensor4D, training = false): tf.Tensor4D {
     if (a.shape.some((d, i) => d !== b.shape[i])) {
       throw new Error(`concat block: inputs differ in shape: [${a.shape}] and [${b.shape}]`);
     }
     return tf.tidy(() => {
       const x = tf.relu(this.proj.apply(tf.concat([a, b], 3) as tf.Tensor4D)) as tf.Tensor4D;
-      return this.block.apply(x);
+      return this.block.apply(x, training);
     });
   }
 }

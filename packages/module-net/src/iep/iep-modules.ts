@@ -1,7 +1,7 @@
 import type { tf } from '@mmnet/core-tensors';
 import { type Arity, isSpecialToken } from '@mmnet/programs';
 import type { ModuleBuildConfig, ModuleRegistry } from '../registry/module-registry.js';
-import { IepConcatBlock, IepResidualBlock } from './iep-blocks.js';
+import { type IepBlockOptions, IepConcatBlock, IepResidualBlock } from './iep-blocks.js';
 
 const IEP_BINARY = ['union', 'intersect', 'less_than', 'greater_than'];
 
@@ -25,11 +25,6 @@ export function iepModuleName(token: string): string {
   return isSpecialToken(token) ? `iep_${token.slice(1, -1).toLowerCase()}` : token;
 }
 
-export interface IepModuleOptions {
-  /** clevr-iep's `module_residual` [true]. */
-  residual?: boolean;
-}
-
 /**
  * Registers clevr-iep's execution-engine modules for the tokens of a program vocabulary: `scene` is a residual
  * block over the stem features, unary tokens (and `<END>`, `<UNK>`) residual blocks, binary tokens concat
@@ -38,9 +33,8 @@ export interface IepModuleOptions {
 export function defineIepModules(
   registry: ModuleRegistry<ModuleBuildConfig>,
   tokens: Iterable<string>,
-  options: IepModuleOptions = {},
+  options: IepBlockOptions = {},
 ): ModuleRegistry<ModuleBuildConfig> {
-  const residual = options.residual ?? true;
   for (const token of tokens) {
     if (token === '<NULL>' || token === '<START>') continue;
     const name = iepModuleName(token);
@@ -52,8 +46,8 @@ export function defineIepModules(
         arity: 0,
         description: 'clevr-iep scene: a residual block over the stem features',
         create: (scope, config) => {
-          const block = new IepResidualBlock(scope, config.dim, residual);
-          return (_inputs, call) => block.apply(call.features);
+          const block = new IepResidualBlock(scope, config.dim, options);
+          return (_inputs, call) => block.apply(call.features, call.training);
         },
       });
     } else if (arity === 1) {
@@ -62,8 +56,8 @@ export function defineIepModules(
         arity: 1,
         description: 'clevr-iep residual block',
         create: (scope, config) => {
-          const block = new IepResidualBlock(scope, config.dim, residual);
-          return ([x]) => block.apply(x as tf.Tensor4D);
+          const block = new IepResidualBlock(scope, config.dim, options);
+          return ([x], call) => block.apply(x as tf.Tensor4D, call.training);
         },
       });
     } else {
@@ -72,8 +66,8 @@ export function defineIepModules(
         arity: 2,
         description: 'clevr-iep concat block',
         create: (scope, config) => {
-          const block = new IepConcatBlock(scope, config.dim, residual);
-          return ([a, b]) => block.apply(a as tf.Tensor4D, b as tf.Tensor4D);
+          const block = new IepConcatBlock(scope, config.dim, options);
+          return ([a, b], call) => block.apply(a as tf.Tensor4D, b as tf.Tensor4D, call.training);
         },
       });
     }

@@ -46,6 +46,13 @@ export const ModuleNetworkConfigSchema = z.object({
   /** With `iep` modules: blocks add their input back before the last ReLU (clevr-iep's `module_residual`). */
   moduleResidual: z.boolean().default(true),
   /**
+   * With `iep` modules: a batch norm after each module convolution (clevr-iep's `module_batchnorm`); in training
+   * it takes each question's own statistics, as clevr-iep's one-question-at-a-time module calls do.
+   */
+  moduleBatchNorm: z.boolean().default(false),
+  /** A batch norm after each stem convolution (clevr-iep's `stem_batchnorm`). */
+  stemBatchNorm: z.boolean().default(false),
+  /**
    * Two of the stem's `stemDim` channels are each cell's column and row in [-1, 1] (see the stem's
    * `coordinates`): with 1x1 kernels (`stemKernelSize: 1`) nothing else tells a module where a cell is, which
    * relate (left, right, front, behind) needs.
@@ -68,6 +75,8 @@ export const ModuleNetworkConfigSchema = z.object({
       hiddenDim: z.number().int().positive().default(1024),
       /** Hidden layer sizes, instead of one of `hiddenDim` (clevr-iep's `classifier_fc_layers`). */
       fcLayers: z.array(z.number().int().positive()).optional(),
+      /** Batch norms after the projection and the hidden layers (clevr-iep's `classifier_batchnorm`). */
+      batchNorm: z.boolean().default(false),
     })
     .prefault({}),
   /** Seed of the parameter initialisation. */
@@ -99,6 +108,7 @@ type NetworkSizes = Pick<
   | 'stemDim'
   | 'stemLayers'
   | 'stemKernelSize'
+  | 'stemBatchNorm'
   | 'modules'
   | 'coordinates'
   | 'height'
@@ -119,6 +129,7 @@ export function createNetworkStem(scope: ParameterScope, c: NetworkSizes): Stem 
     kernelSize: c.stemKernelSize,
     attentionChannel: c.modules === 'attention',
     coordinates: c.coordinates,
+    batchNorm: c.stemBatchNorm,
   });
 }
 
@@ -183,7 +194,10 @@ export class ModuleNetwork {
     return executePrograms(programs, this.stem.apply(features), this.modules, { capture });
   }
 
-  /** features [N, H, W, inChannels] and one program per sample (trees, or prefix id rows) -> answer logits. */
+  /**
+   * features [N, H, W, inChannels] and one program per sample (trees, or prefix id rows) -> answer logits. With
+   * `options.training`, batch norms use the batch's statistics and update their running averages.
+   */
   forward(
     features: tf.Tensor4D,
     programs: readonly ProgramTreeNode[] | ProgramIdRows,
@@ -192,9 +206,10 @@ export class ModuleNetwork {
     const trees = isProgramTreeList(programs) ? programs : this.parsePrograms(programs as ProgramIdRows);
     let captures: NodeCapture[][] | undefined;
     const logits = tf.tidy(() => {
-      const result = executePrograms(trees, this.stem.apply(features), this.modules, options);
+      const training = options.training ?? false;
+      const result = executePrograms(trees, this.stem.apply(features, training), this.modules, options);
       captures = result.captures;
-      return this.classifier.apply(result.outputs as tf.Tensor4D);
+      return this.classifier.apply(result.outputs as tf.Tensor4D, training);
     });
     return { logits, captures };
   }
@@ -212,12 +227,21 @@ export function createModuleNetwork(
   const parsed = ModuleNetworkConfigSchema.parse(config);
   const registry = options.registry ?? new ModuleRegistry<ModuleBuildConfig>();
   const tokens = Object.keys(vocab.program_token_to_idx);
-  if (parsed.modules === 'iep') defineIepModules(registry, tokens, { residual: parsed.moduleResidual });
-  else
+  if (parsed.modules === 'iep')
+    defineIepModules(registry, tokens, {
+      residual: parsed.moduleResidual,
+      batchNorm: parsed.moduleBatchNorm,
+    });
+  else {
+    if (parsed.moduleBatchNorm)
+      throw new Error(
+        `module network: moduleBatchNorm needs modules 'iep' (clevr-iep's blocks), not '${parsed.modules}'`,
+      );
     defineClevrModules(registry, tokens, undefined, parsed.modules, {
       countFilters: parsed.countFilters,
       sceneBlock: parsed.sceneBlock,
     });
+  }
   const store = new ParameterStore(createRng(parsed.seed));
   const model = new ModuleNetwork(
     store,

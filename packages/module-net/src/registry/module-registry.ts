@@ -32,6 +32,8 @@ export interface ModuleCall {
    * the members' parameters (`applyMemberDense` with `memberChoice(call)`). Absent: each row runs `memberIndices`.
    */
   readonly addresses?: tf.Tensor2D;
+  /** A training pass (`ExecuteOptions.training`; absent: not): batch norms use the call's own statistics. */
+  readonly training?: boolean;
 }
 
 /** A module's computation: one call runs every ready node of that module across the batch at once. */

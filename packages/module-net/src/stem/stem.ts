@@ -1,4 +1,11 @@
-import { Conv2d, coordinateMaps, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
+import {
+  BatchNorm,
+  Conv2d,
+  coordinateMaps,
+  kaimingNormal,
+  type ParameterScope,
+  tf,
+} from '@mmnet/core-tensors';
 import { z } from 'zod';
 
 /** The stem over image features: numLayers x (conv kxk + ReLU), inChannels -> dim -> ... -> dim. */
@@ -20,6 +27,8 @@ export const StemConfigSchema = z.object({
    * where a cell is and, through a masked map's selected mean, where the selected objects are.
    */
   coordinates: z.boolean().default(false),
+  /** A batch norm after each convolution, before its ReLU (clevr-iep's `stem_batchnorm`). */
+  batchNorm: z.boolean().default(false),
 });
 export type StemConfig = z.input<typeof StemConfigSchema>;
 
@@ -27,6 +36,8 @@ export type StemConfig = z.input<typeof StemConfigSchema>;
 export class Stem {
   readonly config: z.output<typeof StemConfigSchema>;
   readonly layers: Conv2d[] = [];
+  /** With `batchNorm`, one per layer (`bn1`, `bn2`, ...). */
+  readonly norms: BatchNorm[] = [];
 
   constructor(scope: ParameterScope, config: StemConfig = {}) {
     this.config = StemConfigSchema.parse(config);
@@ -47,10 +58,12 @@ export class Stem {
           init: kaimingNormal,
         }),
       );
+      if (this.config.batchNorm) this.norms.push(new BatchNorm(scope.scope(`bn${i + 1}`), learned));
     }
   }
 
-  apply(features: tf.Tensor4D): tf.Tensor4D {
+  /** `training`: batch norms use (and update) the batch's statistics rather than their running averages. */
+  apply(features: tf.Tensor4D, training = false): tf.Tensor4D {
     if (features.rank !== 4 || features.shape[3] !== this.config.inChannels) {
       throw new Error(
         `stem: features must be NHWC with ${this.config.inChannels} channels, got shape [${features.shape}]`,
@@ -58,7 +71,10 @@ export class Stem {
     }
     return tf.tidy(() => {
       let x = features;
-      for (const layer of this.layers) x = tf.relu(layer.apply(x));
+      this.layers.forEach((layer, i) => {
+        const y = layer.apply(x);
+        x = tf.relu(this.norms[i] ? this.norms[i].apply(y, training) : y);
+      });
       const [n, h, w] = x.shape;
       const fixed: tf.Tensor4D[] = [];
       if (this.config.coordinates) fixed.push(tf.tile(coordinateMaps(h, w), [n, 1, 1, 1]));

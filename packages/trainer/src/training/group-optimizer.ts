@@ -30,7 +30,8 @@ export class GroupOptimizer {
     prefixes: string[],
     readonly learningRate: number,
   ) {
-    const entries = prefixes.length ? store.entries(...prefixes) : [];
+    // Buffers (batch norms' running statistics) are saved with the parameters but never optimised.
+    const entries = (prefixes.length ? store.entries(...prefixes) : []).filter(([, v]) => v.trainable);
     this.names = entries.map(([n]) => n);
     this.variables = entries.map(([, v]) => v);
     this.optimizer = new LeanAdam({ learningRate });

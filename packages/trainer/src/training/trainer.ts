@@ -92,7 +92,10 @@ export class Trainer {
       executor: new GroupOptimizer('executor', model.store, model.groups.executor, config.lr),
     };
     const grouped = new Set([...this.optimizers.programGenerator.names, ...this.optimizers.executor.names]);
-    const outside = model.store.names().filter((n) => !grouped.has(n));
+    const outside = model.store
+      .entries()
+      .filter(([n, v]) => v.trainable && !grouped.has(n))
+      .map(([n]) => n);
     if (outside.length) {
       throw new Error(
         `model ${model.name}: ${outside.length} parameter(s) belong to neither the program generator nor the executor (${outside.slice(0, 3).join(', ')})`,

@@ -92,7 +92,7 @@ export const createIepAdapter: ModelFactory = (ctx) => {
       const programs = groundTruth
         ? requirePrograms(batch, 'IEP with --train_mode EE')
         : { data: predictedRows(questions), shape: [n, maxLength] as [number, number] };
-      const { logits } = executor.forward(featureTensor(batch), programs);
+      const { logits } = executor.forward(featureTensor(batch), programs, { training: fctx.training });
       const rows = tf.tensor2d(programs.data, programs.shape, 'int32');
       const start = tf.fill([n, 1], programIds['<START>'] ?? 1, 'int32');
       return {

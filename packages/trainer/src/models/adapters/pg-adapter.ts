@@ -18,7 +18,10 @@ export const createPgAdapter: ModelFactory = (ctx) =>
       config,
       executorPrefixes: ['stem', 'modules', 'classifier'],
       forward(batch, fctx, programs) {
-        const { logits, captures } = model.forward(featureTensor(batch), programs, { capture: fctx.capture });
+        const { logits, captures } = model.forward(featureTensor(batch), programs, {
+          capture: fctx.capture,
+          training: fctx.training,
+        });
         return { loss: answerLoss(logits, batch), logits, steps: stepMaps(captures) };
       },
     };

@@ -61,6 +61,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
         gumbelTemperature: settings.gumbelTemperature,
         sampleTemperature: settings.sampleTemperature,
         greedy: settings.greedy,
+        training: fctx.training,
       });
       const { loss } = endToEndObjective(out, batch.answers ?? new Int32Array(n), {
         mode: settings.mode,

@@ -20,7 +20,10 @@ export const createPgMemoryAdapter: ModelFactory = (ctx) =>
       executorPrefixes: ['stem', 'memory', 'modules', 'classifier'],
       addressingLabels: [...model.unaryTokens, ...model.binaryTokens],
       forward(batch, fctx, programs) {
-        const out = model.forward(featureTensor(batch), programs, { capture: fctx.capture });
+        const out = model.forward(featureTensor(batch), programs, {
+          capture: fctx.capture,
+          training: fctx.training,
+        });
         const result: ForwardOutput = {
           loss: answerLoss(out.logits, batch),
           logits: out.logits,
