@@ -99,6 +99,31 @@ describe('BatchNorm', () => {
     },
   );
 
+  it.each(['batch', 'sample'] as const)(
+    "its written-out gradient (%s statistics) equals tfjs's gradient of the formula",
+    (statistics) => {
+      const { bn } = make();
+      const x = randomTensor([3, 2, 2, 3], 8);
+      const axes = statistics === 'batch' ? [0, 1, 2] : [1, 2];
+      const formula = (input: tf.Tensor) => {
+        const { mean, variance } = tf.moments(input, axes, true);
+        const normed = tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5)));
+        return weightedSum(tf.add(tf.mul(normed, bn.gamma), bn.beta));
+      };
+      const written = (input: tf.Tensor) => weightedSum(bn.apply(input, true, statistics));
+      const params = [bn.gamma, bn.beta];
+      const expected = [
+        tf.grad(formula)(x),
+        ...Object.values(tf.variableGrads(() => formula(x), params).grads),
+      ];
+      const actual = [
+        tf.grad(written)(x),
+        ...Object.values(tf.variableGrads(() => written(x), params).grads),
+      ];
+      actual.forEach((g, i) => expectClose(g, expected[i], 1e-4));
+    },
+  );
+
   it('running statistics are buffers: saved with the parameters, not trained, not counted as weights', () => {
     const { store, bn } = make();
     expect(bn.runningMean.trainable).toBe(false);

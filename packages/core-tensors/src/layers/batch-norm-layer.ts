@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customGradient } from '../ops/custom-gradient.js';
 import { constant, zeros } from '../params/initializers.js';
 import type { ParameterScope } from '../params/parameter-store.js';
 
@@ -59,14 +60,10 @@ export class BatchNorm {
       }
       const first = statistics === 'batch' ? 0 : 1;
       const axes = Array.from({ length: x.rank - 1 - first }, (_, i) => i + first);
-      const { mean, variance } = tf.moments(x, axes, statistics === 'sample');
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
-      this.updateRunning(
-        mean,
-        variance,
-        axes.reduce((n, a) => n * x.shape[a], 1),
-      );
-      return tf.add(tf.mul(normed, this.gamma), this.beta) as T;
+      const count = axes.reduce((n, a) => n * x.shape[a], 1);
+      return normaliseForTraining(x, this.gamma, this.beta, axes, this.epsilon, (mean, variance) =>
+        this.updateRunning(mean, variance, count),
+      ) as T;
     });
   }
 
@@ -91,4 +88,37 @@ export class BatchNorm {
       this.runningVar.assign(toward(this.runningVar, unbiased));
     });
   }
+}
+
+/**
+ * (x - mean) / sqrt(var + eps) * gamma + beta with the statistics over `axes` (handed to `onStatistics`, kept
+ * dims), with its gradient written out so that the backward pass keeps only the normalised x: tfjs's own keeps
+ * some five tensors the size of x, which ran clevr-iep's network out of the wasm heap at batch 64.
+ */
+function normaliseForTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  axes: number[],
+  epsilon: number,
+  onStatistics: (mean: tf.Tensor, variance: tf.Tensor) => void,
+): tf.Tensor {
+  const nonChannel = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  const run = customGradient((save, input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(input, axes, true);
+    onStatistics(mean, variance);
+    const rstd = tf.rsqrt(tf.add(variance, epsilon));
+    const normed = tf.mul(tf.sub(input, mean), rstd);
+    save([normed, rstd, g]);
+    return {
+      value: tf.add(tf.mul(normed, g), b),
+      gradFunc: (dy, [n, r, gm]) => {
+        const dyNormed = tf.mul(dy, n);
+        // dx = gamma rstd (dy - mean(dy) - normed mean(dy normed)), the means over the statistics' axes.
+        const centred = tf.sub(tf.sub(dy, tf.mean(dy, axes, true)), tf.mul(n, tf.mean(dyNormed, axes, true)));
+        return [tf.mul(centred, tf.mul(gm, r)), tf.sum(dyNormed, nonChannel), tf.sum(dy, nonChannel)];
+      },
+    };
+  });
+  return run(x, gamma, beta);
 }
