@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNorm, createRng, ParameterStore, tf } from '../src/index.js';
-import { expectClose, finiteDifference, randomTensor, useBackend, weightedSum } from './helpers.js';
+import {
+  expectClose,
+  finiteDifference,
+  onBothBackends,
+  randomTensor,
+  useBackend,
+  weightedSum,
+} from './helpers.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -121,6 +128,18 @@ describe('BatchNorm', () => {
         ...Object.values(tf.variableGrads(() => written(x), params).grads),
       ];
       actual.forEach((g, i) => expectClose(g, expected[i], 1e-4));
+    },
+  );
+
+  it.each(['batch', 'sample'] as const)(
+    'gives the same values and gradients on cpu and wasm (%s statistics)',
+    async (statistics) => {
+      const { bn } = make();
+      await onBothBackends([[3, 4, 4, 3]], ([x]) => {
+        const y = bn.apply(x, true, statistics);
+        return [y, tf.grad((input: tf.Tensor) => weightedSum(bn.apply(input, true, statistics)))(x)];
+      });
+      await useBackend('cpu');
     },
   );
 
