@@ -134,9 +134,15 @@ describe.each(CASES)('clevr-iep parity: $what', ({ name, file }) => {
   it("the execution engine's logits on given programs of every arity, as clevr-iep reads id rows, within 1e-4", async () => {
     const model = await createModel(config, converted.vocab, [h, w, c], builtinModels());
     model.store.assign(converted.tensors, { strict: true });
-    // --train_mode EE runs the batch's own programs (clevr-iep's rows: extra <START>, <NULL> inside, too short,
-    // <END> and <UNK> read as modules).
-    const ctx = { training: true, trainMode: 'EE' as const, rng: createRng(0), step: 0 };
+    // The batch's own programs (clevr-iep's rows: extra <START>, <NULL> inside, too short, <END> and <UNK> read as
+    // modules), in evaluation: batch norms normalise by their running averages, as in PyTorch's eval mode.
+    const ctx = {
+      training: false,
+      trainMode: 'EE' as const,
+      rng: createRng(0),
+      step: 0,
+      programs: 'given' as const,
+    };
     const logits = tf.tidy(() =>
       model.forward(batchOf(expected, expected.given_programs), ctx).logits.dataSync(),
     );

@@ -14,34 +14,23 @@ export interface ConvertedModel {
   skipped: string[];
 }
 
-/** PyTorch's BatchNorm epsilon, which clevr-iep keeps. */
-const BN_EPS = 1e-5;
-
 /**
- * A layer's weight (output channel last after conversion) and bias with an eval-mode batch norm after it folded
- * in: w' = w * s, b' = (b - mean) * s + beta, s = gamma / sqrt(var + eps). The same outputs as layer then BN.
+ * A PyTorch batch norm of the state dict (`weight`, `bias`, `running_mean`, `running_var` [n]) as mmnet's
+ * `BatchNorm` at `mm` (`gamma`, `beta`, `runningMean`, `runningVar`), so that the converted run trains its batch norms
+ * as clevr-iep does when fine-tuned, and normalises by the same running averages in evaluation.
  */
-function foldBatchNorm(
-  weight: NamedArray,
-  bias: NamedArray,
+function copyBatchNorm(
   state: StateReader,
-  bn: string | null,
-): { weight: NamedArray; bias: NamedArray } {
-  if (bn === null) return { weight, bias };
-  const n = bias.shape[0];
-  const gamma = state.take(`${bn}.weight`, [n]).data;
-  const beta = state.take(`${bn}.bias`, [n]).data;
-  const mean = state.take(`${bn}.running_mean`, [n]).data;
-  const variance = state.take(`${bn}.running_var`, [n]).data;
+  bn: string,
+  n: number,
+  mm: string,
+  out: Record<string, NamedArray>,
+): void {
+  out[`${mm}.gamma`] = state.take(`${bn}.weight`, [n]);
+  out[`${mm}.beta`] = state.take(`${bn}.bias`, [n]);
+  out[`${mm}.runningMean`] = state.take(`${bn}.running_mean`, [n]);
+  out[`${mm}.runningVar`] = state.take(`${bn}.running_var`, [n]);
   state.skip(`${bn}.num_batches_tracked`);
-  const w = new Float32Array(weight.data);
-  const b = new Float32Array(n);
-  for (let o = 0; o < n; o++) {
-    const s = gamma[o] / Math.sqrt(variance[o] + BN_EPS);
-    b[o] = (bias.data[o] - mean[o]) * s + beta[o];
-    for (let k = o; k < w.length; k += n) w[k] *= s;
-  }
-  return { weight: { shape: weight.shape, data: w }, bias: { shape: [n], data: b } };
 }
 
 function intKwarg(kwargs: PyDict, key: string, what: string, fallback?: number): number {
@@ -153,23 +142,16 @@ function convertGenerator(
   };
 }
 
-/** A conv (+ optional batch norm) of the state dict as mmnet's `kernel` and `bias`. */
+/** A conv of the state dict as mmnet's `kernel` and `bias`. */
 function convLayer(
   state: StateReader,
   torch: string,
-  bn: string | null,
   shape: [number, number, number, number],
   mm: string,
   out: Record<string, NamedArray>,
 ): void {
-  const folded = foldBatchNorm(
-    oihwToHwio(state.take(`${torch}.weight`, shape)),
-    state.take(`${torch}.bias`, [shape[0]]),
-    state,
-    bn,
-  );
-  out[`${mm}.kernel`] = folded.weight;
-  out[`${mm}.bias`] = folded.bias;
+  out[`${mm}.kernel`] = oihwToHwio(state.take(`${torch}.weight`, shape));
+  out[`${mm}.bias`] = state.take(`${torch}.bias`, [shape[0]]);
 }
 
 /** clevr-iep's ModuleNet -> `executor.*` of mmnet's ModuleNetwork with `modules: 'iep'`. */
@@ -217,29 +199,17 @@ function convertExecutionEngine(
   let index = 0;
   for (let i = 0; i < stemLayers; i++) {
     const conv = index;
-    const bn = stemBn ? `stem.${conv + 1}` : null;
-    convLayer(state, `stem.${conv}`, bn, [dim, i === 0 ? C : dim, 3, 3], `${e}.stem.conv${i + 1}`, out);
+    convLayer(state, `stem.${conv}`, [dim, i === 0 ? C : dim, 3, 3], `${e}.stem.conv${i + 1}`, out);
+    if (stemBn) copyBatchNorm(state, `stem.${conv + 1}`, dim, `${e}.stem.bn${i + 1}`, out);
     index += stemBn ? 3 : 2;
   }
 
   // Modules: every token but <NULL> and <START>, which clevr-iep builds but never runs.
   const block = (torch: string, mm: string) => {
-    convLayer(
-      state,
-      `${torch}.conv1`,
-      moduleBn ? `${torch}.bn1` : null,
-      [dim, dim, 3, 3],
-      `${mm}.conv1`,
-      out,
-    );
-    convLayer(
-      state,
-      `${torch}.conv2`,
-      moduleBn ? `${torch}.bn2` : null,
-      [dim, dim, 3, 3],
-      `${mm}.conv2`,
-      out,
-    );
+    for (const k of [1, 2]) {
+      convLayer(state, `${torch}.conv${k}`, [dim, dim, 3, 3], `${mm}.conv${k}`, out);
+      if (moduleBn) copyBatchNorm(state, `${torch}.bn${k}`, dim, `${mm}.bn${k}`, out);
+    }
   };
   const skipped: string[] = [];
   for (const token of Object.keys(vocab.program_token_to_idx)) {
@@ -254,7 +224,7 @@ function convertExecutionEngine(
     }
     const mm = `${e}.modules.${iepModuleName(token)}`;
     if (state.has(`${token}.proj.weight`)) {
-      convLayer(state, `${token}.proj`, null, [dim, 2 * dim, 1, 1], `${mm}.proj`, out);
+      convLayer(state, `${token}.proj`, [dim, 2 * dim, 1, 1], `${mm}.proj`, out);
       block(`${token}.res_block`, `${mm}.block`);
     } else block(token, mm);
   }
@@ -263,14 +233,8 @@ function convertExecutionEngine(
   index = 0;
   let channels = dim;
   if (projDim > 0) {
-    convLayer(
-      state,
-      `classifier.${index}`,
-      classifierBn ? `classifier.${index + 1}` : null,
-      [projDim, dim, 1, 1],
-      `${e}.classifier.proj`,
-      out,
-    );
+    convLayer(state, `classifier.${index}`, [projDim, dim, 1, 1], `${e}.classifier.proj`, out);
+    if (classifierBn) copyBatchNorm(state, `classifier.${index + 1}`, projDim, `${e}.classifier.projBn`, out);
     index += classifierBn ? 3 : 2;
     channels = projDim;
   }
@@ -285,14 +249,10 @@ function convertExecutionEngine(
     const last = i === sizes.length - 1;
     let weight = transpose2d(state.take(`classifier.${index}.weight`, [size, previous]));
     if (i === 0) weight = nchwRowsToNhwc(weight, channels, ph, pw);
-    const folded = foldBatchNorm(
-      weight,
-      state.take(`classifier.${index}.bias`, [size]),
-      state,
-      !last && classifierBn ? `classifier.${index + 1}` : null,
-    );
-    out[`${e}.classifier.fc${i + 1}.weight`] = folded.weight;
-    out[`${e}.classifier.fc${i + 1}.bias`] = folded.bias;
+    out[`${e}.classifier.fc${i + 1}.weight`] = weight;
+    out[`${e}.classifier.fc${i + 1}.bias`] = state.take(`classifier.${index}.bias`, [size]);
+    if (!last && classifierBn)
+      copyBatchNorm(state, `classifier.${index + 1}`, size, `${e}.classifier.bn${i + 1}`, out);
     index += last ? 1 : 2 + (classifierBn ? 1 : 0) + (dropout ? 1 : 0);
     previous = size;
   });
@@ -304,9 +264,11 @@ function convertExecutionEngine(
     stemKernelSize: 3,
     modules: 'iep',
     moduleResidual: residual,
+    stemBatchNorm: stemBn,
+    moduleBatchNorm: moduleBn,
     height: Hf,
     width: Wf,
-    classifier: { projDim, poolSize, hiddenDim: fcLayers[0] ?? 1024, fcLayers },
+    classifier: { projDim, poolSize, hiddenDim: fcLayers[0] ?? 1024, fcLayers, batchNorm: classifierBn },
     skipped,
   };
 }
@@ -314,7 +276,7 @@ function convertExecutionEngine(
 /**
  * Converts a clevr-iep checkpoint (as loaded by @mmnet/torch-import: the dict train_model.py saves with
  * program_generator_{kwargs,state}, execution_engine_{kwargs,state} and vocab) to an mmnet IEP model:
- * parameter names and layouts, batch norms folded, the train config of the run. A checkpoint without a
+ * parameter names and layouts, batch norms as mmnet's, the train config of the run. A checkpoint without a
  * program generator or without an execution engine is refused (IEP needs both).
  */
 export function convertClevrIepCheckpoint(checkpoint: unknown, source: string): ConvertedModel {

@@ -52,7 +52,10 @@ export const createIepAdapter: ModelFactory = (ctx) => {
   const registry = new ModuleRegistry();
   const programIds = ctx.vocab.program_token_to_idx;
   if (config.executor.modules === 'iep') {
-    defineIepModules(registry, Object.keys(programIds), { residual: config.executor.moduleResidual });
+    defineIepModules(registry, Object.keys(programIds), {
+      residual: config.executor.moduleResidual,
+      batchNorm: config.executor.moduleBatchNorm,
+    });
   } else {
     throw new Error(
       `IEP: executor.modules must be 'iep' (clevr-iep's blocks), got '${config.executor.modules}'`,
@@ -88,7 +91,10 @@ export const createIepAdapter: ModelFactory = (ctx) => {
     forward(batch, fctx) {
       const n = batch.featureShape[0];
       const questions = questionTensor(batch);
-      const groundTruth = fctx.training && fctx.trainMode === 'EE';
+      // The batch's programs when asked for, and while training the executor alone (--train_mode EE).
+      const groundTruth =
+        fctx.programs === 'given' ||
+        (fctx.programs === undefined && fctx.training && fctx.trainMode === 'EE');
       const programs = groundTruth
         ? requirePrograms(batch, 'IEP with --train_mode EE')
         : { data: predictedRows(questions), shape: [n, maxLength] as [number, number] };
