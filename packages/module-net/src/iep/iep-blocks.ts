@@ -1,7 +1,7 @@
 import { BatchNorm, Conv2d, kaimingNormal, type ParameterScope, tf } from '@mmnet/core-tensors';
 
 /** How clevr-iep's blocks are built: `module_residual` and `module_batchnorm`. */
-export interface IepBlockOptions {
+export interface IepModuleOptions {
   /** Add the input back before the last ReLU [true]. */
   residual?: boolean;
   /** A batch norm after each 3x3 convolution [false]. */
@@ -12,7 +12,7 @@ export interface IepBlockOptions {
  * clevr-iep's `ResidualBlock` (dim -> dim): out = ReLU(x + conv2(ReLU(conv1(x)))), or ReLU(conv2(ReLU(conv1(x))))
  * without the residual; with batch norm, `bn1` and `bn2` follow the convolutions. Parameters `conv1`, `conv2`
  * (3x3). clevr-iep runs its modules one question at a time, so in training each batch norm takes each sample's
- * own statistics. (A converted checkpoint's eval-mode batch norms are folded into the convolutions instead.)
+ * own statistics.
  */
 export class IepResidualBlock {
   readonly conv1: Conv2d;
@@ -24,7 +24,7 @@ export class IepResidualBlock {
   constructor(
     scope: ParameterScope,
     readonly dim: number,
-    options: IepBlockOptions = {},
+    options: IepModuleOptions = {},
   ) {
     this.residual = options.residual ?? true;
     this.conv1 = new Conv2d(scope.scope('conv1'), dim, dim, 3, { init: kaimingNormal });
@@ -51,7 +51,7 @@ export class IepConcatBlock {
   readonly proj: Conv2d;
   readonly block: IepResidualBlock;
 
-  constructor(scope: ParameterScope, dim: number, options: IepBlockOptions = {}) {
+  constructor(scope: ParameterScope, dim: number, options: IepModuleOptions = {}) {
     this.proj = new Conv2d(scope.scope('proj'), 2 * dim, dim, 1, { init: kaimingNormal });
     this.block = new IepResidualBlock(scope.scope('block'), dim, options);
   }

@@ -1,7 +1,7 @@
 import type { tf } from '@mmnet/core-tensors';
 import { type Arity, isSpecialToken } from '@mmnet/programs';
 import type { ModuleBuildConfig, ModuleRegistry } from '../registry/module-registry.js';
-import { type IepBlockOptions, IepConcatBlock, IepResidualBlock } from './iep-blocks.js';
+import { IepConcatBlock, type IepModuleOptions, IepResidualBlock } from './iep-blocks.js';
 
 const IEP_BINARY = ['union', 'intersect', 'less_than', 'greater_than'];
 
@@ -33,7 +33,7 @@ export function iepModuleName(token: string): string {
 export function defineIepModules(
   registry: ModuleRegistry<ModuleBuildConfig>,
   tokens: Iterable<string>,
-  options: IepBlockOptions = {},
+  options: IepModuleOptions = {},
 ): ModuleRegistry<ModuleBuildConfig> {
   for (const token of tokens) {
     if (token === '<NULL>' || token === '<START>') continue;
