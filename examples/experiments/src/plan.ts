@@ -84,7 +84,7 @@ function sizes(smoke: boolean) {
         stack: { steps: 6, depth: 4 },
       },
     };
-    return { ...tiny, weakStack: tiny.stack };
+    return { ...tiny, weakStack: tiny.stack, clevrIep: clevrIepModules(classifier) };
   }
   const { encoderWordvecDim, hiddenDim, numLayers } = PROGRAM_GENERATOR_CONFIG;
   // PG_endtoend's stack executor: the same attention memory, a question encoder of the generator's sizes, 12
@@ -104,6 +104,20 @@ function sizes(smoke: boolean) {
     // The weak-supervision rows teach the aligned layouts, so their controller runs 20 steps, which hold 98.8 % of
     // clevr-small's programs (12 hold 62.5 %).
     weakStack: { ...stack, stack: { steps: 20, depth: 6 } },
+    clevrIep: clevrIepModules({ projDim: 512, poolSize: 2, fcLayers: [1024] }),
+  };
+}
+
+/**
+ * clevr-iep's execution engine as its checkpoints have it (`modules: 'iep'`, batch norms in the stem, the modules
+ * and the classifier), with a classifier of the given sizes.
+ */
+function clevrIepModules(classifier: Record<string, unknown>) {
+  return {
+    modules: 'iep',
+    stemBatchNorm: true,
+    moduleBatchNorm: true,
+    classifier: { ...classifier, batchNorm: true },
   };
 }
 
@@ -114,7 +128,15 @@ function sizes(smoke: boolean) {
  * iterations.
  */
 function trainArgs(
-  kind: 'san' | 'sanWordByWord' | 'modules' | 'attentionModules' | 'endToEnd' | 'stack' | 'programs',
+  kind:
+    | 'san'
+    | 'sanWordByWord'
+    | 'modules'
+    | 'clevrIep'
+    | 'attentionModules'
+    | 'endToEnd'
+    | 'stack'
+    | 'programs',
   o: PlanOptions,
 ): Record<string, string> {
   const common = { seed: String(o.seed), max_epochs: '50' };
@@ -141,6 +163,17 @@ function trainArgs(
       return { ...san, num_iterations: '50', num_val_samples: '500' };
     case 'modules':
       return { ...modules, num_iterations: '100', num_val_samples: '500' };
+    case 'clevrIep':
+      // clevr-iep's train_model.py: module_dim 128, batch 64, Adam 5e-4; ~16 questions/s on one thread, so a
+      // validation every ~10 minutes.
+      return {
+        ...common,
+        stem_dim: '128',
+        batch_size: '64',
+        lr: '5e-4',
+        num_iterations: '150',
+        num_val_samples: '1000',
+      };
     case 'attentionModules':
       // ~100 questions/s on the two quiet cores: a validation every ~6 minutes. A cosine decay over the time
       // budget (across resumes): PG_attention's 1 h run at a constant 2e-3 had stopped rising on val.
@@ -234,6 +267,12 @@ export const STACK_SUPERVISION_FRACTIONS: readonly number[] = [0.01, 0.1];
 /** SAN and SAN_wbw: their val curves were still rising at the end of 1 h, so they get 3. */
 export const SAN_HOURS = 3;
 
+/**
+ * The reference's residual module networks trained as clevr-iep trains its execution engine: ~16 questions/s on one
+ * thread, so 8 h is ~460k questions (clevr-iep's 100,000 updates of 64 are 6.4 M).
+ */
+export const CLEVR_IEP_HOURS = 8;
+
 /** The row the ablations take one change away from (both changes on). */
 export const ABLATION_BASE = 'PG_attention';
 
@@ -284,6 +323,23 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
     "PG, residual modules (the reference's; ground-truth programs)",
     'PG',
     one({ model: 'PG', ...trainArgs('modules', o) }, size.modules),
+  );
+  baseline(
+    'PG-clevr-iep',
+    "PG, clevr-iep's execution engine and recipe (batch norms; ground-truth programs)",
+    'PG',
+    one({ model: 'PG', ...trainArgs('clevrIep', o) }, size.clevrIep),
+    CLEVR_IEP_HOURS,
+  );
+  baseline(
+    'PG_memory-residual',
+    "PG_memory, the reference's residual memory trained as clevr-iep (stem and classifier batch norms)",
+    'PG_memory',
+    one(
+      { model: 'PG_memory', ...trainArgs('clevrIep', o) },
+      { ...size.clevrIep, modules: 'residual', moduleBatchNorm: false },
+    ),
+    CLEVR_IEP_HOURS,
   );
   baseline(
     'PG_attention',

@@ -22,6 +22,7 @@ import { accuracyByFamily, familyNames, tallyByTemplate } from '../src/families.
 import { experimentOptionsSchema } from '../src/options.js';
 import {
   ABLATION_BASE,
+  CLEVR_IEP_HOURS,
   DEFAULT_HOURS,
   experimentPlan,
   SAN_HOURS,
@@ -535,18 +536,31 @@ describe('experiment plan and helpers', () => {
   it('has every model of the plan once, with budgets that add up', () => {
     const plan = experimentPlan({ smoke: false, seed: 3, weakDecoderModes: ['hard', 'hard+penalty'] });
     // + the stack executor's rows: 3 seeds from answers alone, layouts of 1 % and 10 % of the programs.
-    expect(plan).toHaveLength(5 + 8 + 8 + 4 + 2 + 3 + 2);
+    expect(plan).toHaveLength(7 + 8 + 8 + 4 + 2 + 3 + 2);
+    // The reference's residual networks as clevr-iep trains its execution engine, for 8 h each.
+    const iep = plan.find((e) => e.id === 'PG-clevr-iep')!;
+    expect(iep.stages[0].modelConfig).toMatchObject({
+      modules: 'iep',
+      moduleBatchNorm: true,
+      stemBatchNorm: true,
+    });
+    expect(iep.stages[0].args).toMatchObject({ stem_dim: '128', batch_size: '64', lr: '5e-4' });
+    const memory = plan.find((e) => e.id === 'PG_memory-residual')!;
+    expect(memory.stages[0].modelConfig).toMatchObject({ modules: 'residual', moduleBatchNorm: false });
+    expect([iep.hours, memory.hours]).toEqual([CLEVR_IEP_HOURS, CLEVR_IEP_HOURS]);
     expect(plan.find((e) => e.id === 'PG_attention')?.stages[0].modelConfig).toMatchObject({
       modules: 'attention',
     });
-    // The module memory networks run attention memories (PG: the reference's residual modules).
+    // The module memory networks run attention memories (PG: the reference's residual modules), but for the
+    // clevr-iep-trained residual row.
     expect(plan.find((e) => e.id === 'PG_memory')?.stages[0].modelConfig).toMatchObject({
       modules: 'attention',
     });
     for (const e of plan.filter((x) => x.model === 'PG_endtoend'))
       for (const st of e.stages) expect(st.modelConfig).toMatchObject({ executor: { modules: 'attention' } });
     expect(plan.find((e) => e.id === 'PG')?.stages[0].modelConfig).not.toHaveProperty('modules');
-    for (const e of plan)
+    const clevrIepRows = [iep.id, memory.id];
+    for (const e of plan.filter((x) => !clevrIepRows.includes(x.id)))
       expect(e.hours).toBe(
         e.model.startsWith('SAN') ? SAN_HOURS : e.id.includes('stack') ? STACK_HOURS : DEFAULT_HOURS[e.group],
       );
