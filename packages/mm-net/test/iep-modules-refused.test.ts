@@ -49,9 +49,13 @@ it('a memory network with stem and classifier batch norms moves their running st
   );
   const features = randomFeatures(PROGRAMS.length, 3);
   const running = () => Array.from(store.get('stem.bn1.runningMean').dataSync());
-  tf.tidy(() => model.forward(features, programRows()));
+  tf.tidy(() => {
+    model.forward(features, programRows());
+  });
   expect(running()).toEqual([0, 0, 0]);
-  tf.tidy(() => model.forward(features, programRows(), { training: true }));
+  tf.tidy(() => {
+    model.forward(features, programRows(), { training: true });
+  });
   expect(running().some((v) => v !== 0)).toBe(true);
   expect(Array.from(store.get('classifier.projBn.runningVar').dataSync()).some((v) => v !== 1)).toBe(true);
   store.dispose();
