@@ -3,6 +3,12 @@ import { DECODER_MODES } from '@mmnet/trainer';
 import { z } from 'zod';
 import { DEFAULT_HOURS } from './plan.js';
 
+/**
+ * The generated datasets the experiments train on: clevr-small (the README's table) or clevr-medium (20,000
+ * training images, for the models that memorise clevr-small's 4,000).
+ */
+export const EXPERIMENT_PRESETS = ['clevr-small', 'clevr-medium'] as const;
+
 /** Longest training budget allowed per model (hours). */
 export const MAX_HOURS_PER_MODEL = 8;
 
@@ -13,6 +19,15 @@ export const experimentOptionsSchema = z
       description:
         'everything end to end on clevr-micro with tiny models, seconds per run (results in --runs-dir)',
     }),
+    preset: z
+      .enum(EXPERIMENT_PRESETS, { error: `must be one of ${EXPERIMENT_PRESETS.join(', ')}` })
+      .optional()
+      .meta({
+        description:
+          'the generated dataset to train on; other than clevr-small, runs and results go to folders of its name and the README is left alone',
+        value: 'NAME',
+        default: 'clevr-small (smoke: clevr-micro)',
+      }),
     hours_per_model: flagNumber()
       .refine((h) => h > 0 && h <= MAX_HOURS_PER_MODEL, `must be > 0 and at most ${MAX_HOURS_PER_MODEL}`)
       .optional()

@@ -22,7 +22,7 @@ import {
 } from './earlier-rows.js';
 import { readExperimentRecord, writeExperimentRecord } from './experiment-record.js';
 import { familyNames } from './families.js';
-import { type ExperimentOptions, experimentOptionsSchema } from './options.js';
+import { type EXPERIMENT_PRESETS, type ExperimentOptions, experimentOptionsSchema } from './options.js';
 import { type Experiment, experimentPlan, selectExperiments } from './plan.js';
 import type { ResultRow, Results } from './results.js';
 import { experimentTrained, trainExperiment } from './run-experiment.js';
@@ -69,7 +69,7 @@ export function workToDo(state: {
   return { train, evaluateFinal, evaluateVal };
 }
 
-export const REAL_PRESET = 'clevr-small';
+export const REAL_PRESET: (typeof EXPERIMENT_PRESETS)[number] = 'clevr-small';
 export const SMOKE_PRESET = 'clevr-micro';
 const SMOKE_HOURS = 0.01;
 
@@ -87,6 +87,7 @@ export interface RunExperimentsOptions {
 function reproduceCommand(o: ExperimentOptions, id?: string): string {
   const parts = ['pnpm experiments'];
   if (o.smoke) parts.push('--smoke');
+  if (o.preset && o.preset !== REAL_PRESET) parts.push(`--preset ${o.preset}`);
   if (id) parts.push(`--only ${id}`);
   if (o.hours_per_model !== undefined) parts.push(`--hours-per-model ${o.hours_per_model}`);
   parts.push(`--seed ${o.seed}`);
@@ -126,19 +127,25 @@ export async function runExperiments(
   }
   const registry = options.registry ?? builtinModels();
   const hoursOf = (e: Experiment) => o.hours_per_model ?? (o.smoke ? SMOKE_HOURS : e.hours);
-  const presetName = o.smoke ? SMOKE_PRESET : REAL_PRESET;
+  if (o.smoke && o.preset) {
+    io.err('experiments: --preset: --smoke always runs on clevr-micro');
+    return 2;
+  }
+  const presetName = o.smoke ? SMOKE_PRESET : (o.preset ?? REAL_PRESET);
   const preset = getPreset(presetName);
   const finalSplit = preset.splits.some((s) => s.split === 'test') ? 'test' : 'val';
-  const runsDir = resolve(o.runs_dir ?? join(options.packageDir, 'runs', ...(o.smoke ? ['smoke'] : [])));
+  // Another dataset than clevr-small keeps its runs and results apart, and leaves the README's table alone.
+  const other = o.smoke || presetName === REAL_PRESET ? [] : [presetName];
+  const runsDir = resolve(o.runs_dir ?? join(options.packageDir, 'runs', ...(o.smoke ? ['smoke'] : other)));
   const resultsDir = resolve(
-    o.results_dir ?? (o.smoke ? join(runsDir, 'results') : join(options.repoDir, 'results')),
+    o.results_dir ?? (o.smoke ? join(runsDir, 'results') : join(options.repoDir, 'results', ...other)),
   );
   const readme =
     o.readme === 'none'
       ? undefined
       : o.readme
         ? resolve(o.readme)
-        : o.smoke
+        : o.smoke || other.length
           ? undefined
           : join(options.repoDir, 'README.md');
   const plan = experimentPlan({ smoke: o.smoke, seed: o.seed, weakDecoderModes: o.weak_decoder_modes });

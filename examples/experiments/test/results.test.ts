@@ -326,6 +326,29 @@ describe('rows of an earlier results file', () => {
     }
   });
 
+  it('--preset clevr-medium lists its own runs and results; with --smoke it is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmnet-preset-'));
+    try {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = {
+        out: (l: string) => out.push(l),
+        err: (l: string) => err.push(l),
+        progressStream: process.stderr,
+      };
+      const options = { repoDir: dir, packageDir: dir };
+      // A clevr-small results.json in the default place is not the medium runs' results.
+      mkdirSync(join(dir, 'results'));
+      writeFileSync(join(dir, 'results', 'results.json'), JSON.stringify(earlier));
+      expect(await runExperiments(['--list', '--preset', 'clevr-medium'], io, options)).toBe(0);
+      expect(out.find((l) => l.startsWith('SAN '))).toMatch(/^SAN +to train/);
+      expect(await runExperiments(['--smoke', '--preset', 'clevr-medium'], io, options)).toBe(2);
+      expect(err).toEqual(['experiments: --preset: --smoke always runs on clevr-micro']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the rows measured on features of other weights apart, until their experiments are retrained', () => {
     const dataset = { ...earlier.dataset, extractor: 'builtin-v1-new' };
     const old = { ...earlier, dataset: { ...earlier.dataset, extractor: 'builtin-v1-old' } };
@@ -874,5 +897,9 @@ describe('experiment plan and helpers', () => {
       weak_decoder_modes: 'hard',
     });
     expect([ok.hours_per_model, ok.only, ok.weak_decoder_modes]).toEqual([1.5, ['SAN', 'PG'], ['hard']]);
+    expect(experimentOptionsSchema.parse({ preset: 'clevr-medium' }).preset).toBe('clevr-medium');
+    expect(experimentOptionsSchema.safeParse({ preset: 'clevr-large' }).error?.issues[0].message).toBe(
+      'must be one of clevr-small, clevr-medium',
+    );
   });
 });
