@@ -88,11 +88,14 @@ export class ParameterStore implements ParameterScope {
     return all.filter(([n]) => prefixes.some((p) => n === p || n.startsWith(`${p}.`)));
   }
 
+  /** The entries an optimiser updates: `entries` without the buffers (`trainable: false`). */
+  trainableEntries(...prefixes: string[]): [string, tf.Variable][] {
+    return this.entries(...prefixes).filter(([, v]) => v.trainable);
+  }
+
   /** Number of scalar trainable weights (buffers not counted). */
   countWeights(...prefixes: string[]): number {
-    return this.variables(...prefixes)
-      .filter((v) => v.trainable)
-      .reduce((acc, v) => acc + v.size, 0);
+    return this.trainableEntries(...prefixes).reduce((acc, [, v]) => acc + v.size, 0);
   }
 
   /** The values of every parameter (copied out of the backend). */

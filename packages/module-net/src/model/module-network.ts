@@ -216,6 +216,30 @@ export class ModuleNetwork {
 }
 
 /**
+ * Defines in `registry` the modules a parsed config names for the program tokens: clevr-iep's blocks (`iep`, with
+ * `moduleResidual` and `moduleBatchNorm`) or the CLEVR modules (`residual`, `attention`).
+ */
+export function defineNetworkModules(
+  registry: ModuleRegistry<ModuleBuildConfig>,
+  tokens: readonly string[],
+  config: Omit<z.output<typeof ModuleNetworkConfigSchema>, 'seed'>,
+): ModuleRegistry<ModuleBuildConfig> {
+  if (config.modules === 'iep')
+    return defineIepModules(registry, tokens, {
+      residual: config.moduleResidual,
+      batchNorm: config.moduleBatchNorm,
+    });
+  if (config.moduleBatchNorm)
+    throw new Error(
+      `module network: moduleBatchNorm needs modules 'iep' (clevr-iep's blocks), not '${config.modules}'`,
+    );
+  return defineClevrModules(registry, tokens, undefined, config.modules, {
+    countFilters: config.countFilters,
+    sceneBlock: config.sceneBlock,
+  });
+}
+
+/**
  * The CLEVR module network (PG): residual modules for every program token of the vocabulary (plus any custom
  * modules already in `registry`), in a new parameter store seeded by `config.seed`.
  */
@@ -225,23 +249,11 @@ export function createModuleNetwork(
   options: { registry?: ModuleRegistry<ModuleBuildConfig> } = {},
 ): { model: ModuleNetwork; store: ParameterStore } {
   const parsed = ModuleNetworkConfigSchema.parse(config);
-  const registry = options.registry ?? new ModuleRegistry<ModuleBuildConfig>();
-  const tokens = Object.keys(vocab.program_token_to_idx);
-  if (parsed.modules === 'iep')
-    defineIepModules(registry, tokens, {
-      residual: parsed.moduleResidual,
-      batchNorm: parsed.moduleBatchNorm,
-    });
-  else {
-    if (parsed.moduleBatchNorm)
-      throw new Error(
-        `module network: moduleBatchNorm needs modules 'iep' (clevr-iep's blocks), not '${parsed.modules}'`,
-      );
-    defineClevrModules(registry, tokens, undefined, parsed.modules, {
-      countFilters: parsed.countFilters,
-      sceneBlock: parsed.sceneBlock,
-    });
-  }
+  const registry = defineNetworkModules(
+    options.registry ?? new ModuleRegistry<ModuleBuildConfig>(),
+    Object.keys(vocab.program_token_to_idx),
+    parsed,
+  );
   const store = new ParameterStore(createRng(parsed.seed));
   const model = new ModuleNetwork(
     store,

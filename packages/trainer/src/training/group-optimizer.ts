@@ -30,8 +30,7 @@ export class GroupOptimizer {
     prefixes: string[],
     readonly learningRate: number,
   ) {
-    // Buffers (batch norms' running statistics) are saved with the parameters but never optimised.
-    const entries = (prefixes.length ? store.entries(...prefixes) : []).filter(([, v]) => v.trainable);
+    const entries = prefixes.length ? store.trainableEntries(...prefixes) : [];
     this.names = entries.map(([n]) => n);
     this.variables = entries.map(([, v]) => v);
     this.optimizer = new LeanAdam({ learningRate });

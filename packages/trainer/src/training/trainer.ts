@@ -93,9 +93,9 @@ export class Trainer {
     };
     const grouped = new Set([...this.optimizers.programGenerator.names, ...this.optimizers.executor.names]);
     const outside = model.store
-      .entries()
-      .filter(([n, v]) => v.trainable && !grouped.has(n))
-      .map(([n]) => n);
+      .trainableEntries()
+      .map(([n]) => n)
+      .filter((n) => !grouped.has(n));
     if (outside.length) {
       throw new Error(
         `model ${model.name}: ${outside.length} parameter(s) belong to neither the program generator nor the executor (${outside.slice(0, 3).join(', ')})`,

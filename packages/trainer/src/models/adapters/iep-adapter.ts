@@ -1,7 +1,7 @@
 import { createRng, ParameterStore, tf } from '@mmnet/core-tensors';
 import {
   answerCount,
-  defineIepModules,
+  defineNetworkModules,
   ModuleNetwork,
   ModuleNetworkConfigSchema,
   ModuleRegistry,
@@ -49,18 +49,13 @@ export const createIepAdapter: ModelFactory = (ctx) => {
     config.programGenerator,
     ctx.vocab,
   );
-  const registry = new ModuleRegistry();
   const programIds = ctx.vocab.program_token_to_idx;
-  if (config.executor.modules === 'iep') {
-    defineIepModules(registry, Object.keys(programIds), {
-      residual: config.executor.moduleResidual,
-      batchNorm: config.executor.moduleBatchNorm,
-    });
-  } else {
+  if (config.executor.modules !== 'iep') {
     throw new Error(
       `IEP: executor.modules must be 'iep' (clevr-iep's blocks), got '${config.executor.modules}'`,
     );
   }
+  const registry = defineNetworkModules(new ModuleRegistry(), Object.keys(programIds), config.executor);
   const executor = new ModuleNetwork(
     store.scope('executor'),
     config.executor,
