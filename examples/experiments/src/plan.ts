@@ -397,14 +397,14 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       ),
     });
   // Weak supervision through the stack model: the controller's addresses learn the aligned layouts (cross-entropy)
-  // of a fraction of the programs, then controller and executor learn from the answers together.
+  // of a fraction of the programs, the executor learns on the controller's layouts, then both from the answers.
   for (const fraction of STACK_SUPERVISION_FRACTIONS)
     out.push({
       id: `weak-${fractionId(fraction)}-stack`,
       group: 'weak supervision',
       label: `PG_endtoend stack executor, layouts of ${Number((fraction * 100).toPrecision(3))} % of the programs`,
       model: 'PG_endtoend',
-      decoderMode: 'soft',
+      decoderMode: 'hard',
       curriculum: false,
       supervisionFraction: fraction,
       hours: STACK_HOURS,
@@ -412,8 +412,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       stages: weakStages(fraction, 'stack', size.weakStack, (stage) => ({
         model: 'PG_endtoend',
         executor: 'stack',
-        ...trainArgs(stage.name === 'layouts' ? 'programs' : 'stack', o),
-        decoder_mode: 'soft',
+        ...trainArgs(stage.name === 'layouts' ? 'programs' : 'endToEnd', o),
         ...stage.flags,
         // Smoke runs: the controller at the executor's rate.
         ...(o.smoke && stage.name === 'answers' ? { pg_lr: trainArgs('stack', o).lr } : {}),

@@ -641,8 +641,11 @@ describe('experiment plan and helpers', () => {
       ]),
     ).toEqual([
       ['PG', '0.01', undefined, undefined],
-      ['PG+EE', '0.01', '1', 'PG'],
+      ['EE', undefined, undefined, 'PG'],
+      ['PG+EE', '0.01', '1', 'PG+EE'],
     ]);
+    // The executor and answers stages run one-hot layouts, the controller's most likely or sampled ones.
+    expect(stackWeak[0].stages.map((s) => s.args.decoder_mode)).toEqual([undefined, 'hard', 'hard']);
     const weak = plan.filter((e) => e.supervisionFraction !== undefined && !e.id.endsWith('-stack'));
     expect(weak.map((e) => e.supervisionFraction)).toEqual([0.01, 0.05, 0.1, 1, 0.01, 0.05, 0.1, 1]);
     expect(

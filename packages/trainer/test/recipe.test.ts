@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '@mmnet/core-tensors';
+import { initBackend, loadCheckpoint } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
@@ -53,6 +53,56 @@ describe('mmnet train --recipe weak-supervision', () => {
     const again = captureIo();
     expect(await runCli(argv, again, builtinModels()), again.stderr.join('\n')).toBe(0);
     for (const stage of stages) expect(new RunDirectory(stage).readManifest().step).toBe(2);
+  });
+
+  it('with the stack executor: layouts, the executor on their one-hot argmax, then both from sampled layouts', async () => {
+    const dir = tempDir('recipe-stack');
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model_config: {
+          executor: { stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
+          programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+          stack: { steps: 8, depth: 4 },
+        },
+      }),
+    );
+    const out = join(dir, 'run');
+    const io = captureIo();
+    const code = await runCli(
+      [
+        'train',
+        ...argvOf({
+          recipe: 'weak-supervision',
+          program_supervision_fraction: 0.5,
+          model: 'PG_endtoend',
+          executor: 'stack',
+          ...shortRunOptions(data, config, out),
+        }),
+      ],
+      io,
+      builtinModels(),
+    );
+    expect(code, io.stderr.join('\n')).toBe(0);
+    const stages = ['layouts', 'executor', 'answers'].map((s) => join(out, s));
+    const [layouts, executor, answers] = stages.map(storedConfig);
+    expect(layouts).toMatchObject({ train_mode: 'PG', program_supervision_fraction: 0.5 });
+    expect(executor).toMatchObject({ train_mode: 'EE', decoder_mode: 'hard', load_model_mode: 'PG' });
+    expect(answers).toMatchObject({ train_mode: 'PG+EE', decoder_mode: 'hard', program_loss_weight: 1 });
+    // The executor stage learns with the controller frozen at the layouts stage's weights.
+    const latest = (stage: string) => {
+      const run = new RunDirectory(stage);
+      return loadCheckpoint(run.path(run.readManifest().latest)).tensors;
+    };
+    const [before, after] = [latest(stages[0]), latest(stages[1])];
+    const changed = (prefix: string) =>
+      Object.keys(after)
+        .filter((n) => n.startsWith(prefix))
+        .map((n) => after[n].data.some((v, i) => v !== before[n].data[i]));
+    expect(changed('programGenerator').length).toBeGreaterThan(0);
+    expect(changed('programGenerator').some(Boolean)).toBe(false);
+    expect(changed('executor').some(Boolean)).toBe(true);
   });
 
   it('needs PG_endtoend and a fraction', async () => {

@@ -19,9 +19,11 @@ export interface RecipeStage {
  * - Tree executor (clevr-iep's recipe): `programs` (the generator by teacher forcing), `executor` (the executor
  *   on the generator's programs, generator frozen, cosine decay), `answers` (both together, the generator at
  *   clevr-iep's joint fine-tuning rate 1e-5, the executor at 1e-4, where the executor stage's decay ended).
- * - Stack executor: `layouts` (the controller's addresses learn the aligned layouts), `answers` (controller and
- *   executor from the answers, the controller at 1e-4, its addresses still learning the same layouts through
- *   `--program_loss_weight 1`, as Stack-NMN's supervised variant adds its layout loss to the answer loss).
+ * - Stack executor, the same three steps: `layouts` (the controller's addresses learn the aligned layouts),
+ *   `executor` (the executor on the controller's most likely layouts as one-hot addresses, controller frozen,
+ *   cosine decay), `answers` (both from sampled layouts, REINFORCE, at the tree's joint rates, the addresses still
+ *   learning the layouts through `--program_loss_weight 1` as in Stack-NMN's supervised variant). Soft addresses
+ *   from the start of the answers learnt far more slowly: each step ran a blend of modules, not the layout's one.
  */
 export function weakSupervisionStages(fraction: number, executor: ExecutorKind): RecipeStage[] {
   const programs = { train_mode: 'PG', program_supervision_fraction: String(fraction) };
@@ -29,10 +31,23 @@ export function weakSupervisionStages(fraction: number, executor: ExecutorKind):
     return [
       { name: 'layouts', flags: programs, budgetShare: 0.15 },
       {
-        name: 'answers',
-        flags: { ...programs, train_mode: 'PG+EE', pg_lr: '1e-4', program_loss_weight: '1' },
-        budgetShare: 0.85,
+        name: 'executor',
+        flags: { train_mode: 'EE', decoder_mode: 'hard', lr_schedule: 'cosine' },
+        budgetShare: 0.6,
         loadPrevious: 'PG',
+      },
+      {
+        name: 'answers',
+        flags: {
+          ...programs,
+          train_mode: 'PG+EE',
+          decoder_mode: 'hard',
+          pg_lr: '1e-5',
+          lr: '1e-4',
+          program_loss_weight: '1',
+        },
+        budgetShare: 0.25,
+        loadPrevious: 'PG+EE',
       },
     ];
   }
