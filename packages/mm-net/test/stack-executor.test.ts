@@ -94,6 +94,35 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
+  it('with one-hot addresses its gradient over the memory is the tree executor’s (each family runs on its rows)', () => {
+    const { model, store } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
+    const n = PROGRAMS.length;
+    const features = randomFeatures(n, 11);
+    const questions = randomQuestions(n, 12);
+    const rows = programRows();
+    const layout = rows.map((r) => alignedLayout(r, vocabulary, 9)!);
+    const trees = parsePrefixPrograms(rows, programVocab);
+    const weights = tf.randomNormal([n, 4], 0, 1, 'float32', 13);
+    const memory = store.variables('executor');
+    const gradsOf = (logits: () => tf.Tensor) =>
+      tf.variableGrads(() => tf.sum(tf.mul(logits(), weights)) as tf.Scalar, memory).grads;
+    const stack = gradsOf(() => model.forward(features, questions, { layout }).logits);
+    const tree = gradsOf(() =>
+      model.classifier.apply(
+        executePrograms(trees, model.stem.apply(features), model.memory.modules).outputs as tf.Tensor4D,
+      ),
+    );
+    let nonzero = 0;
+    for (const v of memory) {
+      const [a, b] = [stack[v.name].dataSync(), tree[v.name].dataSync()];
+      b.forEach((x, i) => expect(a[i]).toBeCloseTo(x, 4));
+      if (b.some((x) => x !== 0)) nonzero++;
+    }
+    expect(nonzero).toBeGreaterThan(memory.length / 2);
+    tf.dispose([weights, Object.values(stack), Object.values(tree)]);
+    model.dispose();
+  });
+
   it('a null layout row keeps the controller choice, and a given row does not depend on the others', () => {
     const { model } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
     const n = PROGRAMS.length;

@@ -1,6 +1,6 @@
 import { tf } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherFrom, residualBinary, residualUnary } from '../src/index.js';
+import { gatherFrom, residualBinary, residualUnary, spreadRows } from '../src/index.js';
 import { maxAbsDiff, useBackend } from './helpers.js';
 
 const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 0.3, 'float32', seed);
@@ -77,5 +77,19 @@ describe('residual blocks and row gathers (cpu)', () => {
     expect(maxAbsDiff(ours[0].dataSync(), ref[0].dataSync())).toBeLessThan(1e-6);
     expect(maxAbsDiff(ours[1].dataSync(), ref[1].dataSync())).toBeLessThan(1e-6);
     expect(() => gatherFrom([a], [[0, 5]])).toThrow(/row 5 of source 0 with 3 rows/);
+  });
+
+  it('spreads rows back to their places, zeros elsewhere, with the gradient of the rows it placed', () => {
+    const x = rand([2, 3], 24);
+    const w = rand([4, 3], 25);
+    const [spread] = tf.grads((v: tf.Tensor) => tf.sum(tf.mul(spreadRows(v, [3, 1], 4), w)))([x]);
+    const rows = spreadRows(x, [3, 1], 4).arraySync() as number[][];
+    const [x0, x1] = x.arraySync() as number[][];
+    expect(rows).toEqual([[0, 0, 0], x1, [0, 0, 0], x0]);
+    const [, w1, , w3] = w.arraySync() as number[][];
+    expect(spread.arraySync()).toEqual([w3, w1]);
+    expect(spreadRows(x, [0, 1], 2)).toBe(x);
+    expect(() => spreadRows(x, [1, 1], 4)).toThrow(/row 1 is out of 0..3 or repeated/);
+    expect(() => spreadRows(x, [0], 4)).toThrow(/1 rows for a tensor of 2/);
   });
 });

@@ -13,10 +13,12 @@ import {
 } from '@mmnet/core-tensors';
 import {
   answerCount,
+  gatherRows,
   isAnswerToken,
   type ModuleClassifier,
   type Stem,
   selectsWithinInput,
+  spreadRows,
 } from '@mmnet/module-net';
 import type { DecoderMode, ProgramGeneratorVocab, ProgramStatus } from '@mmnet/program-decoders';
 import { clevrArity, END_ID, ProgramVocabulary, tokensByIndex } from '@mmnet/programs';
@@ -407,8 +409,19 @@ export class StackEndToEndNetwork {
       const x1 = mapOf(top1);
       const x2 = mapOf(top2);
       const shareOf = (column: tf.Tensor2D) => tf.reshape(matMul(address, column), [n]) as tf.Tensor1D;
-      // Without a gradient through the address (one-hot), a family no row chose changes nothing: skip it.
-      const used = noGradient ? new Set(chosen) : null;
+      // Without a gradient through the address (one-hot), a family runs only on the rows that chose one of its
+      // tokens (the others' shares are 0) and is skipped when none did; null: every row.
+      const familyRows = (member: (id: number) => boolean): number[] | null => {
+        if (!noGradient) return null;
+        const rows = [...chosen.keys()].filter((i) => member(chosen[i]));
+        return rows.length === n ? null : rows;
+      };
+      const picker =
+        (rows: number[] | null) =>
+        <T extends tf.Tensor>(x: T): T =>
+          rows ? gatherRows(x, rows) : x;
+      const spread = <T extends tf.Tensor>(x: T, rows: number[] | null): T =>
+        rows ? spreadRows(x, rows, n) : x;
       const writes: { pointer: tf.Tensor2D; weight: tf.Tensor1D; entry: StackEntry }[] = [];
       const sceneShare = shareOf(this.sceneColumn);
       const up = shiftPointer(p, this.shifts.up);
@@ -433,11 +446,23 @@ export class StackEndToEndNetwork {
         const unary = shareOf(sel.unary);
         const binary = shareOf(sel.binary);
         const total = tf.reshape(tf.maximum(tf.add(unary, binary), 1e-12), [n, 1]);
-        const selectedTokens = !used || [...used].some((id) => this.isSelecting(id));
-        if (selectedTokens) {
+        const rows = familyRows((id) => this.isSelecting(id));
+        if (rows?.length !== 0) {
           const memberAddress = tf.div(matMul(address, sel.selection), total) as tf.Tensor2D;
           const within = tf.div(matMul(address, sel.within), total) as tf.Tensor2D;
-          const attention = sel.fused.apply(x1, x2, F, memberAddress, within, filmOf(this.control?.select));
+          const pick = picker(rows);
+          const film = filmOf(this.control?.select);
+          const attention = spread(
+            sel.fused.apply(
+              pick(x1),
+              pick(x2),
+              pick(F),
+              pick(memberAddress),
+              pick(within),
+              film && { gamma: pick(film.gamma), beta: pick(film.beta) },
+            ),
+            rows,
+          );
           const entry: StackEntry = { attention, code: tf.zeros([n, d]) };
           pushFamily(unary, binary, entry);
           written = tf.add(
@@ -448,13 +473,28 @@ export class StackEndToEndNetwork {
       }
       if (this.answering) {
         const ans = this.answering;
-        const chosenAnswer = !used || [...used].some((id) => this.isAnswering(id));
-        if (chosenAnswer) {
+        const rows = familyRows((id) => this.isAnswering(id));
+        if (rows?.length !== 0) {
           const unary = shareOf(ans.unary);
           const binary = shareOf(ans.binary);
           const total = tf.reshape(tf.maximum(tf.add(unary, binary), 1e-12), [n, 1]);
           const memberAddress = tf.div(matMul(address, ans.selection), total) as tf.Tensor2D;
-          const code = ans.fused.apply(top1, top2, F, memberAddress, filmOf(this.control?.answer));
+          const pick = picker(rows);
+          const pickEntry = (e: StackEntry): StackEntry => ({
+            attention: pick(e.attention),
+            code: pick(e.code),
+          });
+          const film = filmOf(this.control?.answer);
+          const code = spread(
+            ans.fused.apply(
+              pickEntry(top1),
+              pickEntry(top2),
+              pick(F),
+              pick(memberAddress),
+              film && { gamma: pick(film.gamma), beta: pick(film.beta) },
+            ),
+            rows,
+          );
           const entry: StackEntry = { attention: tf.zeros([n, cells]), code };
           pushFamily(unary, binary, entry);
         }

@@ -121,3 +121,24 @@ export function gatherRows<T extends tf.Tensor>(x: T, indices: readonly number[]
     indices.map((r) => [0, r] as const),
   ) as T;
 }
+
+/**
+ * The inverse of gatherRows for distinct rows: x's row j becomes row rows[j] of an [n, ...] tensor, the other rows
+ * zeros (and without a gradient). Returns x itself when `rows` are all n rows in order.
+ */
+export function spreadRows<T extends tf.Tensor>(x: T, rows: readonly number[], n: number): T {
+  if (rows.length !== x.shape[0])
+    throw new Error(`spreadRows: ${rows.length} rows for a tensor of ${x.shape[0]}`);
+  const position = new Int32Array(n).fill(-1);
+  rows.forEach((row, j) => {
+    if (!(Number.isInteger(row) && row >= 0 && row < n && position[row] < 0))
+      throw new Error(`spreadRows: row ${row} is out of 0..${n - 1} or repeated`);
+    position[row] = j;
+  });
+  if (rows.length === n && rows.every((row, j) => row === j)) return x;
+  const zero = tf.zeros([1, ...x.shape.slice(1)], x.dtype);
+  return gatherFrom(
+    [x, zero],
+    Array.from(position, (j) => (j >= 0 ? ([0, j] as const) : ([1, 0] as const))),
+  ) as T;
+}
