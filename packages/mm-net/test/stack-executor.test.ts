@@ -123,6 +123,31 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
+  it('with one-hot addresses and the control vector, a question is answered alone as in a batch', () => {
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', { stack: { steps: 9, depth: 4, questionAnswer: false, control: true } }),
+      endToEndVocab,
+    );
+    // The control vector's films start at zero: give them weights, so that a row's film matters.
+    for (const v of store.variables('executor.control'))
+      v.assign(tf.randomNormal(v.shape, 0, 0.5, 'float32', 14));
+    const n = PROGRAMS.length;
+    const features = randomFeatures(n, 15);
+    const questions = randomQuestions(n, 16);
+    const layout = programRows().map((r) => alignedLayout(r, vocabulary, 9)!);
+    tf.tidy(() => {
+      const batch = model.forward(features, questions, { layout }).logits.arraySync();
+      for (let i = 0; i < n; i++) {
+        const row = (x: tf.Tensor) => tf.slice(x, i, 1);
+        const alone = model.forward(row(features) as tf.Tensor4D, row(questions) as tf.Tensor2D, {
+          layout: [layout[i]],
+        });
+        alone.logits.arraySync()[0].forEach((v, j) => expect(v).toBeCloseTo(batch[i][j], 5));
+      }
+    });
+    model.dispose();
+  });
+
   it('a null layout row keeps the controller choice, and a given row does not depend on the others', () => {
     const { model } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
     const n = PROGRAMS.length;

@@ -350,12 +350,14 @@ export class StackEndToEndNetwork {
         tf.mul(F, tf.reshape(e.attention, [n, h, w, 1])),
         tf.reshape(e.code, [n, 1, 1, d]),
       ) as tf.Tensor4D;
-    const filmOf = (layer: Linear | undefined): Film | null => {
+    // The control vector's scale and shift of a family's hidden layer, for the rows of `controls`.
+    const filmOf = (layer: Linear | undefined, controls: tf.Tensor2D): Film | null => {
       if (!layer) return null;
-      const both = layer.apply(control);
+      const both = layer.apply(controls);
+      const rows = controls.shape[0];
       return {
-        gamma: tf.slice(both, [0, 0], [n, d]) as tf.Tensor2D,
-        beta: tf.slice(both, [0, d], [n, d]) as tf.Tensor2D,
+        gamma: tf.slice(both, [0, 0], [rows, d]) as tf.Tensor2D,
+        beta: tf.slice(both, [0, d], [rows, d]) as tf.Tensor2D,
       };
     };
     for (let t = 0; t < T; t++) {
@@ -451,7 +453,6 @@ export class StackEndToEndNetwork {
           const memberAddress = tf.div(matMul(address, sel.selection), total) as tf.Tensor2D;
           const within = tf.div(matMul(address, sel.within), total) as tf.Tensor2D;
           const pick = picker(rows);
-          const film = filmOf(this.control?.select);
           const attention = spread(
             sel.fused.apply(
               pick(x1),
@@ -459,7 +460,7 @@ export class StackEndToEndNetwork {
               pick(F),
               pick(memberAddress),
               pick(within),
-              film && { gamma: pick(film.gamma), beta: pick(film.beta) },
+              filmOf(this.control?.select, pick(control)),
             ),
             rows,
           );
@@ -484,14 +485,13 @@ export class StackEndToEndNetwork {
             attention: pick(e.attention),
             code: pick(e.code),
           });
-          const film = filmOf(this.control?.answer);
           const code = spread(
             ans.fused.apply(
               pickEntry(top1),
               pickEntry(top2),
               pick(F),
               pick(memberAddress),
-              film && { gamma: pick(film.gamma), beta: pick(film.beta) },
+              filmOf(this.control?.answer, pick(control)),
             ),
             rows,
           );
