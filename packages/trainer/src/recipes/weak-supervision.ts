@@ -23,7 +23,7 @@ export interface RecipeStage {
  *   `executor` (the executor on the controller's most likely layouts as one-hot addresses, controller frozen,
  *   cosine decay), `answers` (both from sampled layouts, REINFORCE, at the tree's joint rates, the addresses still
  *   learning the layouts through `--program_loss_weight 1` as in Stack-NMN's supervised variant). Soft addresses
- *   from the start of the answers learnt far more slowly: each step ran a blend of modules, not the layout's one.
+ *   from the answers straight after `layouts` learnt no faster per question, at 0.4x the questions/s.
  */
 export function weakSupervisionStages(fraction: number, executor: ExecutorKind): RecipeStage[] {
   const programs = { train_mode: 'PG', program_supervision_fraction: String(fraction) };
