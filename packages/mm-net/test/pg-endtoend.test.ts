@@ -134,6 +134,7 @@ describe('PG_endtoend training (wasm)', () => {
             training: true,
             trainMode: 'PG+EE',
             useCurriculum: true,
+            greedyPrograms: false,
             rng,
             baseline,
           });
@@ -201,6 +202,7 @@ describe('PG_endtoend training (wasm)', () => {
           training: true,
           trainMode,
           useCurriculum: false,
+          greedyPrograms: false,
           rng: createRng(seed),
           baseline: new MovingAverageBaseline(0.9),
         });
@@ -224,6 +226,7 @@ describe('PG_endtoend training (wasm)', () => {
       training: true,
       trainMode: 'PG+EE',
       useCurriculum: true,
+      greedyPrograms: false,
       ...over,
     });
     expect(endToEndPassSettings(decoder, at({}), 8).maxLength).toBe(6);
@@ -235,6 +238,10 @@ describe('PG_endtoend training (wasm)', () => {
       generatorLearns: false,
     });
     expect(endToEndPassSettings(decoder, at({ training: false }), 8)).toMatchObject({
+      greedy: true,
+      generatorLearns: false,
+    });
+    expect(endToEndPassSettings(decoder, at({ greedyPrograms: true }), 8)).toMatchObject({
       greedy: true,
       generatorLearns: false,
     });

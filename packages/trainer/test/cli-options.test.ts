@@ -77,6 +77,7 @@ describe('mmnet command line', () => {
       /--program_loss_weight: needs a --train_mode that trains the program generator/,
     ],
     [['--program_loss_weight', '-1'], /--program_loss_weight: must be >= 0/],
+    [['--greedy_programs'], /--greedy_programs: needs --decoder_mode hard, hard\+penalty or gumbel/],
     [['--seed'], /--seed: needs a value/],
     [['--bogus', '1'], /unknown flag --bogus \(see mmnet train --help\)/],
     [['stray'], /unexpected argument "stray"/],

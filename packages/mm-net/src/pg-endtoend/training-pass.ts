@@ -19,6 +19,11 @@ export interface EndToEndPassPosition {
   trainMode: TrainMode;
   /** Grow the program length by the decoder's curriculum; otherwise every pass runs the full length. */
   useCurriculum: boolean;
+  /**
+   * Hard and gumbel modes train on the most likely programs too, as evaluation runs them: no sample, so no
+   * REINFORCE. The stack executor's controller still learns from the answers through its control vector.
+   */
+  greedyPrograms: boolean;
 }
 
 /** How one PG_endtoend pass decodes and learns, derived from its position and the decoder config. */
@@ -30,8 +35,8 @@ export interface EndToEndPassSettings {
   gumbelTemperature: number | undefined;
   sampleTemperature: number;
   /**
-   * Execute the generator's most likely programs: in evaluation (as clevr-iep evaluates PG+EE) and in train
-   * mode EE (the executor learns the generator's programs while the generator does not learn).
+   * Execute the generator's most likely programs: in evaluation (as clevr-iep evaluates PG+EE), in train mode EE
+   * (the executor learns the generator's programs while the generator does not learn) and with `greedyPrograms`.
    */
   greedy: boolean;
   /** Whether the generator learns from this pass by REINFORCE (hard modes; not in EE, not in evaluation). */
@@ -41,7 +46,7 @@ export interface EndToEndPassSettings {
 /**
  * The one rule for PG_endtoend's schedules, for the tree and the stack executor alike: the curriculum caps the
  * program length (at most `fullLength`, the generator's or the controller's own limit) when it is on, the Gumbel
- * temperature follows its schedule, and evaluation and train mode EE run the most likely programs.
+ * temperature follows its schedule, and evaluation, train mode EE and `greedyPrograms` run the most likely programs.
  */
 export function endToEndPassSettings(
   decoder: LearningDecoderConfig,
@@ -56,8 +61,8 @@ export function endToEndPassSettings(
       : fullLength,
     gumbelTemperature: mode === 'gumbel' ? gumbelTemperature(decoder.gumbel, at.step) : undefined,
     sampleTemperature: decoder.reinforce.sampleTemperature,
-    greedy: !at.training || at.trainMode === 'EE',
-    generatorLearns: at.training && at.trainMode !== 'EE',
+    greedy: !at.training || at.trainMode === 'EE' || at.greedyPrograms,
+    generatorLearns: at.training && at.trainMode !== 'EE' && !at.greedyPrograms,
   };
 }
 

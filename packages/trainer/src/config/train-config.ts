@@ -76,6 +76,10 @@ const trainConfigFields = {
   use_curriculum: flagSwitch()
     .default(false)
     .meta({ description: 'grow the maximum program length during training' }),
+  greedy_programs: flagSwitch().default(false).meta({
+    description:
+      "hard and gumbel modes: train on the most likely programs, as evaluation runs them (no sample, no REINFORCE); the stack executor's controller still learns from the answers through its control vector",
+  }),
   executor: oneOf(EXECUTOR_KINDS).default('stack').meta({
     description:
       'PG_endtoend executor: stack (a differentiable layout over the module memory) or tree (the decoded program)',
@@ -159,6 +163,12 @@ export const trainConfigSchema = z
         message: `must be below --max_grad (${c.max_grad})`,
       });
     }
+    if (c.greedy_programs && c.decoder_mode === 'soft')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['greedy_programs'],
+        message: 'needs --decoder_mode hard, hard+penalty or gumbel (soft mode runs every program at once)',
+      });
     if (c.recipe === 'weak-supervision') {
       if (c.model !== 'PG_endtoend')
         ctx.addIssue({

@@ -18,6 +18,7 @@ export async function createModel(
     stemDim: config.stem_dim,
     decoderMode: config.decoder_mode,
     useCurriculum: config.use_curriculum,
+    greedyPrograms: config.greedy_programs,
     executorKind: config.executor,
     modelConfig: config.model_config,
     seed: config.seed,

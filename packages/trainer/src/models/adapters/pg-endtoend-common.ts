@@ -25,6 +25,7 @@ export function passPosition(ctx: ModelContext, fctx: ForwardContext): EndToEndP
     training: fctx.training,
     trainMode: fctx.trainMode,
     useCurriculum: ctx.useCurriculum,
+    greedyPrograms: ctx.greedyPrograms,
   };
 }
 
