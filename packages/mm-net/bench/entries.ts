@@ -83,13 +83,7 @@ function endToEndBenchModel(mode: DecoderMode, attention = false): BenchModel {
     const rng = createRng(0);
     const baseline = new MovingAverageBaseline(model.config.decoder.reinforce.baselineMomentum);
     const answers = Int32Array.from(setup.answerIds);
-    const position = {
-      step: 0,
-      training: true,
-      trainMode: 'PG+EE',
-      useCurriculum: false,
-      greedyPrograms: false,
-    } as const;
+    const position = { step: 0, training: true, trainMode: 'PG+EE', useCurriculum: false } as const;
     return {
       variables: store.variables(),
       loss: () =>

@@ -134,7 +134,6 @@ describe('PG_endtoend training (wasm)', () => {
             training: true,
             trainMode: 'PG+EE',
             useCurriculum: true,
-            greedyPrograms: false,
             rng,
             baseline,
           });
@@ -202,7 +201,6 @@ describe('PG_endtoend training (wasm)', () => {
           training: true,
           trainMode,
           useCurriculum: false,
-          greedyPrograms: false,
           rng: createRng(seed),
           baseline: new MovingAverageBaseline(0.9),
         });
@@ -226,7 +224,6 @@ describe('PG_endtoend training (wasm)', () => {
       training: true,
       trainMode: 'PG+EE',
       useCurriculum: true,
-      greedyPrograms: false,
       ...over,
     });
     expect(endToEndPassSettings(decoder, at({}), 8).maxLength).toBe(6);

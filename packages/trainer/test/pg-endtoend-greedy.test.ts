@@ -34,7 +34,6 @@ beforeAll(async () => {
   const factory = await builtinModels().factory('PG_endtoend');
   model = await factory({
     ...context,
-    greedyPrograms: false,
     executorKind: 'tree',
     modelConfig: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
   });

@@ -21,9 +21,10 @@ export interface EndToEndPassPosition {
   useCurriculum: boolean;
   /**
    * Hard and gumbel modes train on the most likely programs too, as evaluation runs them: no sample, so no
-   * REINFORCE. The stack executor's controller still learns from the answers through its control vector.
+   * REINFORCE. The stack executor's controller still learns from the answers through its control vectors.
+   * Default false.
    */
-  greedyPrograms: boolean;
+  greedyPrograms?: boolean;
 }
 
 /** How one PG_endtoend pass decodes and learns, derived from its position and the decoder config. */
@@ -61,8 +62,8 @@ export function endToEndPassSettings(
       : fullLength,
     gumbelTemperature: mode === 'gumbel' ? gumbelTemperature(decoder.gumbel, at.step) : undefined,
     sampleTemperature: decoder.reinforce.sampleTemperature,
-    greedy: !at.training || at.trainMode === 'EE' || at.greedyPrograms,
-    generatorLearns: at.training && at.trainMode !== 'EE' && !at.greedyPrograms,
+    greedy: !at.training || at.trainMode === 'EE' || at.greedyPrograms === true,
+    generatorLearns: at.training && at.trainMode !== 'EE' && at.greedyPrograms !== true,
   };
 }
 

@@ -13,8 +13,8 @@ export interface ModelContext {
   stemDim: number;
   decoderMode: DecoderMode;
   useCurriculum: boolean;
-  /** PG_endtoend trains on its most likely programs in the hard and gumbel modes (--greedy_programs). */
-  greedyPrograms: boolean;
+  /** PG_endtoend trains on its most likely programs in the hard and gumbel modes (--greedy_programs; default false). */
+  greedyPrograms?: boolean;
   /** PG_endtoend's executor. */
   executorKind: ExecutorKind;
   /** Extra settings for the model package's own zod schema (`model_config` in a --config file). */
