@@ -1,6 +1,7 @@
 import { createRng, tf } from '@mmnet/core-tensors';
 import { type DecoderMode, MovingAverageBaseline, ReinforceConfigSchema } from '@mmnet/program-decoders';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gradientNorm } from '../../../test-support/gradients';
 import { createEndToEndNetwork, endToEndObjective } from '../src/index.js';
 import { endToEndConfig, endToEndVocab, randomFeatures, randomQuestions } from './fixtures.js';
 import { useBackend } from './helpers.js';
@@ -26,8 +27,7 @@ function objectiveOf(mode: DecoderMode, generatorLearns: boolean, baseline = new
     // Zero-weighted anchor: every mode's loss reaches the generator's variables.
     return tf.add(objective.loss, tf.mul(0, tf.sum(out.decoded.logProbs))) as tf.Scalar;
   }, model.parameterGroups(store).programGenerator);
-  const norm = Math.sqrt(Object.values(grads).reduce((a, g) => a + tf.sum(tf.square(g)).dataSync()[0], 0));
-  return { ...result, generatorGradient: norm };
+  return { ...result, generatorGradient: gradientNorm(grads) };
 }
 
 describe('endToEndObjective (cpu)', () => {

@@ -6,6 +6,7 @@ import {
   MovingAverageBaseline,
 } from '@mmnet/program-decoders';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gradientNorm } from '../../../test-support/gradients';
 import {
   createEndToEndNetwork,
   type EndToEndPassPosition,
@@ -31,7 +32,7 @@ function generatorGradientNorm(mode: DecoderMode): number {
     // Zero-weighted anchor: connects the loss to the generator in every mode without adding gradient.
     return tf.add(answerLoss, tf.mul(0, tf.sum(out.decoded.logProbs))) as tf.Scalar;
   }, model.parameterGroups(store).programGenerator);
-  return Math.sqrt(Object.values(grads).reduce((a, g) => a + tf.sum(tf.square(g)).dataSync()[0], 0));
+  return gradientNorm(grads);
 }
 
 describe('PG_endtoend (cpu)', () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ClevrH5Dataset } from '@mmnet/clevr-data';
 import { createRng, initBackend, tf } from '@mmnet/core-tensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gradientNorm } from '../../../test-support/gradients';
 import { builtinModels, type ModelAdapter, type TrainMode } from '../src/index.js';
 import { buildTinyDataset, tinyVocab } from './fixtures/tiny-dataset.js';
 import { tempDir } from './helpers.js';
@@ -99,7 +100,7 @@ describe('PG_endtoend (stack executor, hard mode) with --greedy_programs', () =>
             greedy.forward(batch, { training: true, trainMode: 'PG+EE', rng: createRng(1), step: 0 }).loss,
           controller,
         );
-        return Math.sqrt(Object.values(grads).reduce((a, g) => a + tf.sum(tf.square(g)).dataSync()[0], 0));
+        return gradientNorm(grads);
       });
       expect(norm).toBeGreaterThan(1e-6);
     } finally {
