@@ -274,6 +274,54 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
+  it('reader: the answer learns the reader (gradient as finite differences), and the layouts do not read it', () => {
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', {
+        stack: { steps: 4, depth: 3, control: true, questionAnswer: true, reader: true },
+      }),
+      endToEndVocab,
+    );
+    const features = randomFeatures(2, 15);
+    const questions = randomQuestions(2, 16);
+    const labels = tf.oneHot(tf.tensor1d([2, 0], 'int32'), 4);
+    const loss = () =>
+      tf.tidy(
+        () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+      );
+    const table = store.get('executor.reader.embedding.table') as tf.Variable;
+    const { grads } = tf.variableGrads(loss, [
+      table,
+      store.get('executor.reader.rnn.layer0.inputWeight') as tf.Variable,
+    ]);
+    expect(Object.values(grads).every((g) => tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]) > 0)).toBe(true);
+    const analytic = Array.from(grads[table.name].dataSync());
+    const k = analytic.reduce((best, g, i) => (Math.abs(g) > Math.abs(analytic[best]) ? i : best), 0);
+    const base = table.dataSync().slice();
+    const at = (delta: number) => {
+      const x = base.slice();
+      x[k] += delta;
+      table.assign(tf.tensor(x, table.shape));
+      return loss().dataSync()[0];
+    };
+    const eps = 1e-2;
+    const numeric = (at(eps) - at(-eps)) / (2 * eps);
+    table.assign(tf.tensor(base, table.shape));
+    expect(analytic[k]).toBeCloseTo(numeric, 3);
+    tf.dispose(grads);
+    // Another reader changes the answer, not the controller's addresses.
+    const run = () =>
+      tf.tidy(() => {
+        const out = model.forward(features, questions);
+        return [out.logits.arraySync(), out.stepLogits.arraySync()];
+      });
+    const [logits, steps] = run();
+    table.assign(tf.add(table, 0.5));
+    const [otherLogits, otherSteps] = run();
+    expect(otherSteps).toEqual(steps);
+    expect(otherLogits).not.toEqual(logits);
+    model.dispose();
+  });
+
   it('tied init: every member of a family starts from its first member', () => {
     const { model, store } = createStackEndToEndNetwork(
       stackConfig('soft', { stack: { steps: 4, depth: 3, tiedInit: true } }),

@@ -27,6 +27,13 @@ export const StackExecutorSchema = z.object({
    */
   tiedInit: z.boolean().default(false),
   /**
+   * The executor reads the question through its own encoder (`executor.reader.*`, the controller's sizes): the
+   * modules' control vectors are its word states under the controller's word attention, and the question path reads
+   * its last state. The layouts stay the controller's alone, so the executor can learn from the answers, the words
+   * included, while the controller is frozen (the weak-supervision recipe's executor stage).
+   */
+  reader: z.boolean().default(false),
+  /**
    * Train and evaluate on the ground-truth programs' aligned layouts as one-hot addresses (questions without a
    * program, or with one longer than `steps`, keep the controller's): the executor's accuracy when its layouts are
    * right, the bound on what the controller can find. Off for learning from answers.

@@ -13,12 +13,7 @@ import { END_ID, NULL_ID, START_ID, UNK_ID } from '@mmnet/programs';
 import { flushTiny } from './soft-stack.js';
 
 /** Sizes of the layout controller (the question encoder's are the program generator config's). */
-export interface LayoutControllerSizes {
-  questionVocabSize: number;
-  wordvecDim: number;
-  hiddenDim: number;
-  numLayers: number;
-  cell: 'lstm' | 'gru';
+export interface LayoutControllerSizes extends QuestionEncoderSizes {
   /** The program vocabulary's size: the controller's scores are over it. */
   programVocabSize: number;
   /** Most steps the controller runs (its per-step question projections). */
@@ -45,6 +40,50 @@ export interface ControllerStep {
   control: tf.Tensor2D;
 }
 
+/** Sizes of a question encoder: an embedding and a recurrent network over the question words. */
+export interface QuestionEncoderSizes {
+  questionVocabSize: number;
+  wordvecDim: number;
+  hiddenDim: number;
+  numLayers: number;
+  cell: 'lstm' | 'gru';
+}
+
+/**
+ * The question encoder (the seq2seq generator's: `embedding.*`, `rnn.*` in its scope): every word's state, the mask
+ * of the real words and the state at the last word. The layout controller has one; the executor's reader
+ * (`stack.reader`) has its own.
+ */
+export class QuestionEncoder {
+  private readonly embedding: Embedding;
+  private readonly rnn: RecurrentNetwork;
+
+  constructor(scope: ParameterScope, sizes: QuestionEncoderSizes) {
+    this.embedding = new Embedding(scope.scope('embedding'), sizes.questionVocabSize, sizes.wordvecDim);
+    this.rnn = new RecurrentNetwork(scope.scope('rnn'), {
+      cell: sizes.cell,
+      inputSize: sizes.wordvecDim,
+      hiddenSize: sizes.hiddenDim,
+      numLayers: sizes.numLayers,
+    });
+  }
+
+  /** questions [N, L] int32 (`<NULL>`-padded) -> the word states, their mask and the question vector. */
+  encode(questions: tf.Tensor2D): EncodedQuestions {
+    if (questions.rank !== 2 || questions.dtype !== 'int32')
+      throw new Error(
+        `question encoder: questions must be int32 [N, L], got ${questions.dtype} [${questions.shape}]`,
+      );
+    const [n, l] = questions.shape;
+    const lengths = questionLengths(questions);
+    const padded = lengths.some((x) => x < l);
+    const out = this.rnn.apply(this.embedding.apply(questions) as tf.Tensor3D, padded ? lengths : undefined);
+    const mask = new Float32Array(n * l);
+    lengths.forEach((len, i) => mask.fill(1, i * l, i * l + len));
+    return { words: out.outputs, mask: tf.tensor2d(mask, [n, l]), question: out.last };
+  }
+}
+
 /**
  * Stack-NMN's layout controller (Hu et al. 2018): the question encoder's word states; at step t the question
  * vector through the step's own projection, combined with the previous control vector, attends over the words
@@ -53,8 +92,7 @@ export interface ControllerStep {
  * `encoder.embedding`, `encoder.rnn` (as the seq2seq generator's encoder) and `controller.*`.
  */
 export class LayoutController {
-  private readonly embedding: Embedding;
-  private readonly encoder: RecurrentNetwork;
+  private readonly encoder: QuestionEncoder;
   private readonly stepWeight: tf.Variable;
   private readonly stepBias: tf.Variable;
   private readonly combine: Linear;
@@ -68,17 +106,7 @@ export class LayoutController {
     readonly sizes: LayoutControllerSizes,
   ) {
     const { hiddenDim: H, steps } = sizes;
-    this.embedding = new Embedding(
-      scope.scope('encoder.embedding'),
-      sizes.questionVocabSize,
-      sizes.wordvecDim,
-    );
-    this.encoder = new RecurrentNetwork(scope.scope('encoder.rnn'), {
-      cell: sizes.cell,
-      inputSize: sizes.wordvecDim,
-      hiddenSize: H,
-      numLayers: sizes.numLayers,
-    });
+    this.encoder = new QuestionEncoder(scope.scope('encoder'), sizes);
     const c = scope.scope('controller');
     this.stepWeight = c.create('step.weight', [steps, H, H], torchDefault(H));
     this.stepBias = c.create('step.bias', [steps, H], torchDefault(H));
@@ -95,20 +123,7 @@ export class LayoutController {
 
   /** questions [N, L] int32 (`<NULL>`-padded) -> the word states, their mask and the question vector. */
   encode(questions: tf.Tensor2D): EncodedQuestions {
-    if (questions.rank !== 2 || questions.dtype !== 'int32')
-      throw new Error(
-        `layout controller: questions must be int32 [N, L], got ${questions.dtype} [${questions.shape}]`,
-      );
-    const [n, l] = questions.shape;
-    const lengths = questionLengths(questions);
-    const padded = lengths.some((x) => x < l);
-    const out = this.encoder.apply(
-      this.embedding.apply(questions) as tf.Tensor3D,
-      padded ? lengths : undefined,
-    );
-    const mask = new Float32Array(n * l);
-    lengths.forEach((len, i) => mask.fill(1, i * l, i * l + len));
-    return { words: out.outputs, mask: tf.tensor2d(mask, [n, l]), question: out.last };
+    return this.encoder.encode(questions);
   }
 
   /** The zero control vector a run starts from [N, H]. */

@@ -29,7 +29,7 @@ import {
   type StackEndToEndConfig,
   type StackEndToEndConfigInput,
 } from './config.js';
-import { LayoutController } from './controller.js';
+import { LayoutController, QuestionEncoder } from './controller.js';
 import { FusedAnswers } from './fused-answers.js';
 import { type Film, FusedSelection } from './fused-selection.js';
 import {
@@ -145,6 +145,8 @@ export class StackEndToEndNetwork {
   private readonly shifts: { up: tf.Tensor2D; down: tf.Tensor2D };
   /** `stack.questionAnswer`: answer scores from the encoded question, added to the classifier's. */
   private readonly questionAnswer: Linear | null;
+  /** `stack.reader`: the executor's own question encoder. */
+  private readonly reader: QuestionEncoder | null;
   /** `stack.control`: the control vector -> FiLM (gamma, beta) of the selecting and the answering families. */
   private readonly control: { select: Linear; answer: Linear } | null;
 
@@ -164,12 +166,15 @@ export class StackEndToEndNetwork {
     if (this.programs.token(END_ID) !== '<END>')
       throw new Error(`PG_endtoend stack: program token ${END_ID} must be <END> (the no-op)`);
     const g = c.programGenerator;
-    this.controller = new LayoutController(scope.scope('programGenerator'), {
+    const encoderSizes = {
       questionVocabSize: tokensByIndex(vocab.question_token_to_idx, 'question vocabulary').length,
       wordvecDim: g.encoderWordvecDim,
       hiddenDim: g.hiddenDim,
       numLayers: g.numLayers,
       cell: g.cell,
+    };
+    this.controller = new LayoutController(scope.scope('programGenerator'), {
+      ...encoderSizes,
       programVocabSize: V,
       steps: c.stack.steps,
     });
@@ -275,6 +280,8 @@ export class StackEndToEndNetwork {
         biasInit: zeros,
       });
     this.control = c.stack.control ? { select: film('select'), answer: film('answer') } : null;
+    // Created last, so that the other parameters start as they do without it (same seed).
+    this.reader = c.stack.reader ? new QuestionEncoder(scope.scope('executor.reader'), encoderSizes) : null;
   }
 
   /** The controller's parameters (`programGenerator.*`) and the executor's (`executor.*`). */
@@ -336,6 +343,8 @@ export class StackEndToEndNetwork {
     const d = F.shape[3];
     const cells = h * w;
     const encoded = this.controller.encode(questions);
+    // What the executor reads of the question: the controller's encoding, or the reader's.
+    const read = this.reader?.encode(questions) ?? encoded;
     let control = this.controller.initialControl(n);
     let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
     const addresses: tf.Tensor2D[] = [];
@@ -363,6 +372,14 @@ export class StackEndToEndNetwork {
     for (let t = 0; t < T; t++) {
       const step = this.controller.step(t, encoded, control);
       control = step.control;
+      // The modules' control vector: the controller's, or the reader's words under the controller's attention.
+      const moduleControl =
+        this.reader && this.control
+          ? (tf.reshape(matMul(tf.reshape(step.wordAttention, [n, 1, -1]), read.words), [
+              n,
+              -1,
+            ]) as tf.Tensor2D)
+          : control;
       stepLogits.push(step.logits);
       wordAttentions.push(step.wordAttention);
       const logSoft = tf.logSoftmax(step.logits) as tf.Tensor2D;
@@ -460,7 +477,7 @@ export class StackEndToEndNetwork {
               pick(F),
               pick(memberAddress),
               pick(within),
-              filmOf(this.control?.select, pick(control)),
+              filmOf(this.control?.select, pick(moduleControl)),
             ),
             rows,
           );
@@ -491,7 +508,7 @@ export class StackEndToEndNetwork {
               pickEntry(top2),
               pick(F),
               pick(memberAddress),
-              filmOf(this.control?.answer, pick(control)),
+              filmOf(this.control?.answer, pick(moduleControl)),
             ),
             rows,
           );
@@ -506,8 +523,7 @@ export class StackEndToEndNetwork {
     }
     const top = readAt(stack, stack.pointer);
     let logits = this.classifier.apply(mapOf(top), options.training);
-    if (this.questionAnswer)
-      logits = tf.add(logits, this.questionAnswer.apply(encoded.question)) as tf.Tensor2D;
+    if (this.questionAnswer) logits = tf.add(logits, this.questionAnswer.apply(read.question)) as tf.Tensor2D;
     const stacked = tf.stack(addresses, 1) as tf.Tensor3D;
     const R = this.rowTokenIds.length;
     const rowAddresses = tf.reshape(matMul(tf.reshape(stacked, [n * T, V]), this.rowSelection), [
