@@ -9,7 +9,7 @@ import {
   wantsHelp,
   writeFileAtomic,
 } from '@mmnet/core-tensors';
-import { builtinModels, type CliIo, type ModelRegistry } from '@mmnet/trainer';
+import { builtinModels, type CliIo, type DatasetSplit, type ModelRegistry } from '@mmnet/trainer';
 import { collectRow, evaluationFile } from './collect-row.js';
 import {
   datasetMismatch,
@@ -58,7 +58,7 @@ export function workToDo(state: {
   trained: boolean;
   final: SplitEvaluation | null;
   val: SplitEvaluation | null;
-  finalSplit: string;
+  finalSplit: DatasetSplit;
   evaluatedQuestions: number;
 }): { train: boolean; evaluateFinal: boolean; evaluateVal: boolean } {
   const train = !state.trained;
@@ -309,7 +309,7 @@ export async function runExperiments(
       });
     }
     const lastStage = join(runsDir, e.id, e.stages.at(-1)!.name);
-    const evaluate = async (split: string, file: string, maxQuestions?: number) => {
+    const evaluate = async (split: DatasetSplit, file: string, maxQuestions?: number) => {
       const evaluation = await evaluateRunOnSplit(lastStage, datasetDir, split, registry, maxQuestions);
       writeFileAtomic(file, `${JSON.stringify(evaluation, null, 2)}\n`);
       io.out(

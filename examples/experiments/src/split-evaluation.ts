@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { readQuestionsH5 } from '@mmnet/clevr-data';
 import { tokensByIndex } from '@mmnet/programs';
 import {
   answerKind,
   answerTypePrior,
+  type DatasetSplit,
+  datasetFiles,
   evaluateCheckpoint,
   type ModelRegistry,
   readVocabFile,
   resolveCheckpoint,
+  splitFiles,
 } from '@mmnet/trainer';
 import { accuracyByFamily, tallyByTemplate } from './families.js';
 
@@ -23,23 +25,21 @@ export interface SplitEvaluation {
   backend: string;
 }
 
-export function splitFiles(datasetDir: string, split: string) {
-  return {
-    vocab: join(datasetDir, 'vocab.json'),
-    questions: join(datasetDir, `${split}_questions.h5`),
-    features: join(datasetDir, `${split}_features.h5`),
-  };
+/** A split's question and feature files in a dataset folder, and its vocab.json. */
+function datasetSplit(datasetDir: string, split: DatasetSplit) {
+  const files = datasetFiles(datasetDir);
+  return { vocab: files.vocab, ...splitFiles(files, split) };
 }
 
 /** Evaluates the best (else latest) checkpoint of a run folder on a split (its first `maxQuestions`, else all). */
 export async function evaluateRunOnSplit(
   runDir: string,
   datasetDir: string,
-  split: string,
+  split: DatasetSplit,
   registry: ModelRegistry,
   maxQuestions?: number,
 ): Promise<SplitEvaluation> {
-  const files = splitFiles(datasetDir, split);
+  const files = datasetSplit(datasetDir, split);
   for (const f of Object.values(files))
     if (!existsSync(f)) throw new Error(`${datasetDir}: no ${f} (split ${split})`);
   const { file, checkpoint } = resolveCheckpoint({ run: runDir });
@@ -66,13 +66,13 @@ export async function evaluateRunOnSplit(
  */
 export async function answerTypePriorOnSplit(
   datasetDir: string,
-  split: string,
+  split: DatasetSplit,
   maxQuestions?: number,
 ): Promise<{ accuracy: number; perFamily: Record<string, number | null> }> {
-  const vocab = readVocabFile(join(datasetDir, 'vocab.json'));
+  const vocab = readVocabFile(datasetFiles(datasetDir).vocab);
   const tokens = tokensByIndex(vocab.answer_token_to_idx);
-  const train = await readQuestionsH5(splitFiles(datasetDir, 'train').questions);
-  const evaluated = await readQuestionsH5(splitFiles(datasetDir, split).questions);
+  const train = await readQuestionsH5(datasetSplit(datasetDir, 'train').questions);
+  const evaluated = await readQuestionsH5(datasetSplit(datasetDir, split).questions);
   if (!train.answers || !evaluated.answers || !evaluated.questionFamilies)
     throw new Error(
       `${datasetDir}: the train and ${split} question files need answers and question families`,

@@ -818,7 +818,7 @@ describe('experiment plan and helpers', () => {
       programExactMatch: null,
       backend: 'wasm',
     });
-    const base = { finalSplit: 'test', evaluatedQuestions: 5000 };
+    const base = { finalSplit: 'test' as const, evaluatedQuestions: 5000 };
     const none = { train: false, evaluateFinal: false, evaluateVal: false };
     const done = { trained: true, final: evaluation('test', 5000), val: evaluation('val', 5000) };
     expect(workToDo({ ...base, ...done })).toEqual(none);

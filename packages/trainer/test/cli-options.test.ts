@@ -36,7 +36,7 @@ describe('mmnet command line', () => {
 
   it('every command answers --help with its flags, exit code 0', async () => {
     for (const [command, flag] of [
-      ['eval', '--split val|train'],
+      ['eval', '--split train|val|test'],
       ['predict', '--questions_json FILE'],
       ['convert', '--from clevr-iep|reference'],
       ['export', '--web'],

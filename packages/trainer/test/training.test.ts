@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, loadCheckpoint, tf } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,32 @@ describe('mmnet train', () => {
     expect(await runCli(['eval', '--run', out, '--backend', 'wasm'], evalIo, testRegistry())).toBe(0);
     expect(evalIo.stdout[0]).toMatch(/val accuracy \d\.\d{4} on 36 questions/);
     expect(evalIo.stdout.join('\n')).toContain('yes/no');
+    // --split test reads test_*.h5: an error naming the file where there is none, else the same evaluation (here a
+    // copy of val).
+    const noTest = captureIo();
+    expect(
+      await runCli(['eval', '--run', out, '--split', 'test', '--backend', 'wasm'], noTest, testRegistry()),
+    ).toBe(1);
+    expect(noTest.stderr.join('\n')).toContain(join(data, 'test_questions.h5'));
+    const withTest = join(tempDir('data'), 'with-test');
+    mkdirSync(withTest);
+    for (const [from, to] of [
+      ['vocab.json', 'vocab.json'],
+      ['val_questions.h5', 'test_questions.h5'],
+      ['val_features.h5', 'test_features.h5'],
+    ])
+      copyFileSync(join(data, from), join(withTest, to));
+    const testIo = captureIo();
+    expect(
+      await runCli(
+        ['eval', '--run', out, '--split', 'test', '--clevr_dataset', withTest, '--backend', 'wasm'],
+        testIo,
+        testRegistry(),
+      ),
+    ).toBe(0);
+    expect(testIo.stdout[0].replace(/.*: test accuracy/, '')).toBe(
+      evalIo.stdout[0].replace(/.*: val accuracy/, ''),
+    );
     const predictIo = captureIo();
     const image = join(data, 'images', 'val', 'CLEVR_val_000000.png');
     expect(

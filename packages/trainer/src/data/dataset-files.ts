@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The splits a dataset folder can hold (clevr-iep's preprocessing writes train and val; the presets add test). */
+export const DATASET_SPLITS = ['train', 'val', 'test'] as const;
+export type DatasetSplit = (typeof DATASET_SPLITS)[number];
+
 /** The files of a dataset folder, named as clevr-iep's preprocessing names them. */
 export interface DatasetFiles {
   dir: string;
@@ -22,15 +26,25 @@ export function datasetFiles(dir: string): DatasetFiles {
   };
 }
 
-/** Throws one error listing every missing file of the parts needed. */
-export function checkDatasetFiles(files: DatasetFiles, parts: ('train' | 'val')[] = ['train', 'val']): void {
-  const needed = [files.vocab];
-  if (parts.includes('train')) needed.push(files.trainQuestions, files.trainFeatures);
-  if (parts.includes('val')) needed.push(files.valQuestions, files.valFeatures);
+/** A split's questions and features (`<split>_questions.h5`, `<split>_features.h5`). */
+export function splitFiles(
+  files: DatasetFiles,
+  split: DatasetSplit,
+): { questions: string; features: string } {
+  return {
+    questions: join(files.dir, `${split}_questions.h5`),
+    features: join(files.dir, `${split}_features.h5`),
+  };
+}
+
+/** Throws one error listing every missing file of the splits needed. */
+export function checkDatasetFiles(files: DatasetFiles, parts: DatasetSplit[] = ['train', 'val']): void {
+  const needed = [files.vocab, ...parts.flatMap((split) => Object.values(splitFiles(files, split)))];
   const missing = needed.filter((f) => !existsSync(f));
   if (missing.length) {
+    const splits = parts.length === 1 ? parts[0] : `{${parts.join(',')}}`;
     throw new Error(
-      `dataset folder ${files.dir}: missing ${missing.join(', ')} (expected vocab.json, {train,val}_questions.h5 and {train,val}_features.h5, as written by mmnet-data preprocess-questions and extract-features)`,
+      `dataset folder ${files.dir}: missing ${missing.join(', ')} (expected vocab.json, ${splits}_questions.h5 and ${splits}_features.h5, as written by mmnet-data preprocess-questions and extract-features)`,
     );
   }
 }

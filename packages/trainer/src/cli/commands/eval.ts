@@ -1,5 +1,6 @@
 import { flagInt, prepareOutputFile, writeFileAtomic } from '@mmnet/core-tensors';
 import { z } from 'zod';
+import { DATASET_SPLITS, splitFiles } from '../../data/dataset-files.js';
 import { questionFamilyName } from '../../data/question-families.js';
 import type { ModelRegistry } from '../../models/registry.js';
 import { evaluateCheckpoint } from '../../training/evaluate-checkpoint.js';
@@ -8,9 +9,9 @@ import { openTrainedRun, trainedRunSchema } from './trained-run-source.js';
 
 const evalSchema = trainedRunSchema('', {
   split: z
-    .enum(['val', 'train'], { error: 'must be val or train' })
+    .enum(DATASET_SPLITS, { error: `must be one of ${DATASET_SPLITS.join(', ')}` })
     .default('val')
-    .meta({ description: 'which questions' }),
+    .meta({ description: "which questions (test: a generated preset's held-out split)" }),
   num_samples: flagInt(1).optional().meta({ description: 'only the first N questions', default: 'all' }),
   batch_size: flagInt(1).default(64).meta({ description: 'questions per batch' }),
   json: z.string().min(1).optional().meta({ description: 'also write the results as JSON', value: 'FILE' }),
@@ -30,11 +31,12 @@ export async function evalCommand(argv: string[], io: CliIo, registry: ModelRegi
   const { opts, run } = opened;
   if (opts.json) prepareOutputFile(opts.json, '--json');
   const { file, files } = run;
+  const split = splitFiles(files, opts.split);
   const result = await evaluateCheckpoint(
     run,
     {
-      questionsH5: opts.split === 'val' ? files.valQuestions : files.trainQuestions,
-      featuresH5: opts.split === 'val' ? files.valFeatures : files.trainFeatures,
+      questionsH5: split.questions,
+      featuresH5: split.features,
       batchSize: opts.batch_size,
       maxSamples: opts.num_samples,
     },

@@ -6,7 +6,12 @@ import {
   parseCommandLine,
 } from '@mmnet/core-tensors';
 import { z } from 'zod';
-import { checkDatasetFiles, type DatasetFiles, datasetFiles } from '../../data/dataset-files.js';
+import {
+  checkDatasetFiles,
+  type DatasetFiles,
+  type DatasetSplit,
+  datasetFiles,
+} from '../../data/dataset-files.js';
 import { readVocabFile } from '../../data/vocab-file.js';
 import type { ModelAdapter } from '../../models/model-adapter.js';
 import { checkpointConfig } from '../../models/model-from-checkpoint.js';
@@ -75,7 +80,7 @@ export interface TrainedRunCommand<S extends FlagsSchema> {
   schema: S;
   help: CommandHelp;
   /** Dataset parts checked for their files besides vocab.json (none: only vocab.json). */
-  parts: (opts: z.output<S>) => ('train' | 'val')[];
+  parts: (opts: z.output<S>) => DatasetSplit[];
 }
 
 /**
