@@ -44,6 +44,39 @@ describe('PG_endtoend --train_mode', () => {
     }
   });
 
+  it('EE with the stack executor and stack.reader: the reader learns, the controller that writes the layouts does not', async () => {
+    await withTrainer(
+      {
+        model: 'PG_endtoend',
+        executor: 'stack',
+        clevr_dataset: data,
+        batch_size: 6,
+        stem_dim: 8,
+        lr: 0.01,
+        train_mode: 'EE',
+        decoder_mode: 'hard',
+        model_config: {
+          programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+          stack: { steps: 8, depth: 4, reader: true },
+        },
+      },
+      (trainer) => {
+        const store = trainer.model.store;
+        const before = store.snapshot();
+        trainer.iteration();
+        const after = store.snapshot();
+        const changed = (prefix: string) =>
+          Object.keys(before)
+            .filter((n) => n.startsWith(prefix))
+            .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
+        expect(changed('executor.reader.')).toBe(true);
+        expect(changed('executor.control.')).toBe(true);
+        expect(changed('programGenerator')).toBe(false);
+      },
+      builtinModels(),
+    );
+  });
+
   it("--program_loss_weight W adds W times the supervised questions' program loss to the answers' loss", async () => {
     const first = async (weight: number) =>
       withTrainer(
