@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { initBackend } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinModels } from '../src/index.js';
+import { builtinModels, type Trainer } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
 import { tempDir, withTrainer } from './helpers.js';
 
@@ -11,6 +11,18 @@ beforeAll(async () => {
   await initBackend({ prefer: 'wasm', log: null });
   data = await buildTinyDataset(join(tempDir('train-modes-data'), 'tiny'), { trainImages: 6, valImages: 3 });
 });
+
+/** Runs one training iteration; then whether a parameter whose name starts with a prefix changed. */
+function changedByOneIteration(trainer: Trainer): (prefix: string) => boolean {
+  const store = trainer.model.store;
+  const before = store.snapshot();
+  trainer.iteration();
+  const after = store.snapshot();
+  return (prefix) =>
+    Object.keys(before)
+      .filter((n) => n.startsWith(prefix))
+      .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
+}
 
 describe('PG_endtoend --train_mode', () => {
   it('PG trains only the program generator, EE only the executor', async () => {
@@ -28,14 +40,7 @@ describe('PG_endtoend --train_mode', () => {
       await withTrainer(
         options,
         (trainer) => {
-          const store = trainer.model.store;
-          const before = store.snapshot();
-          trainer.iteration();
-          const after = store.snapshot();
-          const changed = (prefix: string) =>
-            Object.keys(before)
-              .filter((n) => n.startsWith(prefix))
-              .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
+          const changed = changedByOneIteration(trainer);
           expect(changed('programGenerator')).toBe(trainMode === 'PG');
           expect(changed('executor')).toBe(trainMode === 'EE');
         },
@@ -61,14 +66,7 @@ describe('PG_endtoend --train_mode', () => {
         },
       },
       (trainer) => {
-        const store = trainer.model.store;
-        const before = store.snapshot();
-        trainer.iteration();
-        const after = store.snapshot();
-        const changed = (prefix: string) =>
-          Object.keys(before)
-            .filter((n) => n.startsWith(prefix))
-            .some((n) => before[n].data.some((v, i) => v !== after[n].data[i]));
+        const changed = changedByOneIteration(trainer);
         expect(changed('executor.reader.')).toBe(true);
         expect(changed('executor.control.')).toBe(true);
         expect(changed('programGenerator')).toBe(false);
