@@ -253,9 +253,10 @@ export const DEFAULT_HOURS = {
 } as const;
 
 /**
- * Every PG_endtoend row with the stack executor, from answers alone or with layouts of a fraction of the programs:
- * at most 8 h. Its soft steps run ~13 questions/s on one core at 20 steps (PG_attention ~50), so 2 h would show it
- * ~60k questions, about where even given layouts first leave the prior.
+ * The PG_endtoend rows with the stack executor from answers alone: at most 8 h. Its soft steps run ~13-25
+ * questions/s on one core (PG_attention ~50), so 2 h would show it ~60-180k questions, about where even given
+ * layouts first leave the prior. Its weak-supervision rows have the tree's 2 h: their executor stage runs one-hot
+ * layouts (each family only on its rows), as fast as PG_memory.
  */
 export const STACK_HOURS = 8;
 
@@ -408,7 +409,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       decoderMode: 'hard',
       curriculum: false,
       supervisionFraction: fraction,
-      hours: STACK_HOURS,
+      hours: DEFAULT_HOURS['weak supervision'],
       // The trainer's recipe (mmnet train --recipe weak-supervision --executor stack), a stage at a time.
       stages: weakStages(fraction, 'stack', size.weakStack, (stage) => ({
         model: 'PG_endtoend',

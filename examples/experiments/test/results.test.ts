@@ -585,7 +585,11 @@ describe('experiment plan and helpers', () => {
     const clevrIepRows = [iep.id, memory.id];
     for (const e of plan.filter((x) => !clevrIepRows.includes(x.id)))
       expect(e.hours).toBe(
-        e.model.startsWith('SAN') ? SAN_HOURS : e.id.includes('stack') ? STACK_HOURS : DEFAULT_HOURS[e.group],
+        e.model.startsWith('SAN')
+          ? SAN_HOURS
+          : e.id.startsWith('PG_endtoend-stack')
+            ? STACK_HOURS
+            : DEFAULT_HOURS[e.group],
       );
     // The stack rows run --executor stack, every other PG_endtoend row the tree executor; seeds +0, +1, +2.
     for (const e of plan.filter((x) => x.model === 'PG_endtoend'))
