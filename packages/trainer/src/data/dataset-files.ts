@@ -16,13 +16,15 @@ export interface DatasetFiles {
 }
 
 export function datasetFiles(dir: string): DatasetFiles {
+  const train = splitPaths(dir, 'train');
+  const val = splitPaths(dir, 'val');
   return {
     dir,
     vocab: join(dir, 'vocab.json'),
-    trainQuestions: join(dir, 'train_questions.h5'),
-    trainFeatures: join(dir, 'train_features.h5'),
-    valQuestions: join(dir, 'val_questions.h5'),
-    valFeatures: join(dir, 'val_features.h5'),
+    trainQuestions: train.questions,
+    trainFeatures: train.features,
+    valQuestions: val.questions,
+    valFeatures: val.features,
   };
 }
 
@@ -31,10 +33,11 @@ export function splitFiles(
   files: DatasetFiles,
   split: DatasetSplit,
 ): { questions: string; features: string } {
-  return {
-    questions: join(files.dir, `${split}_questions.h5`),
-    features: join(files.dir, `${split}_features.h5`),
-  };
+  return splitPaths(files.dir, split);
+}
+
+function splitPaths(dir: string, split: DatasetSplit): { questions: string; features: string } {
+  return { questions: join(dir, `${split}_questions.h5`), features: join(dir, `${split}_features.h5`) };
 }
 
 /** Throws one error listing every missing file of the splits needed. */
