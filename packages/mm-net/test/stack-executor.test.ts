@@ -9,6 +9,7 @@ import {
   layoutAgreement,
   layoutCrossEntropy,
   mixedWrite,
+  mostLikelyLayouts,
   pointerShifts,
   readAt,
   sceneStack,
@@ -384,6 +385,54 @@ describe('stack executor (cpu)', () => {
       expect(loss.rows).toBe(4);
       expect(loss.loss.dataSync()[0]).toBeLessThan(1e-6);
     });
+  });
+
+  it('the most likely layout is the best-scoring whole program (every layout of 4 steps enumerated)', () => {
+    const V = vocabulary.size;
+    const [steps, depth] = [4, 2];
+    const END = vocabulary.id('<END>');
+    // A whole program: every module finds its inputs, at most `depth` entries, one left, then only <END>.
+    const whole = (layout: number[]) => {
+      let size = 0;
+      let ended = false;
+      for (const id of layout) {
+        if (id === END) {
+          if (size !== 1) return false;
+          ended = true;
+          continue;
+        }
+        const arity = vocabulary.arity(id);
+        if (ended || arity === null || arity > size || size - arity + 1 > depth) return false;
+        size += 1 - arity;
+      }
+      return size === 1;
+    };
+    const rng = createRng(7);
+    const n = 3;
+    const scores = Float32Array.from({ length: n * steps * V }, () => 3 * rng.normal());
+    const chosen = mostLikelyLayouts(scores, n, steps, vocabulary, depth);
+    const scoreOf = (i: number, layout: number[]) =>
+      layout.reduce((sum, id, t) => sum + scores[(i * steps + t) * V + id], 0);
+    for (let i = 0; i < n; i++) {
+      const layout = Array.from(chosen.subarray(i * steps, (i + 1) * steps));
+      expect(whole(layout)).toBe(true);
+      let best = -Infinity;
+      for (let code = 0; code < V ** steps; code++) {
+        const candidate = Array.from({ length: steps }, (_, t) => Math.floor(code / V ** t) % V);
+        if (whole(candidate)) best = Math.max(best, scoreOf(i, candidate));
+      }
+      expect(scoreOf(i, layout)).toBeCloseTo(best, 4);
+    }
+    // Where each step's own argmax is no program (a comparison of one entry), the best whole one is chosen.
+    const ids = ['scene', 'filter_color[red]', 'greater_than', '<END>'].map((t) => vocabulary.id(t));
+    const peaked = new Float32Array(steps * V).fill(-10);
+    ids.forEach((id, t) => {
+      peaked[t * V + id] = 0;
+    });
+    peaked[2 * V + END] = -1;
+    expect(Array.from(mostLikelyLayouts(peaked, 1, steps, vocabulary, depth))).toEqual(
+      ['scene', 'filter_color[red]', '<END>', '<END>'].map((t) => vocabulary.id(t)),
+    );
   });
 
   it('flushTiny zeroes weights below 1e-10, with their gradient, and keeps the others exactly', () => {

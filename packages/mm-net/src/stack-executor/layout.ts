@@ -53,7 +53,7 @@ export interface LayoutAgreement {
 }
 
 /**
- * Compares chosen tokens [N * T] (row-major, the argmax of every step in evaluation) with the aligned layouts of
+ * Compares chosen tokens [N * T] (row-major, e.g. `mostLikelyLayouts` in evaluation) with the aligned layouts of
  * prefix program rows.
  */
 export function layoutAgreement(
@@ -101,4 +101,64 @@ export function layoutCrossEntropy(
   const logp = tf.logSoftmax(stepLogits);
   const total = tf.neg(tf.sum(tf.mul(tf.tensor3d(targets, [n, T, V]), logp)));
   return { loss: tf.div(total, rows * T) as tf.Scalar, rows };
+}
+
+/**
+ * Each row's most likely layout that is one whole program under the postfix alignment: every module finds its
+ * inputs on the stack, the stack never holds more than `depth` entries, and the program leaves exactly one
+ * entry, after which every step is `<END>`. The steps' scores do not depend on the tokens chosen, so a Viterbi
+ * pass over (step, stack size) finds it exactly. Per-step argmaxes often miss a module or add one, which the
+ * executor cannot run as a program. scores: log-probabilities [N * T * V] row-major; returns token ids [N * T].
+ */
+export function mostLikelyLayouts(
+  scores: ArrayLike<number>,
+  n: number,
+  steps: number,
+  programs: ProgramVocabulary,
+  depth: number,
+): Int32Array {
+  const V = programs.size;
+  if (scores.length !== n * steps * V)
+    throw new Error(`mostLikelyLayouts: ${scores.length} scores for ${n} x ${steps} x ${V}`);
+  const modules = Array.from({ length: V }, (_, id) => programs.arity(id)).flatMap((arity, id) =>
+    arity === null ? [] : [{ id, arity }],
+  );
+  // States 0..depth are stack sizes before <END>; state depth + 1 is "ended" (one entry left, then no-ops).
+  const ended = depth + 1;
+  const S = depth + 2;
+  const out = new Int32Array(n * steps);
+  const best = new Float64Array((steps + 1) * S);
+  const from = new Int32Array(steps * S);
+  const token = new Int32Array(steps * S);
+  for (let i = 0; i < n; i++) {
+    best.fill(-Infinity);
+    best[0] = 0;
+    for (let t = 0; t < steps; t++) {
+      const row = (i * steps + t) * V;
+      const move = (s: number, next: number, id: number) => {
+        const score = best[t * S + s] + scores[row + id];
+        if (score > best[(t + 1) * S + next]) {
+          best[(t + 1) * S + next] = score;
+          from[t * S + next] = s;
+          token[t * S + next] = id;
+        }
+      };
+      for (let s = 0; s <= depth; s++) {
+        if (best[t * S + s] === -Infinity) continue;
+        for (const { id, arity } of modules)
+          if (arity <= s && s - arity + 1 <= depth) move(s, s - arity + 1, id);
+        if (s === 1) move(s, ended, END_ID);
+      }
+      if (best[t * S + ended] > -Infinity) move(ended, ended, END_ID);
+    }
+    // A program that fills every step ends with one entry and no <END>.
+    let s = best[steps * S + ended] >= best[steps * S + 1] ? ended : 1;
+    if (best[steps * S + s] === -Infinity)
+      throw new Error(`mostLikelyLayouts: no whole program fits in ${steps} steps`);
+    for (let t = steps - 1; t >= 0; t--) {
+      out[i * steps + t] = token[t * S + s];
+      s = from[t * S + s];
+    }
+  }
+  return out;
 }

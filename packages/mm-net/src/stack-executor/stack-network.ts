@@ -29,9 +29,10 @@ import {
   type StackEndToEndConfig,
   type StackEndToEndConfigInput,
 } from './config.js';
-import { LayoutController, QuestionEncoder } from './controller.js';
+import { type ControllerStep, LayoutController, QuestionEncoder } from './controller.js';
 import { FusedAnswers } from './fused-answers.js';
 import { type Film, FusedSelection } from './fused-selection.js';
+import { mostLikelyLayouts } from './layout.js';
 import {
   flushTiny,
   mixedWrite,
@@ -56,7 +57,7 @@ export interface StackForwardOptions {
   rng?: Rng;
   gumbelTemperature?: number;
   sampleTemperature?: number;
-  /** Gumbel and hard modes: each step's most likely token, one-hot, no noise or sampling (evaluation). */
+  /** Gumbel and hard modes: the most likely whole program (`mostLikelyLayouts`), one-hot, no noise or sampling. */
   greedy?: boolean;
   /**
    * Fixed one-hot layouts [N][steps] of token ids (`stack.givenLayouts`, tests, inspection): a row's own layout
@@ -75,7 +76,10 @@ export interface StackTrace {
   attentions: tf.Tensor4D;
   /** The controller's attention over the question words at every step [N, T, L]. */
   wordAttentions: tf.Tensor3D;
-  /** The most likely (soft), sampled (hard) or chosen (gumbel) token of every step, row-major [N * T]. */
+  /**
+   * Every step's token, row-major [N * T]: the most likely whole program (soft, greedy), sampled (hard) or chosen
+   * (gumbel).
+   */
   tokens: Int32Array;
 }
 
@@ -369,9 +373,31 @@ export class StackEndToEndNetwork {
         beta: tf.slice(both, [0, d], [rows, d]) as tf.Tensor2D,
       };
     };
+    // The controller's steps do not read the stack, so they run first: the most likely whole program needs them all.
+    const controllerSteps: ControllerStep[] = [];
     for (let t = 0; t < T; t++) {
-      const step = this.controller.step(t, encoded, control);
-      control = step.control;
+      controllerSteps.push(this.controller.step(t, encoded, control));
+      control = controllerSteps[t].control;
+    }
+    const likely =
+      !allFixed && (mode === 'soft' || greedy)
+        ? mostLikelyLayouts(
+            tf
+              .logSoftmax(
+                tf.stack(
+                  controllerSteps.map((step) => step.logits),
+                  1,
+                ),
+              )
+              .dataSync(),
+            n,
+            T,
+            this.programs,
+            this.config.stack.depth,
+          )
+        : null;
+    for (let t = 0; t < T; t++) {
+      const step = controllerSteps[t];
       // The modules' control vector: the controller's, or the reader's words under the controller's attention.
       const moduleControl =
         this.reader && this.control
@@ -379,7 +405,7 @@ export class StackEndToEndNetwork {
               n,
               -1,
             ]) as tf.Tensor2D)
-          : control;
+          : step.control;
       stepLogits.push(step.logits);
       wordAttentions.push(step.wordAttention);
       const logSoft = tf.logSoftmax(step.logits) as tf.Tensor2D;
@@ -393,7 +419,7 @@ export class StackEndToEndNetwork {
         address = oneHotRows(chosen, V);
         noGradient = true;
       } else if (mode === 'soft' || greedy) {
-        chosen = rowArgMax(step.logits);
+        chosen = Int32Array.from({ length: n }, (_, i) => likely![i * T + t]);
         address = mode === 'soft' ? probs : (stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D);
         noGradient = mode !== 'soft';
       } else if (mode === 'gumbel') {

@@ -5,6 +5,7 @@ import {
   endToEndObjective,
   endToEndPassSettings,
   layoutCrossEntropy,
+  mostLikelyLayouts,
   parseStackEndToEndConfig,
 } from '@mmnet/mm-net';
 import { MovingAverageBaseline } from '@mmnet/program-decoders';
@@ -18,7 +19,7 @@ import { baselineState, endToEndConfigInput, passPosition, programIdRows } from 
  * distributions over the program vocabulary address the attention memory, modules mix softly and exchange their
  * outputs through a differentiable stack. The loss is mm-net's `endToEndObjective` (answer cross-entropy, plus
  * REINFORCE on the sampled steps in the hard modes); `--use_curriculum` grows the number of steps (the decoder's
- * length curriculum, up to `stack.steps`). Evaluation reports each step's most likely token as the predicted
+ * length curriculum, up to `stack.steps`). Evaluation reports the most likely whole program as the predicted
  * program (in prefix order when the layout is a whole tree), so the trainer's program exact match is the layout
  * agreement under the postfix alignment (mm-net's `alignedLayout`); the report shows every step's address and
  * written attention. With --program_supervision_fraction the addresses learn the aligned layouts by cross-entropy;
@@ -70,7 +71,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
         generatorLearns: settings.generatorLearns,
       });
       if (fctx.training) return { loss, logits: out.logits };
-      // Each step's most likely token as a program: prefix order when the layout is one whole tree.
+      // The layout as a program: prefix order when it is one whole tree.
       const T = out.trace.addresses.shape[1];
       const layouts = Array.from({ length: n }, (_, i) => {
         const layout = Array.from(out.trace.tokens.subarray(i * T, (i + 1) * T), (id) => names.token(id));
@@ -92,7 +93,7 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       const n = layouts.length;
       const logits = model.layoutLogits(questions, T);
       const ce = layoutCrossEntropy(logits, layouts);
-      const chosen = tf.argMax(logits, -1).dataSync();
+      const chosen = mostLikelyLayouts(tf.logSoftmax(logits).dataSync(), n, T, names, config.stack.depth);
       let exact = 0;
       layouts.forEach((l, i) => {
         if (l?.every((id, t) => chosen[i * T + t] === id)) exact++;
