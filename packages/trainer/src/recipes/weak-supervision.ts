@@ -33,21 +33,8 @@ export function weakSupervisionStages(fraction: number, executor: ExecutorKind):
       {
         name: 'executor',
         flags: { train_mode: 'EE', decoder_mode: 'hard', lr_schedule: 'cosine' },
-        budgetShare: 0.6,
+        budgetShare: 0.85,
         loadPrevious: 'PG',
-      },
-      {
-        name: 'answers',
-        flags: {
-          ...programs,
-          train_mode: 'PG+EE',
-          decoder_mode: 'hard',
-          pg_lr: '1e-5',
-          lr: '1e-4',
-          program_loss_weight: '1',
-        },
-        budgetShare: 0.25,
-        loadPrevious: 'PG+EE',
       },
     ];
   }
