@@ -1,6 +1,6 @@
 import { createRng, tf } from '@mmnet/core-tensors';
 import { executePrograms } from '@mmnet/module-net';
-import { ProgramVocabulary, parsePrefixPrograms } from '@mmnet/programs';
+import { clevrTypes, ProgramVocabulary, parsePrefixPrograms } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   alignedLayout,
@@ -387,51 +387,58 @@ describe('stack executor (cpu)', () => {
     });
   });
 
-  it('the most likely layout is the best-scoring whole program (every layout of 4 steps enumerated)', () => {
+  it('the most likely layout is the best-scoring whole well-typed program (every layout of 4 steps enumerated)', () => {
     const V = vocabulary.size;
     const [steps, depth] = [4, 2];
     const END = vocabulary.id('<END>');
-    // A whole program: every module finds its inputs, at most `depth` entries, one left, then only <END>.
-    const whole = (layout: number[]) => {
-      let size = 0;
+    // A whole program: every module finds inputs of its types, at most `depth` entries, one answer left, then <END>.
+    const whole = (layout: number[], typed: boolean) => {
+      const stack: string[] = [];
       let ended = false;
+      const answers = () => stack.length === 1 && (!typed || !['ObjectSet', 'Object'].includes(stack[0]));
       for (const id of layout) {
         if (id === END) {
-          if (size !== 1) return false;
+          if (!answers()) return false;
           ended = true;
           continue;
         }
-        const arity = vocabulary.arity(id);
-        if (ended || arity === null || arity > size || size - arity + 1 > depth) return false;
-        size += 1 - arity;
+        const type = clevrTypes.typeOf(vocabulary.token(id));
+        if (ended || !type || type.inputs.length > stack.length) return false;
+        const inputs = stack.splice(stack.length - type.inputs.length);
+        if (typed && inputs.some((t, k) => t !== type.inputs[k])) return false;
+        stack.push(type.output);
+        if (stack.length > depth) return false;
       }
-      return size === 1;
+      return answers();
     };
     const rng = createRng(7);
     const n = 3;
     const scores = Float32Array.from({ length: n * steps * V }, () => 3 * rng.normal());
-    const chosen = mostLikelyLayouts(scores, n, steps, vocabulary, depth);
-    const scoreOf = (i: number, layout: number[]) =>
-      layout.reduce((sum, id, t) => sum + scores[(i * steps + t) * V + id], 0);
-    for (let i = 0; i < n; i++) {
-      const layout = Array.from(chosen.subarray(i * steps, (i + 1) * steps));
-      expect(whole(layout)).toBe(true);
-      let best = -Infinity;
-      for (let code = 0; code < V ** steps; code++) {
-        const candidate = Array.from({ length: steps }, (_, t) => Math.floor(code / V ** t) % V);
-        if (whole(candidate)) best = Math.max(best, scoreOf(i, candidate));
+    const scoreOf = (i: number, layout: ArrayLike<number>) =>
+      Array.from(layout).reduce((sum, id, t) => sum + scores[(i * steps + t) * V + id], 0);
+    for (const types of [clevrTypes, undefined]) {
+      const chosen = mostLikelyLayouts(scores, n, steps, vocabulary, { depth, types });
+      for (let i = 0; i < n; i++) {
+        const layout = Array.from(chosen.subarray(i * steps, (i + 1) * steps));
+        expect(whole(layout, types !== undefined), layout.map((id) => vocabulary.token(id)).join(' ')).toBe(
+          true,
+        );
+        let best = -Infinity;
+        for (let code = 0; code < V ** steps; code++) {
+          const candidate = Array.from({ length: steps }, (_, t) => Math.floor(code / V ** t) % V);
+          if (whole(candidate, types !== undefined)) best = Math.max(best, scoreOf(i, candidate));
+        }
+        expect(scoreOf(i, layout)).toBeCloseTo(best, 4);
       }
-      expect(scoreOf(i, layout)).toBeCloseTo(best, 4);
     }
-    // Where each step's own argmax is no program (a comparison of one entry), the best whole one is chosen.
-    const ids = ['scene', 'filter_color[red]', 'greater_than', '<END>'].map((t) => vocabulary.id(t));
+    // Where each step's own argmax is no program (a count of one object), the best whole one is chosen.
     const peaked = new Float32Array(steps * V).fill(-10);
-    ids.forEach((id, t) => {
-      peaked[t * V + id] = 0;
+    ['scene', 'unique', 'count', '<END>'].forEach((token, t) => {
+      peaked[t * V + vocabulary.id(token)] = 0;
     });
-    peaked[2 * V + END] = -1;
-    expect(Array.from(mostLikelyLayouts(peaked, 1, steps, vocabulary, depth))).toEqual(
-      ['scene', 'filter_color[red]', '<END>', '<END>'].map((t) => vocabulary.id(t)),
+    peaked[V + vocabulary.id('filter_color[red]')] = -1;
+    expect(Array.from(mostLikelyLayouts(peaked, 1, steps, vocabulary, { depth, types: clevrTypes }))).toEqual(
+      ['scene', 'filter_color[red]', 'count', '<END>'].map((t) => vocabulary.id(t)),
     );
   });
 

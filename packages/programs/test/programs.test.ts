@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ANY_TYPE,
+  arityTypes,
   buildTokenMap,
   clevrArity,
+  clevrTypes,
   decodeTokens,
   END_ID,
   encodePrefixPrograms,
@@ -146,6 +149,25 @@ describe('the CLEVR arity rule', () => {
     expect(() => new ProgramVocabulary(tokenMapOf(['count']))).toThrow(/no 0-ary token/);
     const { '<UNK>': _, ...noUnk } = tokenMapOf(['scene']);
     expect(() => new ProgramVocabulary({ ...noUnk, scene: 3 })).toThrow("'<UNK>' is missing");
+  });
+});
+
+describe('the CLEVR types', () => {
+  it('types every CLEVR function with its arity, and answers with anything but objects', () => {
+    expect(clevrTypes.typeOf('count')).toEqual({ inputs: ['ObjectSet'], output: 'Integer' });
+    expect(clevrTypes.typeOf('relate[left]')).toEqual({ inputs: ['Object'], output: 'ObjectSet' });
+    expect(clevrTypes.typeOf('equal_color')).toEqual({ inputs: ['Color', 'Color'], output: 'Bool' });
+    expect(clevrTypes.typeOf('query_size')).toEqual({ inputs: ['Object'], output: 'Size' });
+    for (const t of [...TOKENS, ...MORE, 'same_shape', 'equal_object', 'union', 'exist', 'unique'])
+      expect(clevrTypes.typeOf(t)?.inputs.length, t).toBe(clevrArity(t));
+    for (const t of SPECIAL_TOKENS) expect(clevrTypes.typeOf(t)).toBeNull();
+    // A function CLEVR does not have: its arity's worth of anything.
+    expect(clevrTypes.typeOf('equal_mood')).toEqual({ inputs: [ANY_TYPE, ANY_TYPE], output: ANY_TYPE });
+    expect([...clevrTypes.answers].sort()).toEqual(['Bool', 'Color', 'Integer', 'Material', 'Shape', 'Size']);
+    expect(arityTypes(clevrArity).typeOf('intersect')).toEqual({
+      inputs: [ANY_TYPE, ANY_TYPE],
+      output: ANY_TYPE,
+    });
   });
 });
 

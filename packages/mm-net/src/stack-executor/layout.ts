@@ -1,5 +1,13 @@
 import { tf } from '@mmnet/core-tensors';
-import { END_ID, NULL_ID, type ProgramVocabulary, START_ID } from '@mmnet/programs';
+import {
+  ANY_TYPE,
+  arityTypes,
+  END_ID,
+  NULL_ID,
+  type ProgramTypes,
+  type ProgramVocabulary,
+  START_ID,
+} from '@mmnet/programs';
 
 /*
  * The alignment of a program with the stack executor's steps: the program's postfix order (every input subtree,
@@ -103,62 +111,135 @@ export function layoutCrossEntropy(
   return { loss: tf.div(total, rows * T) as tf.Scalar, rows };
 }
 
+/** How `mostLikelyLayouts` searches. */
+export interface LayoutSearchOptions {
+  /** Most entries the stack holds (the stack executor's `stack.depth`). */
+  depth: number;
+  /** The modules' types; default: only their arity, from the vocabulary. */
+  types?: ProgramTypes;
+  /** Stacks of types kept per step (default 64). */
+  beam?: number;
+}
+
 /**
- * Each row's most likely layout that is one whole program under the postfix alignment: every module finds its
- * inputs on the stack, the stack never holds more than `depth` entries, and the program leaves exactly one
- * entry, after which every step is `<END>`. The steps' scores do not depend on the tokens chosen, so a Viterbi
- * pass over (step, stack size) finds it exactly. Per-step argmaxes often miss a module or add one, which the
- * executor cannot run as a program. scores: log-probabilities [N * T * V] row-major; returns token ids [N * T].
+ * Each row's most likely layout that is one whole, well-typed program under the postfix alignment: every module
+ * finds inputs of its types on the stack, the stack never holds more than `depth` entries, and the program leaves
+ * one entry of an answer type, after which every step is `<END>`. The steps' scores do not depend on the tokens
+ * chosen, so a beam search over the stack's types finds it (exactly while the beam holds every reachable stack).
+ * Per-step argmaxes often miss a module, add one or count a colour, which the executor cannot run as a program.
+ * scores: log-probabilities [N * T * V] row-major; returns token ids [N * T].
  */
 export function mostLikelyLayouts(
   scores: ArrayLike<number>,
   n: number,
   steps: number,
   programs: ProgramVocabulary,
-  depth: number,
+  options: LayoutSearchOptions,
 ): Int32Array {
   const V = programs.size;
   if (scores.length !== n * steps * V)
     throw new Error(`mostLikelyLayouts: ${scores.length} scores for ${n} x ${steps} x ${V}`);
-  const modules = Array.from({ length: V }, (_, id) => programs.arity(id)).flatMap((arity, id) =>
-    arity === null ? [] : [{ id, arity }],
+  const byArity = layoutSearch(
+    programs,
+    arityTypes((token) => programs.arity(programs.id(token))),
+    options,
   );
-  // States 0..depth are stack sizes before <END>; state depth + 1 is "ended" (one entry left, then no-ops).
-  const ended = depth + 1;
-  const S = depth + 2;
+  // Tokens below 1e-10 (as `flushTiny` zeroes them) are left out of the typed search, which runs every row.
+  const typed = options.types ? layoutSearch(programs, options.types, options, Math.log(1e-10)) : byArity;
   const out = new Int32Array(n * steps);
-  const best = new Float64Array((steps + 1) * S);
-  const from = new Int32Array(steps * S);
-  const token = new Int32Array(steps * S);
   for (let i = 0; i < n; i++) {
-    best.fill(-Infinity);
-    best[0] = 0;
-    for (let t = 0; t < steps; t++) {
-      const row = (i * steps + t) * V;
-      const move = (s: number, next: number, id: number) => {
-        const score = best[t * S + s] + scores[row + id];
-        if (score > best[(t + 1) * S + next]) {
-          best[(t + 1) * S + next] = score;
-          from[t * S + next] = s;
-          token[t * S + next] = id;
-        }
-      };
-      for (let s = 0; s <= depth; s++) {
-        if (best[t * S + s] === -Infinity) continue;
-        for (const { id, arity } of modules)
-          if (arity <= s && s - arity + 1 <= depth) move(s, s - arity + 1, id);
-        if (s === 1) move(s, ended, END_ID);
-      }
-      if (best[t * S + ended] > -Infinity) move(ended, ended, END_ID);
-    }
-    // A program that fills every step ends with one entry and no <END>.
-    let s = best[steps * S + ended] >= best[steps * S + 1] ? ended : 1;
-    if (best[steps * S + s] === -Infinity)
-      throw new Error(`mostLikelyLayouts: no whole program fits in ${steps} steps`);
-    for (let t = steps - 1; t >= 0; t--) {
-      out[i * steps + t] = token[t * S + s];
-      s = from[t * S + s];
-    }
+    const at = (t: number, id: number) => scores[(i * steps + t) * V + id];
+    // The typed search can miss every program (beam, floor); then the most likely by arity alone (an exact search).
+    const layout = typed(at, steps) ?? byArity(at, steps);
+    if (!layout) throw new Error(`mostLikelyLayouts: no whole program fits in ${steps} steps`);
+    out.set(layout, i * steps);
   }
   return out;
+}
+
+/** The beam search of `mostLikelyLayouts` under one set of types: a row's scores -> its layout, or null. */
+function layoutSearch(
+  programs: ProgramVocabulary,
+  types: ProgramTypes,
+  { depth, beam = 64 }: LayoutSearchOptions,
+  floor = -Infinity,
+): (score: (t: number, id: number) => number, steps: number) => number[] | null {
+  // A stack of types is a string, one character per type (ANY_TYPE is '*'), its top last.
+  const chars = new Map<string, string>([[ANY_TYPE, ANY_TYPE]]);
+  const charOf = (type: string) => {
+    if (!chars.has(type)) chars.set(type, String.fromCharCode(65 + chars.size));
+    return chars.get(type)!;
+  };
+  const modules = programs.tokens.flatMap((token, id) => {
+    const type = programs.arity(id) === null ? null : types.typeOf(token);
+    if (type && type.inputs.length !== programs.arity(id))
+      throw new Error(
+        `mostLikelyLayouts: '${token}' takes ${type.inputs.length} typed inputs, not its arity`,
+      );
+    return type ? [{ id, inputs: type.inputs.map(charOf).join(''), output: charOf(type.output) }] : [];
+  });
+  const answerChars = new Set([...types.answers].map(charOf));
+  const answers = (stack: string) =>
+    stack.length === 1 && (answerChars.has(stack) || answerChars.has(ANY_TYPE));
+  const fits = (want: string, got: string) => want === got || want === ANY_TYPE || got === ANY_TYPE;
+  // The modules that take the top of a stack, by its top two entries.
+  const applicable = new Map<string, typeof modules>();
+  const modulesFor = (stack: string) => {
+    const top = stack.slice(-2);
+    let list = applicable.get(top);
+    if (!list) {
+      list = modules.filter(
+        (m) =>
+          m.inputs.length <= top.length &&
+          [...m.inputs].every((want, j) => fits(want, top[top.length - m.inputs.length + j])),
+      );
+      applicable.set(top, list);
+    }
+    return list;
+  };
+  interface State {
+    score: number;
+    stack: string;
+    ended: boolean;
+    /** Index of the state it came from in the previous step's beam, and the token that led here. */
+    parent: number;
+    token: number;
+  }
+  return (score, steps) => {
+    let states: State[] = [{ score: 0, stack: '', ended: false, parent: -1, token: -1 }];
+    const history: State[][] = [];
+    for (let t = 0; t < steps; t++) {
+      const next = new Map<string, State>();
+      const offer = (state: State) => {
+        // Each further module takes at most one entry off the stack.
+        if (!state.ended && state.stack.length - 1 > steps - t - 1) return;
+        const key = state.ended ? `!${state.stack}` : state.stack;
+        const old = next.get(key);
+        if (!old || state.score > old.score) next.set(key, state);
+      };
+      states.forEach((state, parent) => {
+        if (state.ended || answers(state.stack))
+          offer({ ...state, score: state.score + score(t, END_ID), ended: true, parent, token: END_ID });
+        if (state.ended) return;
+        for (const m of modulesFor(state.stack)) {
+          if (score(t, m.id) < floor) continue;
+          const stack = state.stack.slice(0, state.stack.length - m.inputs.length) + m.output;
+          if (stack.length <= depth)
+            offer({ score: state.score + score(t, m.id), stack, ended: false, parent, token: m.id });
+        }
+      });
+      history.push(states);
+      states = [...next.values()].sort((a, b) => b.score - a.score);
+      if (t < steps - 1) states = states.slice(0, beam);
+    }
+    // A program that fills every step ends without <END>.
+    let state = states.find((s) => s.ended || answers(s.stack));
+    if (!state) return null;
+    const layout: number[] = new Array(steps);
+    for (let t = steps - 1; t >= 0; t--) {
+      layout[t] = state.token;
+      state = history[t][state.parent];
+    }
+    return layout;
+  };
 }

@@ -21,7 +21,7 @@ import {
   spreadRows,
 } from '@mmnet/module-net';
 import type { DecoderMode, ProgramGeneratorVocab, ProgramStatus } from '@mmnet/program-decoders';
-import { clevrArity, END_ID, ProgramVocabulary, tokensByIndex } from '@mmnet/programs';
+import { clevrArity, clevrTypes, END_ID, ProgramVocabulary, tokensByIndex } from '@mmnet/programs';
 import { AttentionFamilyMemory } from '../attention-memory/attention-family-memory.js';
 import { FamilySelections } from '../attention-memory/member-addresses.js';
 import {
@@ -77,8 +77,8 @@ export interface StackTrace {
   /** The controller's attention over the question words at every step [N, T, L]. */
   wordAttentions: tf.Tensor3D;
   /**
-   * Every step's token, row-major [N * T]: the most likely whole program (soft, greedy), sampled (hard) or chosen
-   * (gumbel).
+   * Every step's token, row-major [N * T]: the most likely whole program (greedy, and soft in evaluation), each
+   * step's argmax (soft in training), sampled (hard) or chosen (gumbel).
    */
   tokens: Int32Array;
 }
@@ -379,8 +379,9 @@ export class StackEndToEndNetwork {
       controllerSteps.push(this.controller.step(t, encoded, control));
       control = controllerSteps[t].control;
     }
+    // The most likely whole program where it runs (greedy) or is reported (evaluation); soft training needs none.
     const likely =
-      !allFixed && (mode === 'soft' || greedy)
+      !allFixed && (greedy || (mode === 'soft' && !options.training))
         ? mostLikelyLayouts(
             tf
               .logSoftmax(
@@ -393,7 +394,7 @@ export class StackEndToEndNetwork {
             n,
             T,
             this.programs,
-            this.config.stack.depth,
+            { depth: this.config.stack.depth, types: clevrTypes },
           )
         : null;
     for (let t = 0; t < T; t++) {
@@ -419,7 +420,9 @@ export class StackEndToEndNetwork {
         address = oneHotRows(chosen, V);
         noGradient = true;
       } else if (mode === 'soft' || greedy) {
-        chosen = Int32Array.from({ length: n }, (_, i) => likely![i * T + t]);
+        chosen = likely
+          ? Int32Array.from({ length: n }, (_, i) => likely[i * T + t])
+          : rowArgMax(step.logits);
         address = mode === 'soft' ? probs : (stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D);
         noGradient = mode !== 'soft';
       } else if (mode === 'gumbel') {

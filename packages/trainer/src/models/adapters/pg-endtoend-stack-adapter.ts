@@ -5,7 +5,6 @@ import {
   endToEndObjective,
   endToEndPassSettings,
   layoutCrossEntropy,
-  mostLikelyLayouts,
   parseStackEndToEndConfig,
 } from '@mmnet/mm-net';
 import { MovingAverageBaseline } from '@mmnet/program-decoders';
@@ -93,7 +92,8 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
       const n = layouts.length;
       const logits = model.layoutLogits(questions, T);
       const ce = layoutCrossEntropy(logits, layouts);
-      const chosen = mostLikelyLayouts(tf.logSoftmax(logits).dataSync(), n, T, names, config.stack.depth);
+      // Each step's argmax: evaluation's whole-program search would slow the early, flat steps of training.
+      const chosen = tf.argMax(logits, -1).dataSync();
       let exact = 0;
       layouts.forEach((l, i) => {
         if (l?.every((id, t) => chosen[i * T + t] === id)) exact++;
