@@ -19,11 +19,11 @@ export interface RecipeStage {
  * - Tree executor (clevr-iep's recipe): `programs` (the generator by teacher forcing), `executor` (the executor
  *   on the generator's programs, generator frozen, cosine decay), `answers` (both together, the generator at
  *   clevr-iep's joint fine-tuning rate 1e-5, the executor at 1e-4, where the executor stage's decay ended).
- * - Stack executor, the same three steps: `layouts` (the controller's addresses learn the aligned layouts),
- *   `executor` (the executor on the controller's most likely layouts as one-hot addresses, controller frozen,
- *   cosine decay), `answers` (both from sampled layouts, REINFORCE, at the tree's joint rates, the addresses still
- *   learning the layouts through `--program_loss_weight 1` as in Stack-NMN's supervised variant). Soft addresses
- *   from the answers straight after `layouts` learnt no faster per question, at 0.4x the questions/s.
+ * - Stack executor, two steps: `layouts` (the controller's addresses learn the aligned layouts), then `executor`
+ *   (the executor on the controller's most likely whole programs as one-hot addresses, controller frozen, cosine
+ *   decay) for the rest of the time. A third step from the answers (REINFORCE at the tree's joint rates, the
+ *   layout loss kept) held val accuracy where the executor stage left it, and soft addresses from the answers
+ *   straight after `layouts` learnt no faster per question, at 0.4x the questions/s.
  */
 export function weakSupervisionStages(fraction: number, executor: ExecutorKind): RecipeStage[] {
   const programs = { train_mode: 'PG', program_supervision_fraction: String(fraction) };
