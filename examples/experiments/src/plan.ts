@@ -399,7 +399,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       ),
     });
   // Weak supervision through the stack model: the controller's addresses learn the aligned layouts (cross-entropy)
-  // of a fraction of the programs, the executor learns on the controller's layouts, then both from the answers.
+  // of a fraction of the programs, then the executor learns from the answers on the controller's layouts.
   for (const fraction of STACK_SUPERVISION_FRACTIONS)
     out.push({
       id: `weak-${fractionId(fraction)}-stack`,
@@ -416,8 +416,6 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
         executor: 'stack',
         ...trainArgs(stage.name === 'layouts' ? 'programs' : 'endToEnd', o),
         ...stage.flags,
-        // Smoke runs: the controller at the executor's rate.
-        ...(o.smoke && stage.name === 'answers' ? { pg_lr: trainArgs('stack', o).lr } : {}),
       })),
     });
   const answerStage = weakSupervisionStages(1, 'tree').find((stage) => stage.name === 'answers')!;

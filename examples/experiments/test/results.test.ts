@@ -640,16 +640,15 @@ describe('experiment plan and helpers', () => {
       stackWeak[0].stages.map((s) => [
         s.args.train_mode,
         s.args.program_supervision_fraction,
-        s.args.program_loss_weight,
+        s.args.decoder_mode,
         s.loadPrevious,
+        s.budgetShare,
       ]),
     ).toEqual([
-      ['PG', '0.01', undefined, undefined],
-      ['EE', undefined, undefined, 'PG'],
-      ['PG+EE', '0.01', '1', 'PG+EE'],
+      ['PG', '0.01', undefined, undefined, 0.15],
+      // The executor runs the controller's most likely layouts, one-hot.
+      ['EE', undefined, 'hard', 'PG', 0.85],
     ]);
-    // The executor and answers stages run one-hot layouts, the controller's most likely or sampled ones.
-    expect(stackWeak[0].stages.map((s) => s.args.decoder_mode)).toEqual([undefined, 'hard', 'hard']);
     const weak = plan.filter((e) => e.supervisionFraction !== undefined && !e.id.endsWith('-stack'));
     expect(weak.map((e) => e.supervisionFraction)).toEqual([0.01, 0.05, 0.1, 1, 0.01, 0.05, 0.1, 1]);
     expect(
