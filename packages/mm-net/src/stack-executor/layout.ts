@@ -1,7 +1,6 @@
 import { tf } from '@mmnet/core-tensors';
 import {
   ANY_TYPE,
-  arityTypes,
   END_ID,
   NULL_ID,
   type ProgramTypes,
@@ -125,7 +124,8 @@ export interface LayoutSearchOptions {
  * Each row's most likely layout that is one whole, well-typed program under the postfix alignment: every module
  * finds inputs of its types on the stack, the stack never holds more than `depth` entries, and the program leaves
  * one entry of an answer type, after which every step is `<END>`. The steps' scores do not depend on the tokens
- * chosen, so a beam search over the stack's types finds it (exactly while the beam holds every reachable stack).
+ * chosen, so a beam search over the stack's types finds it (exactly while the beam holds every reachable stack;
+ * without types, a Viterbi pass over the stack's size finds it exactly).
  * Per-step argmaxes often miss a module, add one or count a colour, which the executor cannot run as a program.
  * scores: log-probabilities [N * T * V] row-major; returns token ids [N * T].
  */
@@ -139,25 +139,65 @@ export function mostLikelyLayouts(
   const V = programs.size;
   if (scores.length !== n * steps * V)
     throw new Error(`mostLikelyLayouts: ${scores.length} scores for ${n} x ${steps} x ${V}`);
-  const byArity = layoutSearch(
-    programs,
-    arityTypes((token) => programs.arity(programs.id(token))),
-    options,
-  );
-  // Tokens below 1e-10 (as `flushTiny` zeroes them) are left out of the typed search, which runs every row.
-  const typed = options.types ? layoutSearch(programs, options.types, options, Math.log(1e-10)) : byArity;
+  // Tokens below 1e-10 (as `flushTiny` zeroes them) are left out of the typed search.
+  const typed = options.types && layoutSearch(programs, options.types, options, Math.log(1e-10));
   const out = new Int32Array(n * steps);
   for (let i = 0; i < n; i++) {
     const at = (t: number, id: number) => scores[(i * steps + t) * V + id];
-    // The typed search can miss every program (beam, floor); then the most likely by arity alone (an exact search).
-    const layout = typed(at, steps) ?? byArity(at, steps);
-    if (!layout) throw new Error(`mostLikelyLayouts: no whole program fits in ${steps} steps`);
-    out.set(layout, i * steps);
+    // The typed search can miss every program (beam, floor); then the most likely by arity alone.
+    out.set(typed?.(at, steps) ?? mostLikelyByArity(at, steps, programs, options.depth), i * steps);
   }
   return out;
 }
 
-/** The beam search of `mostLikelyLayouts` under one set of types: a row's scores -> its layout, or null. */
+/** The most likely whole program by arity alone: a Viterbi pass over (step, stack size), exact. */
+function mostLikelyByArity(
+  score: (t: number, id: number) => number,
+  steps: number,
+  programs: ProgramVocabulary,
+  depth: number,
+): number[] {
+  const modules = programs.tokens.flatMap((_, id) => {
+    const arity = programs.arity(id);
+    return arity === null ? [] : [{ id, arity }];
+  });
+  // States 0..depth are stack sizes before <END>; state depth + 1 is "ended" (one entry left, then no-ops).
+  const ended = depth + 1;
+  const S = depth + 2;
+  const best = new Float64Array((steps + 1) * S).fill(-Infinity);
+  const from = new Int32Array(steps * S);
+  const token = new Int32Array(steps * S);
+  best[0] = 0;
+  for (let t = 0; t < steps; t++) {
+    const move = (s: number, next: number, id: number) => {
+      const value = best[t * S + s] + score(t, id);
+      if (value > best[(t + 1) * S + next]) {
+        best[(t + 1) * S + next] = value;
+        from[t * S + next] = s;
+        token[t * S + next] = id;
+      }
+    };
+    for (let s = 0; s <= depth; s++) {
+      if (best[t * S + s] === -Infinity) continue;
+      for (const { id, arity } of modules)
+        if (arity <= s && s - arity + 1 <= depth) move(s, s - arity + 1, id);
+      if (s === 1) move(s, ended, END_ID);
+    }
+    if (best[t * S + ended] > -Infinity) move(ended, ended, END_ID);
+  }
+  // A program that fills every step ends with one entry and no <END>.
+  let s = best[steps * S + ended] >= best[steps * S + 1] ? ended : 1;
+  if (best[steps * S + s] === -Infinity)
+    throw new Error(`mostLikelyLayouts: no whole program fits in ${steps} steps`);
+  const layout: number[] = new Array(steps);
+  for (let t = steps - 1; t >= 0; t--) {
+    layout[t] = token[t * S + s];
+    s = from[t * S + s];
+  }
+  return layout;
+}
+
+/** The typed beam search of `mostLikelyLayouts`: a row's scores -> its layout, or null when it finds none. */
 function layoutSearch(
   programs: ProgramVocabulary,
   types: ProgramTypes,
