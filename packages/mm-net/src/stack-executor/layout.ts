@@ -141,11 +141,15 @@ export function mostLikelyLayouts(
     throw new Error(`mostLikelyLayouts: ${scores.length} scores for ${n} x ${steps} x ${V}`);
   // Tokens below 1e-10 (as `flushTiny` zeroes them) are left out of the typed search.
   const typed = options.types && layoutSearch(programs, options.types, options, Math.log(1e-10));
+  const modules = programs.tokens.flatMap((_, id) => {
+    const arity = programs.arity(id);
+    return arity === null ? [] : [{ id, arity }];
+  });
   const out = new Int32Array(n * steps);
   for (let i = 0; i < n; i++) {
     const at = (t: number, id: number) => scores[(i * steps + t) * V + id];
     // The typed search can miss every program (beam, floor); then the most likely by arity alone.
-    out.set(typed?.(at, steps) ?? mostLikelyByArity(at, steps, programs, options.depth), i * steps);
+    out.set(typed?.(at, steps) ?? mostLikelyByArity(at, steps, modules, options.depth), i * steps);
   }
   return out;
 }
@@ -154,13 +158,9 @@ export function mostLikelyLayouts(
 function mostLikelyByArity(
   score: (t: number, id: number) => number,
   steps: number,
-  programs: ProgramVocabulary,
+  modules: readonly { id: number; arity: number }[],
   depth: number,
 ): number[] {
-  const modules = programs.tokens.flatMap((_, id) => {
-    const arity = programs.arity(id);
-    return arity === null ? [] : [{ id, arity }];
-  });
   // States 0..depth are stack sizes before <END>; state depth + 1 is "ended" (one entry left, then no-ops).
   const ended = depth + 1;
   const S = depth + 2;

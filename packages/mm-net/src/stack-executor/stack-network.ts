@@ -29,7 +29,12 @@ import {
   type StackEndToEndConfig,
   type StackEndToEndConfigInput,
 } from './config.js';
-import { type ControllerStep, LayoutController, QuestionEncoder } from './controller.js';
+import {
+  type ControllerStep,
+  type EncodedQuestions,
+  LayoutController,
+  QuestionEncoder,
+} from './controller.js';
 import { FusedAnswers } from './fused-answers.js';
 import { type Film, FusedSelection } from './fused-selection.js';
 import { mostLikelyLayouts } from './layout.js';
@@ -298,15 +303,21 @@ export class StackEndToEndNetwork {
    * for the weak supervision of the addresses. No tidy of its own.
    */
   layoutLogits(questions: tf.Tensor2D, steps = this.config.stack.steps): tf.Tensor3D {
-    const encoded = this.controller.encode(questions);
-    let control = this.controller.initialControl(questions.shape[0]);
-    const logits: tf.Tensor2D[] = [];
-    for (let t = 0; t < steps; t++) {
+    const controllerSteps = this.controllerSteps(this.controller.encode(questions), steps);
+    return tf.stack(
+      controllerSteps.map((step) => step.logits),
+      1,
+    ) as tf.Tensor3D;
+  }
+
+  /** The controller's steps 0..steps-1, each from the previous one's control vector (it does not read the stack). */
+  private controllerSteps(encoded: EncodedQuestions, steps: number): ControllerStep[] {
+    let control = this.controller.initialControl(encoded.mask.shape[0]);
+    return Array.from({ length: steps }, (_, t) => {
       const step = this.controller.step(t, encoded, control);
       control = step.control;
-      logits.push(step.logits);
-    }
-    return tf.stack(logits, 1) as tf.Tensor3D;
+      return step;
+    });
   }
 
   /**
@@ -349,7 +360,6 @@ export class StackEndToEndNetwork {
     const encoded = this.controller.encode(questions);
     // What the executor reads of the question: the controller's encoding, or the reader's.
     const read = this.reader?.encode(questions) ?? encoded;
-    let control = this.controller.initialControl(n);
     let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
     const addresses: tf.Tensor2D[] = [];
     const stepLogits: tf.Tensor2D[] = [];
@@ -373,29 +383,16 @@ export class StackEndToEndNetwork {
         beta: tf.slice(both, [0, d], [rows, d]) as tf.Tensor2D,
       };
     };
-    // The controller's steps do not read the stack, so they run first: the most likely whole program needs them all.
-    const controllerSteps: ControllerStep[] = [];
-    for (let t = 0; t < T; t++) {
-      controllerSteps.push(this.controller.step(t, encoded, control));
-      control = controllerSteps[t].control;
-    }
+    // The controller's steps run first: the most likely whole program needs all their scores.
+    const controllerSteps = this.controllerSteps(encoded, T);
+    const logSofts = controllerSteps.map((step) => tf.logSoftmax(step.logits) as tf.Tensor2D);
     // The most likely whole program where it runs (greedy) or is reported (evaluation); soft training needs none.
     const likely =
       !allFixed && (greedy || (mode === 'soft' && !options.training))
-        ? mostLikelyLayouts(
-            tf
-              .logSoftmax(
-                tf.stack(
-                  controllerSteps.map((step) => step.logits),
-                  1,
-                ),
-              )
-              .dataSync(),
-            n,
-            T,
-            this.programs,
-            { depth: this.config.stack.depth, types: clevrTypes },
-          )
+        ? mostLikelyLayouts(tf.stack(logSofts, 1).dataSync(), n, T, this.programs, {
+            depth: this.config.stack.depth,
+            types: clevrTypes,
+          })
         : null;
     for (let t = 0; t < T; t++) {
       const step = controllerSteps[t];
@@ -409,7 +406,7 @@ export class StackEndToEndNetwork {
           : step.control;
       stepLogits.push(step.logits);
       wordAttentions.push(step.wordAttention);
-      const logSoft = tf.logSoftmax(step.logits) as tf.Tensor2D;
+      const logSoft = logSofts[t];
       const probs = flushTiny(tf.exp(logSoft) as tf.Tensor2D);
       entropies.push(tf.neg(tf.sum(tf.mul(probs, logSoft), 1)) as tf.Tensor1D);
       let address: tf.Tensor2D;
