@@ -1,16 +1,30 @@
 /*
- * What a PG_endtoend stack-executor run has learned, on the first val questions of its dataset: its accuracy, the
- * accuracy when every question is paired with another question's image (a model that ignores the image loses
+ * What a PG_endtoend stack-executor run has learned, on the first questions of a split (val by default): its accuracy, the
+ * accuracy when every question is paired with another image (a model that ignores the image loses
  * nothing), and per controller step how sharp the address is (entropy over the layout tokens, against the uniform
  * entropy, and the mean top share) and which token it puts most mass on. Writes one JSON object to stdout.
  *
+ * With `--candidates K`, on questions that have programs: how often the aligned program is the controller's most
+ * likely whole layout, and how often it is among its K most likely (mm-net's `likelyLayouts`); and, running the
+ * executor on each candidate, how often some candidate answers right and how often the first that does is the
+ * aligned program. This bounds what choosing among the controller's layouts by their answers can gain.
+ *
  *   tsx src/stack-diagnostics.ts --run RUNS/PG_endtoend-stack/train --data DATA/clevr-small [--samples 512]
+ *     [--split val] [--candidates 8]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ClevrBatch, ClevrH5Dataset } from '@mmnet/clevr-data';
-import { createRng, initBackend, tf } from '@mmnet/core-tensors';
+import { type Checkpoint, createRng, initBackend, tf } from '@mmnet/core-tensors';
+import {
+  alignedLayout,
+  createStackEndToEndNetwork,
+  likelyLayouts,
+  parseStackEndToEndConfig,
+} from '@mmnet/mm-net';
+import { clevrTypes, type Vocab } from '@mmnet/programs';
 import { builtinModels, loadTrainedModel, readVocabFile, resolveCheckpoint } from '@mmnet/trainer';
+import { withOtherImages } from './other-images.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +32,8 @@ const { values } = parseArgs({
     checkpoint: { type: 'string' },
     data: { type: 'string' },
     samples: { type: 'string', default: '512' },
+    split: { type: 'string', default: 'val' },
+    candidates: { type: 'string', default: '0' },
   },
 });
 if (!(values.run || values.checkpoint) || !values.data)
@@ -26,8 +42,8 @@ await initBackend();
 const samples = Number(values.samples);
 const vocab = readVocabFile(join(values.data, 'vocab.json'));
 const dataset = await ClevrH5Dataset.open({
-  questionsH5: join(values.data, 'val_questions.h5'),
-  featuresH5: join(values.data, 'val_features.h5'),
+  questionsH5: join(values.data, `${values.split}_questions.h5`),
+  featuresH5: join(values.data, `${values.split}_features.h5`),
   batchSize: 64,
   shuffle: false,
   maxSamples: samples,
@@ -42,6 +58,8 @@ if (stack && stack.control === undefined && !('executor.control.select.weight' i
   stack.control = false;
 const { model } = await loadTrainedModel(file, checkpoint, vocab, [h, w, c], builtinModels());
 const labels = model.addressingLabels ?? [];
+const candidates = Number(values.candidates);
+const chooser = candidates > 0 ? layoutCandidates(checkpoint.tensors, model.config, vocab, candidates) : null;
 const rng = createRng(0);
 const context = { training: false, trainMode: 'PG+EE' as const, rng, step: 0 };
 
@@ -51,22 +69,21 @@ let correctShuffled = 0;
 let entropySum: number[] = [];
 let topSum: number[] = [];
 const topTokens: Map<string, number>[] = [];
-/** The batch with its images rotated by one: every question sees another question's image. */
-const rotated = (b: ClevrBatch): ClevrBatch => {
-  const per = b.features.length / b.featureShape[0];
-  const features = new Float32Array(b.features.length);
-  features.set(b.features.subarray(per));
-  features.set(b.features.subarray(0, per), b.features.length - per);
-  return { ...b, features };
-};
+let sameImage = 0;
 const argmaxRows = (x: tf.Tensor2D) => tf.argMax(x, 1).dataSync();
 for await (const batch of dataset.epoch(0)) {
   const n = batch.featureShape[0];
   const answers = batch.answers!;
   tf.tidy(() => {
+    chooser?.add(batch);
     const out = model.forward(batch, context);
     const predicted = argmaxRows(out.logits);
-    const shuffled = argmaxRows(model.forward(rotated(batch), context).logits);
+    const shuffled = argmaxRows(
+      model.forward(
+        withOtherImages(batch, () => sameImage++),
+        context,
+      ).logits,
+    );
     for (let i = 0; i < n; i++) {
       if (predicted[i] === answers[i]) correct++;
       if (shuffled[i] === answers[i]) correctShuffled++;
@@ -105,6 +122,8 @@ console.log(
       questions: seen,
       accuracy: correct / seen,
       accuracyWithOtherImages: correctShuffled / seen,
+      questionsWithoutOtherImage: sameImage,
+      candidates: chooser?.summary(),
       uniformEntropy: Math.log(K),
       steps: entropySum.map((e, t) => ({
         entropy: e / seen,
@@ -117,4 +136,70 @@ console.log(
   ),
 );
 model.dispose();
+chooser?.dispose();
 dataset.close();
+
+/** The `--candidates` measures, on the model's own network built from the checkpoint's tensors. */
+function layoutCandidates(tensors: Checkpoint['tensors'], config: unknown, vocab: Vocab, k: number) {
+  const { executorKind: _, ...input } = config as Record<string, unknown>;
+  const parsed = parseStackEndToEndConfig(input);
+  const { model: network, store } = createStackEndToEndNetwork(parsed, vocab);
+  const params = Object.fromEntries(Object.entries(tensors).filter(([name]) => !name.startsWith('optim/')));
+  store.assign(params, { strict: true, source: 'checkpoint' });
+  const T = parsed.stack.steps;
+  const counts = {
+    questions: 0,
+    aligned: 0,
+    mostLikely: 0,
+    amongK: 0,
+    someAnswers: 0,
+    firstAnsweringIsAligned: 0,
+  };
+  const firstAnsweringRank = new Array<number>(k).fill(0);
+  return {
+    add(batch: ClevrBatch) {
+      const n = batch.featureShape[0];
+      const width = batch.programLength;
+      if (!batch.programs || !width)
+        throw new Error(`--candidates: ${values.split}_questions.h5 has no programs`);
+      tf.tidy(() => {
+        const questions = tf.tensor2d(batch.questions, [n, batch.questionLength], 'int32');
+        const features = tf.tensor4d(batch.features, batch.featureShape);
+        const scores = tf.logSoftmax(network.layoutLogits(questions, T)).dataSync();
+        const found = likelyLayouts(scores, n, T, network.programs, k, {
+          depth: parsed.stack.depth,
+          types: clevrTypes,
+        });
+        // answers[j][i]: candidate j of question i answers right (false where a row has fewer candidates).
+        const answers = Array.from({ length: k }, (_, j) => {
+          const layout = found.map((rows) => (rows[j] ?? rows[0]).layout);
+          const out = network.forward(features, questions, { layout, mode: 'soft', training: false });
+          const predicted = tf.argMax(out.logits, 1).dataSync();
+          return found.map((rows, i) => rows[j] !== undefined && predicted[i] === batch.answers![i]);
+        });
+        for (let i = 0; i < n; i++) {
+          counts.questions++;
+          const aligned = alignedLayout(
+            batch.programs!.subarray(i * width, (i + 1) * width),
+            network.programs,
+            T,
+          );
+          if (aligned) counts.aligned++;
+          const isAligned = (j: number) => aligned !== null && found[i][j]?.layout.join() === aligned.join();
+          if (isAligned(0)) counts.mostLikely++;
+          if (found[i].some((_, j) => isAligned(j))) counts.amongK++;
+          const first = answers.findIndex((row) => row[i]);
+          if (first < 0) continue;
+          counts.someAnswers++;
+          firstAnsweringRank[first]++;
+          if (isAligned(first)) counts.firstAnsweringIsAligned++;
+        }
+      });
+    },
+    summary: () => ({ k, ...counts, firstAnsweringRank }),
+    dispose: () => {
+      network.dispose();
+      store.dispose();
+    },
+  };
+}

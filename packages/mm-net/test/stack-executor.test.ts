@@ -8,6 +8,7 @@ import {
   flushTiny,
   layoutAgreement,
   layoutCrossEntropy,
+  likelyLayouts,
   mixedWrite,
   mostLikelyLayouts,
   pointerShifts,
@@ -387,7 +388,7 @@ describe('stack executor (cpu)', () => {
     });
   });
 
-  it('the most likely layout is the best-scoring whole well-typed program (every layout of 4 steps enumerated)', () => {
+  it('the most likely layouts are the best-scoring whole well-typed programs (every layout of 4 steps enumerated)', () => {
     const V = vocabulary.size;
     const [steps, depth] = [4, 2];
     const END = vocabulary.id('<END>');
@@ -423,12 +424,22 @@ describe('stack executor (cpu)', () => {
         expect(whole(layout, types !== undefined), layout.map((id) => vocabulary.token(id)).join(' ')).toBe(
           true,
         );
-        let best = -Infinity;
+        const wholeScores: number[] = [];
         for (let code = 0; code < V ** steps; code++) {
           const candidate = Array.from({ length: steps }, (_, t) => Math.floor(code / V ** t) % V);
-          if (whole(candidate, types !== undefined)) best = Math.max(best, scoreOf(i, candidate));
+          if (whole(candidate, types !== undefined)) wholeScores.push(scoreOf(i, candidate));
         }
-        expect(scoreOf(i, layout)).toBeCloseTo(best, 4);
+        wholeScores.sort((a, b) => b - a);
+        expect(scoreOf(i, layout)).toBeCloseTo(wholeScores[0], 4);
+        // The k best are the k best whole layouts, best first, each scored by its steps.
+        const k = 6;
+        const best = likelyLayouts(scores, n, steps, vocabulary, k, { depth, types })[i];
+        expect(best.map((l) => l.score)).toEqual(wholeScores.slice(0, k).map((s) => expect.closeTo(s, 4)));
+        for (const { layout: l, score } of best) {
+          expect(whole(l, types !== undefined)).toBe(true);
+          expect(scoreOf(i, l)).toBeCloseTo(score, 4);
+        }
+        expect(new Set(best.map((l) => l.layout.join())).size).toBe(k);
       }
     }
     // Where each step's own argmax is no program (a count of one object), the best whole one is chosen.

@@ -1,6 +1,7 @@
 import { tf } from '@mmnet/core-tensors';
 import {
   ANY_TYPE,
+  arityTypes,
   END_ID,
   NULL_ID,
   type ProgramTypes,
@@ -136,9 +137,7 @@ export function mostLikelyLayouts(
   programs: ProgramVocabulary,
   options: LayoutSearchOptions,
 ): Int32Array {
-  const V = programs.size;
-  if (scores.length !== n * steps * V)
-    throw new Error(`mostLikelyLayouts: ${scores.length} scores for ${n} x ${steps} x ${V}`);
+  const V = checkScores(scores, n, steps, programs);
   // Tokens below 1e-10 (as `flushTiny` zeroes them) are left out of the typed search.
   const typed = options.types && layoutSearch(programs, options.types, options, Math.log(1e-10));
   const modules = programs.tokens.flatMap((_, id) => {
@@ -149,9 +148,51 @@ export function mostLikelyLayouts(
   for (let i = 0; i < n; i++) {
     const at = (t: number, id: number) => scores[(i * steps + t) * V + id];
     // The typed search can miss every program (beam, floor); then the most likely by arity alone.
-    out.set(typed?.(at, steps) ?? mostLikelyByArity(at, steps, modules, options.depth), i * steps);
+    out.set(
+      typed?.(at, steps, 1)[0]?.layout ?? mostLikelyByArity(at, steps, modules, options.depth),
+      i * steps,
+    );
   }
   return out;
+}
+
+/** A whole layout and its score (the sum of its steps' log-probabilities). */
+export interface ScoredLayout {
+  layout: number[];
+  score: number;
+}
+
+/**
+ * Each row's `k` most likely whole, well-typed layouts, best first (fewer where the beam holds fewer): the
+ * candidates among which a layout that answers right can be found. Same scores and search as `mostLikelyLayouts`
+ * (without `types`, the modules' arity alone), keeping up to `k` paths per stack of types.
+ */
+export function likelyLayouts(
+  scores: ArrayLike<number>,
+  n: number,
+  steps: number,
+  programs: ProgramVocabulary,
+  k: number,
+  options: LayoutSearchOptions,
+): ScoredLayout[][] {
+  if (!(Number.isInteger(k) && k >= 1))
+    throw new Error(`likelyLayouts: k must be a positive integer, got ${k}`);
+  const V = checkScores(scores, n, steps, programs);
+  const types = options.types ?? arityTypes((token) => programs.arity(programs.id(token)));
+  const search = layoutSearch(programs, types, options, Math.log(1e-10));
+  return Array.from({ length: n }, (_, i) => search((t, id) => scores[(i * steps + t) * V + id], steps, k));
+}
+
+function checkScores(
+  scores: ArrayLike<number>,
+  n: number,
+  steps: number,
+  programs: ProgramVocabulary,
+): number {
+  const V = programs.size;
+  if (scores.length !== n * steps * V)
+    throw new Error(`mostLikelyLayouts: ${scores.length} scores for ${n} x ${steps} x ${V}`);
+  return V;
 }
 
 /** The most likely whole program by arity alone: a Viterbi pass over (step, stack size), exact. */
@@ -197,13 +238,16 @@ function mostLikelyByArity(
   return layout;
 }
 
-/** The typed beam search of `mostLikelyLayouts`: a row's scores -> its layout, or null when it finds none. */
+/**
+ * The typed beam search: a row's scores and `k` -> its `k` best layouts, best first (none when the beam finds none).
+ * Each step keeps the `beam` best stacks of types, and up to `k` paths to each.
+ */
 function layoutSearch(
   programs: ProgramVocabulary,
   types: ProgramTypes,
   { depth, beam = 64 }: LayoutSearchOptions,
   floor = -Infinity,
-): (score: (t: number, id: number) => number, steps: number) => number[] | null {
+): (score: (t: number, id: number) => number, steps: number, k: number) => ScoredLayout[] {
   // A stack of types is a string, one character per type (ANY_TYPE is '*'), its top last.
   const chars = new Map<string, string>([[ANY_TYPE, ANY_TYPE]]);
   const charOf = (type: string) => {
@@ -245,17 +289,23 @@ function layoutSearch(
     parent: number;
     token: number;
   }
-  return (score, steps) => {
+  const byScore = (a: State, b: State) => b.score - a.score;
+  return (score, steps, k) => {
     let states: State[] = [{ score: 0, stack: '', ended: false, parent: -1, token: -1 }];
     const history: State[][] = [];
     for (let t = 0; t < steps; t++) {
-      const next = new Map<string, State>();
+      // Up to k paths per stack of types (an ended program is its own key), best first.
+      const next = new Map<string, State[]>();
       const offer = (state: State) => {
         // Each further module takes at most one entry off the stack.
         if (!state.ended && state.stack.length - 1 > steps - t - 1) return;
         const key = state.ended ? `!${state.stack}` : state.stack;
-        const old = next.get(key);
-        if (!old || state.score > old.score) next.set(key, state);
+        const paths = next.get(key);
+        if (!paths) return void next.set(key, [state]);
+        if (paths.length === k && paths[k - 1].score >= state.score) return;
+        paths.push(state);
+        paths.sort(byScore);
+        if (paths.length > k) paths.pop();
       };
       states.forEach((state, parent) => {
         if (state.ended || answers(state.stack))
@@ -269,17 +319,23 @@ function layoutSearch(
         }
       });
       history.push(states);
-      states = [...next.values()].sort((a, b) => b.score - a.score);
-      if (t < steps - 1) states = states.slice(0, beam);
+      // The beam keeps the best stacks, each with its paths.
+      const kept = [...next.values()].sort((a, b) => b[0].score - a[0].score);
+      states = (t < steps - 1 ? kept.slice(0, beam) : kept).flat();
     }
     // A program that fills every step ends without <END>.
-    let state = states.find((s) => s.ended || answers(s.stack));
-    if (!state) return null;
-    const layout: number[] = new Array(steps);
-    for (let t = steps - 1; t >= 0; t--) {
-      layout[t] = state.token;
-      state = history[t][state.parent];
-    }
-    return layout;
+    const found = states
+      .filter((s) => s.ended || answers(s.stack))
+      .sort(byScore)
+      .slice(0, k);
+    return found.map((last) => {
+      const layout: number[] = new Array(steps);
+      let state = last;
+      for (let t = steps - 1; t >= 0; t--) {
+        layout[t] = state.token;
+        state = history[t][state.parent];
+      }
+      return { layout, score: last.score };
+    });
   };
 }
