@@ -4,6 +4,7 @@ import {
   additiveAttentionScores,
   conv2d,
   createRng,
+  dropout,
   embed,
   globalMaxPool,
   gumbelSoftmax,
@@ -342,6 +343,20 @@ describe('gradient control and sampling', () => {
       weightedSum(gumbelSoftmax(l, { temperature: 0.5, hard: false, rng: createRng(7) })),
     )(logits);
     expectClose(gh, gs);
+  });
+
+  it('dropout: zeroes about the rate, scales the rest, repeats with the seed; its gradient is the mask', () => {
+    const x = tf.ones([200, 50]);
+    const out = dropout(x, 0.3, createRng(5)).dataSync();
+    const zeros = out.filter((v) => v === 0).length / out.length;
+    expect(zeros).toBeGreaterThan(0.27);
+    expect(zeros).toBeLessThan(0.33);
+    out.forEach((v) => expect([0, Math.fround(1 / 0.7)]).toContain(v));
+    expect(Array.from(dropout(x, 0.3, createRng(5)).dataSync())).toEqual(Array.from(out));
+    const grad = tf.grad((v) => tf.sum(dropout(v, 0.3, createRng(5))))(x);
+    expect(Array.from(grad.dataSync())).toEqual(Array.from(out));
+    expect(dropout(x, 0, createRng(5))).toBe(x);
+    expect(() => dropout(x, 1, createRng(5))).toThrow(/rate must be in \[0, 1\), got 1/);
   });
 
   it('categorical sampling follows the probabilities; log-prob gradient matches finite differences', () => {

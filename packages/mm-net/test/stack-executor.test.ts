@@ -1,4 +1,4 @@
-import { createRng, tf } from '@mmnet/core-tensors';
+import { createRng, type Rng, tf } from '@mmnet/core-tensors';
 import { executePrograms } from '@mmnet/module-net';
 import { clevrTypes, ProgramVocabulary, parsePrefixPrograms } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -485,6 +485,28 @@ describe('stack executor (cpu)', () => {
       shifts.up.dispose();
       shifts.down.dispose();
     });
+  });
+
+  it('controller dropout: only with a generator, repeatable by its seed, and no effect at rate 0', () => {
+    const questions = randomQuestions(3, 8);
+    const logits = (rate: number, rng?: Rng) => {
+      const { model } = createStackEndToEndNetwork(
+        stackConfig('soft', { stack: { steps: 4, depth: 3, controllerDropout: rate } }),
+        endToEndVocab,
+      );
+      const out = Array.from(tf.tidy(() => model.layoutLogits(questions, 4, rng).dataSync()));
+      model.dispose();
+      return out;
+    };
+    const plain = logits(0);
+    expect(logits(0.5)).toEqual(plain);
+    expect(logits(0, createRng(1))).toEqual(plain);
+    const dropped = logits(0.5, createRng(1));
+    expect(dropped).not.toEqual(plain);
+    expect(logits(0.5, createRng(1))).toEqual(dropped);
+    expect(() =>
+      createStackEndToEndNetwork(stackConfig('soft', { stack: { controllerDropout: 1 } }), endToEndVocab),
+    ).toThrow(/stack\.controllerDropout/);
   });
 
   it('a config error names the field', () => {

@@ -78,3 +78,16 @@ export function sampleCategorical(logits: tf.Tensor, rng: Rng, temperature = 1):
     return { samples, logProbs, entropy };
   });
 }
+
+/**
+ * Inverted dropout: each entry is zeroed with probability `rate` and the others scaled by 1 / (1 - rate), so the
+ * expected value is unchanged and evaluation needs no rescaling. The mask comes from the seeded generator.
+ */
+export function dropout(x: tf.Tensor, rate: number, rng: Rng): tf.Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return x;
+  const mask = new Float32Array(x.size);
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < rate ? 0 : keep;
+  return tf.mul(x, tf.tensor(mask, x.shape));
+}

@@ -1,10 +1,12 @@
 import {
+  dropout as applyDropout,
   Embedding,
   Linear,
   maskedSoftmax,
   matMul,
   type ParameterScope,
   RecurrentNetwork,
+  type Rng,
   tf,
   torchDefault,
 } from '@mmnet/core-tensors';
@@ -18,6 +20,8 @@ export interface LayoutControllerSizes extends QuestionEncoderSizes {
   programVocabSize: number;
   /** Most steps the controller runs (its per-step question projections). */
   steps: number;
+  /** Dropout on the word vectors and the word states while the controller learns (0: none). */
+  dropout?: number;
 }
 
 /** The encoded questions a controller attends over. */
@@ -68,8 +72,11 @@ export class QuestionEncoder {
     });
   }
 
-  /** questions [N, L] int32 (`<NULL>`-padded) -> the word states, their mask and the question vector. */
-  encode(questions: tf.Tensor2D): EncodedQuestions {
+  /**
+   * questions [N, L] int32 (`<NULL>`-padded) -> the word states, their mask and the question vector. With `dropout`
+   * (while learning), the word vectors and the word states each drop that share of their entries.
+   */
+  encode(questions: tf.Tensor2D, dropout?: { rate: number; rng: Rng }): EncodedQuestions {
     if (questions.rank !== 2 || questions.dtype !== 'int32')
       throw new Error(
         `question encoder: questions must be int32 [N, L], got ${questions.dtype} [${questions.shape}]`,
@@ -77,10 +84,15 @@ export class QuestionEncoder {
     const [n, l] = questions.shape;
     const lengths = questionLengths(questions);
     const padded = lengths.some((x) => x < l);
-    const out = this.rnn.apply(this.embedding.apply(questions) as tf.Tensor3D, padded ? lengths : undefined);
+    const drop = <T extends tf.Tensor>(x: T): T =>
+      dropout ? (applyDropout(x, dropout.rate, dropout.rng) as T) : x;
+    const out = this.rnn.apply(
+      drop(this.embedding.apply(questions) as tf.Tensor3D),
+      padded ? lengths : undefined,
+    );
     const mask = new Float32Array(n * l);
     lengths.forEach((len, i) => mask.fill(1, i * l, i * l + len));
-    return { words: out.outputs, mask: tf.tensor2d(mask, [n, l]), question: out.last };
+    return { words: drop(out.outputs), mask: tf.tensor2d(mask, [n, l]), question: out.last };
   }
 }
 
@@ -121,9 +133,13 @@ export class LayoutController {
     this.logitMask = tf.keep(tf.tensor1d(mask));
   }
 
-  /** questions [N, L] int32 (`<NULL>`-padded) -> the word states, their mask and the question vector. */
-  encode(questions: tf.Tensor2D): EncodedQuestions {
-    return this.encoder.encode(questions);
+  /**
+   * questions [N, L] int32 (`<NULL>`-padded) -> the word states, their mask and the question vector. Given the
+   * seeded generator of a learning pass, it applies the controller's dropout.
+   */
+  encode(questions: tf.Tensor2D, rng?: Rng): EncodedQuestions {
+    const rate = this.sizes.dropout ?? 0;
+    return this.encoder.encode(questions, rng && rate > 0 ? { rate, rng } : undefined);
   }
 
   /** The zero control vector a run starts from [N, H]. */

@@ -186,6 +186,7 @@ export class StackEndToEndNetwork {
       ...encoderSizes,
       programVocabSize: V,
       steps: c.stack.steps,
+      dropout: c.stack.controllerDropout,
     });
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     const tokens = Array.from({ length: V }, (_, id) => this.programs.token(id));
@@ -300,10 +301,11 @@ export class StackEndToEndNetwork {
 
   /**
    * The controller alone (it does not read the stack): every step's scores over the program vocabulary [N, T, V],
-   * for the weak supervision of the addresses. No tidy of its own.
+   * for the weak supervision of the addresses. Given a learning pass's seeded generator, with `stack.controllerDropout`.
+   * No tidy of its own.
    */
-  layoutLogits(questions: tf.Tensor2D, steps = this.config.stack.steps): tf.Tensor3D {
-    const controllerSteps = this.controllerSteps(this.controller.encode(questions), steps);
+  layoutLogits(questions: tf.Tensor2D, steps = this.config.stack.steps, rng?: Rng): tf.Tensor3D {
+    const controllerSteps = this.controllerSteps(this.controller.encode(questions, rng), steps);
     return tf.stack(
       controllerSteps.map((step) => step.logits),
       1,

@@ -83,6 +83,12 @@ export interface ForwardContext {
   capture?: boolean;
 }
 
+/** What a program loss may draw on: the run's seeded generator (dropout) and the updates done so far. */
+export interface ProgramLossContext {
+  rng: Rng;
+  step: number;
+}
+
 /** What one forward pass returns; every tensor is owned by the caller's `tf.tidy`. */
 export interface ForwardOutput {
   /** Scalar training loss (whatever surrogate the model trains with: cross-entropy, REINFORCE, ...). */
@@ -129,7 +135,7 @@ export interface ModelAdapter {
    * forcing), and the fraction of the batch whose teacher-forced argmax program equals the ground truth.
    * Used by --program_supervision_fraction.
    */
-  programLoss?(batch: ProgramBatch): { loss: tf.Scalar; exactMatch: number };
+  programLoss?(batch: ProgramBatch, ctx: ProgramLossContext): { loss: tf.Scalar; exactMatch: number };
   /** Non-parameter state to checkpoint (moving-average baselines, ...). */
   getState?(): Record<string, unknown>;
   setState?(state: Record<string, unknown>): void;

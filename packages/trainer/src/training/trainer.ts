@@ -313,7 +313,7 @@ export class Trainer {
         const withPrograms = weight > 0 ? this.supervisedBatch(m) : undefined;
         const { value, grads } = tf.variableGrads(() => {
           if (programsOnly) {
-            const out = this.model.programLoss!(batch);
+            const out = this.model.programLoss!(batch, { rng: this.rng, step: this.step });
             programMatches = out.exactMatch;
             return out.loss;
           }
@@ -325,7 +325,10 @@ export class Trainer {
           });
           predicted = tf.keep(tf.argMax(out.logits, -1));
           if (!withPrograms) return out.loss;
-          return tf.add(out.loss, tf.mul(this.model.programLoss!(withPrograms).loss, weight)) as tf.Scalar;
+          return tf.add(
+            out.loss,
+            tf.mul(this.model.programLoss!(withPrograms, { rng: this.rng, step: this.step }).loss, weight),
+          ) as tf.Scalar;
         }, this.trainable);
         const loss = value.dataSync()[0];
         value.dispose();

@@ -84,13 +84,13 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
         addressing: out.layoutAddresses,
       };
     },
-    programLoss(batch) {
+    programLoss(batch, { rng }) {
       const questions = questionTensor(batch);
       requirePrograms(batch, 'PG_endtoend with --program_supervision_fraction');
       const T = config.stack.steps;
       const layouts = givenLayouts(batch, T)!;
       const n = layouts.length;
-      const logits = model.layoutLogits(questions, T);
+      const logits = model.layoutLogits(questions, T, rng);
       const ce = layoutCrossEntropy(logits, layouts);
       // Each step's argmax: evaluation's whole-program search would slow the early, flat steps of training.
       const chosen = tf.argMax(logits, -1).dataSync();
