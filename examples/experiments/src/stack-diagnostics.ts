@@ -1,6 +1,6 @@
 /*
- * What a PG_endtoend stack-executor run has learned, on the first questions of a split (val by default): its accuracy, the
- * accuracy when every question is paired with another image (a model that ignores the image loses
+ * What a PG_endtoend stack-executor run has learned, on the first questions of a split (val by default): its
+ * accuracy, the accuracy when every question is paired with another image (a model that ignores the image loses
  * nothing), and per controller step how sharp the address is (entropy over the layout tokens, against the uniform
  * entropy, and the mean top share) and which token it puts most mass on. Writes one JSON object to stdout.
  *
@@ -141,7 +141,9 @@ dataset.close();
 
 /** The `--candidates` measures, on the model's own network built from the checkpoint's tensors. */
 function layoutCandidates(tensors: Checkpoint['tensors'], config: unknown, vocab: Vocab, k: number) {
-  const { executorKind: _, ...input } = config as Record<string, unknown>;
+  const { executorKind, ...input } = config as Record<string, unknown>;
+  if (executorKind !== 'stack')
+    throw new Error(`--candidates: ${file} is not a PG_endtoend stack-executor model`);
   const parsed = parseStackEndToEndConfig(input);
   const { model: network, store } = createStackEndToEndNetwork(parsed, vocab);
   const params = Object.fromEntries(Object.entries(tensors).filter(([name]) => !name.startsWith('optim/')));
@@ -173,8 +175,15 @@ function layoutCandidates(tensors: Checkpoint['tensors'], config: unknown, vocab
         // answers[j][i]: candidate j of question i answers right (false where a row has fewer candidates).
         const answers = Array.from({ length: k }, (_, j) => {
           const layout = found.map((rows) => (rows[j] ?? rows[0]).layout);
-          const out = network.forward(features, questions, { layout, mode: 'soft', training: false });
-          const predicted = tf.argMax(out.logits, 1).dataSync();
+          // One pass at a time: k passes' activations at once outgrow the wasm heap.
+          const predicted = tf.tidy(() =>
+            tf
+              .argMax(
+                network.forward(features, questions, { layout, mode: 'soft', training: false }).logits,
+                1,
+              )
+              .dataSync(),
+          );
           return found.map((rows, i) => rows[j] !== undefined && predicted[i] === batch.answers![i]);
         });
         for (let i = 0; i < n; i++) {
