@@ -58,6 +58,19 @@ describe('PG_endtoend with the stack executor through mmnet train', () => {
     expect(code, io.stderr.join('\n')).toBe(0);
   });
 
+  it("with stack.controllerDropout the layouts learn under the run's seeded dropout: repeatable, and not the same as none", async () => {
+    const layouts = ['--train_mode', 'PG', '--program_supervision_fraction', '0.5', '--lr', '0.01'];
+    const dropped = { ...MODEL_CONFIG, stack: { ...MODEL_CONFIG.stack, controllerDropout: 0.3 } };
+    const losses = async (name: string, modelConfig: object) => {
+      const { code, io, out } = await train(layouts, name, modelConfig);
+      expect(code, io.stderr.join('\n')).toBe(0);
+      return metricsOf(out, 'train').map((m) => m.loss);
+    };
+    const first = await losses('stack-dropout-a', dropped);
+    expect(await losses('stack-dropout-b', dropped)).toEqual(first);
+    expect(await losses('stack-no-dropout', MODEL_CONFIG)).not.toEqual(first);
+  });
+
   it('with stack.givenLayouts it executes the aligned layouts of the ground-truth programs', async () => {
     const givenLayouts = { ...MODEL_CONFIG, stack: { steps: 26, depth: 4, givenLayouts: true } };
     const { code, io, out } = await train(['--train_mode', 'EE'], 'stack-given', givenLayouts);
