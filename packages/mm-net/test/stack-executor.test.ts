@@ -442,6 +442,12 @@ describe('stack executor (cpu)', () => {
         expect(new Set(best.map((l) => l.layout.join())).size).toBe(k);
       }
     }
+    expect(() => likelyLayouts(scores, n, steps, vocabulary, 0, { depth })).toThrow(
+      /likelyLayouts: k must be a positive integer, got 0/,
+    );
+    expect(() => likelyLayouts(scores, n + 1, steps, vocabulary, 2, { depth })).toThrow(
+      /likelyLayouts: \d+ scores/,
+    );
     // Where each step's own argmax is no program (a count of one object), the best whole one is chosen.
     const peaked = new Float32Array(steps * V).fill(-10);
     ['scene', 'unique', 'count', '<END>'].forEach((token, t) => {

@@ -137,7 +137,7 @@ export function mostLikelyLayouts(
   programs: ProgramVocabulary,
   options: LayoutSearchOptions,
 ): Int32Array {
-  const V = checkScores(scores, n, steps, programs);
+  const V = checkScores('mostLikelyLayouts', scores, n, steps, programs);
   // Tokens below 1e-10 (as `flushTiny` zeroes them) are left out of the typed search.
   const typed = options.types && layoutSearch(programs, options.types, options, Math.log(1e-10));
   const modules = programs.tokens.flatMap((_, id) => {
@@ -177,13 +177,14 @@ export function likelyLayouts(
 ): ScoredLayout[][] {
   if (!(Number.isInteger(k) && k >= 1))
     throw new Error(`likelyLayouts: k must be a positive integer, got ${k}`);
-  const V = checkScores(scores, n, steps, programs);
+  const V = checkScores('likelyLayouts', scores, n, steps, programs);
   const types = options.types ?? arityTypes((token) => programs.arity(programs.id(token)));
   const search = layoutSearch(programs, types, options, Math.log(1e-10));
   return Array.from({ length: n }, (_, i) => search((t, id) => scores[(i * steps + t) * V + id], steps, k));
 }
 
 function checkScores(
+  caller: string,
   scores: ArrayLike<number>,
   n: number,
   steps: number,
@@ -191,7 +192,7 @@ function checkScores(
 ): number {
   const V = programs.size;
   if (scores.length !== n * steps * V)
-    throw new Error(`mostLikelyLayouts: ${scores.length} scores for ${n} x ${steps} x ${V}`);
+    throw new Error(`${caller}: ${scores.length} scores for ${n} x ${steps} x ${V}`);
   return V;
 }
 
