@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ClevrBatch, ClevrH5Dataset } from '@mmnet/clevr-data';
-import { type Checkpoint, createRng, initBackend, tf } from '@mmnet/core-tensors';
+import { createRng, initBackend, tf } from '@mmnet/core-tensors';
 import {
   alignedLayout,
   createStackEndToEndNetwork,
@@ -23,7 +23,13 @@ import {
   parseStackEndToEndConfig,
 } from '@mmnet/mm-net';
 import { clevrTypes, type Vocab } from '@mmnet/programs';
-import { builtinModels, loadTrainedModel, readVocabFile, resolveCheckpoint } from '@mmnet/trainer';
+import {
+  builtinModels,
+  loadTrainedModel,
+  type ModelAdapter,
+  readVocabFile,
+  resolveCheckpoint,
+} from '@mmnet/trainer';
 import { withOtherImages } from './other-images.js';
 
 const { values } = parseArgs({
@@ -59,7 +65,7 @@ if (stack && stack.control === undefined && !('executor.control.select.weight' i
 const { model } = await loadTrainedModel(file, checkpoint, vocab, [h, w, c], builtinModels());
 const labels = model.addressingLabels ?? [];
 const candidates = Number(values.candidates);
-const chooser = candidates > 0 ? layoutCandidates(checkpoint.tensors, model.config, vocab, candidates) : null;
+const chooser = candidates > 0 ? layoutCandidates(model, vocab, candidates) : null;
 const rng = createRng(0);
 const context = { training: false, trainMode: 'PG+EE' as const, rng, step: 0 };
 
@@ -74,8 +80,8 @@ const argmaxRows = (x: tf.Tensor2D) => tf.argMax(x, 1).dataSync();
 for await (const batch of dataset.epoch(0)) {
   const n = batch.featureShape[0];
   const answers = batch.answers!;
+  chooser?.add(batch);
   tf.tidy(() => {
-    chooser?.add(batch);
     const out = model.forward(batch, context);
     const predicted = argmaxRows(out.logits);
     const shuffled = argmaxRows(
@@ -139,15 +145,14 @@ model.dispose();
 chooser?.dispose();
 dataset.close();
 
-/** The `--candidates` measures, on the model's own network built from the checkpoint's tensors. */
-function layoutCandidates(tensors: Checkpoint['tensors'], config: unknown, vocab: Vocab, k: number) {
-  const { executorKind, ...input } = config as Record<string, unknown>;
+/** The `--candidates` measures, on a stack network that holds the loaded model's parameters. */
+function layoutCandidates(loaded: ModelAdapter, vocab: Vocab, k: number) {
+  const { executorKind, ...input } = loaded.config as Record<string, unknown>;
   if (executorKind !== 'stack')
     throw new Error(`--candidates: ${file} is not a PG_endtoend stack-executor model`);
   const parsed = parseStackEndToEndConfig(input);
   const { model: network, store } = createStackEndToEndNetwork(parsed, vocab);
-  const params = Object.fromEntries(Object.entries(tensors).filter(([name]) => !name.startsWith('optim/')));
-  store.assign(params, { strict: true, source: 'checkpoint' });
+  store.assign(loaded.store.snapshot(), { strict: true, source: file });
   const T = parsed.stack.steps;
   const counts = {
     questions: 0,

@@ -301,8 +301,8 @@ export class StackEndToEndNetwork {
 
   /**
    * The controller alone (it does not read the stack): every step's scores over the program vocabulary [N, T, V],
-   * for the weak supervision of the addresses. Given a learning pass's seeded generator, with `stack.controllerDropout`.
-   * No tidy of its own.
+   * for the weak supervision of the addresses. Given a learning pass's seeded generator, it applies
+   * `stack.controllerDropout`. No tidy of its own.
    */
   layoutLogits(questions: tf.Tensor2D, steps = this.config.stack.steps, rng?: Rng): tf.Tensor3D {
     const controllerSteps = this.controllerSteps(this.controller.encode(questions, rng), steps);
