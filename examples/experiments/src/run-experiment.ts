@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type CliIo, type ModelRegistry, RunDirectory, runCli } from '@mmnet/trainer';
+import { type CliIo, type ModelRegistry, RunDirectory, runCli, stageBudgetMinutes } from '@mmnet/trainer';
 import type { Experiment, StageSpec } from './plan.js';
 import { runProgress } from './run-progress.js';
 import { readStageState, stageFinished, writeStageState } from './stage-state.js';
@@ -42,7 +42,7 @@ export async function trainExperiment(e: Experiment, ctx: ExperimentContext): Pr
     const dir = stageDir(ctx.runsDir, e, stage);
     const stateFile = stageStateFile(ctx.runsDir, e, stage);
     let state = readStageState(stateFile);
-    const budget = stageBudgetMinutes(ctx.hoursPerModel, e.stages, k, usedBefore);
+    const budget = stageBudgetMinutes(ctx.hoursPerModel * 60, e.stages, k, usedBefore);
     if (stageFinished(state, budget, MIN_MINUTES)) {
       usedBefore.push(state.minutes);
       continue;
@@ -135,27 +135,11 @@ export function startCheckpointFlags(e: Experiment, k: number, runsDir: string):
   return [`--load_model_path=${run.path(run.readManifest().latest)}`, `--load_model_mode=${from.mode}`];
 }
 
-/**
- * Minutes stage `k` of `stages` may train within `hoursPerModel`: its share of the budget plus what the stages
- * before it left unused (one that completed its iterations early passes its time on), `usedBefore` being the
- * minutes those stages used.
- */
-export function stageBudgetMinutes(
-  hoursPerModel: number,
-  stages: readonly StageSpec[],
-  k: number,
-  usedBefore: readonly number[],
-): number {
-  const shares = stages.slice(0, k + 1).reduce((sum, s) => sum + s.budgetShare, 0);
-  const used = usedBefore.slice(0, k).reduce((sum, m) => sum + m, 0);
-  return hoursPerModel * 60 * shares - used;
-}
-
 /** True when every stage of the experiment completed or used its budget of `hoursPerModel`. */
 export function experimentTrained(e: Experiment, runsDir: string, hoursPerModel: number): boolean {
   const states = e.stages.map((s) => readStageState(stageStateFile(runsDir, e, s)));
   const minutes = states.map((s) => s.minutes);
   return states.every((state, k) =>
-    stageFinished(state, stageBudgetMinutes(hoursPerModel, e.stages, k, minutes), MIN_MINUTES),
+    stageFinished(state, stageBudgetMinutes(hoursPerModel * 60, e.stages, k, minutes), MIN_MINUTES),
   );
 }

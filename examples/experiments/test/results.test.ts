@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '@mmnet/clevr-data';
 import { builtinExtractorName } from '@mmnet/clevr-synth';
+import { stageBudgetMinutes } from '@mmnet/trainer';
 import { describe, expect, it } from 'vitest';
 import { aimStatuses, aimsMarkdown, limitOf } from '../src/aims.js';
 import { CHART_SCALE, lineChartPng } from '../src/chart-png.js';
@@ -38,12 +39,7 @@ import {
   resultsSection,
   resultsTable,
 } from '../src/results-table.js';
-import {
-  experimentTrained,
-  stageBudgetMinutes,
-  stageStateFile,
-  startCheckpointFlags,
-} from '../src/run-experiment.js';
+import { experimentTrained, stageStateFile, startCheckpointFlags } from '../src/run-experiment.js';
 import { readEvaluation, runExperiments, workToDo } from '../src/run-experiments.js';
 import { questionsSeen } from '../src/run-progress.js';
 import { writeStageState } from '../src/stage-state.js';
@@ -667,11 +663,11 @@ describe('experiment plan and helpers', () => {
       (e) => e.id === 'weak-10pct-hard',
     )!;
     // Shares 0.25 / 0.45 / 0.3 of 4 h: the programs stage completed its updates in 25 of its 60 minutes.
-    expect(stageBudgetMinutes(4, weak.stages, 0, [])).toBeCloseTo(60);
-    expect(stageBudgetMinutes(4, weak.stages, 1, [25])).toBeCloseTo(0.7 * 240 - 25);
-    expect(stageBudgetMinutes(4, weak.stages, 2, [25, 143])).toBeCloseTo(240 - 168);
+    expect(stageBudgetMinutes(240, weak.stages, 0, [])).toBeCloseTo(60);
+    expect(stageBudgetMinutes(240, weak.stages, 1, [25])).toBeCloseTo(0.7 * 240 - 25);
+    expect(stageBudgetMinutes(240, weak.stages, 2, [25, 143])).toBeCloseTo(240 - 168);
     // Stages that used their shares leave the next ones their own shares.
-    expect(stageBudgetMinutes(1, weak.stages, 2, [15, 27])).toBeCloseTo(18);
+    expect(stageBudgetMinutes(60, weak.stages, 2, [15, 27])).toBeCloseTo(18);
 
     const dir = mkdtempSync(join(tmpdir(), 'mmnet-stages-'));
     mkdirSync(join(dir, weak.id));

@@ -19,7 +19,12 @@ export * from './metrics/jsonl.js';
 export * from './metrics/progress.js';
 export * from './metrics/tensorboard.js';
 export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
-export { type RecipeStage, recipeStageDir, weakSupervisionStages } from './recipes/weak-supervision.js';
+export {
+  type RecipeStage,
+  recipeStageDir,
+  stageBudgetMinutes,
+  weakSupervisionStages,
+} from './recipes/weak-supervision.js';
 export { chartSvg, compileChart } from './report/chart-svg.js';
 export { buildReportHtml, type ReportData } from './report/html-report.js';
 export { type LineChartInput, lineChartSchema, lineChartSpec } from './report/line-chart.js';

@@ -55,6 +55,43 @@ describe('mmnet train --recipe weak-supervision', () => {
     for (const stage of stages) expect(new RunDirectory(stage).readManifest().step).toBe(2);
   });
 
+  it('keeps to --max_minutes when rerun: a stage that used its share of the time is not trained again', async () => {
+    const dir = tempDir('recipe-budget');
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model_config: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
+      }),
+    );
+    const out = join(dir, 'run');
+    // 0.01 minutes in all: every stage gets the 0.05-minute floor, which its iterations cannot end first.
+    const argv = [
+      'train',
+      ...argvOf({
+        recipe: 'weak-supervision',
+        program_supervision_fraction: 0.5,
+        model: 'PG_endtoend',
+        executor: 'tree',
+        ...shortRunOptions(data, config, out),
+        max_iterations: 100_000,
+        num_iterations: 100_000,
+        'max-epochs': 100_000,
+        max_minutes: 0.01,
+      }),
+    ];
+    const io = captureIo();
+    expect(await runCli(argv, io, builtinModels()), io.stderr.join('\n')).toBe(0);
+    const steps = () =>
+      ['programs', 'executor', 'answers'].map((s) => new RunDirectory(join(out, s)).readManifest().step);
+    const first = steps();
+    for (const step of first) expect(step).toBeGreaterThan(0);
+    for (const step of first) expect(step).toBeLessThan(100_000);
+    const again = captureIo();
+    expect(await runCli(argv, again, builtinModels()), again.stderr.join('\n')).toBe(0);
+    expect(steps()).toEqual(first);
+  });
+
   it('with the stack executor: layouts, then the executor on their most likely whole programs', async () => {
     const dir = tempDir('recipe-stack');
     const config = join(dir, 'config.json');

@@ -55,6 +55,21 @@ export function weakSupervisionStages(fraction: number, executor: ExecutorKind):
   ];
 }
 
+/**
+ * Minutes stage `k` may train within a recipe's `totalMinutes`: its share plus what the stages before it left
+ * unused (one that completed its iterations early passes its time on), `usedBefore` being the minutes they used.
+ */
+export function stageBudgetMinutes(
+  totalMinutes: number,
+  stages: readonly Pick<RecipeStage, 'budgetShare'>[],
+  k: number,
+  usedBefore: readonly number[],
+): number {
+  const shares = stages.slice(0, k + 1).reduce((sum, s) => sum + s.budgetShare, 0);
+  const used = usedBefore.slice(0, k).reduce((sum, m) => sum + m, 0);
+  return totalMinutes * shares - used;
+}
+
 /** The config keys that start a stage from the previous stage's latest checkpoint, loading `mode`'s parts. */
 export function loadPrevious(
   previousRunDir: string,

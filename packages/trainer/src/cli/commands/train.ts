@@ -1,4 +1,5 @@
 import {
+  type Checkpoint,
   flagSpecs,
   formatIssues,
   helpText,
@@ -17,7 +18,12 @@ import {
 } from '../../config/train-config.js';
 import { createProgress } from '../../metrics/progress.js';
 import type { ModelRegistry } from '../../models/registry.js';
-import { loadPrevious, recipeStageDir, weakSupervisionStages } from '../../recipes/weak-supervision.js';
+import {
+  loadPrevious,
+  recipeStageDir,
+  stageBudgetMinutes,
+  weakSupervisionStages,
+} from '../../recipes/weak-supervision.js';
 import { Trainer, type TrainerSetup } from '../../training/trainer.js';
 import { TrainingRun } from '../../training/training-run.js';
 import { readConfigFile } from '../config-file.js';
@@ -105,33 +111,55 @@ function resumedRun(
   };
 }
 
+/** Below this many minutes of its budget left, a started recipe stage is not resumed; a new one gets at least this. */
+const MIN_STAGE_MINUTES = 0.05;
+
 /**
- * `--recipe`: each stage is a run in `<--out>/<stage>` with the run's config, the stage's flags and --max_minutes
- * split by the stages' shares; a stage with a run folder is resumed (a finished one stops at once), so rerunning
- * the same command continues where it stopped.
+ * `--recipe`: each stage is a run in `<--out>/<stage>` with the run's config and the stage's flags. --max_minutes is
+ * split by the stages' shares, and what a stage leaves unused passes to the next (`stageBudgetMinutes`). A stage
+ * with a run folder is resumed for the minutes its checkpoint has not used yet (a finished one stops at once), so
+ * rerunning the same command continues where it stopped and keeps to the recipe's budget.
  */
 async function trainRecipe(config: TrainConfig, io: CliIo, registry: ModelRegistry): Promise<number> {
   const stages = weakSupervisionStages(config.program_supervision_fraction ?? 1, config.executor);
   const { recipe: _recipe, program_supervision_fraction: _fraction, ...base } = config;
+  const usedBefore: number[] = [];
   for (const [k, stage] of stages.entries()) {
     const dir = recipeStageDir(config.out, stage);
-    const minutes =
-      config.max_minutes === undefined ? {} : { max_minutes: config.max_minutes * stage.budgetShare };
+    const budget =
+      config.max_minutes === undefined
+        ? undefined
+        : stageBudgetMinutes(config.max_minutes, stages, k, usedBefore);
     io.err(`${config.recipe} ${k + 1}/${stages.length}: ${stage.name} (${dir})`);
-    let code: number;
+    let code = 0;
     if (new RunDirectory(dir).hasManifest()) {
-      const resumed = resumedRun(dir, minutes, io);
-      code = await trainRun(resumed.config, resumed.setup, io, registry);
+      const resumed = resumedRun(dir, {}, io);
+      const left = budget === undefined ? undefined : budget - trainedMinutes(resumed.setup.resumeFrom!);
+      if (left === undefined || left >= MIN_STAGE_MINUTES) {
+        const minutes = left === undefined ? {} : { max_minutes: left };
+        code = await trainRun({ ...resumed.config, ...minutes }, resumed.setup, io, registry);
+      }
     } else {
       const previous = k > 0 && stage.loadPrevious ? recipeStageDir(config.out, stages[k - 1]) : undefined;
       const load = previous && stage.loadPrevious ? loadPrevious(previous, stage.loadPrevious) : {};
+      const minutes = budget === undefined ? {} : { max_minutes: Math.max(budget, MIN_STAGE_MINUTES) };
       const parsed = trainConfigSchema.safeParse({ ...base, ...stage.flags, ...minutes, ...load, out: dir });
       if (!parsed.success) throw new UsageError(formatIssues(parsed.error, trainFlagsSchema).join('\n'));
       code = await trainRun(parsed.data, {}, io, registry);
     }
     if (code !== 0) return code;
+    if (budget !== undefined)
+      usedBefore.push(
+        trainedMinutes(new RunDirectory(dir).loadResumeCheckpoint((line) => io.err(line)).checkpoint),
+      );
   }
   return 0;
+}
+
+/** Training minutes a run's checkpoint has used (its schedule clock), over every process that trained it. */
+function trainedMinutes(checkpoint: Checkpoint): number {
+  const minutes = checkpoint.metadata.schedule_minutes;
+  return typeof minutes === 'number' ? minutes : 0;
 }
 
 /** Trains one run (new or resumed) and prints its summary. */
