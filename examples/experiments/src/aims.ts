@@ -1,3 +1,4 @@
+import { STACK_ID, stackWeakId } from './plan.js';
 import type { ResultRow, Results } from './results.js';
 
 /** How far above the answer-type prior "well above" is (accuracy points). */
@@ -60,6 +61,61 @@ function atLeast(aim: string, rows: ResultRow[], target: number, trainQuestions:
   return { aim, reached, partly, detail };
 }
 
+/** The stack executor's aim with 10 % of the programs: the tree executor's best row with 10 % when it was built. */
+export const STACK_TEN_PERCENT_AIM = 0.918;
+
+/** An experiment over its seeds: each seed's accuracy, their median and range, and how many stayed near the prior. */
+export interface SeedSpread {
+  id: string;
+  label: string;
+  accuracies: number[];
+  median: number;
+  min: number;
+  max: number;
+  /** Seeds less than WELL_ABOVE_PRIOR above the answer-type prior: runs that did not learn. */
+  stuck: number;
+}
+
+const seedRows = (rows: readonly ResultRow[], id: string) =>
+  rows.filter((r) => r.id === id || r.seedOf === id);
+
+function seedSpread(rows: readonly ResultRow[], id: string, prior: number): SeedSpread {
+  const seeds = seedRows(rows, id);
+  const accuracies = seeds.map((r) => r.accuracy);
+  const sorted = [...accuracies].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return {
+    id,
+    label: seeds.find((r) => r.id === id)?.label ?? id,
+    accuracies,
+    median: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
+    min: sorted[0],
+    max: sorted.at(-1)!,
+    stuck: accuracies.filter((a) => a < prior + WELL_ABOVE_PRIOR).length,
+  };
+}
+
+/** Every experiment with rows of other seeds (`seedOf`), over all its seeds. */
+export function seedSpreads(results: Results): SeedSpread[] {
+  const ids = [...new Set(results.rows.flatMap((r) => (r.seedOf ? [r.seedOf] : [])))];
+  return ids.map((id) => seedSpread(results.rows, id, results.prior.accuracy));
+}
+
+/** An aim on the median of an experiment's seeds. */
+function medianAtLeast(aim: string, results: Results, id: string, target: number): AimStatus {
+  const rows = seedRows(results.rows, id);
+  if (!rows.length) return { aim, reached: null, detail: 'not trained yet' };
+  const s = seedSpread(rows, id, results.prior.accuracy);
+  const base = rows.find((r) => r.id === id) ?? rows[0];
+  const limit =
+    s.median >= target ? '' : `; ${base.label}: ${limitOf(base, results.dataset.questions.train ?? 1)}`;
+  return {
+    aim,
+    reached: s.median >= target,
+    detail: `median ${pct(s.median)} of ${rows.length} seed${rows.length === 1 ? '' : 's'} (${s.accuracies.map(pct).join(', ')}), ${s.stuck} within ${WELL_ABOVE_PRIOR * 100} points of the prior${limit}`,
+  };
+}
+
 /** The aims, checked against the rows trained so far (not the ablations, variants of a row). */
 export function aimStatuses(results: Results): AimStatus[] {
   const rows = results.rows.filter((r) => r.group !== 'ablations');
@@ -99,6 +155,26 @@ export function aimStatuses(results: Results): AimStatus[] {
           reached: sans.every((s) => s.accuracy <= bestModule.accuracy - CLEARLY_BELOW),
           detail: `${sans.map((s) => `${s.label} ${pct(s.accuracy)}`).join(', ')}; best module network ${bestModule.label} ${pct(bestModule.accuracy)}`,
         },
+  );
+  statuses.push(
+    medianAtLeast(
+      'PG_endtoend from the answers alone (stack executor, no program labels) at least 80 %, the median of its seeds',
+      results,
+      STACK_ID,
+      0.8,
+    ),
+    atLeast(
+      'PG_endtoend stack executor with 1 % of the programs at least 85 %',
+      rows.filter((r) => r.id === stackWeakId(0.01)),
+      0.85,
+      train,
+    ),
+    atLeast(
+      `PG_endtoend stack executor with 10 % of the programs at least ${pct(STACK_TEN_PERCENT_AIM)}`,
+      rows.filter((r) => r.id === stackWeakId(0.1)),
+      STACK_TEN_PERCENT_AIM,
+      train,
+    ),
   );
   const prior = results.prior.accuracy;
   const low = rows.filter((r) => r.accuracy < prior + WELL_ABOVE_PRIOR);

@@ -65,6 +65,7 @@ export function collectRow(
     decoderMode: e.decoderMode,
     curriculum: e.curriculum,
     supervisionFraction: e.supervisionFraction,
+    ...(e.seedOf ? { seedOf: e.seedOf } : {}),
     accuracy: evaluation.accuracy,
     valAccuracy: valEvaluation?.checkpoint === evaluation.checkpoint ? valEvaluation.accuracy : null,
     perFamily: evaluation.perFamily,

@@ -51,6 +51,8 @@ export interface Experiment {
   curriculum?: boolean;
   /** Weak supervision: fraction of the training questions whose programs the generator saw. */
   supervisionFraction?: number;
+  /** Another seed of the experiment with this id: the rows of its seeds give its spread (`seedSpreads`). */
+  seedOf?: string;
   /** Training time budget (all stages together), unless --hours-per-model overrides it. */
   hours: number;
   stages: StageSpec[];
@@ -228,7 +230,11 @@ function trainArgs(
 }
 
 const fractionId = (f: number) => `${Number((f * 100).toPrecision(3))}pct`;
-const weakId = (fraction: number, mode: DecoderMode) => `weak-${fractionId(fraction)}-${mode}`;
+const weakId = (fraction: number, mode: DecoderMode | 'stack') => `weak-${fractionId(fraction)}-${mode}`;
+
+/** The stack executor's from-answers row (the first of its seeds), and its weak-supervision rows by fraction. */
+export const STACK_ID = 'PG_endtoend-stack';
+export const stackWeakId = (fraction: number) => weakId(fraction, 'stack');
 
 /**
  * Batch of the end-to-end runs whose generator decodes programs by itself. From scratch it decodes random programs
@@ -381,7 +387,8 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
   // PG_endtoend with the stack executor (mm-net's StackEndToEndNetwork): soft addresses, from the answers alone.
   for (const offset of STACK_SEEDS)
     out.push({
-      id: offset === 0 ? 'PG_endtoend-stack' : `PG_endtoend-stack-seed${offset}`,
+      id: offset === 0 ? STACK_ID : `${STACK_ID}-seed${offset}`,
+      ...(offset === 0 ? {} : { seedOf: STACK_ID }),
       group: 'end-to-end',
       label: `PG_endtoend stack executor, soft${offset === 0 ? '' : ` (seed +${offset})`}`,
       model: 'PG_endtoend',
@@ -403,7 +410,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
   // of a fraction of the programs, then the executor learns from the answers on the controller's layouts.
   for (const fraction of STACK_SUPERVISION_FRACTIONS)
     out.push({
-      id: `weak-${fractionId(fraction)}-stack`,
+      id: stackWeakId(fraction),
       group: 'weak supervision',
       label: `PG_endtoend stack executor, layouts of ${Number((fraction * 100).toPrecision(3))} % of the programs`,
       model: 'PG_endtoend',

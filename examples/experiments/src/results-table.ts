@@ -1,4 +1,4 @@
-import { aimsMarkdown } from './aims.js';
+import { aimsMarkdown, seedSpreads, WELL_ABOVE_PRIOR } from './aims.js';
 import type { ResultRow, Results } from './results.js';
 
 export const README_START = '<!-- results:start -->';
@@ -138,6 +138,21 @@ export function resultsSection(
     aimsMarkdown(results),
     '',
   ];
+  const spreads = seedSpreads(results);
+  if (spreads.length)
+    lines.push(
+      `${h} Seeds`,
+      '',
+      `The experiments trained with more than one seed, over all their seeds; stuck: less than ${WELL_ABOVE_PRIOR * 100} points above the answer-type prior.`,
+      '',
+      '| model | seeds | accuracy per seed | median | range | stuck |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...spreads.map(
+        (s) =>
+          `| ${s.label} | ${s.accuracies.length} | ${s.accuracies.map(pct).join(', ')} | **${pct(s.median)}** | ${pct(s.min)}–${pct(s.max)} | ${s.stuck} |`,
+      ),
+      '',
+    );
   if (results.smoke)
     lines.push('**Smoke run** (`--smoke`: tiny models, a few iterations): the numbers mean nothing.', '');
   for (const img of images) lines.push(`${h} ${img.title}`, '', `![${img.title}](${img.path})`, '');

@@ -14,6 +14,8 @@ export const resultRowSchema = z.object({
   decoderMode: z.string().optional(),
   curriculum: z.boolean().optional(),
   supervisionFraction: z.number().optional(),
+  /** Another seed of the row with this id (the plan's `seedOf`). */
+  seedOf: z.string().optional(),
   /** Accuracy on the final split (test; val only in --smoke, whose preset has no test split). */
   accuracy,
   /**

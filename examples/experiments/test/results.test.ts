@@ -6,7 +6,7 @@ import { decodePng } from '@mmnet/clevr-data';
 import { builtinExtractorName } from '@mmnet/clevr-synth';
 import { stageBudgetMinutes } from '@mmnet/trainer';
 import { describe, expect, it } from 'vitest';
-import { aimStatuses, aimsMarkdown, limitOf } from '../src/aims.js';
+import { aimStatuses, aimsMarkdown, limitOf, seedSpreads } from '../src/aims.js';
 import { CHART_SCALE, lineChartPng } from '../src/chart-png.js';
 import { resultCharts } from '../src/charts.js';
 import { gitCodeVersion } from '../src/code-version.js';
@@ -181,8 +181,8 @@ describe('results table and README section', () => {
         row('weak', { model: 'PG_endtoend', supervisionFraction: 0.1, accuracy: 0.45 }),
       ]),
     );
-    expect(aims.map((a) => a.reached)).toEqual([true, false, false, true, false]);
-    expect(aims.map((a) => a.partly)).toEqual([false, false, false, undefined, undefined]);
+    expect(aims.map((a) => a.reached)).toEqual([true, false, false, true, null, null, null, false]);
+    expect(aims.map((a) => a.partly)).toEqual([false, false, false, ...Array(5).fill(undefined)]);
     // PG with two kinds of modules, one reaching 90 % and one not: reached by some of its rows.
     const mixed = results([
       row('PG', { model: 'PG', label: 'PG residual', accuracy: 0.47 }),
@@ -200,20 +200,69 @@ describe('results table and README section', () => {
     expect(limitOf(row('SAN', { curve: flat }), 40000)).toContain(
       'val curve flat (best 53.0 % in the first half of those questions, 52.5 % in the second)',
     );
-    expect(aims[4].aim).toContain('41.7 %');
-    expect(aims[4].detail).toContain('not: weak 45.0 %');
+    expect(aims[7].aim).toContain('41.7 %');
+    expect(aims[7].detail).toContain('not: weak 45.0 %');
     // Ablation rows (variants of a row) count for no aim.
     const withAblation = results([
       row('PG_attention', { model: 'PG', label: 'PG attention', accuracy: 0.93 }),
       row('PG_attention-without-coordinates', { model: 'PG', group: 'ablations', accuracy: 0.45 }),
     ]);
     expect(aimStatuses(withAblation)[0]).toMatchObject({ reached: true, detail: 'PG attention: 93.0 %' });
-    expect(aimStatuses(withAblation)[4].reached).toBe(true);
+    expect(aimStatuses(withAblation)[7].reached).toBe(true);
     // Rows not trained yet leave their aims pending.
     expect(aimStatuses(results([row('SAN', { model: 'SAN', accuracy: 0.6 })])).map((a) => a.reached)).toEqual(
-      [null, null, null, null, true],
+      [null, null, null, null, null, null, null, true],
     );
     expect(resultsSection(r, [])).toContain('## Aims (on the test split)');
+  });
+
+  it('gives the median, range and stuck runs of the seeds of an experiment, and its aim on the median', () => {
+    const stack = (id: string, accuracy: number, seedOf?: string) =>
+      row(id, {
+        model: 'PG_endtoend',
+        group: 'end-to-end',
+        label: 'stack',
+        accuracy,
+        ...(seedOf ? { seedOf } : {}),
+      });
+    const three = results([
+      stack('PG_endtoend-stack', 0.83),
+      stack('PG_endtoend-stack-seed1', 0.45, 'PG_endtoend-stack'),
+      stack('PG_endtoend-stack-seed2', 0.81, 'PG_endtoend-stack'),
+      row('weak-1pct-stack', { model: 'PG_endtoend', supervisionFraction: 0.01, accuracy: 0.848 }),
+      row('weak-10pct-stack', { model: 'PG_endtoend', supervisionFraction: 0.1, accuracy: 0.928 }),
+    ]);
+    expect(seedSpreads(three)).toEqual([
+      {
+        id: 'PG_endtoend-stack',
+        label: 'stack',
+        accuracies: [0.83, 0.45, 0.81],
+        median: 0.81,
+        min: 0.45,
+        max: 0.83,
+        stuck: 1,
+      },
+    ]);
+    const aims = aimStatuses(three);
+    expect(aims[4]).toMatchObject({
+      reached: true,
+      detail: 'median 81.0 % of 3 seeds (83.0 %, 45.0 %, 81.0 %), 1 within 10 points of the prior',
+    });
+    expect(aims.slice(5, 7).map((a) => a.reached)).toEqual([false, true]);
+    expect(aims[5].detail).toContain('weak-1pct-stack: 84.8 % (trained');
+    // An even number of seeds: the mean of the middle two, and the limit of the first seed's row when not reached.
+    const two = results([
+      stack('PG_endtoend-stack', 0.5),
+      stack('PG_endtoend-stack-seed1', 0.44, 'PG_endtoend-stack'),
+    ]);
+    expect(seedSpreads(two)[0]).toMatchObject({ median: 0.47, stuck: 2 });
+    expect(aimStatuses(two)[4].reached).toBe(false);
+    expect(aimStatuses(two)[4].detail).toContain('2 within 10 points of the prior; stack: trained');
+    const page = resultsSection(three, []);
+    expect(page).toContain('## Seeds');
+    expect(page).toContain('| stack | 3 | 83.0, 45.0, 81.0 | **81.0** | 45.0–83.0 | 1 |');
+    // Without other seeds there is no seeds section.
+    expect(resultsSection(results([stack('PG_endtoend-stack', 0.5)]), [])).not.toContain('## Seeds');
   });
 
   it('gives the README a short table linking to the full page', () => {
