@@ -99,26 +99,89 @@ describe('stack executor (cpu)', () => {
     expect(alignedLayout(rows[3], vocabulary, 8)).toBeNull(); // 9 tokens do not fit 8 steps
   });
 
-  it('with one-hot addresses on the aligned layouts it computes what the tree executor computes', () => {
-    const { model } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
-    const n = PROGRAMS.length;
-    const features = randomFeatures(n, 5);
-    const questions = randomQuestions(n, 6);
-    const rows = programRows();
-    const layout = rows.map((r) => alignedLayout(r, vocabulary, 9)!);
-    tf.tidy(() => {
-      const out = model.forward(features, questions, { layout });
-      const trees = parsePrefixPrograms(rows, programVocab);
-      const result = executePrograms(trees, model.stem.apply(features), model.memory.modules);
-      const tree = model.classifier.apply(result.outputs as tf.Tensor4D);
-      const a = out.logits.arraySync();
-      const b = tree.arraySync();
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j < a[i].length; j++) expect(a[i][j]).toBeCloseTo(b[i][j], 5);
-      // The trace: one step's address per step, the chosen tokens are the layout.
-      expect(Array.from(out.trace.tokens)).toEqual(layout.flat());
-      expect(out.trace.attentions.shape).toEqual([n, 9, 4, 4]);
-    });
+  it.each([false, true])(
+    'with one-hot addresses on the aligned layouts it computes what the tree executor computes (answer memory %s)',
+    (answerMemory) => {
+      const { model } = createStackEndToEndNetwork(
+        stackConfig('soft', { stack: { ...stackConfig().stack, answerMemory } }),
+        endToEndVocab,
+      );
+      const n = PROGRAMS.length;
+      const features = randomFeatures(n, 5);
+      const questions = randomQuestions(n, 6);
+      const rows = programRows();
+      const layout = rows.map((r) => alignedLayout(r, vocabulary, 9)!);
+      tf.tidy(() => {
+        const out = model.forward(features, questions, { layout });
+        const trees = parsePrefixPrograms(rows, programVocab);
+        const result = executePrograms(trees, model.stem.apply(features), model.memory.modules);
+        const tree = model.classifier.apply(result.outputs as tf.Tensor4D);
+        const a = out.logits.arraySync();
+        const b = tree.arraySync();
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < a[i].length; j++) expect(a[i][j]).toBeCloseTo(b[i][j], 5);
+        // The trace: one step's address per step, the chosen tokens are the layout.
+        expect(Array.from(out.trace.tokens)).toEqual(layout.flat());
+        expect(out.trace.attentions.shape).toEqual([n, 9, 4, 4]);
+      });
+      model.dispose();
+    },
+  );
+
+  it('answer memory: an answer followed by other modules still reaches the classifier, not the stack top', () => {
+    const tokens = [
+      'scene',
+      'filter_color[red]',
+      'count',
+      'scene',
+      '<END>',
+      '<END>',
+      '<END>',
+      '<END>',
+      '<END>',
+    ];
+    const layout = [tokens.map((t) => vocabulary.id(t))];
+    const features = randomFeatures(1, 21);
+    const questions = randomQuestions(1, 22);
+    const logits = (answerMemory: boolean) => {
+      const { model } = createStackEndToEndNetwork(
+        stackConfig('soft', { stack: { ...stackConfig().stack, answerMemory } }),
+        endToEndVocab,
+      );
+      const out = tf.tidy(() => {
+        const stacked = model.forward(features, questions, { layout }).logits.arraySync()[0];
+        // The tree executor on the program the first three steps build, PROGRAMS[0]: count(filter_color[red](scene)).
+        const tree = parsePrefixPrograms(programRows([PROGRAMS[0]]), programVocab);
+        const result = executePrograms(tree, model.stem.apply(features), model.memory.modules);
+        return { stacked, tree: model.classifier.apply(result.outputs as tf.Tensor4D).arraySync()[0] };
+      });
+      model.dispose();
+      return out;
+    };
+    const withMemory = logits(true);
+    withMemory.stacked.forEach((v, j) => expect(v).toBeCloseTo(withMemory.tree[j], 5));
+    // Without it the classifier reads the scene pushed last.
+    const topOfStack = logits(false);
+    expect(topOfStack.stacked.some((v, j) => Math.abs(v - topOfStack.tree[j]) > 1e-3)).toBe(true);
+  });
+
+  it('answer memory, soft addresses: the controller’s gradient matches finite differences', () => {
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', { stack: { steps: 4, depth: 3, answerMemory: true } }),
+      endToEndVocab,
+    );
+    const features = randomFeatures(2, 23);
+    const questions = randomQuestions(2, 24);
+    const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4);
+    const loss = () =>
+      tf.tidy(
+        () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+      );
+    for (const name of [
+      'programGenerator.controller.address.output.bias',
+      'executor.modules.answer_unary.combine.weight',
+    ])
+      expectGradientAsFiniteDifference(loss, store.get(name) as tf.Variable);
     model.dispose();
   });
 

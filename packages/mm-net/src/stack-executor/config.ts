@@ -21,6 +21,13 @@ export const StackExecutorSchema = z.object({
    */
   questionAnswer: z.boolean().default(true),
   /**
+   * The classifier reads an answer memory instead of the stack's top after the last step (Stack-NMN's output
+   * memory): at every step the answering families write their code into it by their share of the address, and the
+   * rest of the address keeps what it held. An answer written at any step then reaches the classifier, whatever the
+   * later steps push. With a layout whose last module answers, as every CLEVR program's does, it reads the same.
+   */
+  answerMemory: z.boolean().default(false),
+  /**
    * Every module also reads its step's control vector (Stack-NMN's textual parameter): a FiLM of the selecting and
    * answering families' first hidden layer, `hidden * (1 + gamma(c)) + beta(c)` (`executor.control.*`, zero at
    * the start). The words then steer a module directly instead of only through a sharp address over the memory.

@@ -125,10 +125,11 @@ interface FamilyBank<Fused> {
  * with its members' parameters mixed by the address (renormalised over the family's tokens), on inputs popped from
  * a differentiable stack of (attention, code) entries (one pop for unary families, two for binary ones); the
  * family outputs are pushed back mixed by the families' shares of the address (`scene` pushes the whole scene,
- * `<END>` is the no-op). The classifier reads the top of the stack after the last step (and, with
- * `stack.questionAnswer`, scores from the encoded question are added, as Stack-NMN's output unit reads it). No discrete choice: the
- * answer loss reaches the controller, the question encoder and every memory row with a nonzero address. With
- * one-hot addresses following a program's postfix order it computes exactly what the tree executor computes.
+ * `<END>` is the no-op). The classifier reads the top of the stack after the last step, or with `stack.answerMemory`
+ * the answering families' codes as the steps wrote them; with `stack.questionAnswer`, scores from the encoded
+ * question are added, as Stack-NMN's output unit reads it. No discrete choice: the answer loss reaches the
+ * controller, the question encoder and every memory row with a nonzero address. With one-hot addresses following a
+ * program's postfix order it computes exactly what the tree executor computes.
  */
 export class StackEndToEndNetwork {
   readonly config: StackEndToEndConfig;
@@ -363,6 +364,8 @@ export class StackEndToEndNetwork {
     // What the executor reads of the question: the controller's encoding, or the reader's.
     const read = this.reader?.encode(questions) ?? encoded;
     let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
+    // `stack.answerMemory`: the answering families' codes, each step's written by their share of its address.
+    let answerMemory = this.config.stack.answerMemory ? (tf.zeros([n, d]) as tf.Tensor2D) : null;
     const addresses: tf.Tensor2D[] = [];
     const stepLogits: tf.Tensor2D[] = [];
     const attentions: tf.Tensor2D[] = [];
@@ -542,6 +545,10 @@ export class StackEndToEndNetwork {
           );
           const entry: StackEntry = { attention: tf.zeros([n, cells]), code };
           pushFamily(unary, binary, entry);
+          if (answerMemory) {
+            const share = tf.reshape(tf.add(unary, binary), [n, 1]);
+            answerMemory = tf.add(answerMemory, tf.mul(share, tf.sub(code, answerMemory))) as tf.Tensor2D;
+          }
         }
       }
       const noop = tf.reshape(tf.slice(address, [0, END_ID], [n, 1]), [n, 1]);
@@ -549,7 +556,9 @@ export class StackEndToEndNetwork {
       attentions.push(written);
       stack = mixedWrite(stack, writes, flushTiny(pointer));
     }
-    const top = readAt(stack, stack.pointer);
+    const top = answerMemory
+      ? { attention: tf.zeros([n, cells]) as tf.Tensor2D, code: answerMemory }
+      : readAt(stack, stack.pointer);
     let logits = this.classifier.apply(mapOf(top), options.training);
     if (this.questionAnswer) logits = tf.add(logits, this.questionAnswer.apply(read.question)) as tf.Tensor2D;
     const stacked = tf.stack(addresses, 1) as tf.Tensor3D;
