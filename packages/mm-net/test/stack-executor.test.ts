@@ -14,6 +14,7 @@ import {
   pointerShifts,
   readAt,
   sceneStack,
+  sharpenPointer,
   shiftPointer,
 } from '../src/index.js';
 import {
@@ -99,11 +100,16 @@ describe('stack executor (cpu)', () => {
     expect(alignedLayout(rows[3], vocabulary, 8)).toBeNull(); // 9 tokens do not fit 8 steps
   });
 
-  it.each([false, true])(
-    'with one-hot addresses on the aligned layouts it computes what the tree executor computes (answer memory %s)',
-    (answerMemory) => {
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])(
+    'with one-hot addresses on the aligned layouts it computes what the tree executor computes (answer memory %s, hard pointer %s)',
+    (answerMemory, hardPointer) => {
       const { model } = createStackEndToEndNetwork(
-        stackConfig('soft', { stack: { ...stackConfig().stack, answerMemory } }),
+        stackConfig('soft', { stack: { ...stackConfig().stack, answerMemory, hardPointer } }),
         endToEndVocab,
       );
       const n = PROGRAMS.length;
@@ -165,23 +171,35 @@ describe('stack executor (cpu)', () => {
     expect(topOfStack.stacked.some((v, j) => Math.abs(v - topOfStack.tree[j]) > 1e-3)).toBe(true);
   });
 
-  it('answer memory, soft addresses: the controller’s gradient matches finite differences', () => {
+  // The hard pointer makes the loss piecewise (it jumps where a pointer's most likely position changes): its case
+  // checks the controller at inputs with no such jump within the finite differences' step.
+  it.each([
+    {
+      options: { answerMemory: true },
+      seeds: [23, 24],
+      names: [
+        'programGenerator.controller.address.output.bias',
+        'executor.modules.answer_unary.combine.weight',
+      ],
+    },
+    {
+      options: { answerMemory: true, hardPointer: true },
+      seeds: [25, 26],
+      names: ['programGenerator.controller.address.output.bias'],
+    },
+  ])('soft addresses with $options: the gradient matches finite differences', ({ options, seeds, names }) => {
     const { model, store } = createStackEndToEndNetwork(
-      stackConfig('soft', { stack: { steps: 4, depth: 3, answerMemory: true } }),
+      stackConfig('soft', { stack: { steps: 4, depth: 3, ...options } }),
       endToEndVocab,
     );
-    const features = randomFeatures(2, 23);
-    const questions = randomQuestions(2, 24);
+    const features = randomFeatures(2, seeds[0]);
+    const questions = randomQuestions(2, seeds[1]);
     const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4);
     const loss = () =>
       tf.tidy(
         () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
       );
-    for (const name of [
-      'programGenerator.controller.address.output.bias',
-      'executor.modules.answer_unary.combine.weight',
-    ])
-      expectGradientAsFiniteDifference(loss, store.get(name) as tf.Variable);
+    for (const name of names) expectGradientAsFiniteDifference(loss, store.get(name) as tf.Variable);
     model.dispose();
   });
 
@@ -529,6 +547,23 @@ describe('stack executor (cpu)', () => {
       const grad = tf.grad((v: tf.Tensor) => tf.sum(flushTiny(v)))(x);
       expect(Array.from(grad.dataSync())).toEqual([1, 1, 0, 0, 0]);
     });
+  });
+
+  it('a sharpened pointer is one-hot at its most likely position and passes no gradient', () => {
+    const pointer = tf.tensor2d([
+      [0.2, 0.5, 0.3],
+      [0.6, 0.1, 0.3],
+    ]);
+    expect(sharpenPointer(pointer).arraySync()).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
+    const weights = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const g = tf.grad((p) => tf.sum(tf.mul(sharpenPointer(p as tf.Tensor2D), weights)))(pointer);
+    expect(Array.from(g.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('a soft stack: pushes and pops with a one-hot pointer behave as a stack', () => {

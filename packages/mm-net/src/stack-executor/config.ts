@@ -28,6 +28,12 @@ export const StackExecutorSchema = z.object({
    */
   answerMemory: z.boolean().default(false),
   /**
+   * After every step the stack pointer moves to its most likely position (Stack-NMN's hard sharpening): the entries
+   * stay soft mixtures of what the modules wrote, but the next step reads one position, not a blend of positions
+   * that a near-uniform address spreads over the stack. The pointer then passes no gradient.
+   */
+  hardPointer: z.boolean().default(false),
+  /**
    * Every module also reads its step's control vector (Stack-NMN's textual parameter): a FiLM of the selecting and
    * answering families' first hidden layer, `hidden * (1 + gamma(c)) + beta(c)` (`executor.control.*`, zero at
    * the start). The words then steer a module directly instead of only through a sharp address over the memory.

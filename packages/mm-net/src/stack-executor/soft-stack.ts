@@ -64,6 +64,14 @@ export function flushTiny<T extends tf.Tensor>(x: T): T {
   return tf.mul(x, tf.step(tf.sub(x, 1e-10))) as T;
 }
 
+/**
+ * A pointer [N, S] moved to its most likely position, one-hot (Stack-NMN's hard sharpening). It passes no gradient:
+ * what reaches the address is through the entries written, not through where the pointer goes.
+ */
+export function sharpenPointer(pointer: tf.Tensor2D): tf.Tensor2D {
+  return tf.oneHot(tf.argMax(pointer, 1), pointer.shape[1], 1, 0, 'float32') as tf.Tensor2D;
+}
+
 /** Moves a pointer [N, S] by a shift matrix [S, S]. */
 export function shiftPointer(pointer: tf.Tensor2D, shift: tf.Tensor2D): tf.Tensor2D {
   return matMul(pointer, shift) as tf.Tensor2D;

@@ -46,6 +46,7 @@ import {
   type SoftStack,
   type StackEntry,
   sceneStack,
+  sharpenPointer,
   shiftPointer,
 } from './soft-stack.js';
 
@@ -554,7 +555,11 @@ export class StackEndToEndNetwork {
       const noop = tf.reshape(tf.slice(address, [0, END_ID], [n, 1]), [n, 1]);
       pointer = tf.add(pointer, tf.mul(p, noop)) as tf.Tensor2D;
       attentions.push(written);
-      stack = mixedWrite(stack, writes, flushTiny(pointer));
+      stack = mixedWrite(
+        stack,
+        writes,
+        this.config.stack.hardPointer ? sharpenPointer(pointer) : flushTiny(pointer),
+      );
     }
     const top = answerMemory
       ? { attention: tf.zeros([n, cells]) as tf.Tensor2D, code: answerMemory }
