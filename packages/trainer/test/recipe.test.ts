@@ -15,28 +15,34 @@ beforeAll(async () => {
 
 const storedConfig = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
 
+/** `mmnet train` argv of the tree executor's recipe on half the programs, in a new folder, with `extra` flags. */
+function treeRecipe(name: string, extra: Record<string, unknown> = {}) {
+  const dir = tempDir(name);
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model_config: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
+    }),
+  );
+  const out = join(dir, 'run');
+  const argv = [
+    'train',
+    ...argvOf({
+      recipe: 'weak-supervision',
+      program_supervision_fraction: 0.5,
+      model: 'PG_endtoend',
+      executor: 'tree',
+      ...shortRunOptions(data, config, out),
+      ...extra,
+    }),
+  ];
+  return { argv, out };
+}
+
 describe('mmnet train --recipe weak-supervision', () => {
   it('trains programs, executor and answers in turn, each from the last one, and resumes when rerun', async () => {
-    const dir = tempDir('recipe');
-    const config = join(dir, 'config.json');
-    const fs = await import('node:fs');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        model_config: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
-      }),
-    );
-    const out = join(dir, 'run');
-    const argv = [
-      'train',
-      ...argvOf({
-        recipe: 'weak-supervision',
-        program_supervision_fraction: 0.5,
-        model: 'PG_endtoend',
-        executor: 'tree',
-        ...shortRunOptions(data, config, out),
-      }),
-    ];
+    const { argv, out } = treeRecipe('recipe');
     const io = captureIo();
     expect(await runCli(argv, io, builtinModels()), io.stderr.join('\n')).toBe(0);
     const stages = ['programs', 'executor', 'answers'].map((s) => join(out, s));
@@ -56,30 +62,13 @@ describe('mmnet train --recipe weak-supervision', () => {
   });
 
   it('keeps to --max_minutes when rerun: a stage that used its share of the time is not trained again', async () => {
-    const dir = tempDir('recipe-budget');
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        model_config: { programGenerator: { hiddenDim: 16, numLayers: 1, maxProgramLength: 6 } },
-      }),
-    );
-    const out = join(dir, 'run');
     // 0.01 minutes in all: every stage gets the 0.05-minute floor, which its iterations cannot end first.
-    const argv = [
-      'train',
-      ...argvOf({
-        recipe: 'weak-supervision',
-        program_supervision_fraction: 0.5,
-        model: 'PG_endtoend',
-        executor: 'tree',
-        ...shortRunOptions(data, config, out),
-        max_iterations: 100_000,
-        num_iterations: 100_000,
-        'max-epochs': 100_000,
-        max_minutes: 0.01,
-      }),
-    ];
+    const { argv, out } = treeRecipe('recipe-budget', {
+      max_iterations: 100_000,
+      num_iterations: 100_000,
+      'max-epochs': 100_000,
+      max_minutes: 0.01,
+    });
     const io = captureIo();
     expect(await runCli(argv, io, builtinModels()), io.stderr.join('\n')).toBe(0);
     const steps = () =>
