@@ -561,10 +561,11 @@ export class StackEndToEndNetwork {
         this.config.stack.hardPointer ? sharpenPointer(pointer) : flushTiny(pointer),
       );
     }
-    const top = answerMemory
+    // What the classifier reads: the answer memory, or the stack's top.
+    const answered = answerMemory
       ? { attention: tf.zeros([n, cells]) as tf.Tensor2D, code: answerMemory }
       : readAt(stack, stack.pointer);
-    let logits = this.classifier.apply(mapOf(top), options.training);
+    let logits = this.classifier.apply(mapOf(answered), options.training);
     if (this.questionAnswer) logits = tf.add(logits, this.questionAnswer.apply(read.question)) as tf.Tensor2D;
     const stacked = tf.stack(addresses, 1) as tf.Tensor3D;
     const R = this.rowTokenIds.length;
