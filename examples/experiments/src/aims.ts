@@ -79,8 +79,8 @@ export interface SeedSpread {
 const seedRows = (rows: readonly ResultRow[], id: string) =>
   rows.filter((r) => r.id === id || r.seedOf === id);
 
-function seedSpread(rows: readonly ResultRow[], id: string, prior: number): SeedSpread {
-  const seeds = seedRows(rows, id);
+/** The spread of `seeds`, the rows of experiment `id` and of its other seeds (`seedRows`). */
+function seedSpread(seeds: readonly ResultRow[], id: string, prior: number): SeedSpread {
   const accuracies = seeds.map((r) => r.accuracy);
   const sorted = [...accuracies].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -98,7 +98,7 @@ function seedSpread(rows: readonly ResultRow[], id: string, prior: number): Seed
 /** Every experiment with rows of other seeds (`seedOf`), over all its seeds. */
 export function seedSpreads(results: Results): SeedSpread[] {
   const ids = [...new Set(results.rows.flatMap((r) => (r.seedOf ? [r.seedOf] : [])))];
-  return ids.map((id) => seedSpread(results.rows, id, results.prior.accuracy));
+  return ids.map((id) => seedSpread(seedRows(results.rows, id), id, results.prior.accuracy));
 }
 
 /** An aim on the median of an experiment's seeds. */
