@@ -420,6 +420,28 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
+  it('no-op bias: only the no-op starts with a higher score, by the bias', () => {
+    const name = 'programGenerator.controller.address.output.bias';
+    const { model, store } = createStackEndToEndNetwork(
+      stackConfig('soft', {
+        stack: { steps: 9, depth: 4, questionAnswer: false, control: false, noOpBias: 3 },
+      }),
+      endToEndVocab,
+    );
+    const { model: plain, store: plainStore } = createStackEndToEndNetwork(stackConfig(), endToEndVocab);
+    const biased = (store.get(name) as tf.Variable).arraySync() as number[];
+    const unbiased = (plainStore.get(name) as tf.Variable).arraySync() as number[];
+    const end = endToEndVocab.program_token_to_idx['<END>'];
+    biased.forEach((b, id) => expect(b - unbiased[id]).toBeCloseTo(id === end ? 3 : 0, 5));
+    // The rest of the model starts where it does without the bias.
+    const weight = 'programGenerator.controller.address.output.weight';
+    expect((store.get(weight) as tf.Variable).arraySync()).toEqual(
+      (plainStore.get(weight) as tf.Variable).arraySync(),
+    );
+    model.dispose();
+    plain.dispose();
+  });
+
   it('keeps the tensor count stable across training steps in every mode', () => {
     for (const mode of ['soft', 'gumbel', 'hard'] as const) {
       const { model, store } = createStackEndToEndNetwork(stackConfig(mode), endToEndVocab);

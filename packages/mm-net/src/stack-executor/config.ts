@@ -40,6 +40,13 @@ export const StackExecutorSchema = z.object({
    */
   control: z.boolean().default(true),
   /**
+   * The no-op's initial score over the other tokens' (added to the controller's `<END>` output bias): at 0 every
+   * step starts as a near-even mix of ~40 modules, so each step's output is a blend of everything and no single
+   * step's choice moves the answer much. A positive bias starts the layout mostly empty (e.g. 4: `<END>` takes
+   * about 57 % of each step over 41 tokens), so a module that helps the answer shows at the step that adds it.
+   */
+  noOpBias: z.number().min(0).max(20).default(0),
+  /**
    * Every member of a family starts from the same parameters (its first member's), so that a near-uniform address
    * at the start runs one coherent module per family, not the average of ~40 random ones; members then differ by
    * the questions that address them.

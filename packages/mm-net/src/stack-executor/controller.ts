@@ -22,6 +22,8 @@ export interface LayoutControllerSizes extends QuestionEncoderSizes {
   steps: number;
   /** Dropout on the word vectors and the word states while the controller learns (0: none). */
   dropout?: number;
+  /** Added to the no-op `<END>`'s initial output bias (0: none). */
+  noOpBias?: number;
 }
 
 /** The encoded questions a controller attends over. */
@@ -130,6 +132,12 @@ export class LayoutController {
     for (const id of [NULL_ID, START_ID, UNK_ID]) mask[id] = -1e9;
     if (END_ID >= sizes.programVocabSize)
       throw new Error('layout controller: the program vocabulary has no <END>');
+    if (sizes.noOpBias) {
+      const shift = new Float32Array(sizes.programVocabSize);
+      shift[END_ID] = sizes.noOpBias;
+      const bias = this.output.bias!;
+      tf.tidy(() => bias.assign(tf.add(bias, tf.tensor1d(shift))));
+    }
     this.logitMask = tf.keep(tf.tensor1d(mask));
   }
 

@@ -189,6 +189,7 @@ export class StackEndToEndNetwork {
       programVocabSize: V,
       steps: c.stack.steps,
       dropout: c.stack.controllerDropout,
+      noOpBias: c.stack.noOpBias,
     });
     this.numAnswers = answerCount(vocab.answer_token_to_idx);
     const tokens = Array.from({ length: V }, (_, id) => this.programs.token(id));
