@@ -16,6 +16,7 @@ import {
   sceneStack,
   sharpenPointer,
   shiftPointer,
+  validAddress,
 } from '../src/index.js';
 import {
   endToEndVocab,
@@ -317,37 +318,41 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
-  it('soft addresses: the gradient of the controller matches finite differences', () => {
-    const { model, store } = createStackEndToEndNetwork(
-      stackConfig('soft', { stack: { steps: 4, depth: 3 } }),
-      endToEndVocab,
-    );
-    const features = randomFeatures(2, 9);
-    const questions = randomQuestions(2, 10);
-    const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4);
-    const v = store.get('programGenerator.controller.address.output.bias') as tf.Variable;
-    const loss = () =>
-      tf.tidy(
-        () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+  it.each([false, true])(
+    'soft addresses: the gradient of the controller matches finite differences (validity %s)',
+    (validity) => {
+      const { model, store } = createStackEndToEndNetwork(
+        stackConfig('soft', { stack: { steps: 4, depth: 3, validity } }),
+        endToEndVocab,
       );
-    const { grads } = tf.variableGrads(loss, [v]);
-    const analytic = grads[v.name].dataSync();
-    const base = v.dataSync().slice();
-    const eps = 1e-2;
-    for (const k of [4, 6, 9]) {
-      const at = (delta: number) => {
-        const x = base.slice();
-        x[k] += delta;
-        v.assign(tf.tensor1d(x));
-        return loss().dataSync()[0];
-      };
-      const numeric = (at(eps) - at(-eps)) / (2 * eps);
-      v.assign(tf.tensor1d(base));
-      expect(analytic[k]).toBeCloseTo(numeric, 3);
-    }
-    tf.dispose(grads);
-    model.dispose();
-  });
+      const features = randomFeatures(2, 9);
+      const questions = randomQuestions(2, 10);
+      const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4);
+      const v = store.get('programGenerator.controller.address.output.bias') as tf.Variable;
+      const loss = () =>
+        tf.tidy(
+          () => tf.losses.softmaxCrossEntropy(labels, model.forward(features, questions).logits) as tf.Scalar,
+        );
+      const { grads } = tf.variableGrads(loss, [v]);
+      const analytic = grads[v.name].dataSync();
+      const base = v.dataSync().slice();
+      // The validity's products curve the loss more sharply (second derivative ~1.5 here), so a smaller step.
+      const eps = validity ? 1e-3 : 1e-2;
+      for (const k of [4, 6, 9]) {
+        const at = (delta: number) => {
+          const x = base.slice();
+          x[k] += delta;
+          v.assign(tf.tensor1d(x));
+          return loss().dataSync()[0];
+        };
+        const numeric = (at(eps) - at(-eps)) / (2 * eps);
+        v.assign(tf.tensor1d(base));
+        expect(analytic[k]).toBeCloseTo(numeric, 3);
+      }
+      tf.dispose(grads);
+      model.dispose();
+    },
+  );
 
   it('control vector: the FiLM of both families learns from the answer, and its gradient matches finite differences', () => {
     const { model, store } = createStackEndToEndNetwork(
@@ -611,6 +616,71 @@ describe('stack executor (cpu)', () => {
       shifts.up.dispose();
       shifts.down.dispose();
     });
+  });
+
+  it('validity: a token keeps its address only where the stack holds the kind of value it reads', () => {
+    tf.tidy(() => {
+      // Tokens: 0 the no-op, 1 the scene, 2 a filter, 3 a union, 4 a count, 5 an equality.
+      const column = (id: number) => tf.oneHot(tf.tensor1d([id], 'int32'), 6).reshape([6, 1]) as tf.Tensor2D;
+      const kinds = {
+        selectingUnary: column(2),
+        selectingBinary: column(3),
+        answeringUnary: column(4),
+        answeringBinary: column(5),
+      };
+      const shifts = pointerShifts(3);
+      const uniform = tf.fill([1, 6], 1 / 6) as tf.Tensor2D;
+      const stackAt = (position: number, answers: number[]) => ({
+        ...sceneStack(1, 3, 2, 1),
+        pointer: tf.oneHot(tf.tensor1d([position], 'int32'), 3).toFloat() as tf.Tensor2D,
+        answer: tf.tensor2d([answers]),
+      });
+      const valid = (address: tf.Tensor2D, stack: ReturnType<typeof stackAt>) =>
+        Array.from(validAddress(address, stack, kinds, shifts.down).dataSync());
+      // Only the scene on the stack: no two-input module.
+      expect(valid(uniform, stackAt(0, [0, 0, 0]))).toEqual([0.25, 0.25, 0.25, 0, 0.25, 0]);
+      // Two selections: every module but the equality.
+      for (const [x, y] of valid(uniform, stackAt(1, [0, 0, 0])).map((x, i) => [
+        x,
+        [0.2, 0.2, 0.2, 0.2, 0.2, 0][i],
+      ]))
+        expect(x).toBeCloseTo(y, 6);
+      // Two answers: only the equality, the scene and the no-op.
+      for (const [x, y] of valid(uniform, stackAt(2, [0, 1, 1])).map((x, i) => [
+        x,
+        [1, 1, 0, 0, 0, 1][i] / 3,
+      ]))
+        expect(x).toBeCloseTo(y, 6);
+      // A well-typed one-hot address is unchanged; an ill-typed one keeps nothing.
+      const oneHot = (id: number) => tf.oneHot(tf.tensor1d([id], 'int32'), 6).toFloat() as tf.Tensor2D;
+      expect(valid(oneHot(5), stackAt(2, [0, 1, 1]))).toEqual([0, 0, 0, 0, 0, 1]);
+      expect(valid(oneHot(4), stackAt(2, [0, 1, 1]))).toEqual([0, 0, 0, 0, 0, 0]);
+      shifts.up.dispose();
+      shifts.down.dispose();
+    });
+  });
+
+  it('validity: the first step of a soft layout runs no two-input module, and the answers are marked on the stack', () => {
+    const { model } = createStackEndToEndNetwork(
+      stackConfig('soft', { stack: { steps: 3, depth: 3, validity: true } }),
+      endToEndVocab,
+    );
+    tf.tidy(() => {
+      const out = model.forward(randomFeatures(2, 5), randomQuestions(2, 6));
+      const binary = ['union', 'intersect', 'equal_color', 'equal_integer'].filter(
+        (t) => t in endToEndVocab.program_token_to_idx,
+      );
+      expect(binary.length).toBeGreaterThan(0);
+      const first = tf
+        .slice(out.trace.addresses, [0, 0, 0], [2, 1, -1])
+        .reshape([2, -1])
+        .arraySync() as number[][];
+      for (const row of first) {
+        expect(row.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+        for (const t of binary) expect(row[endToEndVocab.program_token_to_idx[t]]).toBe(0);
+      }
+    });
+    model.dispose();
   });
 
   it('controller dropout: only with a generator, repeatable by its seed, and no effect at rate 0', () => {

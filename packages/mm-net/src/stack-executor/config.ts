@@ -34,6 +34,14 @@ export const StackExecutorSchema = z.object({
    */
   hardPointer: z.boolean().default(false),
   /**
+   * Every step's soft address keeps only the tokens that can run on the stack as it stands, renormalised (Stack-NMN's
+   * module validity, with CLEVR's two kinds of value): a selecting or a one-input answering module needs a selection
+   * on top, a two-input one two entries of its kind, and the scene and the no-op always run. The stack tracks how
+   * much of each entry is an answer. A near-uniform address then cannot answer at every step or run a module on an
+   * answer, which the relaxation otherwise does. Soft mode only; well-typed one-hot layouts are left as they are.
+   */
+  validity: z.boolean().default(false),
+  /**
    * Every module also reads its step's control vector (Stack-NMN's textual parameter): a FiLM of the selecting and
    * answering families' first hidden layer, `hidden * (1 + gamma(c)) + beta(c)` (`executor.control.*`, zero at
    * the start). The words then steer a module directly instead of only through a sharp address over the memory.

@@ -8,17 +8,22 @@ import { matMul, tf } from '@mmnet/core-tensors';
  * of pointers and writes keep everything differentiable, and with a one-hot pointer it is an ordinary stack.
  */
 
-/** The stack's entries and pointer: attentions [N, S, HW], codes [N, S, D], pointer [N, S]. */
+/**
+ * The stack's entries and pointer: attentions [N, S, HW], codes [N, S, D], pointer [N, S], and how much of each
+ * entry is an answer (a code an answering module wrote) rather than a selection, [N, S].
+ */
 export interface SoftStack {
   attention: tf.Tensor3D;
   code: tf.Tensor3D;
   pointer: tf.Tensor2D;
+  answer: tf.Tensor2D;
 }
 
-/** One value a stack entry holds: attention [N, HW] and code [N, D]. */
+/** One value a stack entry holds: attention [N, HW], code [N, D], and its answer share [N] (absent: 0). */
 export interface StackEntry {
   attention: tf.Tensor2D;
   code: tf.Tensor2D;
+  answer?: tf.Tensor1D;
 }
 
 /**
@@ -52,6 +57,7 @@ export function sceneStack(batch: number, depth: number, cells: number, codeDim:
     attention: tf.ones([batch, depth, cells]) as tf.Tensor3D,
     code: tf.zeros([batch, depth, codeDim]) as tf.Tensor3D,
     pointer: tf.tensor2d(pointer, [batch, depth]),
+    answer: tf.zeros([batch, depth]) as tf.Tensor2D,
   };
 }
 
@@ -84,6 +90,7 @@ export function readAt(stack: SoftStack, pointer: tf.Tensor2D): StackEntry {
   return {
     attention: tf.reshape(matMul(p, stack.attention), [n, stack.attention.shape[2]]) as tf.Tensor2D,
     code: tf.reshape(matMul(p, stack.code), [n, stack.code.shape[2]]) as tf.Tensor2D,
+    answer: tf.sum(tf.mul(pointer, stack.answer), 1) as tf.Tensor1D,
   };
 }
 
@@ -101,6 +108,7 @@ export function mixedWrite(
   let keep: tf.Tensor2D | null = null;
   let attention: tf.Tensor3D | null = null;
   let code: tf.Tensor3D | null = null;
+  let answer: tf.Tensor2D | null = null;
   for (const w of writes) {
     const where = tf.mul(w.pointer, tf.reshape(w.weight, [n, 1])) as tf.Tensor2D; // [N, S]
     keep = keep ? (tf.add(keep, where) as tf.Tensor2D) : where;
@@ -109,12 +117,63 @@ export function mixedWrite(
     const c = tf.mul(at, tf.reshape(w.entry.code, [n, 1, -1])) as tf.Tensor3D;
     attention = attention ? (tf.add(attention, a) as tf.Tensor3D) : a;
     code = code ? (tf.add(code, c) as tf.Tensor3D) : c;
+    if (w.entry.answer) {
+      const k = tf.mul(where, tf.reshape(w.entry.answer, [n, 1])) as tf.Tensor2D;
+      answer = answer ? (tf.add(answer, k) as tf.Tensor2D) : k;
+    }
   }
   if (!keep || !attention || !code) return { ...stack, pointer };
-  const old = tf.reshape(tf.sub(1, keep), [n, s, 1]);
+  const kept = tf.sub(1, keep) as tf.Tensor2D;
+  const old = tf.reshape(kept, [n, s, 1]);
+  const oldAnswer = tf.mul(stack.answer, kept) as tf.Tensor2D;
   return {
     attention: tf.add(tf.mul(stack.attention, old), attention) as tf.Tensor3D,
     code: tf.add(tf.mul(stack.code, old), code) as tf.Tensor3D,
     pointer,
+    answer: answer ? (tf.add(oldAnswer, answer) as tf.Tensor2D) : oldAnswer,
   };
+}
+
+/**
+ * The token columns [V, 1] of each kind of module (1 where a token is of that kind): selecting or answering, one or
+ * two inputs. Tokens of no kind (the scene, the no-op) always run.
+ */
+export interface TokenKinds {
+  selectingUnary: tf.Tensor2D;
+  selectingBinary: tf.Tensor2D;
+  answeringUnary: tf.Tensor2D;
+  answeringBinary: tf.Tensor2D;
+}
+
+/**
+ * An address [N, V] times each token's validity on `stack`, renormalised (Stack-NMN's module validity, with two
+ * kinds of value): a selecting or one-input answering token needs a selection on top, a two-input selecting one two
+ * selections, a two-input answering one two answers; two inputs need the pointer above the bottom. With a one-hot
+ * stack and a well-typed one-hot address it returns the address.
+ */
+export function validAddress(
+  address: tf.Tensor2D,
+  stack: SoftStack,
+  kinds: TokenKinds,
+  down: tf.Tensor2D,
+): tf.Tensor2D {
+  const n = address.shape[0];
+  const p = stack.pointer;
+  const answerAt = (pointer: tf.Tensor2D) =>
+    tf.reshape(tf.sum(tf.mul(pointer, stack.answer), 1), [n, 1]) as tf.Tensor2D;
+  const top = answerAt(p);
+  const below = answerAt(shiftPointer(p, down));
+  const two = tf.sub(1, tf.slice(p, [0, 0], [n, 1])) as tf.Tensor2D;
+  const selection = tf.sub(1, top) as tf.Tensor2D;
+  // 1 for every token, then each kind's validity in place of 1 on its columns.
+  let valid: tf.Tensor2D = tf.ones(address.shape);
+  const setKind = (column: tf.Tensor2D, v: tf.Tensor2D) => {
+    valid = tf.add(valid, matMul(tf.sub(v, 1) as tf.Tensor2D, tf.transpose(column))) as tf.Tensor2D;
+  };
+  setKind(kinds.selectingUnary, selection);
+  setKind(kinds.selectingBinary, tf.mul(tf.mul(selection, tf.sub(1, below)), two) as tf.Tensor2D);
+  setKind(kinds.answeringUnary, selection);
+  setKind(kinds.answeringBinary, tf.mul(tf.mul(top, below), two) as tf.Tensor2D);
+  const kept = tf.mul(address, valid);
+  return tf.div(kept, tf.maximum(tf.sum(kept, 1, true), 1e-12)) as tf.Tensor2D;
 }

@@ -48,6 +48,8 @@ import {
   sceneStack,
   sharpenPointer,
   shiftPointer,
+  type TokenKinds,
+  validAddress,
 } from './soft-stack.js';
 
 export interface StackEndToEndVocab extends ProgramGeneratorVocab {
@@ -152,6 +154,8 @@ export class StackEndToEndNetwork {
   private readonly selecting: (FamilyBank<FusedSelection> & { within: tf.Tensor2D }) | null;
   private readonly selections: FamilySelections;
   private readonly sceneColumn: tf.Tensor2D;
+  /** `stack.validity`: the token columns of each kind of module. */
+  private readonly tokenKinds: TokenKinds | null;
   private readonly rowSelection: tf.Tensor2D;
   private readonly shifts: { up: tf.Tensor2D; down: tf.Tensor2D };
   /** `stack.questionAnswer`: answer scores from the encoded question, added to the classifier's. */
@@ -264,6 +268,15 @@ export class StackEndToEndNetwork {
           v.assign(tf.tile(first, [v.shape[0], ...v.shape.slice(1).map(() => 1)]));
         });
     }
+    const none = () => tf.keep(tf.zeros([V, 1])) as tf.Tensor2D;
+    this.tokenKinds = c.stack.validity
+      ? {
+          selectingUnary: this.selecting?.unary ?? none(),
+          selectingBinary: this.selecting?.binary ?? none(),
+          answeringUnary: this.answering?.unary ?? none(),
+          answeringBinary: this.answering?.binary ?? none(),
+        }
+      : null;
     const scene = new Float32Array(V);
     scene[this.programs.sceneId] = 1;
     this.sceneColumn = tf.keep(tf.tensor2d(scene, [V, 1]));
@@ -368,6 +381,7 @@ export class StackEndToEndNetwork {
     let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
     // `stack.answerMemory`: the answering families' codes, each step's written by their share of its address.
     let answerMemory = this.config.stack.answerMemory ? (tf.zeros([n, d]) as tf.Tensor2D) : null;
+    const validity = this.config.stack.validity && !allFixed;
     const addresses: tf.Tensor2D[] = [];
     const stepLogits: tf.Tensor2D[] = [];
     const attentions: tf.Tensor2D[] = [];
@@ -442,6 +456,8 @@ export class StackEndToEndNetwork {
         address = stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D;
         noGradient = true;
       }
+      if (validity && mode === 'soft')
+        address = validAddress(address, stack, this.tokenKinds!, this.shifts.down);
       if (fixedRows) {
         chosen = chosen.map((id, i) => fixed![i]?.[t] ?? id);
         const given = oneHotRows(chosen, V);
@@ -545,7 +561,7 @@ export class StackEndToEndNetwork {
             ),
             rows,
           );
-          const entry: StackEntry = { attention: tf.zeros([n, cells]), code };
+          const entry: StackEntry = { attention: tf.zeros([n, cells]), code, answer: tf.ones([n]) };
           pushFamily(unary, binary, entry);
           if (answerMemory) {
             const share = tf.reshape(tf.add(unary, binary), [n, 1]);
@@ -615,6 +631,8 @@ export class StackEndToEndNetwork {
     this.selections.dispose();
     this.memory.dispose();
     this.sceneColumn.dispose();
+    // The kinds share the banks' columns; disposing a tensor twice is a no-op.
+    for (const column of Object.values(this.tokenKinds ?? {})) column.dispose();
     this.rowSelection.dispose();
     this.layoutSelection.dispose();
     this.shifts.up.dispose();
