@@ -90,7 +90,6 @@ export function readAt(stack: SoftStack, pointer: tf.Tensor2D): StackEntry {
   return {
     attention: tf.reshape(matMul(p, stack.attention), [n, stack.attention.shape[2]]) as tf.Tensor2D,
     code: tf.reshape(matMul(p, stack.code), [n, stack.code.shape[2]]) as tf.Tensor2D,
-    answer: tf.sum(tf.mul(pointer, stack.answer), 1) as tf.Tensor1D,
   };
 }
 
