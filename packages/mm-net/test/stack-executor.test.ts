@@ -613,6 +613,21 @@ describe('stack executor (cpu)', () => {
       expect(Array.from(readAt(s1, s1.pointer).attention.dataSync())).toEqual([0.25, 0.5]);
       const down = shiftPointer(s1.pointer, shifts.down);
       expect(Array.from(readAt(s1, down).attention.dataSync())).toEqual([1, 1]); // the scene below
+      // An answer pushed on top, half of it: the stack marks that share of the top entry as an answer.
+      const up2 = shiftPointer(s1.pointer, shifts.up);
+      const half = tf.fill([1], 0.5) as tf.Tensor1D;
+      const s2 = mixedWrite(
+        s1,
+        [
+          {
+            pointer: up2,
+            weight: half,
+            entry: { attention: tf.zeros([1, 2]), code: tf.ones([1, 1]), answer: one },
+          },
+        ],
+        up2,
+      );
+      expect(Array.from(s2.answer.dataSync())).toEqual([0, 0, 0.5]);
       shifts.up.dispose();
       shifts.down.dispose();
     });

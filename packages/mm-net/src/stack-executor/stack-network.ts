@@ -381,7 +381,8 @@ export class StackEndToEndNetwork {
     let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
     // `stack.answerMemory`: the answering families' codes, each step's written by their share of its address.
     let answerMemory = this.config.stack.answerMemory ? (tf.zeros([n, d]) as tf.Tensor2D) : null;
-    const validity = this.config.stack.validity && !allFixed;
+    // `stack.validity` masks the soft addresses the controller gives (given one-hot layouts are well-typed).
+    const validity = this.config.stack.validity && mode === 'soft' && !allFixed;
     const addresses: tf.Tensor2D[] = [];
     const stepLogits: tf.Tensor2D[] = [];
     const attentions: tf.Tensor2D[] = [];
@@ -456,8 +457,7 @@ export class StackEndToEndNetwork {
         address = stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D;
         noGradient = true;
       }
-      if (validity && mode === 'soft')
-        address = validAddress(address, stack, this.tokenKinds!, this.shifts.down);
+      if (validity) address = validAddress(address, stack, this.tokenKinds!, this.shifts.down);
       if (fixedRows) {
         chosen = chosen.map((id, i) => fixed![i]?.[t] ?? id);
         const given = oneHotRows(chosen, V);
