@@ -422,7 +422,7 @@ export function experimentPlan(o: PlanOptions): Experiment[] {
       stages: weakStages(fraction, 'stack', size.weakStack, (stage) => ({
         model: 'PG_endtoend',
         executor: 'stack',
-        ...trainArgs(stage.name === 'layouts' ? 'programs' : 'endToEnd', o),
+        ...trainArgs(stage.name === 'executor' ? 'endToEnd' : 'programs', o),
         ...stage.flags,
       })),
     });

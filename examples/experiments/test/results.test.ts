@@ -688,11 +688,14 @@ describe('experiment plan and helpers', () => {
         s.args.decoder_mode,
         s.loadPrevious,
         s.budgetShare,
+        s.args.pseudo_program_min_log_prob,
       ]),
     ).toEqual([
-      ['PG', '0.01', undefined, undefined, 0.15],
+      ['PG', '0.01', undefined, undefined, 0.15, undefined],
+      // Self-training: the layouts stage's controller labels the other questions it is sure of.
+      ['PG', '0.01', undefined, 'PG', 0.05, '-0.2'],
       // The executor runs the controller's most likely layouts, one-hot.
-      ['EE', undefined, 'hard', 'PG', 0.85],
+      ['EE', undefined, 'hard', 'PG', 0.8, undefined],
     ]);
     const weak = plan.filter((e) => e.supervisionFraction !== undefined && !e.id.endsWith('-stack'));
     expect(weak.map((e) => e.supervisionFraction)).toEqual([0.01, 0.05, 0.1, 1, 0.01, 0.05, 0.1, 1]);

@@ -22,6 +22,7 @@ export { loadTrainedModel, resolveCheckpoint } from './models/trained-model.js';
 export {
   type RecipeStage,
   recipeStageDir,
+  SELF_TRAINING_MIN_LOG_PROB,
   stageBudgetMinutes,
   weakSupervisionStages,
 } from './recipes/weak-supervision.js';

@@ -2,11 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readQuestionsH5 } from '@mmnet/clevr-data';
 import { initBackend, loadCheckpoint } from '@mmnet/core-tensors';
+import { encodePrefixPrograms, tokenMapOf } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { restrictOrder, selectSupervisedQuestions } from '../src/data/program-supervision.js';
+import { pseudoPrograms, restrictOrder, selectSupervisedQuestions } from '../src/data/program-supervision.js';
 import { builtinModels, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { captureIo, metricsOf, tempDir } from './helpers.js';
+import { argvOf, captureIo, metricsOf, shortRunOptions, tempDir, withTrainer } from './helpers.js';
 
 describe('selectSupervisedQuestions', () => {
   it('keeps round(fraction * count) distinct rows, sorted, the same for the same seed', () => {
@@ -126,5 +127,141 @@ describe('mmnet train --train_mode PG --program_supervision_fraction', () => {
     const errors = io.stderr.filter((l) => l.startsWith('mmnet train:'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/no (parameters to train|program generator)/);
+  });
+});
+
+describe('pseudoPrograms (self-training)', () => {
+  const vocab = tokenMapOf(['count', 'exist', 'filter_color[red]', 'scene']);
+  const questions = { data: Int32Array.from([10, 11, 20, 21, 30, 31, 40, 41, 50, 51]), rows: 5, cols: 2 };
+  // The labeller: row r (read from its first word) gets `programs[r]` at log-probability `logProbs[r]`.
+  const programs: (string[] | null)[] = [
+    ['count', 'scene'],
+    ['exist', 'filter_color[red]', 'scene'],
+    null,
+    ['count', 'filter_color[red]', 'filter_color[red]', 'scene'],
+    ['exist', 'scene'],
+  ];
+  const logProbs = [-0.01, -0.1, 0, -0.05, -3];
+  const seen: number[] = [];
+  const label = (batch: { questions: Int32Array; questionLength: number }) => {
+    const rows = Array.from({ length: batch.questions.length / batch.questionLength }, (_, i) =>
+      Math.round(batch.questions[i * batch.questionLength] / 10 - 1),
+    );
+    seen.push(...rows);
+    return { programs: rows.map((r) => programs[r]), logProbs: Float64Array.from(rows, (r) => logProbs[r]) };
+  };
+
+  it('labels the rows without a program that the labeller is sure of, as prefix id rows of the given width', () => {
+    const out = pseudoPrograms(questions, Int32Array.from([0]), label, { minLogProb: -0.2, vocab, width: 5 });
+    // Row 0 has its own program, 2 has none from the labeller, 3 does not fit 5 ids, 4 is below the threshold.
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect([...out.keys()]).toEqual([1]);
+    expect([...out.get(1)!]).toEqual(encodePrefixPrograms([programs[1]!], vocab, 5)[0]);
+    expect([
+      ...pseudoPrograms(questions, Int32Array.from([0]), label, { minLogProb: -5, vocab, width: 6 }).keys(),
+    ]).toEqual([1, 3, 4]);
+  });
+});
+
+describe('mmnet train --pseudo_program_min_log_prob', () => {
+  let data: string;
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', log: null });
+    data = await buildTinyDataset(join(tempDir('pseudo-data'), 'tiny'), { trainImages: 6, valImages: 3 });
+  });
+
+  it('refuses a run without a fraction or a generator to label with, naming the field', async () => {
+    for (const [extra, message] of [
+      [{}, /--pseudo_program_min_log_prob: needs --program_supervision_fraction/],
+      [{ program_supervision_fraction: 0.5 }, /--pseudo_program_min_log_prob: needs --load_model_path/],
+      [{ pseudo_program_min_log_prob: 0.5 }, /--pseudo_program_min_log_prob: must be <= 0/],
+    ] as const) {
+      const io = captureIo();
+      const argv = [
+        'train',
+        ...argvOf({
+          model: 'PG_endtoend',
+          executor: 'stack',
+          train_mode: 'PG',
+          clevr_dataset: data,
+          pseudo_program_min_log_prob: -0.2,
+          ...extra,
+        }),
+      ];
+      expect(await runCli(argv, io, builtinModels())).toBe(2);
+      expect(io.stderr.join('\n')).toMatch(message);
+    }
+  });
+
+  it("adds the loaded controller's most likely programs of the other questions to the supervised ones", async () => {
+    const dir = tempDir('pseudo-run');
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model_config: {
+          executor: { stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
+          programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+          stack: { steps: 16, depth: 4 },
+        },
+      }),
+    );
+    const options = {
+      model: 'PG_endtoend',
+      executor: 'stack',
+      train_mode: 'PG',
+      program_supervision_fraction: 0.5,
+      ...shortRunOptions(data, config, join(dir, 'start')),
+    };
+    const io = captureIo();
+    expect(await runCli(['train', ...argvOf(options)], io, builtinModels()), io.stderr.join('\n')).toBe(0);
+    const start = new RunDirectory(join(dir, 'start'));
+    const load_model_path = start.path(start.readManifest().latest);
+    const { model_config } = JSON.parse(readFileSync(config, 'utf8'));
+    const run = {
+      model: 'PG_endtoend',
+      executor: 'stack',
+      train_mode: 'PG',
+      program_supervision_fraction: 0.5,
+      clevr_dataset: data,
+      stem_dim: 8,
+      model_config,
+      out: join(dir, 'self'),
+      load_model_path,
+      load_model_mode: 'PG',
+    };
+    const all = (await readQuestionsH5(join(data, 'train_questions.h5'))).answers!.length;
+    await withTrainer(
+      { ...run, pseudo_program_min_log_prob: -1e30 },
+      (trainer) => {
+        const given = selectSupervisedQuestions(all, 0.5, 0);
+        const pseudo = trainer.pseudoPrograms!;
+        // Every other row is labelled (the threshold keeps all), unless its program does not fit the rows.
+        expect(pseudo.size).toBeGreaterThan(0);
+        expect([...pseudo.keys()].every((r) => !given.includes(r))).toBe(true);
+        expect(trainer.supervisedRows!.length).toBe(given.length + pseudo.size);
+        // The labels are what the loaded controller gives those questions.
+        const rows = Int32Array.from(pseudo.keys());
+        const arrays = trainer.train.readBatch(rows);
+        const { programs } = trainer.model.likelyPrograms!(arrays);
+        const width = arrays.programLength!;
+        const encoded = encodePrefixPrograms(
+          programs as string[][],
+          trainer.vocab.program_token_to_idx,
+          width,
+        );
+        rows.forEach((r, i) => expect([...pseudo.get(r)!]).toEqual(encoded[i]));
+        // Training batches carry them in place of the dataset's programs.
+        expect([...trainer.readRows(rows).programs!]).toEqual(encoded.flat());
+        expect([...trainer.readRows(rows).programs!]).not.toEqual([...arrays.programs!]);
+      },
+      builtinModels(),
+    );
+    // A threshold no program reaches labels none.
+    await withTrainer(
+      { ...run, pseudo_program_min_log_prob: 0 },
+      (trainer) => expect(trainer.pseudoPrograms!.size).toBe(0),
+      builtinModels(),
+    );
   });
 });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, loadCheckpoint } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinModels, RunDirectory, runCli } from '../src/index.js';
+import { builtinModels, RunDirectory, runCli, SELF_TRAINING_MIN_LOG_PROB } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
 import { argvOf, captureIo, shortRunOptions, tempDir } from './helpers.js';
 
@@ -111,17 +111,26 @@ describe('mmnet train --recipe weak-supervision', () => {
       builtinModels(),
     );
     expect(code, io.stderr.join('\n')).toBe(0);
-    const stages = ['layouts', 'executor'].map((s) => join(out, s));
-    const [layouts, executor] = stages.map(storedConfig);
+    const stages = ['layouts', 'self-training', 'executor'].map((s) => join(out, s));
+    const [layouts, selfTraining, executor] = stages.map(storedConfig);
     expect(layouts).toMatchObject({ train_mode: 'PG', program_supervision_fraction: 0.5 });
+    expect(selfTraining).toMatchObject({
+      train_mode: 'PG',
+      program_supervision_fraction: 0.5,
+      pseudo_program_min_log_prob: SELF_TRAINING_MIN_LOG_PROB,
+      load_model_mode: 'PG',
+    });
+    expect(selfTraining.load_model_path).toContain(stages[0]);
+    expect(io.stderr.join('\n')).toMatch(/the loaded generator's for \d+ of them/);
     expect(executor).toMatchObject({ train_mode: 'EE', decoder_mode: 'hard', load_model_mode: 'PG' });
-    expect(readdirSync(out).sort()).toEqual(['executor', 'layouts']);
+    expect(executor.load_model_path).toContain(stages[1]);
+    expect(readdirSync(out).sort()).toEqual(['executor', 'layouts', 'self-training']);
     // The executor stage learns with the controller frozen at the layouts stage's weights.
     const latest = (stage: string) => {
       const run = new RunDirectory(stage);
       return loadCheckpoint(run.path(run.readManifest().latest)).tensors;
     };
-    const [before, after] = [latest(stages[0]), latest(stages[1])];
+    const [before, after] = [latest(stages[1]), latest(stages[2])];
     const changed = (prefix: string) =>
       Object.keys(after)
         .filter((n) => n.startsWith(prefix))

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FeaturesH5Reader, nchwToNhwc } from '../h5/features-h5.js';
-import type { IntMatrix } from '../h5/int-arrays.js';
+import { gatherRows } from '../h5/int-arrays.js';
 import { type QuestionArrays, readQuestionsH5 } from '../h5/questions-h5.js';
 import { epochOrder } from './epoch-order.js';
 
@@ -158,13 +158,5 @@ export class ClevrH5Dataset {
 function gather(values: Int32Array, indices: Int32Array): Int32Array {
   const out = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
-  return out;
-}
-
-function gatherRows(m: IntMatrix, indices: Int32Array): Int32Array {
-  const out = new Int32Array(indices.length * m.cols);
-  for (let i = 0; i < indices.length; i++) {
-    out.set(m.data.subarray(indices[i] * m.cols, (indices[i] + 1) * m.cols), i * m.cols);
-  }
   return out;
 }

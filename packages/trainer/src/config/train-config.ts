@@ -107,6 +107,15 @@ const trainConfigFields = {
       value: 'W',
       default: 'off',
     }),
+  pseudo_program_min_log_prob: flagNumber()
+    .refine((v) => v <= 0, 'must be <= 0 (a log-probability)')
+    .optional()
+    .meta({
+      description:
+        'self-training, with --program_supervision_fraction and --load_model_path: the loaded program generator labels the other training questions with its most likely whole program, and those it gives a log-probability of at least L join the supervised ones with that program',
+      value: 'L',
+      default: 'off',
+    }),
   question_length_curriculum: flagInt(0).default(0).meta({
     description:
       'the first N updates draw their batches from the shortest questions (in words), a pool growing from the shortest 10 % to all of them; needs no program label',
@@ -169,6 +178,16 @@ export const trainConfigSchema = z
         path: ['greedy_programs'],
         message: 'needs --decoder_mode hard, hard+penalty or gumbel (soft mode runs every program at once)',
       });
+    // Self-training: a loaded generator labels what the supervised fraction leaves out.
+    if (c.pseudo_program_min_log_prob !== undefined) {
+      const issue = (message: string) =>
+        ctx.addIssue({ code: 'custom', path: ['pseudo_program_min_log_prob'], message });
+      if (c.recipe !== undefined) issue('not with --recipe (the recipe sets it in its own stage)');
+      else if (c.program_supervision_fraction === undefined)
+        issue('needs --program_supervision_fraction (the questions whose programs are given)');
+      else if (c.load_model_path === undefined)
+        issue('needs --load_model_path (the program generator that labels the other questions)');
+    }
     if (c.recipe === 'weak-supervision') {
       if (c.model !== 'PG_endtoend')
         ctx.addIssue({

@@ -1,4 +1,7 @@
+import { gatherRows, type IntMatrix } from '@mmnet/clevr-data';
 import { createRng } from '@mmnet/core-tensors';
+import { encodePrefixPrograms, type TokenMap } from '@mmnet/programs';
+import type { QuestionBatch } from '../models/model-adapter.js';
 
 /**
  * Weak supervision: which training questions keep their ground-truth program. `max(1, round(fraction *
@@ -27,4 +30,35 @@ export function selectSupervisedQuestions(count: number, fraction: number, seed:
 export function restrictOrder(order: Int32Array, selected: Int32Array): Int32Array {
   const member = new Set(selected);
   return order.filter((row) => member.has(row));
+}
+
+/** Questions labelled per call of the labeller: enough to keep its per-call cost small, few enough for memory. */
+const LABEL_CHUNK = 256;
+
+/**
+ * Self-training: every row of `questions` [rows, cols] not in `supervised` gets the labeller's most likely whole
+ * program; those it gives a log-probability of at least `minLogProb` are returned with that program as a prefix id
+ * row of `width` (`<START> ... <END> <NULL>...`, the dataset's program rows). A program that does not fit `width`
+ * is left out.
+ */
+export function pseudoPrograms(
+  questions: IntMatrix,
+  supervised: Int32Array,
+  label: (batch: QuestionBatch) => { programs: (string[] | null)[]; logProbs: Float64Array },
+  options: { minLogProb: number; vocab: TokenMap; width: number },
+): Map<number, Int32Array> {
+  const labelled = new Set(supervised);
+  const rows = Int32Array.from({ length: questions.rows }, (_, i) => i).filter((r) => !labelled.has(r));
+  const out = new Map<number, Int32Array>();
+  for (let start = 0; start < rows.length; start += LABEL_CHUNK) {
+    const chunk = rows.subarray(start, start + LABEL_CHUNK);
+    const batch = { questions: gatherRows(questions, chunk), questionLength: questions.cols };
+    const { programs, logProbs } = label(batch);
+    chunk.forEach((row, i) => {
+      const program = programs[i];
+      if (!program || logProbs[i] < options.minLogProb || program.length + 2 > options.width) return;
+      out.set(row, Int32Array.from(encodePrefixPrograms([program], options.vocab, options.width)[0]));
+    });
+  }
+  return out;
 }

@@ -69,6 +69,7 @@ export interface StepMap {
 
 /** A batch's question and program rows: what a program generator learns from (no features). */
 export type ProgramBatch = Pick<ClevrBatch, 'questions' | 'questionLength' | 'programs' | 'programLength'>;
+export type QuestionBatch = Pick<ClevrBatch, 'questions' | 'questionLength'>;
 
 export interface ForwardContext {
   training: boolean;
@@ -136,6 +137,11 @@ export interface ModelAdapter {
    * Used by --program_supervision_fraction.
    */
   programLoss?(batch: ProgramBatch, ctx: ProgramLossContext): { loss: tf.Scalar; exactMatch: number };
+  /**
+   * Models with a program generator: each question's most likely whole program (prefix tokens, null where there is
+   * none) and its log-probability under the generator. Used by --pseudo_program_min_log_prob (self-training).
+   */
+  likelyPrograms?(batch: QuestionBatch): { programs: (string[] | null)[]; logProbs: Float64Array };
   /** Non-parameter state to checkpoint (moving-average baselines, ...). */
   getState?(): Record<string, unknown>;
   setState?(state: Record<string, unknown>): void;

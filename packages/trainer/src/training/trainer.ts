@@ -17,7 +17,7 @@ import { tokensByIndex, type Vocab } from '@mmnet/programs';
 import type { TrainConfig, TrainMode } from '../config/train-config.js';
 import { type AnswerPrior, answerTypePrior } from '../data/answer-kinds.js';
 import { checkDatasetFiles, datasetFiles } from '../data/dataset-files.js';
-import { restrictOrder, selectSupervisedQuestions } from '../data/program-supervision.js';
+import { pseudoPrograms, restrictOrder, selectSupervisedQuestions } from '../data/program-supervision.js';
 import { QuestionLengthCurriculum } from '../data/question-length-curriculum.js';
 import { readVocabFile, vocabHash } from '../data/vocab-file.js';
 import { createModel } from '../models/create-model.js';
@@ -68,6 +68,8 @@ export class Trainer {
   private supervisedOrder?: { epoch: number; indices: Int32Array };
   /** --program_supervision_fraction: the training rows whose programs the generator learns from (sorted). */
   supervisedRows?: Int32Array;
+  /** --pseudo_program_min_log_prob: the supervised rows whose program is the loaded generator's, as id rows. */
+  pseudoPrograms?: Map<number, Int32Array>;
   /** --question_length_curriculum: the growing pool of short questions the first updates draw from. */
   lengthCurriculum?: QuestionLengthCurriculum;
 
@@ -196,8 +198,27 @@ export class Trainer {
           config.question_length_curriculum,
         );
       }
+      const pseudo = config.pseudo_program_min_log_prob;
+      // Self-training labels with the loaded weights, so a resumed run labels as its start did.
+      if (config.load_model_path && (!setup.resumeFrom || pseudo !== undefined))
+        trainer.loadWeights(config.load_model_path, config.load_model_mode);
+      if (pseudo !== undefined) {
+        if (!model.likelyPrograms)
+          throw new Error(
+            `--pseudo_program_min_log_prob: model ${model.name} cannot label questions with programs`,
+          );
+        const programs = trainQuestions.programs!;
+        trainer.pseudoPrograms = pseudoPrograms(
+          { ...trainQuestions.questions, rows: train.size },
+          trainer.supervisedRows!,
+          (batch) => model.likelyPrograms!(batch),
+          { minLogProb: pseudo, vocab: vocab.program_token_to_idx, width: programs.cols },
+        );
+        trainer.supervisedRows = Int32Array.from(
+          [...trainer.supervisedRows!, ...trainer.pseudoPrograms.keys()].sort((a, b) => a - b),
+        );
+      }
       if (setup.resumeFrom) await trainer.restore(setup.resumeFrom, setup.resumeSource ?? 'checkpoint');
-      else if (config.load_model_path) trainer.loadWeights(config.load_model_path, config.load_model_mode);
       return trainer;
     } catch (error) {
       train.close();
@@ -270,7 +291,21 @@ export class Trainer {
     // Under the length curriculum an update counts in its epoch as any other, but draws from the short questions.
     if (this.lengthCurriculum?.active(this.step))
       return this.train.readBatch(this.lengthCurriculum.batch(this.step, part, size, this.config.seed));
-    return this.train.readBatch(order.subarray(k * size, Math.min((k + 1) * size, order.length)));
+    return this.readRows(order.subarray(k * size, Math.min((k + 1) * size, order.length)));
+  }
+
+  /** Training rows as a batch, with the self-training programs in place of the dataset's where there are any. */
+  readRows(rows: Int32Array): ClevrBatch {
+    const batch = this.train.readBatch(rows);
+    const pseudo = this.pseudoPrograms;
+    if (pseudo?.size && batch.programs && batch.programLength) {
+      const width = batch.programLength;
+      rows.forEach((row, i) => {
+        const program = pseudo.get(row);
+        if (program) batch.programs!.set(program, i * width);
+      });
+    }
+    return batch;
   }
 
   /**
@@ -286,7 +321,7 @@ export class Trainer {
     if (this.supervisedOrder?.epoch !== epoch)
       this.supervisedOrder = { epoch, indices: restrictOrder(this.train.order(epoch), rows) };
     const i = k % perEpoch;
-    return this.train.readBatch(
+    return this.readRows(
       this.supervisedOrder.indices.subarray(i * size, Math.min((i + 1) * size, rows.length)),
     );
   }

@@ -86,7 +86,11 @@ export class TrainingRun {
     this.progress.log(
       `training ${t.model.name} (${t.model.store.countWeights()} weights) on ${t.questionsPerEpoch} questions` +
         (t.programsOnly
-          ? ` (their programs: --program_supervision_fraction ${cfg.program_supervision_fraction}; train accuracy = program exact match)`
+          ? ` (their programs: --program_supervision_fraction ${cfg.program_supervision_fraction}` +
+            (t.pseudoPrograms
+              ? `, the loaded generator's for ${t.pseudoPrograms.size} of them (--pseudo_program_min_log_prob ${cfg.pseudo_program_min_log_prob})`
+              : '') +
+            '; train accuracy = program exact match)'
           : t.supervisedRows
             ? ` (plus ${cfg.program_loss_weight} x the program loss of ${t.supervisedRows.length} of them)`
             : '') +

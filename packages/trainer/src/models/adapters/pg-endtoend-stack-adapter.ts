@@ -5,10 +5,11 @@ import {
   endToEndObjective,
   endToEndPassSettings,
   layoutCrossEntropy,
+  likelyLayouts,
   parseStackEndToEndConfig,
 } from '@mmnet/mm-net';
 import { MovingAverageBaseline } from '@mmnet/program-decoders';
-import { END_TOKEN, ProgramError, postfixToTree, treeToPrefix } from '@mmnet/programs';
+import { clevrTypes, END_TOKEN, ProgramError, postfixToTree, treeToPrefix } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory, ProgramBatch } from '../model-adapter.js';
 import { featureTensor, questionTensor, requirePrograms } from './classification-loss.js';
 import { baselineState, endToEndConfigInput, passPosition, programIdRows } from './pg-endtoend-common.js';
@@ -99,6 +100,17 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
         if (l?.every((id, t) => chosen[i * T + t] === id)) exact++;
       });
       return { loss: ce ? ce.loss : (tf.mul(tf.sum(logits), 0) as tf.Scalar), exactMatch: exact / n };
+    },
+    likelyPrograms(batch) {
+      const T = config.stack.steps;
+      const n = batch.questions.length / batch.questionLength;
+      const scores = tf.tidy(() => tf.logSoftmax(model.layoutLogits(questionTensor(batch), T)).dataSync());
+      const found = likelyLayouts(scores, n, T, names, 1, { depth: config.stack.depth, types: clevrTypes });
+      const logProbs = Float64Array.from(found, ([best]) => best?.score ?? Number.NEGATIVE_INFINITY);
+      const programs = found.map(([best]) =>
+        best ? layoutPrefix(best.layout.map((id) => names.token(id))) : null,
+      );
+      return { programs, logProbs };
     },
     ...baselineState(baseline),
     dispose: () => {
