@@ -207,12 +207,11 @@ export class Trainer {
           throw new Error(
             `--pseudo_program_min_log_prob: model ${model.name} cannot label questions with programs`,
           );
-        const programs = trainQuestions.programs!;
         trainer.pseudoPrograms = pseudoPrograms(
           { ...trainQuestions.questions, rows: train.size },
           trainer.supervisedRows!,
           (batch) => model.likelyPrograms!(batch),
-          { minLogProb: pseudo, vocab: vocab.program_token_to_idx, width: programs.cols },
+          { minLogProb: pseudo, vocab: vocab.program_token_to_idx, width: trainQuestions.programs!.cols },
         );
         trainer.supervisedRows = Int32Array.from(
           [...trainer.supervisedRows!, ...trainer.pseudoPrograms.keys()].sort((a, b) => a - b),
