@@ -28,6 +28,13 @@ export function configuredRun(name: string, modelConfig: object): { config: stri
   return { config, out: join(dir, 'run') };
 }
 
+/** A small PG_endtoend stack-executor model config (`--executor stack`) with these `stack` fields. */
+export const tinyStackModel = (stack: Record<string, unknown>) => ({
+  executor: { stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
+  programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+  stack,
+});
+
 /** The records of a run's metrics.jsonl, in order; only those of `kind` when given. */
 // biome-ignore lint/suspicious/noExplicitAny: JSON records of several kinds, read field by field by the tests.
 export function metricsOf(out: string, kind?: 'train' | 'val'): any[] {

@@ -7,7 +7,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pseudoPrograms, restrictOrder, selectSupervisedQuestions } from '../src/data/program-supervision.js';
 import { builtinModels, RunDirectory, runCli } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, metricsOf, shortRunOptions, tempDir, withTrainer } from './helpers.js';
+import {
+  argvOf,
+  captureIo,
+  configuredRun,
+  metricsOf,
+  shortRunOptions,
+  tempDir,
+  tinyStackModel,
+  withTrainer,
+} from './helpers.js';
 
 describe('selectSupervisedQuestions', () => {
   it('keeps round(fraction * count) distinct rows, sorted, the same for the same seed', () => {
@@ -194,30 +203,19 @@ describe('mmnet train --pseudo_program_min_log_prob', () => {
   });
 
   it("adds the loaded controller's most likely programs of the other questions to the supervised ones", async () => {
-    const dir = tempDir('pseudo-run');
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        model_config: {
-          executor: { stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
-          programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
-          stack: { steps: 16, depth: 4 },
-        },
-      }),
-    );
+    const model_config = tinyStackModel({ steps: 16, depth: 4 });
+    const { config, out } = configuredRun('pseudo-run', model_config);
     const options = {
       model: 'PG_endtoend',
       executor: 'stack',
       train_mode: 'PG',
       program_supervision_fraction: 0.5,
-      ...shortRunOptions(data, config, join(dir, 'start')),
+      ...shortRunOptions(data, config, out),
     };
     const io = captureIo();
     expect(await runCli(['train', ...argvOf(options)], io, builtinModels()), io.stderr.join('\n')).toBe(0);
-    const start = new RunDirectory(join(dir, 'start'));
+    const start = new RunDirectory(out);
     const load_model_path = start.path(start.readManifest().latest);
-    const { model_config } = JSON.parse(readFileSync(config, 'utf8'));
     const run = {
       model: 'PG_endtoend',
       executor: 'stack',
@@ -226,7 +224,7 @@ describe('mmnet train --pseudo_program_min_log_prob', () => {
       clevr_dataset: data,
       stem_dim: 8,
       model_config,
-      out: join(dir, 'self'),
+      out: `${out}-self`,
       load_model_path,
       load_model_mode: 'PG',
     };

@@ -4,7 +4,7 @@ import { initBackend, loadCheckpoint } from '@mmnet/core-tensors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinModels, RunDirectory, runCli, SELF_TRAINING_MIN_LOG_PROB } from '../src/index.js';
 import { buildTinyDataset } from './fixtures/tiny-dataset.js';
-import { argvOf, captureIo, shortRunOptions, tempDir } from './helpers.js';
+import { argvOf, captureIo, configuredRun, shortRunOptions, tempDir, tinyStackModel } from './helpers.js';
 
 let data: string;
 
@@ -82,19 +82,7 @@ describe('mmnet train --recipe weak-supervision', () => {
   });
 
   it('with the stack executor: layouts, then the executor on their most likely whole programs', async () => {
-    const dir = tempDir('recipe-stack');
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        model_config: {
-          executor: { stemKernelSize: 1, classifier: { projDim: 16, hiddenDim: 32 } },
-          programGenerator: { encoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
-          stack: { steps: 8, depth: 4 },
-        },
-      }),
-    );
-    const out = join(dir, 'run');
+    const { config, out } = configuredRun('recipe-stack', tinyStackModel({ steps: 8, depth: 4 }));
     const io = captureIo();
     const code = await runCli(
       [
