@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FeaturesH5Reader, nchwToNhwc } from '../h5/features-h5.js';
-import { gatherRows } from '../h5/int-arrays.js';
+import { matrixRows } from '../h5/int-arrays.js';
 import { type QuestionArrays, readQuestionsH5 } from '../h5/questions-h5.js';
 import { epochOrder } from './epoch-order.js';
 
@@ -106,12 +106,12 @@ export class ClevrH5Dataset {
       indices,
       features: nhwc ? nchwToNhwc(nchw, b, c, h, w) : nchw,
       featureShape: nhwc ? [b, h, w, c] : [b, c, h, w],
-      questions: gatherRows(this.arrays.questions, indices),
+      questions: matrixRows(this.arrays.questions, indices),
       questionLength: this.arrays.questions.cols,
       imageIdxs,
     };
     if (this.arrays.programs) {
-      batch.programs = gatherRows(this.arrays.programs, indices);
+      batch.programs = matrixRows(this.arrays.programs, indices);
       batch.programLength = this.arrays.programs.cols;
     }
     if (this.arrays.answers) batch.answers = gather(this.arrays.answers, indices);

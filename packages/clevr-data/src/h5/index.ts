@@ -8,7 +8,7 @@ export {
   partialPathFor,
 } from './features-h5.js';
 export { H5FileError, loadH5wasm } from './h5wasm-loader.js';
-export { gatherRows, type IntMatrix, toBigInt64Array, toInt32Array } from './int-arrays.js';
+export { type IntMatrix, matrixRows, toBigInt64Array, toInt32Array } from './int-arrays.js';
 export {
   checkQuestionArrays,
   type H5IntDtype,

@@ -6,7 +6,7 @@ export interface IntMatrix {
 }
 
 /** The rows `indices` of `m`, in that order, as one row-major copy [indices.length, m.cols]. */
-export function gatherRows(m: IntMatrix, indices: ArrayLike<number>): Int32Array {
+export function matrixRows(m: IntMatrix, indices: ArrayLike<number>): Int32Array {
   const out = new Int32Array(indices.length * m.cols);
   for (let i = 0; i < indices.length; i++) {
     out.set(m.data.subarray(indices[i] * m.cols, (indices[i] + 1) * m.cols), i * m.cols);

@@ -1,4 +1,4 @@
-import { gatherRows, type IntMatrix } from '@mmnet/clevr-data';
+import { type IntMatrix, matrixRows } from '@mmnet/clevr-data';
 import { createRng } from '@mmnet/core-tensors';
 import { encodePrefixPrograms, type TokenMap } from '@mmnet/programs';
 import type { QuestionBatch } from '../models/model-adapter.js';
@@ -52,7 +52,7 @@ export function pseudoPrograms(
   const out = new Map<number, Int32Array>();
   for (let start = 0; start < rows.length; start += LABEL_CHUNK) {
     const chunk = rows.subarray(start, start + LABEL_CHUNK);
-    const batch = { questions: gatherRows(questions, chunk), questionLength: questions.cols };
+    const batch = { questions: matrixRows(questions, chunk), questionLength: questions.cols };
     const { programs, logProbs } = label(batch);
     chunk.forEach((row, i) => {
       const program = programs[i];
