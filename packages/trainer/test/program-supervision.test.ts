@@ -179,11 +179,15 @@ describe('mmnet train --pseudo_program_min_log_prob', () => {
     data = await buildTinyDataset(join(tempDir('pseudo-data'), 'tiny'), { trainImages: 6, valImages: 3 });
   });
 
-  it('refuses a run without a fraction or a generator to label with, naming the field', async () => {
+  it('refuses a run without a fraction or a generator to label with, or within a recipe, naming the field', async () => {
     for (const [extra, message] of [
       [{}, /--pseudo_program_min_log_prob: needs --program_supervision_fraction/],
       [{ program_supervision_fraction: 0.5 }, /--pseudo_program_min_log_prob: needs --load_model_path/],
       [{ pseudo_program_min_log_prob: 0.5 }, /--pseudo_program_min_log_prob: must be <= 0/],
+      [
+        { recipe: 'weak-supervision', program_supervision_fraction: 0.5 },
+        /--pseudo_program_min_log_prob: not with --recipe/,
+      ],
     ] as const) {
       const io = captureIo();
       const argv = [
