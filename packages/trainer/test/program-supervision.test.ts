@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readQuestionsH5 } from '@mmnet/clevr-data';
-import { initBackend, loadCheckpoint } from '@mmnet/core-tensors';
+import { createRng, initBackend, loadCheckpoint } from '@mmnet/core-tensors';
 import { encodePrefixPrograms, tokenMapOf } from '@mmnet/programs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pseudoPrograms, restrictOrder, selectSupervisedQuestions } from '../src/data/program-supervision.js';
@@ -263,6 +263,68 @@ describe('mmnet train --pseudo_program_min_log_prob', () => {
     await withTrainer(
       { ...run, pseudo_program_min_log_prob: 0 },
       (trainer) => expect(trainer.pseudoPrograms!.size).toBe(0),
+      builtinModels(),
+    );
+  });
+});
+
+describe("PG_endtoend's likelyPrograms (the labeller of self-training)", () => {
+  it("tree executor: the generator's beam of one, its log-probability the teacher-forced one", async () => {
+    await initBackend({ prefer: 'wasm', log: null });
+    const data = await buildTinyDataset(join(tempDir('likely-data'), 'tiny'), {
+      trainImages: 6,
+      valImages: 3,
+    });
+    const model_config = {
+      executor: { classifier: { projDim: 8, hiddenDim: 16 } },
+      programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+    };
+    const { config, out } = configuredRun('likely-tree', model_config);
+    // A generator that has learnt the tiny set's programs, so that its decodings are whole programs.
+    const options = {
+      model: 'PG_endtoend',
+      executor: 'tree',
+      train_mode: 'PG',
+      program_supervision_fraction: 1,
+    };
+    const argv = ['train', ...argvOf({ ...options, ...shortRunOptions(data, config, out), lr: 0.01 })];
+    const io = captureIo();
+    expect(
+      await runCli([...argv, '--max_iterations', '150'], io, builtinModels()),
+      io.stderr.join('\n'),
+    ).toBe(0);
+    const start = new RunDirectory(out);
+    const run = {
+      ...options,
+      clevr_dataset: data,
+      stem_dim: 8,
+      model_config,
+      load_model_path: start.path(start.readManifest().latest),
+      load_model_mode: 'PG',
+    };
+    await withTrainer(
+      run,
+      (trainer) => {
+        trainer.loadWeights(run.load_model_path, 'PG');
+        const rows = Int32Array.from({ length: 12 }, (_, i) => i);
+        const batch = trainer.readRows(rows);
+        const { programs, logProbs } = trainer.model.likelyPrograms!(batch);
+        const labelled = programs.flatMap((p, i) => (p ? [i] : []));
+        expect(labelled.length).toBeGreaterThan(0);
+        for (const i of labelled) {
+          const program = programs[i]!;
+          const one = {
+            questions: batch.questions.subarray(i * batch.questionLength, (i + 1) * batch.questionLength),
+            questionLength: batch.questionLength,
+            programs: Int32Array.from(encodePrefixPrograms([program], trainer.vocab.program_token_to_idx)[0]),
+            programLength: program.length + 2,
+          };
+          // The teacher-forced loss is the mean over the program's tokens and its `<END>`.
+          const { loss } = trainer.model.programLoss!(one, { rng: createRng(0), step: 0 });
+          expect(-loss.dataSync()[0] * (program.length + 1)).toBeCloseTo(logProbs[i], 3);
+          loss.dispose();
+        }
+      },
       builtinModels(),
     );
   });

@@ -1,8 +1,15 @@
 import { createEndToEndNetwork, EndToEndConfigSchema, endToEndPass } from '@mmnet/mm-net';
-import { MovingAverageBaseline } from '@mmnet/program-decoders';
+import { beamSearch, MovingAverageBaseline } from '@mmnet/program-decoders';
+import { prefixToTree, treeToPrefix } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory } from '../model-adapter.js';
 import { featureTensor, questionTensor } from './classification-loss.js';
-import { baselineState, endToEndConfigInput, passPosition, programIdRows } from './pg-endtoend-common.js';
+import {
+  baselineState,
+  endToEndConfigInput,
+  passPosition,
+  programIdRows,
+  programOrNull,
+} from './pg-endtoend-common.js';
 import { createPgEndToEndStackAdapter } from './pg-endtoend-stack-adapter.js';
 import { stepMaps, teacherForcedProgramLoss } from './program-generator-part.js';
 
@@ -49,6 +56,21 @@ export const createPgEndToEndAdapter: ModelFactory = (ctx) => {
     },
     programLoss: (batch) =>
       teacherForcedProgramLoss(model.generator, batch, 'PG_endtoend with --program_supervision_fraction'),
+    likelyPrograms(batch) {
+      // The generator's beam of one (`<END>` counted in the log-probability); a decoding that did not end, or is no
+      // whole tree, is no program.
+      const questions = questionTensor(batch);
+      const found = beamSearch(model.generator, questions, { beamWidth: 1 });
+      questions.dispose();
+      const programs = found.map(([best]) => {
+        const tokens = best?.ended ? best.sequence.map((id) => names.token(id)) : null;
+        return tokens && programOrNull(() => treeToPrefix(prefixToTree(tokens)));
+      });
+      return {
+        programs,
+        logProbs: Float64Array.from(found, ([best]) => best?.logProb ?? Number.NEGATIVE_INFINITY),
+      };
+    },
     ...baselineState(baseline),
     dispose: () => {
       model.dispose();

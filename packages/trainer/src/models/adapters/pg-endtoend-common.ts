@@ -1,7 +1,7 @@
 import { tf } from '@mmnet/core-tensors';
 import type { EndToEndPassPosition } from '@mmnet/mm-net';
 import type { MovingAverageBaseline } from '@mmnet/program-decoders';
-import { encodePrefixPrograms } from '@mmnet/programs';
+import { encodePrefixPrograms, ProgramError } from '@mmnet/programs';
 import {
   configSection,
   executorModelConfigInput,
@@ -43,4 +43,14 @@ export function baselineState(baseline: MovingAverageBaseline): Pick<ModelAdapte
     getState: () => ({ baseline: baseline.value }),
     setState: (state) => baseline.setValue(typeof state.baseline === 'number' ? state.baseline : null),
   };
+}
+
+/** What `read` gives, or null where the tokens it reads are no whole program (it throws a ProgramError). */
+export function programOrNull<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ProgramError) return null;
+    throw error;
+  }
 }

@@ -9,10 +9,16 @@ import {
   parseStackEndToEndConfig,
 } from '@mmnet/mm-net';
 import { MovingAverageBaseline } from '@mmnet/program-decoders';
-import { clevrTypes, END_TOKEN, ProgramError, postfixToTree, treeToPrefix } from '@mmnet/programs';
+import { clevrTypes, END_TOKEN, postfixToTree, treeToPrefix } from '@mmnet/programs';
 import type { ModelAdapter, ModelFactory, ProgramBatch } from '../model-adapter.js';
 import { featureTensor, questionTensor, requirePrograms } from './classification-loss.js';
-import { baselineState, endToEndConfigInput, passPosition, programIdRows } from './pg-endtoend-common.js';
+import {
+  baselineState,
+  endToEndConfigInput,
+  passPosition,
+  programIdRows,
+  programOrNull,
+} from './pg-endtoend-common.js';
 
 /**
  * PG_endtoend with the stack executor (@mmnet/mm-net's `StackEndToEndNetwork`): a controller's per-step
@@ -123,10 +129,5 @@ export const createPgEndToEndStackAdapter: ModelFactory = (ctx) => {
 
 /** A layout's tokens (postfix, `<END>` as no-op) in prefix order, or null when they are not one whole tree. */
 function layoutPrefix(layout: readonly string[]): string[] | null {
-  try {
-    return treeToPrefix(postfixToTree(layout.filter((t) => t !== END_TOKEN)));
-  } catch (error) {
-    if (error instanceof ProgramError) return null;
-    throw error;
-  }
+  return programOrNull(() => treeToPrefix(postfixToTree(layout.filter((t) => t !== END_TOKEN))));
 }
