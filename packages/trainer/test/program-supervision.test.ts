@@ -18,6 +18,13 @@ import {
   withTrainer,
 } from './helpers.js';
 
+// The tiny generated dataset that the training runs below share.
+let data: string;
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', log: null });
+  data = await buildTinyDataset(join(tempDir('weak-data'), 'tiny'), { trainImages: 6, valImages: 3 });
+});
+
 describe('selectSupervisedQuestions', () => {
   it('keeps round(fraction * count) distinct rows, sorted, the same for the same seed', () => {
     for (const [count, fraction, size] of [
@@ -55,12 +62,6 @@ describe('selectSupervisedQuestions', () => {
 });
 
 describe('mmnet train --train_mode PG --program_supervision_fraction', () => {
-  let data: string;
-  beforeAll(async () => {
-    await initBackend({ prefer: 'wasm', log: null });
-    data = await buildTinyDataset(join(tempDir('weak-data'), 'tiny'), { trainImages: 6, valImages: 3 });
-  });
-
   it('trains only the program generator, on the chosen questions, from their programs', async () => {
     const dir = tempDir('weak-run');
     const config = join(dir, 'config.json');
@@ -173,12 +174,6 @@ describe('pseudoPrograms (self-training)', () => {
 });
 
 describe('mmnet train --pseudo_program_min_log_prob', () => {
-  let data: string;
-  beforeAll(async () => {
-    await initBackend({ prefer: 'wasm', log: null });
-    data = await buildTinyDataset(join(tempDir('pseudo-data'), 'tiny'), { trainImages: 6, valImages: 3 });
-  });
-
   it('refuses a run without a fraction or a generator to label with, or within a recipe, naming the field', async () => {
     for (const [extra, message] of [
       [{}, /--pseudo_program_min_log_prob: needs --program_supervision_fraction/],
@@ -270,11 +265,6 @@ describe('mmnet train --pseudo_program_min_log_prob', () => {
 
 describe("PG_endtoend's likelyPrograms (the labeller of self-training)", () => {
   it("tree executor: the generator's beam of one, its log-probability the teacher-forced one", async () => {
-    await initBackend({ prefer: 'wasm', log: null });
-    const data = await buildTinyDataset(join(tempDir('likely-data'), 'tiny'), {
-      trainImages: 6,
-      valImages: 3,
-    });
     const model_config = {
       executor: { classifier: { projDim: 8, hiddenDim: 16 } },
       programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
