@@ -25,6 +25,31 @@ beforeAll(async () => {
   data = await buildTinyDataset(join(tempDir('weak-data'), 'tiny'), { trainImages: 6, valImages: 3 });
 });
 
+/**
+ * Trains `options` briefly through the CLI (`extra` flags on top of the short-run ones), and returns train options
+ * for a Trainer that starts from its latest checkpoint's program generator.
+ */
+async function briefRun(
+  name: string,
+  model_config: object,
+  options: Record<string, string | number>,
+  extra: Record<string, number> = {},
+) {
+  const { config, out } = configuredRun(name, model_config);
+  const io = captureIo();
+  const argv = ['train', ...argvOf({ ...options, ...shortRunOptions(data, config, out), ...extra })];
+  expect(await runCli(argv, io, builtinModels()), io.stderr.join('\n')).toBe(0);
+  const start = new RunDirectory(out);
+  return {
+    ...options,
+    clevr_dataset: data,
+    stem_dim: 8,
+    model_config,
+    load_model_path: start.path(start.readManifest().latest),
+    load_model_mode: 'PG',
+  };
+}
+
 describe('selectSupervisedQuestions', () => {
   it('keeps round(fraction * count) distinct rows, sorted, the same for the same seed', () => {
     for (const [count, fraction, size] of [
@@ -202,31 +227,12 @@ describe('mmnet train --pseudo_program_min_log_prob', () => {
   });
 
   it("adds the loaded controller's most likely programs of the other questions to the supervised ones", async () => {
-    const model_config = tinyStackModel({ steps: 16, depth: 4 });
-    const { config, out } = configuredRun('pseudo-run', model_config);
-    const options = {
+    const run = await briefRun('pseudo-run', tinyStackModel({ steps: 16, depth: 4 }), {
       model: 'PG_endtoend',
       executor: 'stack',
       train_mode: 'PG',
       program_supervision_fraction: 0.5,
-      ...shortRunOptions(data, config, out),
-    };
-    const io = captureIo();
-    expect(await runCli(['train', ...argvOf(options)], io, builtinModels()), io.stderr.join('\n')).toBe(0);
-    const start = new RunDirectory(out);
-    const load_model_path = start.path(start.readManifest().latest);
-    const run = {
-      model: 'PG_endtoend',
-      executor: 'stack',
-      train_mode: 'PG',
-      program_supervision_fraction: 0.5,
-      clevr_dataset: data,
-      stem_dim: 8,
-      model_config,
-      out: `${out}-self`,
-      load_model_path,
-      load_model_mode: 'PG',
-    };
+    });
     const all = (await readQuestionsH5(join(data, 'train_questions.h5'))).answers!.length;
     await withTrainer(
       { ...run, pseudo_program_min_log_prob: -1e30 },
@@ -265,37 +271,19 @@ describe('mmnet train --pseudo_program_min_log_prob', () => {
 
 describe("PG_endtoend's likelyPrograms (the labeller of self-training)", () => {
   it("tree executor: the generator's beam of one, its log-probability the teacher-forced one", async () => {
-    const model_config = {
-      executor: { classifier: { projDim: 8, hiddenDim: 16 } },
-      programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
-    };
-    const { config, out } = configuredRun('likely-tree', model_config);
     // A generator that has learnt the tiny set's programs, so that its decodings are whole programs.
-    const options = {
-      model: 'PG_endtoend',
-      executor: 'tree',
-      train_mode: 'PG',
-      program_supervision_fraction: 1,
-    };
-    const argv = ['train', ...argvOf({ ...options, ...shortRunOptions(data, config, out), lr: 0.01 })];
-    const io = captureIo();
-    expect(
-      await runCli([...argv, '--max_iterations', '150'], io, builtinModels()),
-      io.stderr.join('\n'),
-    ).toBe(0);
-    const start = new RunDirectory(out);
-    const run = {
-      ...options,
-      clevr_dataset: data,
-      stem_dim: 8,
-      model_config,
-      load_model_path: start.path(start.readManifest().latest),
-      load_model_mode: 'PG',
-    };
+    const run = await briefRun(
+      'likely-tree',
+      {
+        executor: { classifier: { projDim: 8, hiddenDim: 16 } },
+        programGenerator: { encoderWordvecDim: 8, decoderWordvecDim: 8, hiddenDim: 16, numLayers: 1 },
+      },
+      { model: 'PG_endtoend', executor: 'tree', train_mode: 'PG', program_supervision_fraction: 1 },
+      { lr: 0.01, max_iterations: 150 },
+    );
     await withTrainer(
       run,
       (trainer) => {
-        trainer.loadWeights(run.load_model_path, 'PG');
         const rows = Int32Array.from({ length: 12 }, (_, i) => i);
         const batch = trainer.readRows(rows);
         const { programs, logProbs } = trainer.model.likelyPrograms!(batch);
