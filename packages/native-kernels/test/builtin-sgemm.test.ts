@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { loadNativeAddon, type NativeAddon } from '../src/addon/native-addon';
 import { disableNativeKernels, enableNativeKernels } from '../src/index';
-import { openblasInstallHint, preferBuiltinOver } from '../src/registry/native-kernels';
+import { forcedCoreHint, openblasInstallHint, preferBuiltinOver } from '../src/registry/native-kernels';
 import { seededValues } from './helpers';
 
 const load = loadNativeAddon();
@@ -25,6 +25,20 @@ describe('choosing between a system BLAS and the built-in SGEMM', () => {
     ).toBe('');
     expect(preferBuiltinOver({ vendor: 'openblas', core: 'Prescott' }, 'generic', {})).toBe('');
     expect(preferBuiltinOver({ vendor: 'mkl', core: '' }, 'avx512', {})).toBe('');
+  });
+
+  it('says how to get AVX-512 kernels when OPENBLAS_CORETYPE forces older ones on an AVX-512 CPU', () => {
+    const haswell = { OPENBLAS_CORETYPE: 'Haswell' };
+    expect(forcedCoreHint({ vendor: 'openblas', core: 'Haswell' }, 'avx512', haswell)).toMatch(
+      /OPENBLAS_CORETYPE=Haswell runs Haswell kernels on this AVX-512 CPU; unset it or set SkylakeX/,
+    );
+    // Not forced, already AVX-512 kernels, a CPU without AVX-512, or another vendor: nothing to say.
+    expect(forcedCoreHint({ vendor: 'openblas', core: 'Haswell' }, 'avx512', {})).toBeNull();
+    expect(
+      forcedCoreHint({ vendor: 'openblas', core: 'SkylakeX' }, 'avx512', { OPENBLAS_CORETYPE: 'SkylakeX' }),
+    ).toBeNull();
+    expect(forcedCoreHint({ vendor: 'openblas', core: 'Haswell' }, 'avx2', haswell)).toBeNull();
+    expect(forcedCoreHint({ vendor: 'mkl', core: '' }, 'avx512', haswell)).toBeNull();
   });
 
   it('names the package that gives OpenBLAS on Linux only', () => {

@@ -122,6 +122,24 @@ export function preferBuiltinOver(
   return `OpenBLAS chose its ${blas.core} kernels, older than this CPU`;
 }
 
+/** OpenBLAS core families whose SGEMM uses AVX-512. */
+const AVX512_OPENBLAS_CORES = ['skylakex', 'cooperlake', 'sapphirerapids'];
+
+/**
+ * How to get OpenBLAS's AVX-512 kernels when OPENBLAS_CORETYPE forces older ones on a CPU that has AVX-512 (the
+ * built-in SGEMM's widest kernel tells), or null. The setting stays the user's: it may work around a real problem.
+ */
+export function forcedCoreHint(
+  blas: Pick<LoadedBlas, 'vendor' | 'core'>,
+  builtinCore: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
+  const forced = env.OPENBLAS_CORETYPE?.trim();
+  if (!forced || blas.vendor !== 'openblas' || !blas.core || builtinCore !== 'avx512') return null;
+  if (AVX512_OPENBLAS_CORES.includes(blas.core.toLowerCase())) return null;
+  return `OPENBLAS_CORETYPE=${forced} runs ${blas.core} kernels on this AVX-512 CPU; unset it or set SkylakeX for faster products, unless it works around a problem of this OpenBLAS`;
+}
+
 /** The install command that gives a system OpenBLAS on this platform, or null when there is none to suggest. */
 export function openblasInstallHint(platform: string = process.platform): string | null {
   return platform === 'linux'
@@ -159,7 +177,8 @@ function chooseBlas(addon: NativeAddon, addonPath: string, options: NativeKernel
     return { addonPath, blas, builtinWhy: 'no BLAS library found', hint: openblasInstallHint() };
   }
   const slower = mode === 'auto' && canBuiltin ? preferBuiltinOver(blas, builtinCoreName(addon)) : '';
-  if (!slower || addon.useBuiltinSgemm === undefined) return { addonPath, blas, builtinWhy: '', hint: null };
+  if (!slower || addon.useBuiltinSgemm === undefined)
+    return { addonPath, blas, builtinWhy: '', hint: forcedCoreHint(blas, builtinCoreName(addon)) };
   return {
     addonPath,
     blas: addon.useBuiltinSgemm(),
