@@ -692,6 +692,59 @@ describe('stack executor (cpu)', () => {
     model.dispose();
   });
 
+  it.each(['hard', 'gumbel'] as const)(
+    'validity in %s mode: every drawn layout runs, and its log-probabilities are renormalised over the valid tokens',
+    (mode) => {
+      const idToToken = Object.fromEntries(
+        Object.entries(endToEndVocab.program_token_to_idx).map(([token, id]) => [id, token]),
+      );
+      // The stack's two kinds of value: selections (object sets and objects) and answers. A one-input module reads a
+      // selection, a two-input one two values of the kind it gives.
+      const kindOf = (type: string) => (type === 'ObjectSet' || type === 'Object' ? 'selection' : 'answer');
+      const runs = (layout: number[]) => {
+        const stack = ['selection'];
+        for (const id of layout) {
+          const type = clevrTypes.typeOf(idToToken[id]);
+          if (!type) continue; // the no-op
+          const output = kindOf(type.output);
+          const need = type.inputs.map(() => (type.inputs.length === 2 ? output : 'selection'));
+          if (stack.length < need.length) return false;
+          for (const kind of need) if (stack.pop() !== kind) return false;
+          stack.push(output);
+        }
+        return true;
+      };
+      const T = 6; // the depth of 8 holds the scene and a push at every step
+      const draw = (validity: boolean) => {
+        const { model } = createStackEndToEndNetwork(
+          stackConfig(mode, { stack: { steps: T, depth: 8, validity } }),
+          endToEndVocab,
+        );
+        const out = tf.tidy(() => {
+          const o = model.forward(randomFeatures(16, 5), randomQuestions(16, 6), { rng: createRng(2) });
+          const plain = tf.logSoftmax(o.stepLogits);
+          const chosen = tf.oneHot(tf.tensor2d(o.trace.tokens, [16, T], 'int32'), plain.shape[2]);
+          return {
+            tokens: o.trace.tokens,
+            logProbs: o.decoded.logProbs.arraySync() as number[][],
+            unmasked: tf.sum(tf.mul(plain, chosen), 2).arraySync() as number[][],
+          };
+        });
+        model.dispose();
+        const layouts = Array.from({ length: 16 }, (_, i) => [...out.tokens.slice(i * T, (i + 1) * T)]);
+        return { ...out, layouts };
+      };
+      // Without the validity some drawn layouts cannot run; with it all can.
+      expect(draw(false).layouts.some((l) => !runs(l))).toBe(true);
+      const valid = draw(true);
+      for (const layout of valid.layouts) expect(runs(layout)).toBe(true);
+      // Masking renormalises over fewer tokens: no drawn token is less likely than under the plain scores, some more.
+      const gains = valid.logProbs.flatMap((row, i) => row.map((lp, t) => lp - valid.unmasked[i][t]));
+      for (const g of gains) expect(g).toBeGreaterThan(-1e-5);
+      expect(Math.max(...gains)).toBeGreaterThan(0.01);
+    },
+  );
+
   it('controller dropout: only with a generator, repeatable by its seed, and no effect at rate 0', () => {
     const questions = randomQuestions(3, 8);
     const logits = (rate: number, rng?: Rng) => {

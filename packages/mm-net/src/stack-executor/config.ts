@@ -38,7 +38,9 @@ export const StackExecutorSchema = z.object({
    * module validity, with CLEVR's two kinds of value): a selecting or a one-input answering module needs a selection
    * on top, a two-input one two entries of its kind, and the scene and the no-op always run. The stack tracks how
    * much of each entry is an answer. A near-uniform address then cannot answer at every step or run a module on an
-   * answer, which the relaxation otherwise does. Soft mode only; well-typed one-hot layouts are left as they are.
+   * answer, which the relaxation otherwise does. In hard and gumbel modes it masks the scores a layout is drawn
+   * from instead, so that every drawn layout runs (REINFORCE's log-probabilities are the masked scores'). Given
+   * layouts and the greedy typed search are left as they are.
    */
   validity: z.boolean().default(false),
   /**

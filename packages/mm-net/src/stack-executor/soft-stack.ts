@@ -145,19 +145,19 @@ export interface TokenKinds {
 }
 
 /**
- * An address [N, V] times each token's validity on `stack`, renormalised (Stack-NMN's module validity, with two
- * kinds of value): a selecting or one-input answering token needs a selection on top, a two-input selecting one two
- * selections, a two-input answering one two answers; two inputs need the pointer above the bottom. With a one-hot
- * stack and a well-typed one-hot address it returns the address.
+ * Each token's validity [N, V] on `stack` (Stack-NMN's module validity, with two kinds of value): a selecting or
+ * one-input answering token needs a selection on top, a two-input selecting one two selections, a two-input answering
+ * one two answers; two inputs need the pointer above the bottom. 1 for the tokens of no kind; 0 or 1 on a one-hot
+ * stack, between them on a soft one.
  */
-export function validAddress(
-  address: tf.Tensor2D,
+export function tokenValidity(
   stack: SoftStack,
   kinds: TokenKinds,
   down: tf.Tensor2D,
+  vocabSize: number,
 ): tf.Tensor2D {
-  const n = address.shape[0];
   const p = stack.pointer;
+  const n = p.shape[0];
   const answerAt = (pointer: tf.Tensor2D) =>
     tf.reshape(tf.sum(tf.mul(pointer, stack.answer), 1), [n, 1]) as tf.Tensor2D;
   const top = answerAt(p);
@@ -165,7 +165,7 @@ export function validAddress(
   const two = tf.sub(1, tf.slice(p, [0, 0], [n, 1])) as tf.Tensor2D;
   const selection = tf.sub(1, top) as tf.Tensor2D;
   // 1 for every token, then each kind's validity in place of 1 on its columns.
-  let valid: tf.Tensor2D = tf.ones(address.shape);
+  let valid: tf.Tensor2D = tf.ones([n, vocabSize]);
   const setKind = (column: tf.Tensor2D, v: tf.Tensor2D) => {
     valid = tf.add(valid, matMul(tf.sub(v, 1) as tf.Tensor2D, tf.transpose(column))) as tf.Tensor2D;
   };
@@ -173,6 +173,19 @@ export function validAddress(
   setKind(kinds.selectingBinary, tf.mul(tf.mul(selection, tf.sub(1, below)), two) as tf.Tensor2D);
   setKind(kinds.answeringUnary, selection);
   setKind(kinds.answeringBinary, tf.mul(tf.mul(top, below), two) as tf.Tensor2D);
-  const kept = tf.mul(address, valid);
+  return valid;
+}
+
+/**
+ * An address [N, V] times each token's validity on `stack` (`tokenValidity`), renormalised. With a one-hot stack and
+ * a well-typed one-hot address it returns the address.
+ */
+export function validAddress(
+  address: tf.Tensor2D,
+  stack: SoftStack,
+  kinds: TokenKinds,
+  down: tf.Tensor2D,
+): tf.Tensor2D {
+  const kept = tf.mul(address, tokenValidity(stack, kinds, down, address.shape[1]));
   return tf.div(kept, tf.maximum(tf.sum(kept, 1, true), 1e-12)) as tf.Tensor2D;
 }

@@ -49,6 +49,7 @@ import {
   sharpenPointer,
   shiftPointer,
   type TokenKinds,
+  tokenValidity,
   validAddress,
 } from './soft-stack.js';
 
@@ -381,8 +382,9 @@ export class StackEndToEndNetwork {
     let stack: SoftStack = sceneStack(n, this.config.stack.depth, cells, d);
     // `stack.answerMemory`: the answering families' codes, each step's written by their share of its address.
     let answerMemory = this.config.stack.answerMemory ? (tf.zeros([n, d]) as tf.Tensor2D) : null;
-    // `stack.validity` masks the soft addresses the controller gives (given one-hot layouts are well-typed).
-    const validity = this.config.stack.validity && mode === 'soft' && !allFixed;
+    // `stack.validity` masks the soft addresses the controller gives, and the scores that hard and gumbel layouts are
+    // drawn from (given layouts and the greedy search's are well-typed).
+    const validity = this.config.stack.validity && !allFixed && !greedy;
     const addresses: tf.Tensor2D[] = [];
     const stepLogits: tf.Tensor2D[] = [];
     const attentions: tf.Tensor2D[] = [];
@@ -428,7 +430,16 @@ export class StackEndToEndNetwork {
           : step.control;
       stepLogits.push(step.logits);
       wordAttentions.push(step.wordAttention);
-      const logSoft = logSofts[t];
+      // A drawn token is one the stack can run: its scores without the invalid tokens (no gradient through the mask).
+      const scores =
+        validity && mode !== 'soft'
+          ? (tf.where(
+              tf.greater(stopGradient(tokenValidity(stack, this.tokenKinds!, this.shifts.down, V)), 0.5),
+              step.logits,
+              tf.fill(step.logits.shape, -1e9),
+            ) as tf.Tensor2D)
+          : step.logits;
+      const logSoft = scores === step.logits ? logSofts[t] : (tf.logSoftmax(scores) as tf.Tensor2D);
       const probs = flushTiny(tf.exp(logSoft) as tf.Tensor2D);
       entropies.push(tf.neg(tf.sum(tf.mul(probs, logSoft), 1)) as tf.Tensor1D);
       let address: tf.Tensor2D;
@@ -445,19 +456,20 @@ export class StackEndToEndNetwork {
         address = mode === 'soft' ? probs : (stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D);
         noGradient = mode !== 'soft';
       } else if (mode === 'gumbel') {
-        address = gumbelSoftmax(step.logits, {
+        address = gumbelSoftmax(scores, {
           temperature: options.gumbelTemperature ?? 1,
           hard: true,
           rng: options.rng!,
         }) as tf.Tensor2D;
         chosen = rowArgMax(address);
       } else {
-        const sample = sampleCategorical(step.logits, options.rng!, options.sampleTemperature ?? 1);
+        const sample = sampleCategorical(scores, options.rng!, options.sampleTemperature ?? 1);
         chosen = sample.samples.dataSync() as Int32Array;
         address = stopGradient(oneHotRows(chosen, V)) as tf.Tensor2D;
         noGradient = true;
       }
-      if (validity) address = validAddress(address, stack, this.tokenKinds!, this.shifts.down);
+      if (validity && mode === 'soft')
+        address = validAddress(address, stack, this.tokenKinds!, this.shifts.down);
       if (fixedRows) {
         chosen = chosen.map((id, i) => fixed![i]?.[t] ?? id);
         const given = oneHotRows(chosen, V);
