@@ -150,12 +150,7 @@ export interface TokenKinds {
  * one two answers; two inputs need the pointer above the bottom. 1 for the tokens of no kind; 0 or 1 on a one-hot
  * stack, between them on a soft one.
  */
-export function tokenValidity(
-  stack: SoftStack,
-  kinds: TokenKinds,
-  down: tf.Tensor2D,
-  vocabSize: number,
-): tf.Tensor2D {
+export function tokenValidity(stack: SoftStack, kinds: TokenKinds, down: tf.Tensor2D): tf.Tensor2D {
   const p = stack.pointer;
   const n = p.shape[0];
   const answerAt = (pointer: tf.Tensor2D) =>
@@ -165,7 +160,7 @@ export function tokenValidity(
   const two = tf.sub(1, tf.slice(p, [0, 0], [n, 1])) as tf.Tensor2D;
   const selection = tf.sub(1, top) as tf.Tensor2D;
   // 1 for every token, then each kind's validity in place of 1 on its columns.
-  let valid: tf.Tensor2D = tf.ones([n, vocabSize]);
+  let valid: tf.Tensor2D = tf.ones([n, kinds.selectingUnary.shape[0]]);
   const setKind = (column: tf.Tensor2D, v: tf.Tensor2D) => {
     valid = tf.add(valid, matMul(tf.sub(v, 1) as tf.Tensor2D, tf.transpose(column))) as tf.Tensor2D;
   };
@@ -186,6 +181,6 @@ export function validAddress(
   kinds: TokenKinds,
   down: tf.Tensor2D,
 ): tf.Tensor2D {
-  const kept = tf.mul(address, tokenValidity(stack, kinds, down, address.shape[1]));
+  const kept = tf.mul(address, tokenValidity(stack, kinds, down));
   return tf.div(kept, tf.maximum(tf.sum(kept, 1, true), 1e-12)) as tf.Tensor2D;
 }

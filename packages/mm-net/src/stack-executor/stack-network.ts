@@ -434,7 +434,7 @@ export class StackEndToEndNetwork {
       const scores =
         validity && mode !== 'soft'
           ? (tf.where(
-              tf.greater(stopGradient(tokenValidity(stack, this.tokenKinds!, this.shifts.down, V)), 0.5),
+              tf.greater(tokenValidity(stack, this.tokenKinds!, this.shifts.down), 0.5),
               step.logits,
               tf.fill(step.logits.shape, -1e9),
             ) as tf.Tensor2D)

@@ -176,9 +176,10 @@ function chooseBlas(addon: NativeAddon, addonPath: string, options: NativeKernel
   if (blas.vendor === 'builtin') {
     return { addonPath, blas, builtinWhy: 'no BLAS library found', hint: openblasInstallHint() };
   }
-  const slower = mode === 'auto' && canBuiltin ? preferBuiltinOver(blas, builtinCoreName(addon)) : '';
+  const builtinCore = builtinCoreName(addon);
+  const slower = mode === 'auto' && canBuiltin ? preferBuiltinOver(blas, builtinCore) : '';
   if (!slower || addon.useBuiltinSgemm === undefined)
-    return { addonPath, blas, builtinWhy: '', hint: forcedCoreHint(blas, builtinCoreName(addon)) };
+    return { addonPath, blas, builtinWhy: '', hint: forcedCoreHint(blas, builtinCore) };
   return {
     addonPath,
     blas: addon.useBuiltinSgemm(),
